@@ -1,0 +1,8 @@
+"""Entry point of `slotplan`: imports every command module so that it registers itself on `app`."""
+
+from __future__ import annotations
+
+from . import plan_cmd  # noqa: F401  (registers `plan`)
+from .app import app
+
+__all__ = ["app"]

@@ -1,0 +1,273 @@
+"""The scenario: an office's reality for some days, validated (format: shared/spec/SCENARIO.md).
+
+`load_scenario` / `parse_scenario` turn JSON into a `Scenario` or raise `InputError` whose problems
+name their field, e.g. ``availability[3].staff: unknown staff 'S999'``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
+from pydantic_core import PydanticCustomError
+
+from .clock import hhmm, parse_hhmm
+from .errors import InputError
+
+
+def _to_minutes(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return parse_hhmm(value)
+    except ValueError:
+        raise PydanticCustomError("time", "{value} is not a time", {"value": repr(value)}) from None
+
+
+Clock = Annotated[int, BeforeValidator(_to_minutes), PlainSerializer(hhmm, return_type=str)]
+"""A wall-clock time: "HH:MM" outside, minutes since midnight inside."""
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+GUIDE_SKILL = "guide"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Counter(_Model):
+    id: str = Field(min_length=1)
+    equipment: list[str] = []
+
+
+class Office(_Model):
+    id: str = Field(min_length=1)
+    name: str
+    timezone: str = "Europe/Berlin"
+    granularity_min: int = Field(default=5, gt=0, le=60)
+    opening_hours: dict[Weekday, list[tuple[Clock, Clock]]] = {}
+    closed_dates: list[dt.date] = []
+    holidays: str | None = None
+    counters: list[Counter] = []
+
+
+class RequestType(_Model):
+    """A service type (Anliegen): what a citizen comes for."""
+
+    id: str = Field(min_length=1)
+    name: str
+    duration_min: int = Field(gt=0)
+    skill: str = Field(min_length=1)
+    weight: float = Field(ge=0)
+    same_day_share: float = Field(default=0.0, ge=0, le=1)
+    equipment: list[str] = []
+    info: str | None = None
+
+
+class Person(_Model):
+    id: str = Field(min_length=1)
+    name: str = ""
+    skills: list[str] = []
+    weekly_hours: float = Field(default=39.0, ge=0)
+
+
+class Availability(_Model):
+    staff: str
+    date: dt.date
+    start: Clock
+    end: Clock
+
+
+class Vacancy(_Model):
+    id: str = Field(min_length=1)
+    title: str = ""
+    skills: list[str] = []
+    weekly_hours: float = Field(default=39.0, ge=0)
+
+
+class Demand(_Model):
+    date: dt.date
+    service: str
+    count: int = Field(ge=0)
+
+
+class Booking(_Model):
+    id: str = Field(min_length=1)
+    date: dt.date
+    start: Clock
+    service: str
+    staff: str | None = None
+    counter: str | None = None
+
+
+class Policy(_Model):
+    back_office_min: int = Field(default=0, ge=0)
+    min_block_min: int = Field(default=60, ge=0)
+    guides_min: int = Field(default=0, ge=0)
+    same_day_release: list[Clock] | None = None
+    calendar_horizon_days: int = Field(default=14, ge=0)
+
+
+class Scenario(_Model):
+    version: Literal[1] = 1
+    office: Office
+    service_types: list[RequestType]
+    staff: list[Person] = []
+    availability: list[Availability] = []
+    vacancies: list[Vacancy] = []
+    demand: list[Demand] = []
+    bookings: list[Booking] = []
+    policy: Policy = Policy()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The scenario in its JSON format."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def dates(self) -> list[dt.date]:
+        """Every date the scenario mentions (availability, demand, bookings), sorted."""
+        return sorted({a.date for a in self.availability} | {d.date for d in self.demand}
+                      | {b.date for b in self.bookings})
+
+
+def parse_scenario(data: Any) -> Scenario:
+    """Validate a JSON-like object into a cross-checked `Scenario`; raises `InputError`."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise InputError([format_validation_error(e) for e in err.errors()]) from None
+    problems = cross_check(scenario)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario JSON file; raises `InputError` naming the field or the file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{path}: not valid JSON ({err})") from None
+    return parse_scenario(data)
+
+
+def location(loc: tuple[Any, ...]) -> str:
+    """`('availability', 3, 'end')` -> `availability[3].end`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "scenario"
+
+
+def format_validation_error(error: dict[str, Any]) -> str:
+    """One pydantic error as `path: message`, the offending value quoted where it helps."""
+    loc = location(tuple(p for p in error["loc"] if not str(p).startswith("function-")))
+    kind = error["type"]
+    if kind == "time":
+        return f"{loc}: {error['msg']}"
+    if kind == "missing":
+        return f"{loc}: missing"
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown field"
+    value = error.get("input")
+    shown = f" (got {value!r})" if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    return f"{loc}: {error['msg'][0].lower()}{error['msg'][1:]}{shown}"
+
+
+def cross_check(s: Scenario) -> list[str]:
+    """Checks across sections: ids, references, grid, ordering, overlaps, bookings in opening hours."""
+    from .office_days import holiday_calendar_problem, opening_intervals  # avoid an import cycle
+
+    problems: list[str] = []
+    grid = s.office.granularity_min
+
+    def on_grid(loc: str, minutes: int) -> None:
+        if minutes % grid:
+            problems.append(f"{loc}: '{hhmm(minutes)}' is off the {grid}-minute grid")
+
+    def unique(section: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                problems.append(f"{section}[{i}].id: duplicate id '{ident}'")
+            seen.add(ident)
+
+    unique("office.counters", [c.id for c in s.office.counters])
+    unique("service_types", [t.id for t in s.service_types])
+    unique("staff", [p.id for p in s.staff])
+    unique("vacancies", [v.id for v in s.vacancies])
+    unique("bookings", [b.id for b in s.bookings])
+    staff_ids = {p.id for p in s.staff}
+    for i, v in enumerate(s.vacancies):
+        if v.id in staff_ids:
+            problems.append(f"vacancies[{i}].id: '{v.id}' is also a staff id")
+
+    problem = holiday_calendar_problem(s.office.holidays)
+    if problem:
+        problems.append(f"office.holidays: {problem}")
+    for day, intervals in s.office.opening_hours.items():
+        for j, (start, end) in enumerate(intervals):
+            loc = f"office.opening_hours.{day}[{j}]"
+            on_grid(loc + "[0]", start)
+            on_grid(loc + "[1]", end)
+            if end <= start:
+                problems.append(f"{loc}: end '{hhmm(end)}' is not after start '{hhmm(start)}'")
+        ordered = sorted(intervals)
+        for (s1, e1), (s2, _e2) in zip(ordered, ordered[1:]):
+            if s2 < e1:
+                problems.append(f"office.opening_hours.{day}: '{hhmm(s2)}' overlaps the interval ending '{hhmm(e1)}'")
+
+    services = {t.id: t for t in s.service_types}
+    for i, t in enumerate(s.service_types):
+        if t.duration_min % grid:
+            problems.append(f"service_types[{i}].duration_min: {t.duration_min} is not a multiple of the "
+                            f"{grid}-minute grid")
+
+    windows: dict[tuple[str, dt.date], list[tuple[int, int, int]]] = defaultdict(list)
+    for i, a in enumerate(s.availability):
+        loc = f"availability[{i}]"
+        if a.staff not in staff_ids:
+            problems.append(f"{loc}.staff: unknown staff '{a.staff}'")
+        on_grid(loc + ".start", a.start)
+        on_grid(loc + ".end", a.end)
+        if a.end > 24 * 60:
+            problems.append(f"{loc}.end: '{hhmm(a.end)}' is past midnight")
+        if a.end <= a.start:
+            problems.append(f"{loc}.end: '{hhmm(a.end)}' is not after start '{hhmm(a.start)}'")
+            continue
+        for j, s0, e0 in windows[(a.staff, a.date)]:
+            if a.start < e0 and s0 < a.end:
+                problems.append(f"{loc}: overlaps availability[{j}] of staff '{a.staff}' on {a.date}")
+        windows[(a.staff, a.date)].append((i, a.start, a.end))
+
+    for i, d in enumerate(s.demand):
+        if d.service not in services:
+            problems.append(f"demand[{i}].service: unknown service '{d.service}'")
+
+    counter_ids = {c.id for c in s.office.counters}
+    for i, b in enumerate(s.bookings):
+        loc = f"bookings[{i}]"
+        if b.staff is not None and b.staff not in staff_ids:
+            problems.append(f"{loc}.staff: unknown staff '{b.staff}'")
+        if b.counter is not None and b.counter not in counter_ids:
+            problems.append(f"{loc}.counter: unknown counter '{b.counter}'")
+        on_grid(loc + ".start", b.start)
+        t = services.get(b.service)
+        if t is None:
+            problems.append(f"{loc}.service: unknown service '{b.service}'")
+            continue
+        if problem is None:
+            end = b.start + t.duration_min
+            if not any(s0 <= b.start and end <= e0 for s0, e0 in opening_intervals(s, b.date)):
+                problems.append(f"{loc}.start: {b.service} at '{hhmm(b.start)}'–'{hhmm(end)}' on {b.date} "
+                                "is outside opening hours")
+    if s.policy.same_day_release:
+        for j, moment in enumerate(s.policy.same_day_release):
+            on_grid(f"policy.same_day_release[{j}]", moment)
+    return problems
