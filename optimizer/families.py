@@ -40,13 +40,15 @@ class Family:
 
 @dataclass(frozen=True)
 class FamilySpec(Generic[Ctx]):
-    """A registry entry: a named builder with its justification and (objective terms) its weight."""
+    """A registry entry: a named builder with its justification; objective terms carry a weight and a
+    lexicographic level (lower levels are optimised first and then held at their optimum)."""
 
     name: str
     kind: Kind
     why: str
     build: Callable[[Ctx, "FamilySpec[Ctx]"], Family]
     weight: int = 0
+    level: int = 0
 
 
 def switch_literal(model: cp_model.CpModel, name: str) -> cp_model.IntVar:

@@ -36,3 +36,8 @@ def user_errors() -> Iterator[None]:
         for reason in err.reasons:
             err_console.print(f"[bold red]infeasible[/] {reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INFEASIBLE) from None
+
+
+@app.callback()
+def main() -> None:
+    """Daily slot plans for offices that serve citizens by appointment."""

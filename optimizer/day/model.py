@@ -1,0 +1,362 @@
+"""The day model in CP-SAT: variables, and one named function per hard rule and objective term.
+
+Decisions (all Booleans):
+- `slot[o]` for each `SlotOption` o: person p serves one appointment of a request type at a counter
+  class, starting at an opening step. Service time is exactly the union of a person's slots, so
+  served requests are counted without rounding.
+- `guide[p, step]`: person p is entrance guide (Lotse) during that step.
+- `brk[p][j]`: person p takes the j-th lawful break plan (ArbZG §4, precomputed in `breaks`).
+Everything else a present person does is back office.
+
+Families are listed in `REGISTRY` in build order. Hard families that the explanation code may switch
+off are built with an enforcement literal when `explain=True`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from ..families import Family, FamilySpec, Penalty, select, switch_literal
+from .index import DayIndex
+
+PERCENT = 100
+
+
+@dataclass
+class DayModel:
+    """The CP-SAT model of one office-day and handles to its variables."""
+
+    index: DayIndex
+    model: cp_model.CpModel
+    slot: list[cp_model.IntVar]
+    guide: dict[tuple[int, int], cp_model.IntVar]
+    brk: dict[int, list[cp_model.IntVar]]
+    held: dict[str, cp_model.IntVar]
+    explain: bool = False
+    families: list[Family] = field(default_factory=list)
+    cover: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
+    """(person, step) -> literals of everything that occupies the person in that step."""
+    activity_cover: dict[tuple[int, int, str], list[cp_model.IntVar]] = field(
+        default_factory=lambda: defaultdict(list))
+    """(person, step, service id or "guide") -> literals of that activity in that step."""
+    class_cover: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
+    """(counter class, step) -> slot literals occupying a counter of the class."""
+    slots_of_service: dict[str, list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
+
+    def enforce(self, constraint: cp_model.Constraint, family: Family) -> None:
+        """Make a hard family's constraint switchable (explanations only)."""
+        if family.switch is not None:
+            constraint.only_enforce_if(family.switch)
+
+    def hard(self, spec: FamilySpec["DayModel"]) -> Family:
+        switch = switch_literal(self.model, spec.name) if self.explain else None
+        return Family(spec.name, "hard", spec.why, switch)
+
+    def served(self, service: str) -> cp_model.LinearExpr:
+        return sum(self.slots_of_service.get(service, []), cp_model.LinearExpr.constant(0))
+
+    def weighted_served(self) -> cp_model.LinearExpr:
+        ix = self.index
+        return sum((ix.scaled_weight(k) * self.served(k) for k in self.slots_of_service),
+                   cp_model.LinearExpr.constant(0))
+
+
+def create_variables(index: DayIndex, explain: bool = False) -> DayModel:
+    """All decision variables of the day and the coverage maps the families read."""
+    model = cp_model.CpModel()
+    dm = DayModel(index=index, model=model, slot=[], guide={}, brk={}, held={}, explain=explain)
+    for o in index.slot_options:
+        lit = model.new_bool_var(f"slot[{index.people[o.person].id},{o.service},c{o.cls},{o.step}]")
+        dm.slot.append(lit)
+        dm.slots_of_service[o.service].append(lit)
+        for step in range(o.step, o.step + o.length):
+            dm.cover[(o.person, step)].append(lit)
+            dm.activity_cover[(o.person, step, o.service)].append(lit)
+            dm.class_cover[(o.cls, step)].append(lit)
+    for pd in index.people:
+        if pd.can_guide:
+            for step in pd.steps:
+                lit = model.new_bool_var(f"guide[{pd.id},{step}]")
+                dm.guide[(pd.index, step)] = lit
+                dm.cover[(pd.index, step)].append(lit)
+                dm.activity_cover[(pd.index, step, "guide")].append(lit)
+        if pd.break_min and pd.break_plans:
+            dm.brk[pd.index] = []
+            for j, plan in enumerate(pd.break_plans):
+                lit = model.new_bool_var(f"break[{pd.id},{j}]")
+                dm.brk[pd.index].append(lit)
+                for start, end in plan:
+                    for step in _steps_within(index, start, end):
+                        dm.cover[(pd.index, step)].append(lit)
+    return dm
+
+
+def _steps_within(index: DayIndex, start: int, end: int) -> list[int]:
+    return [index.step_of[m] for m in range(start, end, index.grid) if m in index.step_of]
+
+
+# ---------------------------------------------------------------- hard rules
+
+
+def add_one_activity(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    fam = dm.hard(spec)
+    for lits in dm.cover.values():
+        if len(lits) > 1:
+            if fam.switch is None:
+                dm.model.add_at_most_one(lits)
+            else:
+                dm.enforce(dm.model.add(sum(lits) <= 1), fam)
+    return fam
+
+
+def add_breaks(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    fam = dm.hard(spec)
+    for lits in dm.brk.values():
+        if fam.switch is None:
+            dm.model.add_exactly_one(lits)
+        else:
+            dm.enforce(dm.model.add(sum(lits) == 1), fam)
+    return fam
+
+
+def add_counters(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """At most `size` people at a counter class per step, plus the implied whole-day knapsack per class:
+    redundant, but it lets CP-SAT's cuts see that slot lengths cannot fill a class to the last minute."""
+    fam = dm.hard(spec)
+    ix = dm.index
+    sizes = {c.index: c.size for c in ix.classes}
+    for (cls, _step), lits in dm.class_cover.items():
+        if len(lits) > sizes[cls]:
+            dm.enforce(dm.model.add(sum(lits) <= sizes[cls]), fam)
+    per_class: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
+    for o, lit in zip(ix.slot_options, dm.slot):
+        per_class[o.cls].append(o.length * lit)
+    for cls, terms in per_class.items():
+        dm.enforce(dm.model.add(sum(terms) <= sizes[cls] * len(ix.step_start)), fam)
+    return fam
+
+
+def add_guides(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    fam = dm.hard(spec)
+    need = dm.index.scenario.policy.guides_min
+    if need:
+        on_duty: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for (_p, step), lit in dm.guide.items():
+            on_duty[step].append(lit)
+        for step in range(len(dm.index.step_start)):
+            dm.enforce(dm.model.add(sum(on_duty[step], cp_model.LinearExpr.constant(0)) >= need), fam)
+    return fam
+
+
+def add_back_office(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    fam = dm.hard(spec)
+    busy: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
+    for o, lit in zip(dm.index.slot_options, dm.slot):
+        busy[o.person].append(o.length * lit)
+    for (p, _step), lit in dm.guide.items():
+        busy[p].append(lit)
+    for pd in dm.index.people:
+        limit = max(0, pd.counter_capacity_min) // dm.index.grid
+        if busy[pd.index] and limit < len(pd.steps):
+            dm.enforce(dm.model.add(sum(busy[pd.index]) <= limit), fam)
+    return fam
+
+
+def add_bookings(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Each booking holds a slot of its type at its time; with `held` literals it may be given up."""
+    fam = dm.hard(spec)
+    ix = dm.index
+    at: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    for o, lit in zip(ix.slot_options, dm.slot):
+        at[(o.service, o.step)].append(lit)
+    groups: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for b in ix.bookings:
+        groups[(b.service, b.start)].append(b.id)
+    for (service, start), ids in groups.items():
+        step = ix.step_of.get(start)
+        lits = at.get((service, step), []) if step is not None else []
+        need = sum(dm.held[i] for i in ids) if dm.held else len(ids)
+        dm.enforce(dm.model.add(sum(lits, cp_model.LinearExpr.constant(0)) >= need), fam)
+    return fam
+
+
+def add_offer_within_demand(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Slots of a type never exceed its demand (or its bookings, if more): the rest is back office."""
+    fam = dm.hard(spec)
+    booked: dict[str, int] = defaultdict(int)
+    for b in dm.index.bookings:
+        booked[b.service] += 1
+    for k, lits in dm.slots_of_service.items():
+        cap = max(dm.index.demand.get(k, 0), booked[k])
+        if cap < len(lits):
+            dm.enforce(dm.model.add(sum(lits) <= cap), fam)
+    return fam
+
+
+# ---------------------------------------------------------------- objective terms
+
+
+def add_weighted_served(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    return Family(spec.name, "objective", spec.why,
+                  penalties=[Penalty(-dm.weighted_served(), spec.weight, "weighted served demand")])
+
+
+def add_type_switches(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Count the runs each person starts (a new request type, or guide duty): fewer runs, fewer switches."""
+    ix = dm.index
+    fam = Family(spec.name, "objective", spec.why)
+    starts = []
+    for (p, step, activity), lits in dm.activity_cover.items():
+        prev = dm.activity_cover.get((p, step - 1, activity)) if not ix.step_first_of_interval[step] else None
+        run_start = dm.model.new_bool_var(f"run_start[{p},{step},{activity}]")
+        if prev:
+            dm.model.add(run_start >= sum(lits) - sum(prev))
+        else:
+            dm.model.add(run_start >= sum(lits))
+        starts.append(run_start)
+    fam.penalties.append(Penalty(sum(starts, cp_model.LinearExpr.constant(0)), spec.weight, "runs started"))
+    return fam
+
+
+def add_short_runs(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """A service run should last `policy.min_block_min`: penalise each step a run falls short of it."""
+    ix = dm.index
+    fam = Family(spec.name, "objective", spec.why)
+    want = ix.scenario.policy.min_block_min // ix.grid
+    shortfalls = []
+    if want > 1:
+        for (p, step, activity), lits in dm.activity_cover.items():
+            if activity == "guide":
+                continue
+            prev = dm.activity_cover.get((p, step - 1, activity)) if not ix.step_first_of_interval[step] else None
+            later = []
+            for j in range(1, want):
+                nxt = dm.activity_cover.get((p, step + j, activity))
+                if nxt is None or ix.step_first_of_interval[step + j]:
+                    break
+                later.append(nxt)
+            # A run starting here (lits on, prev off) misses every later step that is off.
+            miss = dm.model.new_int_var(0, want - 1, f"short[{p},{step},{activity}]")
+            start = sum(lits) - (sum(prev) if prev else 0)
+            dm.model.add(miss >= (want - 1) * start - sum(sum(n) for n in later))
+            shortfalls.append(miss)
+    fam.penalties.append(Penalty(sum(shortfalls, cp_model.LinearExpr.constant(0)), spec.weight,
+                                 "steps short of min_block_min"))
+    return fam
+
+
+def add_same_day_share(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Enough unbooked slots after the first release moment to give each type its same-day share."""
+    ix = dm.index
+    fam = Family(spec.name, "objective", spec.why)
+    if not ix.release_moments:
+        return fam
+    first_release = ix.release_moments[0]
+    for k, lits in dm.slots_of_service.items():
+        share = round(ix.services[k].same_day_share * PERCENT)
+        if not share:
+            continue
+        releasable = [lit for o, lit in zip(ix.slot_options, dm.slot)
+                      if o.service == k and ix.step_start[o.step] >= first_release]
+        booked_late = sum(1 for b in ix.bookings if b.service == k and b.start >= first_release)
+        short = dm.model.new_int_var(0, len(lits), f"same_day_short[{k}]")
+        dm.model.add(PERCENT * (sum(releasable, cp_model.LinearExpr.constant(0)) - booked_late + short)
+                     >= share * sum(lits))
+        fam.penalties.append(Penalty(short, spec.weight, f"same-day slots missing for {k}"))
+    return fam
+
+
+def add_fair_counter_time(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Spread counter time: minimise the largest share of a person's capacity spent at a counter."""
+    ix = dm.index
+    fam = Family(spec.name, "objective", spec.why)
+    busy: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
+    for o, lit in zip(ix.slot_options, dm.slot):
+        busy[o.person].append(o.length * lit)
+    if not busy:
+        return fam
+    top = dm.model.new_int_var(0, PERCENT, "max_counter_share")
+    for p, terms in busy.items():
+        capacity = max(1, ix.people[p].counter_capacity_min // ix.grid)
+        dm.model.add(top * capacity >= PERCENT * sum(terms))
+    fam.penalties.append(Penalty(top, spec.weight, "largest counter share (%)"))
+    return fam
+
+
+def add_booking_staff(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """A booking that names its staff member is best served by that person."""
+    ix = dm.index
+    fam = Family(spec.name, "objective", spec.why)
+    person_of = {pd.id: pd.index for pd in ix.people}
+    misses = []
+    for b in ix.bookings:
+        step = ix.step_of.get(b.start)
+        if b.staff is None or b.staff not in person_of or step is None:
+            continue
+        lits = [lit for o, lit in zip(ix.slot_options, dm.slot)
+                if o.person == person_of[b.staff] and o.service == b.service and o.step == step]
+        miss = dm.model.new_bool_var(f"booking_moved[{b.id}]")
+        dm.model.add(sum(lits, cp_model.LinearExpr.constant(0)) + miss >= 1)
+        misses.append(miss)
+    fam.penalties.append(Penalty(sum(misses, cp_model.LinearExpr.constant(0)), spec.weight,
+                                 "bookings moved to another person"))
+    return fam
+
+
+HARD = "hard"
+OBJ = "objective"
+REGISTRY: list[FamilySpec[DayModel]] = [
+    FamilySpec("one_activity", HARD, "A person does one thing at a time: serve, guide, break or back office.",
+               add_one_activity),
+    FamilySpec("breaks", HARD, "ArbZG §4: 30 min over 6 h, 45 min over 9 h, blocks of 15 min, never 6 h "
+               "in a row; chosen among precomputed lawful placements.", add_breaks),
+    FamilySpec("counters", HARD, "A counter seats one person; counters are pooled by equipment.", add_counters),
+    FamilySpec("guides", HARD, "policy.guides_min entrance guides at every minute of opening hours.",
+               add_guides),
+    FamilySpec("back_office", HARD, "Everyone keeps policy.back_office_min minutes for files.", add_back_office),
+    FamilySpec("bookings", HARD, "A booked appointment keeps a slot of its type at its time.", add_bookings),
+    FamilySpec("offer_within_demand", HARD, "No more slots of a type than its demand (or bookings); "
+               "spare time is back office.", add_offer_within_demand),
+    FamilySpec("weighted_served", OBJ, "Serve the most valuable requests: Σ weight × served.",
+               add_weighted_served, weight=1, level=1),
+    FamilySpec("type_switches", OBJ, "Few changes of request type per person.", add_type_switches,
+               weight=10, level=2),
+    FamilySpec("short_runs", OBJ, "Runs of one type last at least policy.min_block_min.", add_short_runs,
+               weight=2, level=2),
+    FamilySpec("same_day_share", OBJ, "Each type can release its same_day_share after the first release "
+               "moment.", add_same_day_share, weight=30, level=2),
+    FamilySpec("fair_counter_time", OBJ, "Counter time is spread over the people.", add_fair_counter_time,
+               weight=3, level=2),
+    FamilySpec("booking_staff", OBJ, "A booking stays with the person it names.", add_booking_staff,
+               weight=20, level=2),
+]
+STRUCTURAL = {
+    "skills": "Only people with a request type's skill serve it; only skill 'guide' guides.",
+    "equipment": "A request type is served only at counters with its equipment.",
+}
+
+
+def build_day_model(index: DayIndex, disabled: Sequence[str] = (), explain: bool = False,
+                    soft_bookings: bool = False) -> DayModel:
+    """Create the variables and run every enabled family's builder, in registry order."""
+    dm = create_variables(index, explain=explain)
+    if soft_bookings:
+        dm.held = {b.id: dm.model.new_bool_var(f"held[{b.id}]") for b in index.bookings}
+    for spec in select(REGISTRY, [d for d in disabled if d not in STRUCTURAL]):
+        dm.families.append(spec.build(dm, spec))
+    return dm
+
+
+def objective_at_level(dm: DayModel, level: int) -> cp_model.LinearExpr:
+    """The minimised objective of one lexicographic level: Σ weight × penalty over its families."""
+    terms = []
+    specs = {s.name: s for s in REGISTRY}
+    for fam in dm.families:
+        spec = specs[fam.name]
+        if fam.kind == OBJ and spec.level == level:
+            terms += [p.weight * p.expr for p in fam.penalties]
+    return sum(terms, cp_model.LinearExpr.constant(0))

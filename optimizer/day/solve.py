@@ -1,0 +1,185 @@
+"""Solve the day model lexicographically: bookings held, then weighted served demand, then the rest.
+
+Each level is a separate CP-SAT solve; the optimum (or best value found) of a level is fixed as a
+constraint before the next, and the previous solution is the next solve's hint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from .index import DayIndex
+from .model import DayModel, build_day_model, objective_at_level
+
+STATUS_NAMES = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
+                cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
+SECONDARY_SHARE = 0.25
+"""Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
+SECONDARY_MAX_S = 15.0
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit_s: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    disabled: tuple[str, ...] = ()
+    gap_limit: float = 0.0
+    """Stop the primary level once the relative gap is at most this."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str
+    elapsed_s: float
+    objective: float
+    bound: float
+
+
+@dataclass
+class StageReport:
+    name: str
+    status: str
+    objective: float
+    bound: float
+    seconds: float
+
+
+@dataclass
+class DaySolution:
+    """The chosen values, in index terms, and what the solver proved."""
+
+    index: DayIndex
+    status: str
+    objective: float
+    """Weighted served demand (real weights)."""
+    bound: float
+    seconds: float
+    options: SolveOptions
+    chosen_slots: list[int] = field(default_factory=list)
+    guide_steps: dict[int, list[int]] = field(default_factory=dict)
+    break_plan: dict[int, int] = field(default_factory=dict)
+    unheld_bookings: list[str] = field(default_factory=list)
+    stages: list[StageReport] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float:
+        if self.bound <= 1e-9:
+            return 0.0
+        return max(0.0, (self.bound - self.objective) / self.bound)
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, stage: str, scale: float, start: float, on_progress: ProgressFn | None):
+        super().__init__()
+        self.stage, self.scale, self.start, self.on_progress = stage, scale, start, on_progress
+
+    def on_solution_callback(self) -> None:
+        if self.on_progress:
+            self.on_progress(Progress(self.stage, time.monotonic() - self.start,
+                                      self.objective_value / self.scale, self.best_objective_bound / self.scale))
+
+
+def _solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    solver.parameters.num_workers = options.workers
+    solver.parameters.random_seed = options.seed
+    return solver
+
+
+def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
+    """Hint every variable of the model with its value in the solver's last solution."""
+    model.clear_hints()
+    for i in range(len(model.proto.variables)):
+        var = model.get_int_var_from_proto_index(i)
+        model.add_hint(var, solver.value(var))
+
+
+def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
+              on_progress: ProgressFn | None = None) -> DaySolution:
+    """Solve one office-day.
+
+    Returns status INFEASIBLE when the hard rules cannot hold even with every booking given up.
+    """
+    start = time.monotonic()
+    dm = build_day_model(index, disabled=options.disabled, soft_bookings=bool(index.bookings))
+    model = dm.model
+    result = DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
+
+    def remaining() -> float:
+        return options.time_limit_s - (time.monotonic() - start)
+
+    def run(stage: str, scale: float, seconds: float, gap: float = 0.0) -> tuple[cp_model.CpSolver, int]:
+        solver = _solver(options, seconds)
+        solver.parameters.relative_gap_limit = gap
+        began = time.monotonic()
+        status = solver.solve(model, _Reporter(stage, scale, start, on_progress))
+        has = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        result.stages.append(StageReport(
+            stage, STATUS_NAMES[status], solver.objective_value / scale if has else 0.0,
+            solver.best_objective_bound / scale if has else 0.0, time.monotonic() - began))
+        return solver, status
+
+    # Level 0: hold every booking that can be held.
+    if dm.held:
+        model.maximize(sum(dm.held.values()))
+        solver, status = run("bookings", 1.0, remaining() * 0.5)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            result.status = STATUS_NAMES[status]
+            result.seconds = time.monotonic() - start
+            return result
+        result.unheld_bookings = [b for b, lit in dm.held.items() if not solver.boolean_value(lit)]
+        for b, lit in dm.held.items():
+            model.add(lit == solver.boolean_value(lit))
+        _hint_from(model, solver)
+
+    # Level 1: weighted served demand.
+    scale = float(index.weight_scale)
+    model.clear_objective()
+    model.minimize(objective_at_level(dm, 1))
+    primary_budget = remaining() * (1 - SECONDARY_SHARE)
+    solver, status = run("served", -scale, primary_budget, options.gap_limit)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        result.status = STATUS_NAMES[status]
+        result.seconds = time.monotonic() - start
+        return result
+    primary = result.stages[-1]
+    result.status = primary.status
+    result.objective = -solver.objective_value / scale
+    result.bound = -solver.best_objective_bound / scale
+    _hint_from(model, solver)
+    best_primary = round(-solver.objective_value)
+
+    # Level 2: everything else, with the primary held at the value found.
+    secondary = objective_at_level(dm, 2)
+    final = solver
+    if remaining() > 0.2:
+        model.add(dm.weighted_served() >= best_primary)
+        model.clear_objective()
+        model.minimize(secondary)
+        solver2, status2 = run("secondary", 1.0, min(remaining(), max(SECONDARY_MAX_S,
+                                                                        SECONDARY_SHARE * options.time_limit_s)))
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            final = solver2
+    _extract(dm, final, result)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _extract(dm: DayModel, solver: cp_model.CpSolver, result: DaySolution) -> None:
+    result.chosen_slots = [i for i, lit in enumerate(dm.slot) if solver.boolean_value(lit)]
+    guide_steps: dict[int, list[int]] = {}
+    for (p, step), lit in dm.guide.items():
+        if solver.boolean_value(lit):
+            guide_steps.setdefault(p, []).append(step)
+    result.guide_steps = {p: sorted(steps) for p, steps in guide_steps.items()}
+    result.break_plan = {p: j for p, lits in dm.brk.items()
+                         for j, lit in enumerate(lits) if solver.boolean_value(lit)}

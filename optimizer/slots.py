@@ -1,0 +1,174 @@
+"""From a `Schedule` to the published `Plan`: slot ids, channels, release times, bookings, KPIs.
+
+- Slot ids are `<office>-<yyyymmdd>-<service>-<hhmm>-<n>`, n counting slots of the same type and
+  start in counter order: equal plans give equal ids, and a slot that survives a re-plan keeps its id.
+- Each booking takes a slot of its type at its time, preferring the person and counter it names.
+- Per type, `round(same_day_share × slots)` unbooked slots that start at or after the first release
+  moment become `same_day`, spread evenly over the day; each is released at the latest release moment
+  not after its start. The rest are `calendar`, released `calendar_horizon_days` before the day at the
+  time of the first release moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from .clock import hhmm
+from .day.schedule import Schedule, ServedSlot
+from .office_days import opening_intervals, release_moments
+from .plan import Assignment, Plan, Rebook, Slot, SolverReport
+from .scenario import Booking, Scenario
+
+
+def slot_id(office: str, date: dt.date, service: str, start: int, n: int) -> str:
+    return f"{office}-{date:%Y%m%d}-{service}-{hhmm(start).replace(':', '')}-{n}"
+
+
+def build_plan(scenario: Scenario, schedule: Schedule) -> Plan:
+    """The plan of one office-day: assignments, slots with channels and bookings, rebook list, KPIs."""
+    date = schedule.date
+    office = scenario.office.id
+    ordered = sorted(schedule.slots, key=lambda s: (s.service, s.start, s.counter))
+    ids: list[str] = []
+    seen: dict[tuple[str, int], int] = defaultdict(int)
+    for s in ordered:
+        seen[(s.service, s.start)] += 1
+        ids.append(slot_id(office, date, s.service, s.start, seen[(s.service, s.start)]))
+
+    bookings = [b for b in scenario.bookings if b.date == date]
+    holder = _match_bookings(ordered, bookings, set(schedule.unheld_bookings))
+    channel, release = _channels(scenario, date, ordered, holder)
+    slots = [Slot(id=ids[i], date=date, start=s.start, end=s.end, service=s.service, staff=s.staff,
+                  counter=s.counter, channel=channel[i], release_at=release[i], booking=holder.get(i))
+             for i, s in enumerate(ordered)]
+    slots.sort(key=lambda s: (s.start, s.counter, s.service))
+    held = {s.booking for s in slots if s.booking}
+    rebook = _rebook(scenario, date, [b for b in bookings if b.id not in held], slots)
+    assignments = [Assignment(staff=b.staff, start=b.start, end=b.end, activity=b.activity, service=b.service,
+                              counter=b.counter) for b in sorted(schedule.blocks, key=lambda b: (b.staff, b.start))]
+    return Plan(
+        office=office, date=date, status=schedule.status,
+        solver=SolverReport(objective=round(schedule.objective, 4), bound=round(schedule.bound, 4),
+                            gap=round(schedule.gap, 6), seconds=round(schedule.seconds, 3),
+                            time_limit_s=schedule.time_limit_s, workers=schedule.workers, seed=schedule.seed,
+                            strategy=schedule.strategy),
+        kpis=kpis(scenario, date, slots, assignments),
+        assignments=assignments, slots=slots, rebook=rebook)
+
+
+def _match_bookings(slots: list[ServedSlot], bookings: list[Booking], unheld: set[str]) -> dict[int, str]:
+    """Slot index -> booking id, preferring the named person, then the named counter."""
+    free: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, s in enumerate(slots):
+        free[(s.service, s.start)].append(i)
+    holder: dict[int, str] = {}
+    ranked = sorted((b for b in bookings if b.id not in unheld),
+                    key=lambda b: (b.staff is None, b.counter is None, b.id))
+    for b in ranked:
+        candidates = free[(b.service, b.start)]
+        if not candidates:
+            continue
+        best = min(candidates, key=lambda i: (slots[i].staff != b.staff, slots[i].counter != b.counter, i))
+        candidates.remove(best)
+        holder[best] = b.id
+    return holder
+
+
+def _channels(scenario: Scenario, date: dt.date, slots: list[ServedSlot],
+              holder: dict[int, str]) -> tuple[list[str], list[str]]:
+    moments = release_moments(scenario, date)
+    calendar_day = date - dt.timedelta(days=scenario.policy.calendar_horizon_days)
+    calendar_release = f"{calendar_day.isoformat()}T{hhmm(moments[0] if moments else 0)}:00"
+    channel = ["calendar"] * len(slots)
+    release = [calendar_release] * len(slots)
+    types = {t.id: t for t in scenario.service_types}
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(slots):
+        by_type[s.service].append(i)
+    for service, members in by_type.items():
+        want = round(types[service].same_day_share * len(members))
+        candidates = sorted((i for i in members if i not in holder and moments and slots[i].start >= moments[0]),
+                            key=lambda i: (slots[i].start, slots[i].counter))
+        for i in _spread(candidates, want):
+            moment = max(m for m in moments if m <= slots[i].start)
+            channel[i] = "same_day"
+            release[i] = f"{date.isoformat()}T{hhmm(moment)}:00"
+    return channel, release
+
+
+def _spread(items: list[int], want: int) -> list[int]:
+    """`want` items chosen evenly from `items` (all when there are fewer)."""
+    if want >= len(items):
+        return items
+    if want <= 0:
+        return []
+    return [items[(2 * k + 1) * len(items) // (2 * want)] for k in range(want)]
+
+
+def _rebook(scenario: Scenario, date: dt.date, lost: list[Booking], slots: list[Slot]) -> list[Rebook]:
+    """Bookings without a slot, each with a reason and the nearest free slot of its type that day."""
+    out = []
+    taken: set[str] = set()
+    for b in sorted(lost, key=lambda b: (b.start, b.id)):
+        options = [s for s in slots if s.service == b.service and s.booking is None and s.id not in taken]
+        proposal = min(options, key=lambda s: (abs(s.start - b.start), s.start), default=None)
+        if proposal:
+            taken.add(proposal.id)
+        out.append(Rebook(booking=b.id, reason=unheld_reason(scenario, date, b),
+                          proposal=proposal.id if proposal else None))
+    return out
+
+
+def unheld_reason(scenario: Scenario, date: dt.date, booking: Booking) -> str:
+    """Why a booking could not keep its time, in words."""
+    service = next(t for t in scenario.service_types if t.id == booking.service)
+    start, end = booking.start, booking.start + service.duration_min
+    if not opening_intervals(scenario, date):
+        return f"the office is closed on {date}"
+    present = {a.staff for a in scenario.availability if a.date == date and a.start <= start and end <= a.end}
+    skilled = [p.id for p in scenario.staff if p.id in present and service.skill in p.skills]
+    fitting = [c.id for c in scenario.office.counters if set(service.equipment) <= set(c.equipment)]
+    same_time = sum(1 for b in scenario.bookings if b.date == date and b.service == booking.service
+                    and b.start == booking.start)
+    when = f"{hhmm(start)}–{hhmm(end)}"
+    if not skilled:
+        return f"nobody with skill '{service.skill}' is present {when}"
+    if not fitting:
+        return f"no counter has the equipment {', '.join(service.equipment)} for {service.name}"
+    if same_time > min(len(skilled), len(fitting)):
+        return (f"{same_time} {service.name} bookings at {when} need {same_time} people with skill "
+                f"'{service.skill}' at suitable counters; only {min(len(skilled), len(fitting))} available")
+    return f"at {when} the qualified people or suitable counters are taken by other bookings or duties"
+
+
+def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list[Assignment]) -> dict:
+    """Served against demand per type, weighted served, channel counts and counter utilisation."""
+    demand: dict[str, int] = defaultdict(int)
+    for d in scenario.demand:
+        if d.date == date:
+            demand[d.service] += d.count
+    count: dict[str, int] = defaultdict(int)
+    same_day: dict[str, int] = defaultdict(int)
+    for s in slots:
+        count[s.service] += 1
+        same_day[s.service] += s.channel == "same_day"
+    types = [t.id for t in scenario.service_types]
+    served = {k: min(count[k], demand[k]) for k in types}
+    weights = {t.id: t.weight for t in scenario.service_types}
+    open_min = sum(e - s for s, e in opening_intervals(scenario, date))
+    service_min = sum(a.end - a.start for a in assignments if a.activity == "service")
+    counters = len(scenario.office.counters)
+    return {
+        "served": served,
+        "demand": {k: demand[k] for k in types},
+        "slots": {k: count[k] for k in types},
+        "same_day_slots": {k: same_day[k] for k in types},
+        "weighted_served": round(sum(weights[k] * served[k] for k in types), 4),
+        "weighted_demand": round(sum(weights[k] * demand[k] for k in types), 4),
+        "bookings_held": sum(1 for s in slots if s.booking),
+        "counters_used": len({s.counter for s in slots}),
+        "counter_utilisation": round(service_min / (counters * open_min), 4) if counters and open_min else 0.0,
+        "guide_minutes": sum(a.end - a.start for a in assignments if a.activity == "guide"),
+        "staff_present": len({a.staff for a in assignments}),
+    }
