@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from .bounds import equipment_bound, fluid_bound
 from .clock import hhmm
 from .day.schedule import Schedule, ServedSlot
 from .office_days import opening_intervals, release_moments
@@ -159,16 +160,22 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
     open_min = sum(e - s for s, e in opening_intervals(scenario, date))
     service_min = sum(a.end - a.start for a in assignments if a.activity == "service")
     counters = len(scenario.office.counters)
+    weighted = sum(weights[k] * served[k] for k in types)
+    fluid, equipment = fluid_bound(scenario, date), equipment_bound(scenario, date)
     return {
         "served": served,
         "demand": {k: demand[k] for k in types},
         "slots": {k: count[k] for k in types},
         "same_day_slots": {k: same_day[k] for k in types},
-        "weighted_served": round(sum(weights[k] * served[k] for k in types), 4),
+        "weighted_served": round(weighted, 4),
         "weighted_demand": round(sum(weights[k] * demand[k] for k in types), 4),
         "bookings_held": sum(1 for s in slots if s.booking),
         "counters_used": len({s.counter for s in slots}),
         "counter_utilisation": round(service_min / (counters * open_min), 4) if counters and open_min else 0.0,
         "guide_minutes": sum(a.end - a.start for a in assignments if a.activity == "guide"),
         "staff_present": len({a.staff for a in assignments}),
+        "fluid_bound": None if fluid is None else round(fluid, 4),
+        "fluid_share": round(weighted / fluid, 4) if fluid else None,
+        "equipment_bound": None if equipment is None else round(equipment, 4),
+        "equipment_share": round(weighted / equipment, 4) if equipment else None,
     }
