@@ -1,0 +1,1 @@
+"""Exporters: pure functions from plans to bytes (review workbook, CSV, …); callers write atomically."""

@@ -1,0 +1,56 @@
+"""Formula-injection safety for every text that comes from input data (names, ids, titles, notes).
+
+A spreadsheet treats a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some programs, a
+leading tab or carriage return) as a formula.  Text typed by an office manager or read from a
+scenario must never become one: ``=HYPERLINK("http://evil", "click")`` in a staff name would
+otherwise run in the reviewer's spreadsheet.
+
+Two helpers share one rule, `is_risky`:
+
+- `safe_text(value)` -> str, for plain-text sinks such as CSV: a risky text gets a leading
+  apostrophe (the OWASP "CSV injection" recommendation), which spreadsheets show as text.
+- `write_text(cell, value)`, for openpyxl cells: the cell is stored explicitly as a string (never
+  ``<f>``), and a risky text also gets Excel's "quote prefix" style so that editing the cell in
+  Excel or LibreOffice keeps it text.  The text itself stays unchanged, so a workbook read back
+  gives exactly what was written (the template round trip relies on this).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RISKY_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_risky(text: str) -> bool:
+    """True when a spreadsheet could read `text` as a formula (its first character is risky)."""
+    return text.startswith(RISKY_FIRST_CHARACTERS)
+
+
+def safe_text(value: Any) -> str:
+    """`value` as text that no spreadsheet reads as a formula: a risky text is prefixed with ``'``.
+
+    ``None`` becomes ``""``.  Use it for every text cell from input data in CSV and other plain-text
+    outputs; for openpyxl cells use `write_text`, which keeps the text unchanged.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if is_risky(text) else text
+
+
+def write_text(cell: Any, value: Any) -> Any:
+    """Put `value` into an openpyxl `cell` as a string, never a formula; returns the cell.
+
+    ``None`` leaves the cell empty.  The data type is set to string after the value (openpyxl would
+    otherwise infer a formula from a leading ``=``), and risky texts get ``quotePrefix``.
+    """
+    if value is None:
+        cell.value = None
+        return cell
+    text = str(value)
+    cell.value = text
+    cell.data_type = "s"
+    if is_risky(text):
+        cell.quotePrefix = True
+    return cell
