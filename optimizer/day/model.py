@@ -37,6 +37,7 @@ class DayModel:
     brk: dict[int, list[cp_model.IntVar]]
     held: dict[str, cp_model.IntVar]
     explain: bool = False
+    disabled: tuple[str, ...] = ()
     families: list[Family] = field(default_factory=list)
     cover: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     """(person, step) -> literals of everything that occupies the person in that step."""
@@ -55,6 +56,13 @@ class DayModel:
     def hard(self, spec: FamilySpec["DayModel"]) -> Family:
         switch = switch_literal(self.model, spec.name) if self.explain else None
         return Family(spec.name, "hard", spec.why, switch)
+
+    def decisions(self) -> list[cp_model.IntVar]:
+        """The Booleans that fix a plan: slots, guide steps, break plans, bookings held."""
+        out = list(self.slot) + list(self.guide.values()) + list(self.held.values())
+        for lits in self.brk.values():
+            out += lits
+        return out
 
     def served(self, service: str) -> cp_model.LinearExpr:
         return sum(self.slots_of_service.get(service, []), cp_model.LinearExpr.constant(0))
@@ -342,21 +350,27 @@ STRUCTURAL = {
 
 def build_day_model(index: DayIndex, disabled: Sequence[str] = (), explain: bool = False,
                     soft_bookings: bool = False) -> DayModel:
-    """Create the variables and run every enabled family's builder, in registry order."""
+    """Create the variables and build every enabled hard family, in registry order.
+
+    Objective families are added per lexicographic level by `add_objective_level`, so a level's
+    auxiliary variables do not weigh on the solves before it.
+    """
     dm = create_variables(index, explain=explain)
+    dm.disabled = tuple(disabled)
     if soft_bookings:
         dm.held = {b.id: dm.model.new_bool_var(f"held[{b.id}]") for b in index.bookings}
     for spec in select(REGISTRY, [d for d in disabled if d not in STRUCTURAL]):
-        dm.families.append(spec.build(dm, spec))
+        if spec.kind == HARD:
+            dm.families.append(spec.build(dm, spec))
     return dm
 
 
-def objective_at_level(dm: DayModel, level: int) -> cp_model.LinearExpr:
-    """The minimised objective of one lexicographic level: Σ weight × penalty over its families."""
+def add_objective_level(dm: DayModel, level: int) -> cp_model.LinearExpr:
+    """Build the enabled objective families of one level; return their minimised sum Σ weight × penalty."""
     terms = []
-    specs = {s.name: s for s in REGISTRY}
-    for fam in dm.families:
-        spec = specs[fam.name]
-        if fam.kind == OBJ and spec.level == level:
+    for spec in select(REGISTRY, [d for d in dm.disabled if d not in STRUCTURAL]):
+        if spec.kind == OBJ and spec.level == level:
+            fam = spec.build(dm, spec)
+            dm.families.append(fam)
             terms += [p.weight * p.expr for p in fam.penalties]
     return sum(terms, cp_model.LinearExpr.constant(0))

@@ -13,13 +13,19 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .index import DayIndex
-from .model import DayModel, build_day_model, objective_at_level
+from .model import add_objective_level, build_day_model
 
 STATUS_NAMES = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
                 cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
 SECONDARY_SHARE = 0.25
 """Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
 SECONDARY_MAX_S = 15.0
+COMPLETION_S = 5.0
+PROVING_SUBSOLVERS = ("max_lp", "default_lp", "quick_restart", "reduced_costs", "pseudo_costs", "core", "no_lp")
+"""Full-problem workers, best first, for the levels whose bound matters: with 2 workers the one full
+worker is max_lp, whose stronger relaxation proves a day optimal several times faster than default_lp."""
+POLISHING_SUBSOLVERS = ("quick_restart", "default_lp", "no_lp", "max_lp", "reduced_costs", "pseudo_costs", "core")
+"""For the secondary level, which starts from a complete hint and mostly needs fast local moves."""
 
 
 @dataclass(frozen=True)
@@ -87,12 +93,26 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
                                       self.objective_value / self.scale, self.best_objective_bound / self.scale))
 
 
-def _solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
+def _solver(options: SolveOptions, seconds: float, subsolvers: tuple[str, ...]) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
     solver.parameters.num_workers = options.workers
     solver.parameters.random_seed = options.seed
+    solver.parameters.subsolvers.extend(subsolvers)
     return solver
+
+
+def _complete_hint(model: cp_model.CpModel, decisions: list[cp_model.IntVar], previous: cp_model.CpSolver,
+                   options: SolveOptions) -> None:
+    """Hint every variable for the next level: the decisions keep their previous values (as assumptions)
+    while CP-SAT fills in the auxiliary variables the new level added."""
+    model.clear_hints()
+    model.add_assumptions([v if previous.boolean_value(v) else ~v for v in decisions])
+    solver = _solver(options, COMPLETION_S, POLISHING_SUBSOLVERS)
+    status = solver.solve(model)
+    model.clear_assumptions()
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        _hint_from(model, solver)
 
 
 def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
@@ -117,8 +137,9 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     def remaining() -> float:
         return options.time_limit_s - (time.monotonic() - start)
 
-    def run(stage: str, scale: float, seconds: float, gap: float = 0.0) -> tuple[cp_model.CpSolver, int]:
-        solver = _solver(options, seconds)
+    def run(stage: str, scale: float, seconds: float, gap: float = 0.0,
+            subsolvers: tuple[str, ...] = PROVING_SUBSOLVERS) -> tuple[cp_model.CpSolver, int]:
+        solver = _solver(options, seconds, subsolvers)
         solver.parameters.relative_gap_limit = gap
         began = time.monotonic()
         status = solver.solve(model, _Reporter(stage, scale, start, on_progress))
@@ -139,12 +160,12 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         result.unheld_bookings = [b for b, lit in dm.held.items() if not solver.boolean_value(lit)]
         for b, lit in dm.held.items():
             model.add(lit == solver.boolean_value(lit))
-        _hint_from(model, solver)
+        # No hint from here: a solution that only holds bookings misleads the primary search.
 
     # Level 1: weighted served demand.
     scale = float(index.weight_scale)
     model.clear_objective()
-    model.minimize(objective_at_level(dm, 1))
+    model.minimize(add_objective_level(dm, 1))
     primary_budget = remaining() * (1 - SECONDARY_SHARE)
     solver, status = run("served", -scale, primary_budget, options.gap_limit)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -155,18 +176,19 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     result.status = primary.status
     result.objective = -solver.objective_value / scale
     result.bound = -solver.best_objective_bound / scale
-    _hint_from(model, solver)
     best_primary = round(-solver.objective_value)
 
     # Level 2: everything else, with the primary held at the value found.
-    secondary = objective_at_level(dm, 2)
     final = solver
     if remaining() > 0.2:
+        secondary = add_objective_level(dm, 2)
         model.add(dm.weighted_served() >= best_primary)
         model.clear_objective()
         model.minimize(secondary)
+        _complete_hint(model, dm.decisions(), solver, options)
         solver2, status2 = run("secondary", 1.0, min(remaining(), max(SECONDARY_MAX_S,
-                                                                        SECONDARY_SHARE * options.time_limit_s)))
+                                                                        SECONDARY_SHARE * options.time_limit_s)),
+                               subsolvers=POLISHING_SUBSOLVERS)
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             final = solver2
     _extract(dm, final, result)
