@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import plan_cmd  # noqa: F401  (registers `plan`)
+from . import template_cmd  # noqa: F401
 from .app import app
 
 __all__ = ["app"]
