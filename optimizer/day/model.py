@@ -64,6 +64,17 @@ class DayModel:
             out += lits
         return out
 
+    def decisions_by_person(self) -> list[list[cp_model.IntVar]]:
+        """Each present person's slot, guide and break literals (indexed like `index.people`)."""
+        out: list[list[cp_model.IntVar]] = [[] for _ in self.index.people]
+        for o, lit in zip(self.index.slot_options, self.slot):
+            out[o.person].append(lit)
+        for (p, _step), lit in self.guide.items():
+            out[p].append(lit)
+        for p, lits in self.brk.items():
+            out[p].extend(lits)
+        return out
+
     def served(self, service: str) -> cp_model.LinearExpr:
         return sum(self.slots_of_service.get(service, []), cp_model.LinearExpr.constant(0))
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .index import DayIndex
-from .model import add_objective_level, build_day_model
+from .model import DayModel, add_objective_level, build_day_model
+from .polish import Snapshot, polish, snapshot_of
 
 STATUS_NAMES = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
                 cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
@@ -102,25 +103,18 @@ def _solver(options: SolveOptions, seconds: float, subsolvers: tuple[str, ...]) 
     return solver
 
 
-def _complete_hint(model: cp_model.CpModel, decisions: list[cp_model.IntVar], previous: cp_model.CpSolver,
-                   options: SolveOptions) -> None:
-    """Hint every variable for the next level: the decisions keep their previous values (as assumptions)
-    while CP-SAT fills in the auxiliary variables the new level added."""
+def _complete(model: cp_model.CpModel, decisions: list[cp_model.IntVar], previous: cp_model.CpSolver,
+              options: SolveOptions) -> Snapshot | None:
+    """A complete solution of the extended model: the decisions keep their previous values (as
+    assumptions) while CP-SAT fills in the auxiliary variables the new level added."""
     model.clear_hints()
     model.add_assumptions([v if previous.boolean_value(v) else ~v for v in decisions])
     solver = _solver(options, COMPLETION_S, POLISHING_SUBSOLVERS)
     status = solver.solve(model)
     model.clear_assumptions()
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        _hint_from(model, solver)
-
-
-def _hint_from(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
-    """Hint every variable of the model with its value in the solver's last solution."""
-    model.clear_hints()
-    for i in range(len(model.proto.variables)):
-        var = model.get_int_var_from_proto_index(i)
-        model.add_hint(var, solver.value(var))
+        return snapshot_of(model, solver)
+    return None
 
 
 def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
@@ -179,29 +173,30 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     best_primary = round(-solver.objective_value)
 
     # Level 2: everything else, with the primary held at the value found.
-    final = solver
+    final: Callable[[cp_model.IntVar], int] = solver.value
     if remaining() > 0.2:
-        secondary = add_objective_level(dm, 2)
-        model.add(dm.weighted_served() >= best_primary)
         model.clear_objective()
-        model.minimize(secondary)
-        _complete_hint(model, dm.decisions(), solver, options)
-        solver2, status2 = run("secondary", 1.0, min(remaining(), max(SECONDARY_MAX_S,
-                                                                        SECONDARY_SHARE * options.time_limit_s)),
-                               subsolvers=POLISHING_SUBSOLVERS)
-        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            final = solver2
+        model.minimize(add_objective_level(dm, 2))
+        model.add(dm.weighted_served() >= best_primary)
+        snap = _complete(model, dm.decisions(), solver, options)
+        if snap is not None:
+            began = time.monotonic()
+            budget = min(remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s))
+            polished = polish(model, dm.decisions_by_person(), snap, budget,
+                              lambda seconds: _solver(options, seconds, POLISHING_SUBSOLVERS), options.seed)
+            result.stages.append(StageReport("secondary", "FEASIBLE", polished.objective, 0.0,
+                                             time.monotonic() - began))
+            final = lambda var: polished.values[var.index]  # noqa: E731
     _extract(dm, final, result)
     result.seconds = time.monotonic() - start
     return result
 
 
-def _extract(dm: DayModel, solver: cp_model.CpSolver, result: DaySolution) -> None:
-    result.chosen_slots = [i for i, lit in enumerate(dm.slot) if solver.boolean_value(lit)]
+def _extract(dm: DayModel, value: Callable[[cp_model.IntVar], int], result: DaySolution) -> None:
+    result.chosen_slots = [i for i, lit in enumerate(dm.slot) if value(lit)]
     guide_steps: dict[int, list[int]] = {}
     for (p, step), lit in dm.guide.items():
-        if solver.boolean_value(lit):
+        if value(lit):
             guide_steps.setdefault(p, []).append(step)
     result.guide_steps = {p: sorted(steps) for p, steps in guide_steps.items()}
-    result.break_plan = {p: j for p, lits in dm.brk.items()
-                         for j, lit in enumerate(lits) if solver.boolean_value(lit)}
+    result.break_plan = {p: j for p, lits in dm.brk.items() for j, lit in enumerate(lits) if value(lit)}

@@ -1,0 +1,69 @@
+"""Large-neighbourhood polishing of the secondary level: re-plan a few people at a time.
+
+The secondary terms (few runs, short runs, same-day share, fair counter time) are about each person's
+day. CP-SAT's generic neighbourhoods rarely free the handful of people whose slots must be swapped to
+merge runs, so this loop does exactly that: all decisions of everyone else are held (as assumptions),
+the chosen people are re-solved with the primary value held by a constraint, and any improvement is
+kept. Held variables are fixed in a copy of the model, so presolve shrinks each step to the chosen
+people. Every accepted step is a complete feasible solution.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+NEIGHBOURHOOD_PEOPLE = 4
+STEP_SECONDS = 1.5
+
+
+@dataclass
+class Snapshot:
+    """Values of every model variable (by proto index) and the objective they score."""
+
+    values: list[int]
+    objective: float
+
+
+def snapshot_of(model: cp_model.CpModel, solver: cp_model.CpSolver) -> Snapshot:
+    values = [solver.value(model.get_int_var_from_proto_index(i)) for i in range(len(model.proto.variables))]
+    return Snapshot(values, solver.objective_value)
+
+
+def _hint(model: cp_model.CpModel, snap: Snapshot) -> None:
+    model.clear_hints()
+    for i, value in enumerate(snap.values):
+        model.add_hint(model.get_int_var_from_proto_index(i), value)
+
+
+def polish(model: cp_model.CpModel, people: Sequence[Sequence[cp_model.IntVar]], start: Snapshot,
+           seconds: float, make_solver, seed: int) -> Snapshot:
+    """Improve `start` by re-solving random groups of people until `seconds` run out.
+
+    `people` lists each person's decision literals; `make_solver(seconds)` returns a configured solver.
+    """
+    rng = random.Random(seed)
+    deadline = time.monotonic() + seconds
+    best = start
+    candidates = [i for i, lits in enumerate(people) if lits]
+    if len(candidates) < 2:
+        return best
+    while time.monotonic() < deadline - 0.2:
+        group = set(rng.sample(candidates, min(NEIGHBOURHOOD_PEOPLE, len(candidates))))
+        sub = cp_model.CpModel()
+        sub.proto.copy_from(model.proto)
+        for i, lits in enumerate(people):
+            if i not in group:
+                for lit in lits:
+                    domain = sub.proto.variables[lit.index].domain
+                    domain[0] = domain[1] = best.values[lit.index]
+        _hint(sub, best)
+        solver = make_solver(min(STEP_SECONDS, deadline - time.monotonic()))
+        status = solver.solve(sub)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < best.objective - 1e-9:
+            best = snapshot_of(sub, solver)
+    return best
