@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from . import plan_cmd  # noqa: F401  (registers `plan`)
+from . import export_cmd  # noqa: F401
+from . import publish_cmd  # noqa: F401
 from . import template_cmd  # noqa: F401
 from .app import app
 

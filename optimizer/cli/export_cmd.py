@@ -1,0 +1,51 @@
+"""`slotplan export`: plans to a booking-system file (ZMS availability JSON, iCalendar, CSV)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..atomic import write_atomic
+from ..errors import InputError
+from ..export.formats import FORMATS, export_bytes
+from ..export.zms import load_scope_map
+from ..io.readers import load_any_scenario
+from ..plan import read_plan
+from .app import app, console, user_errors
+
+
+@app.command("export")
+def export_command(
+    plans: Annotated[list[Path], typer.Argument(metavar="PLAN.json...", help="Plan files written by "
+                                                "`slotplan plan` (one office).")],
+    fmt: Annotated[str, typer.Option("--format", help=f"Target format: {', '.join(FORMATS)}.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    scenario_path: Annotated[Path | None, typer.Option("--scenario", help="Scenario (JSON or .xlsx): "
+                                                       "service names, time zone, booking horizon.")] = None,
+    scope_map_path: Annotated[Path | None, typer.Option("--scope-map", help="ZMS: JSON mapping service id "
+                                                        "-> scope id (default: one scope per service).")] = None,
+    sep: Annotated[str, typer.Option("--sep", help="CSV: column separator.")] = ";",
+    timezone: Annotated[str | None, typer.Option("--timezone", help="Office time zone (default: the "
+                                                 "scenario's, else Europe/Berlin).")] = None,
+    horizon_days: Annotated[int | None, typer.Option("--horizon-days", help="ZMS: calendar booking horizon "
+                                                     "in days (default: the scenario's, else derived from "
+                                                     "the plans).")] = None,
+) -> None:
+    """Export plans for a booking system: ZMS availability records, an iCalendar file or CSV."""
+    with user_errors():
+        fmt = fmt.strip().lower()
+        if fmt not in FORMATS:
+            raise InputError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})")
+        if scope_map_path is not None and fmt != "zms":
+            raise InputError("--scope-map: only for --format zms")
+        loaded = [read_plan(p) for p in plans]
+        scenario = load_any_scenario(scenario_path) if scenario_path is not None else None
+        scope_map = load_scope_map(scope_map_path) if scope_map_path is not None else None
+        data = export_bytes(loaded, fmt, scenario=scenario, scope_map=scope_map, sep=sep, timezone=timezone,
+                            horizon_days=horizon_days, stamp=dt.datetime.now(dt.timezone.utc))
+        path = write_atomic(out, data)
+        slots = sum(len(p.slots) for p in loaded)
+        console.print(f"written {path} ({fmt}, {slots} slots of {len(loaded)} plan(s))", highlight=False)

@@ -1,0 +1,408 @@
+"""Exports of the sample week: ZMS availability (schema, no overlaps, capacity), ICS round trip, CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+from typer.testing import CliRunner
+
+from optimizer.cli.main import app
+from optimizer.atomic import write_atomic
+from optimizer.clock import hhmm, parse_hhmm
+from optimizer.day.solve import SolveOptions
+from optimizer.errors import InfeasibleError, InputError
+from optimizer.export.csv_export import csv_export
+from optimizer.export.formats import export_bytes, export_filename, parse_formats
+from optimizer.export.ics import ics_export
+from optimizer.export.zms import ScopeMap, default_scope_map, parse_scope_map, zms_records
+from optimizer.pipeline import plan_day
+from optimizer.plan import Plan
+from optimizer.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample.json"
+ZMS_SPEC = Path(os.environ.get("SLOTPLAN_SHARED", ROOT.parent / "shared")) / "spec" / "zms"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _code_key() -> str:
+    """Changes whenever the sample scenario or the planner's code changes."""
+    digest = hashlib.sha256(SAMPLE.read_bytes())
+    for path in sorted((ROOT / "optimizer").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def sample_week(cache_dir: Path | None = None) -> tuple[Scenario, tuple[Plan, ...]]:
+    """The sample scenario and a plan of each of its days, shared by the test modules.
+
+    Short solves (export and publish tests need real plans, not good ones); kept in `cache_dir`
+    (pytest's cache) under a key of the scenario and the planner's code, so reruns skip the solver.
+    """
+    scenario = load_scenario(SAMPLE)
+    folder = cache_dir / _code_key() if cache_dir is not None else None
+    plans = []
+    for day in scenario.dates():
+        cached = folder / f"{day}.json" if folder is not None else None
+        if cached is not None and cached.exists():
+            plans.append(Plan.model_validate_json(cached.read_bytes()))
+            continue
+        try:
+            plan = plan_day(scenario, day, SolveOptions(time_limit_s=3, workers=2))
+        except InfeasibleError:  # a loaded machine found nothing in time: once more, longer
+            plan = plan_day(scenario, day, SolveOptions(time_limit_s=15, workers=2))
+        if cached is not None:
+            write_atomic(cached, plan.to_json())
+        plans.append(plan)
+    return scenario, tuple(plans)
+
+
+def week_cache(config: pytest.Config) -> Path | None:
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    return cache.mkdir("slotplan-sample-week") if cache is not None else None
+
+
+@pytest.fixture(scope="session")
+def week(request) -> tuple[Scenario, tuple[Plan, ...]]:
+    return sample_week(week_cache(request.config))
+
+
+@pytest.fixture(scope="session")
+def availability_validator() -> Draft4Validator:
+    if not (ZMS_SPEC / "availability.json").exists():
+        pytest.skip(f"ZMS schemas not found under {ZMS_SPEC}")
+    registry = Registry().with_resources(
+        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT4))
+        for path in ZMS_SPEC.glob("*.json"))
+    schema = json.loads((ZMS_SPEC / "availability.json").read_text(encoding="utf-8"))
+    return Draft4Validator(schema, registry=registry)
+
+
+def split_map(scenario: Scenario) -> ScopeMap:
+    """Every service gets a calendar scope 100+i and a same-day scope 200+i."""
+    return parse_scope_map({
+        "provider": {"id": 122280, "source": "dldb", "name": "Ausländerbehörde"},
+        "scopes": {t.id: {"calendar": 100 + i, "same_day": {"id": str(200 + i), "shortName": f"{t.id} heute"}}
+                   for i, t in enumerate(scenario.service_types)}})
+
+
+def staff_pattern(scenario: Scenario) -> re.Pattern[str]:
+    words = [p.id for p in scenario.staff] + [p.name for p in scenario.staff if p.name]
+    return re.compile("|".join(rf"\b{re.escape(w)}\b" for w in words))
+
+
+# ---------------------------------------------------------------------------------------- ZMS
+
+
+def zms_of(plans, scenario, scope_map=None) -> list[dict]:
+    return json.loads(export_bytes(plans, "zms", scenario=scenario, scope_map=scope_map))
+
+
+@pytest.mark.parametrize("mapping", ["default", "split"])
+def test_zms_week_validates_against_the_schema(week, availability_validator, mapping):
+    scenario, plans = week
+    records = zms_of(plans, scenario, split_map(scenario) if mapping == "split" else None)
+    assert records
+    for i, record in enumerate(records):
+        errors = sorted(availability_validator.iter_errors(record), key=str)
+        assert not errors, f"record {i}: {errors[0].message} at {list(errors[0].absolute_path)}"
+
+
+def test_the_schema_check_resolves_refs(availability_validator):
+    """A scope without its provider breaks scope.json, reached only through the `$ref`."""
+    good = {"startDate": 0, "endDate": 0, "type": "appointment", "weekday": {"monday": True},
+            "scope": {"id": 1, "shortName": "x", "provider": {"id": 1, "source": "s", "name": "n"}}}
+    availability_validator.validate(good)
+    with pytest.raises(ValidationError):
+        availability_validator.validate({**good, "scope": {"id": 1, "shortName": "x"}})
+    with pytest.raises(ValidationError):
+        availability_validator.validate({**good, "scope": {**good["scope"], "id": "C01"}})
+
+
+def by_scope_day(records):
+    groups = defaultdict(list)
+    for r in records:
+        groups[(str(r["scope"]["id"]), r["startDate"])].append(r)
+    return groups
+
+
+@pytest.mark.parametrize("mapping", ["default", "split"])
+def test_zms_records_of_one_scope_never_overlap(week, mapping):
+    scenario, plans = week
+    records = zms_of(plans, scenario, split_map(scenario) if mapping == "split" else None)
+    for (scope, day), group in by_scope_day(records).items():
+        spans = sorted((parse_hhmm(r["startTime"]), parse_hhmm(r["endTime"]), r) for r in group)
+        for (s1, e1, r1), (s2, e2, r2) in zip(spans, spans[1:]):
+            assert e1 <= s2, f"scope {scope} on {day}: {r1['startTime']}-{r1['endTime']} overlaps {r2['startTime']}"
+            if e1 == s2:  # maximal: touching records differ in what they say
+                assert (r1["bookable"], r1["workstationCount"]) != (r2["bookable"], r2["workstationCount"])
+
+
+def test_zms_records_carry_the_plans_capacity(week):
+    """Minute by minute, a scope's record says exactly how many counters the plan has for it."""
+    scenario, plans = week
+    records = zms_of(plans, scenario)
+    scope_of = {t.id: i for i, t in enumerate(scenario.service_types, start=1)}
+    horizon = scenario.policy.calendar_horizon_days
+    for plan in plans:
+        midnight = int(dt.datetime.combine(plan.date, dt.time(0), tzinfo=BERLIN).timestamp())
+        day = [r for r in records if r["startDate"] == midnight]
+        assert day, plan.date
+        weekday = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[plan.date.weekday()]
+        for r in day:
+            assert r["endDate"] == midnight and r["type"] == "appointment"
+            assert r["weekday"][weekday] is True and sum(map(bool, r["weekday"].values())) == 1
+            start, end = parse_hhmm(r["startTime"]), parse_hhmm(r["endTime"])
+            assert (end - start) % r["slotTimeInMinutes"] == 0  # ZMS: slots fill the window exactly
+            assert r["bookable"] in ({"startInDays": 1, "endInDays": horizon}, {"startInDays": 0, "endInDays": 0})
+        for scope in set(scope_of.values()):
+            for minute in range(6 * 60, 20 * 60, 5):
+                live = [s for s in plan.slots if scope_of[s.service] == scope and s.start <= minute < s.end]
+                cal = sum(s.channel == "calendar" for s in live)
+                covering = [r for r in day if r["scope"]["id"] == scope
+                            and parse_hhmm(r["startTime"]) <= minute < parse_hhmm(r["endTime"])]
+                if not live:
+                    assert not covering
+                    continue
+                (r,) = covering
+                if cal:
+                    assert r["bookable"]["startInDays"] == 1
+                    assert r["workstationCount"] == {"public": cal, "intern": len(live)}
+                else:
+                    assert r["bookable"] == {"startInDays": 0, "endInDays": 0}
+                    assert r["workstationCount"] == {"public": len(live), "intern": len(live)}
+
+
+def test_zms_split_scopes_keep_channels_apart(week):
+    scenario, plans = week
+    records = zms_of(plans, scenario, split_map(scenario))
+    assert {r["scope"]["provider"]["id"] for r in records} == {122280}
+    for r in records:
+        same_day = int(r["scope"]["id"]) >= 200
+        count = r["workstationCount"]
+        assert count["public"] == count["intern"] > 0
+        assert r["bookable"] == ({"startInDays": 0, "endInDays": 0} if same_day
+                                 else {"startInDays": 1, "endInDays": 14})
+    same_day_minutes = sum((parse_hhmm(r["endTime"]) - parse_hhmm(r["startTime"])) * r["workstationCount"]["public"]
+                           for r in records if int(r["scope"]["id"]) >= 200)
+    assert same_day_minutes == sum(s.end - s.start for p in plans for s in p.slots if s.channel == "same_day")
+
+
+def test_zms_slot_time_is_the_duration_when_windows_allow_it(week):
+    scenario, plans = week
+    plan = plans[0]
+    # keep only one counter's "uebertrag" slots: every window is then one whole slot long
+    slots = [s for s in plan.slots if s.service == "uebertrag" and s.counter == plan.slots[0].counter]
+    records = zms_records([plan.model_copy(update={"slots": slots})], horizon_days=14)
+    assert records and {r["slotTimeInMinutes"] for r in records} == {15}
+
+
+def test_zms_without_scenario_derives_horizon_and_defaults(week):
+    scenario, plans = week
+    records = zms_records(plans)  # horizon from release_at, Europe/Berlin, sorted service order
+    assert {r["bookable"]["endInDays"] for r in records} == {0, scenario.policy.calendar_horizon_days}
+    assert {r["scope"]["shortName"] for r in records} <= {t.id for t in scenario.service_types}
+    assert default_scope_map(["b", "a"]).calendar["a"].id == 2
+
+
+def test_zms_rejects_bad_input(week):
+    scenario, plans = week
+    with pytest.raises(InputError, match="not a number"):
+        parse_scope_map({"uebertrag": "C01"})
+    with pytest.raises(InputError, match="two short names"):
+        parse_scope_map({"a": {"calendar": 5, "same_day": {"id": "5", "shortName": "heute"}}})
+    with pytest.raises(InputError, match="no scope for service"):
+        zms_records(plans, scope_map=parse_scope_map({"uebertrag": 1}))
+    with pytest.raises(InputError, match="offices"):
+        zms_records([plans[0], plans[1].model_copy(update={"office": "other"})])
+    with pytest.raises(InputError, match="same date"):
+        zms_records([plans[0], plans[0]])
+    with pytest.raises(InputError, match="time zone"):
+        zms_records(plans, timezone="Mars/Olympus")
+
+
+# ---------------------------------------------------------------------------------------- ICS
+
+
+def public_fields(plan: Plan) -> list[dict]:
+    return sorted(({k: v for k, v in s.model_dump(mode="json").items() if k != "staff"} for s in plan.slots),
+                  key=lambda d: d["id"])
+
+
+def slots_from_ics(data: bytes) -> list[dict]:
+    cal = icalendar.Calendar.from_ical(data)
+    out = []
+    for ev in cal.walk("VEVENT"):
+        start, end = ev.decoded("dtstart"), ev.decoded("dtend")
+        assert str(ev["dtstart"].params["TZID"]) == "Europe/Berlin"
+        assert start.utcoffset() == start.replace(tzinfo=BERLIN).utcoffset()
+        assert str(ev["transp"]) == "TRANSPARENT"
+        booking = ev.get("x-slotplan-booking")
+        assert str(ev["status"]) == ("CONFIRMED" if booking else "TENTATIVE")
+        assert ("Gebucht" if booking else "Frei") in [str(c) for c in ev["categories"].cats]
+        out.append({"id": str(ev["uid"]), "date": start.date().isoformat(), "start": f"{start:%H:%M}",
+                    "end": f"{end:%H:%M}", "service": str(ev["x-slotplan-service"]), "counter": str(ev["location"]),
+                    "channel": str(ev["x-slotplan-channel"]), "release_at": str(ev["x-slotplan-release-at"]),
+                    "booking": str(booking) if booking else None, "summary": str(ev["summary"])})
+    return sorted(out, key=lambda d: d["id"])
+
+
+def test_ics_round_trip_equals_the_plans_slots(week):
+    scenario, plans = week
+    names = {t.id: t.name for t in scenario.service_types}
+    data = export_bytes(plans, "ics", scenario=scenario)
+    cal = icalendar.Calendar.from_ical(data)
+    assert [str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    parsed = slots_from_ics(data)
+    expected = sorted((s for p in plans for s in public_fields(p)), key=lambda d: d["id"])
+    assert [{k: v for k, v in d.items() if k != "summary"} for d in parsed] == expected
+    assert {d["summary"] for d in parsed} <= set(names.values())
+    assert any(d["booking"] for d in parsed) and any(not d["booking"] for d in parsed)
+
+
+def test_ics_summary_is_the_id_without_scenario_and_output_is_stable(week):
+    _, plans = week
+    first = ics_export(plans[:1])
+    assert first == ics_export(plans[:1])  # no clock inside: equal plans, equal bytes
+    assert {d["summary"] for d in slots_from_ics(first)} == {s.service for s in plans[0].slots}
+    stamp = dt.datetime(2024, 4, 20, 12, 0, tzinfo=dt.timezone.utc)
+    assert b"DTSTAMP:20240420T120000Z" in ics_export(plans[:1], stamp=stamp)
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+
+def test_csv_has_bom_semicolons_umlauts_and_one_row_per_slot(week):
+    scenario, plans = week
+    data = export_bytes(plans, "csv", scenario=scenario)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "Übertrag eAT auf neuen Pass".encode() in data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert header == ["id", "date", "start", "end", "service", "service_name", "counter", "channel",
+                      "release_at", "booked", "booking"]
+    assert len(body) == sum(len(p.slots) for p in plans)
+    by_id = {r[0]: dict(zip(header, r)) for r in body}
+    for p in plans:
+        for s in p.slots:
+            row = by_id[s.id]
+            assert (row["start"], row["end"], row["counter"], row["booking"] or None) == \
+                   (hhmm(s.start), hhmm(s.end), s.counter, s.booking)
+    assert data.count(b"\r\n") == len(rows)
+
+
+def test_exports_never_name_staff(week):
+    scenario, plans = week
+    staff = staff_pattern(scenario)
+    for fmt in ("zms", "ics", "csv"):
+        text = export_bytes(plans, fmt, scenario=scenario).decode("utf-8-sig")
+        assert not staff.search(text), f"{fmt} names staff: {staff.search(text).group()}"
+
+
+def hostile(plan: Plan) -> Plan:
+    slots = [s.model_copy(update={"counter": "=HYPERLINK(\"http://evil\",\"x\")" if i == 0 else "@SUM(1;2)"})
+             for i, s in enumerate(plan.slots[:3])]
+    return plan.model_copy(update={"slots": slots})
+
+
+def test_csv_cells_are_safe_against_formula_injection(week):
+    _, plans = week
+    data = csv_export([hostile(plans[0])], names={"uebertrag": "+cmd|' /C calc'!A0", "eat_ausgabe": "-2+3"},
+                      sep=",")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=","))
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
+    with pytest.raises(InputError):
+        csv_export(plans, sep=";;")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_csv_opens_in_libreoffice_with_umlauts(week, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    scenario, plans = week
+    path = tmp_path / "slots.csv"
+    path.write_bytes(export_bytes([hostile(plans[0])], "csv", scenario=scenario))
+    # what LibreOffice's import dialog offers for this file: ';', '"', UTF-8 (its BOM), from row 1
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--infilter=CSV:59,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=120)
+    sheet = openpyxl.load_workbook(tmp_path / "slots.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "id"  # the BOM is not part of the first cell
+    names = {r[5] for r in rows[1:]}
+    assert names <= {t.name for t in scenario.service_types} and any("Ü" in n for n in names)
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert all(c.data_type != "f" for c in cells)  # no cell became a formula
+    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+
+
+# ---------------------------------------------------------------------------------------- CLI
+
+
+def test_export_command_writes_each_format(week, tmp_path):
+    scenario, plans = week
+    files = []
+    for p in plans[:2]:
+        files.append(tmp_path / f"{p.office}_{p.date}.json")
+        files[-1].write_text(p.to_json(), encoding="utf-8")
+    runner = CliRunner()
+    for fmt in ("zms", "ics", "csv"):
+        out = tmp_path / export_filename(plans[:2], fmt)
+        result = runner.invoke(app, ["export", *map(str, files), "--format", fmt, "--out", str(out),
+                                     "--scenario", str(SAMPLE)])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes()[:100]
+    zms = json.loads((tmp_path / export_filename(plans[:2], "zms")).read_text(encoding="utf-8"))
+    assert {r["startDate"] for r in zms} == {int(dt.datetime.combine(p.date, dt.time(0), tzinfo=BERLIN).timestamp())
+                                             for p in plans[:2]}
+    scope_map = tmp_path / "scopes.json"
+    scope_map.write_text(json.dumps({t.id: 10 + i for i, t in enumerate(scenario.service_types)}), encoding="utf-8")
+    result = runner.invoke(app, ["export", str(files[0]), "--format", "zms", "--out", str(tmp_path / "z.json"),
+                                 "--scope-map", str(scope_map)])
+    assert result.exit_code == 0, result.output
+    assert {r["scope"]["id"] for r in json.loads((tmp_path / "z.json").read_text())} <= set(range(10, 16))
+
+
+def test_export_command_input_errors_exit_2(week, tmp_path):
+    _, plans = week
+    plan_file = tmp_path / "p.json"
+    plan_file.write_text(plans[0].to_json(), encoding="utf-8")
+    runner = CliRunner()
+    cases = [["--format", "pdf"], ["--format", "csv", "--sep", "ab"], ["--format", "ics", "--scope-map", "x.json"],
+             ["--format", "zms", "--scope-map", str(tmp_path / "missing.json")]]
+    for extra in cases:
+        result = runner.invoke(app, ["export", str(plan_file), "--out", str(tmp_path / "o"), *extra])
+        assert result.exit_code == 2, (extra, result.output)
+    result = runner.invoke(app, ["export", str(tmp_path / "nope.json"), "--format", "csv", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_format_helpers(week):
+    _, plans = week
+    assert parse_formats("zms, ICS,zms") == ["zms", "ics"]
+    with pytest.raises(InputError):
+        parse_formats("zms,xls")
+    assert export_filename(plans[:1], "zms") == f"{plans[0].office}_{plans[0].date}.zms.json"
+    assert export_filename(plans, "csv").endswith(f"_{plans[-1].date}.csv")
