@@ -102,7 +102,8 @@ def _border(left: str = "none", right: str = "none", top: str = "none", bottom: 
 
 
 @lru_cache(maxsize=None)
-def _align(horizontal: str | None = None, wrap: bool = False, vertical: str = "center", indent: int = 0) -> Alignment:
+def _align(horizontal: str | None = None, wrap: bool = False, vertical: str = "center",
+           indent: int = 0) -> Alignment:
     return Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap, indent=indent)
 
 
@@ -234,7 +235,8 @@ def _fits(text: str, steps: int) -> bool:
     return len(text) * CHAR_WIDTH <= steps * STEP_WIDTH
 
 
-def _block(activity: Assignment, colours: dict[str, str], by_counter: bool, steps: int) -> tuple[str, str, Font]:
+def _block(activity: Assignment, colours: dict[str, str], by_counter: bool,
+           steps: int) -> tuple[str, str, Font]:
     """Fill, text (shortened or left out when the block is too narrow) and font of one activity."""
     if activity.activity == "service":
         text = activity.staff if by_counter else (activity.counter or "")
@@ -301,7 +303,8 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
         minutes = t0 + i * grid
         cell = ws.cell(row=head, column=first + i, value=hhmm(minutes) if minutes % 60 == 0 else None)
         fill = OPEN_HEADER_FILL if is_open[i] else HEADER_FILL
-        style(cell, HEADER_FONT, _fill(fill), _border(left="hour") if minutes % 60 == 0 else None, _align("left"))
+        hour = _border(left="hour") if minutes % 60 == 0 else None
+        style(cell, HEADER_FONT, _fill(fill), hour, _align("left"))
         ws.column_dimensions[get_column_letter(first + i)].width = STEP_WIDTH
     style(ws.cell(row=head, column=extra, value="Termine"), HEADER_FONT, _fill(HEADER_FILL), None,
           _align("center"))
@@ -313,7 +316,8 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
     hour_cols = {col(m) for m in range(t0, t1, 60)}
 
     def sides(c: int, block_start: bool = False, block_end: bool = False) -> Border:
-        left = "open" if c in open_starts else ("block" if block_start else ("hour" if c in hour_cols else "none"))
+        left = ("open" if c in open_starts else "block" if block_start
+                else "hour" if c in hour_cols else "none")
         right = "open" if c in open_ends else ("block" if block_end else "none")
         return _border(left, right, "grey", "grey")
 
@@ -387,7 +391,8 @@ def _slots_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) 
     widths = (11, 8, 8, 30, 16, 9, 9, 22, 12, 17, 11, 42)
     booked = sum(1 for s in plan.slots if s.booking)
     _title(ws, style, f"Termine – {scenario.office.name} – {day_title(plan)}",
-           f"{len(plan.slots)} Termine, davon {booked} gebucht; Filter in der Kopfzeile", scenario, day_title(plan))
+           f"{len(plan.slots)} Termine, davon {booked} gebucht; Filter in der Kopfzeile",
+           scenario, day_title(plan))
     head = 4
     _header_row(ws, style, head, heads, widths)
     centre = _align("center")
@@ -397,11 +402,11 @@ def _slots_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) 
         end = dt.time(slot.end // 60, slot.end % 60) if slot.end < 24 * 60 else dt.timedelta(days=1)
         release = _datetime(slot.release_at)
         texts = {4: services.get(slot.service, slot.service), 5: slot.service, 6: slot.counter, 7: slot.staff,
-                 8: names.get(slot.staff, ""), 9: CHANNEL_DE.get(slot.channel, slot.channel), 11: slot.booking,
-                 12: slot.id}
+                 8: names.get(slot.staff, ""), 9: CHANNEL_DE.get(slot.channel, slot.channel),
+                 11: slot.booking, 12: slot.id}
         style(ws.cell(row=r, column=1, value=slot.date), BODY_FONT, fill, None, centre, "DD.MM.YYYY")
-        style(ws.cell(row=r, column=2, value=dt.time(slot.start // 60, slot.start % 60)), BODY_FONT, fill, None,
-              centre, "hh:mm")
+        start = dt.time(slot.start // 60, slot.start % 60)
+        style(ws.cell(row=r, column=2, value=start), BODY_FONT, fill, None, centre, "hh:mm")
         style(ws.cell(row=r, column=3, value=end), BODY_FONT, fill, None, centre, "hh:mm")
         for c, text in texts.items():
             style(write_text(ws.cell(row=r, column=c), text), BODY_FONT, fill, None,
@@ -512,7 +517,8 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
             r += 1
             style(write_text(ws.cell(row=r, column=1), item.booking), BODY_FONT, None, line)
             style(write_text(ws.cell(row=r, column=2), item.proposal or "–"), BODY_FONT, None, line)
-            style(write_text(ws.cell(row=r, column=3), item.reason), NOTE_FONT, None, line, _align("left", indent=1))
+            style(write_text(ws.cell(row=r, column=3), item.reason), NOTE_FONT, None, line,
+                  _align("left", indent=1))
 
     if last_data >= first_data:
         chart = BarChart()
@@ -520,7 +526,8 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
         chart.grouping = "clustered"
         chart.title = "Bedarf und erledigt je Anliegen"
         chart.y_axis.title = "Anzahl"
-        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=head, max_row=last_data), titles_from_data=True)
+        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=head, max_row=last_data),
+                       titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first_data, max_row=last_data))
         chart.x_axis.scaling.orientation = "maxMin"  # the first request type on top, as in the table
         chart.x_axis.delete = False

@@ -107,9 +107,11 @@ OFFICE = Sheet(
         Column("timezone", T("Zeitzone", "Time zone"), "text",
                help=T("IANA-Zeitzone, z. B. Europe/Berlin.", "IANA time zone, e.g. Europe/Berlin.")),
         Column("granularity_min", T("Zeitraster (Minuten)", "Time grid (minutes)"), "int",
-               help=T("Alle Zeiten liegen auf diesem Raster, z. B. 5.", "Every time lies on this grid, e.g. 5.")),
+               help=T("Alle Zeiten liegen auf diesem Raster, z. B. 5.",
+                      "Every time lies on this grid, e.g. 5.")),
         Column("holidays", T("Feiertagskalender", "Holiday calendar"), "text",
-               help=T("Z. B. DE-BW: gesetzliche Feiertage in Baden-Württemberg sind geschlossen. Leer = keine.",
+               help=T("Z. B. DE-BW: gesetzliche Feiertage in Baden-Württemberg sind geschlossen. "
+                      "Leer = keine.",
                       "E.g. DE-BW: public holidays of Baden-Württemberg are closed. Empty = none.")),
         Column("closed_dates", T("Geschlossen am", "Closed on"), "date", repeat=True,
                help=T("Weitere Schließtage, ein Datum pro Zeile (Zeile wiederholen).",
@@ -150,7 +152,8 @@ SERVICE_TYPES = Sheet(
     columns=(
         Column("id", T("Kennung", "Id"), "id", required=True, width=16, help=ID_HELP),
         Column("name", T("Bezeichnung", "Name"), "text", required=True, width=34,
-               help=T("Name des Anliegens, wie Bürger ihn sehen.", "Name of the request type as citizens see it.")),
+               help=T("Name des Anliegens, wie Bürger ihn sehen.",
+                      "Name of the request type as citizens see it.")),
         Column("duration_min", T("Dauer (Minuten)", "Duration (minutes)"), "int", required=True, width=10,
                help=T("Dauer eines Termins, ein Vielfaches des Zeitrasters.",
                       "Length of one appointment, a multiple of the time grid.")),
@@ -161,7 +164,8 @@ SERVICE_TYPES = Sheet(
                help=T("Wert eines erledigten Anliegens (höher = wichtiger).",
                       "Value of one served request (higher = more important).")),
         Column("same_day_share", T("Anteil Tagestermine", "Same-day share"), "share", width=11,
-               help=T("Anteil der Termine, die erst am selben Tag freigegeben werden (0 bis 1 oder 0 % bis 100 %).",
+               help=T("Anteil der Termine, die erst am selben Tag freigegeben werden "
+                      "(0 bis 1 oder 0 % bis 100 %).",
                       "Share of slots released on the day itself (0 to 1, or 0% to 100%).")),
         Column("equipment", T("Ausstattung", "Equipment"), "list", width=16,
                help=T("Ausstattung, die der Schalter dafür haben muss, durch Komma getrennt.",
@@ -178,7 +182,8 @@ STAFF = Sheet(
     columns=(
         Column("id", T("Kennung", "Id"), "id", required=True, width=10, help=ID_HELP),
         Column("name", T("Name", "Name"), "text", width=24, help=T("Vor- und Nachname.", "Full name.")),
-        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40, help=SKILLS_HELP),
+        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40,
+               help=SKILLS_HELP),
         Column("weekly_hours", T("Wochenstunden", "Weekly hours"), "number", width=10,
                help=T("Vertragliche Wochenarbeitszeit in Stunden.", "Contracted hours per week.")),
     ),
@@ -208,7 +213,8 @@ VACANCIES = Sheet(
         Column("id", T("Kennung", "Id"), "id", required=True, width=10, help=ID_HELP),
         Column("title", T("Bezeichnung", "Title"), "text", width=30,
                help=T("Stellenbezeichnung.", "Job title.")),
-        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40, help=SKILLS_HELP),
+        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40,
+               help=SKILLS_HELP),
         Column("weekly_hours", T("Wochenstunden", "Weekly hours"), "number", width=10,
                help=T("Wochenarbeitszeit der Stelle in Stunden.", "Hours per week of the post.")),
     ),
@@ -252,9 +258,10 @@ POLICY = Sheet(
     help=T("Regeln für die Planung: ein Feld pro Zeile; leer = Standardwert.",
            "Planning rules: one field per row; empty = default."),
     columns=(
-        Column("back_office_min", T("Back-Office je Person (Minuten/Tag)", "Back office per person (min/day)"),
-               "int", help=T("Minuten Aktenarbeit, die jede anwesende Person pro Tag braucht (Standard 0).",
-                             "Minutes of file work each present person needs per day (default 0).")),
+        Column("back_office_min",
+               T("Back-Office je Person (Minuten/Tag)", "Back office per person (min/day)"), "int",
+               help=T("Minuten Aktenarbeit, die jede anwesende Person pro Tag braucht (Standard 0).",
+                      "Minutes of file work each present person needs per day (default 0).")),
         Column("min_block_min", T("Kürzester Block (Minuten)", "Shortest block (minutes)"), "int",
                help=T("Bevorzugte kürzeste Dauer eines Anliegens am Stück an einem Schalter (Standard 60).",
                       "Preferred shortest run of one request type at a counter (default 60).")),
@@ -336,5 +343,5 @@ def find_sheet(names: list[str], sheet: Sheet) -> str | None:
 def column_for_label(sheet: Sheet, label: object) -> Column | None:
     """The column (or form field) whose German or English label is `label`."""
     wanted = normalise_label(label)
-    return next((c for c in sheet.columns if wanted in (normalise_label(c.label.de), normalise_label(c.label.en))),
-                None)
+    return next((c for c in sheet.columns
+                 if wanted in (normalise_label(c.label.de), normalise_label(c.label.en))), None)

@@ -135,8 +135,8 @@ def check_zip(content: bytes, name: str = "workbook") -> None:
         for info in members:
             total += info.file_size
             if total > MAX_UNCOMPRESSED_BYTES:
-                raise InputError(f"{name}: the workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MB "
-                                 "(a zip bomb?)")
+                raise InputError(f"{name}: the workbook unpacks to more than "
+                                 f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB (a zip bomb?)")
             if info.file_size > RATIO_CHECK_MIN_BYTES and \
                     info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
                 raise InputError(f"{name}: part {info.filename!r} is compressed "
@@ -167,10 +167,13 @@ def _scan_for_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) ->
 
 
 def _unreadable(name: str, err: Exception) -> InputError:
+    cause: BaseException | None = err
+    while cause is not None:  # openpyxl wraps parser errors in a ValueError
+        if type(cause).__module__.startswith("defusedxml"):
+            return InputError(f"{name}: the workbook uses XML entities or a DTD, which is not allowed")
+        cause = cause.__cause__ or cause.__context__
     kind = type(err).__name__
-    if kind in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden", "NotSupportedError"):
-        return InputError(f"{name}: the workbook uses XML entities or a DTD, which is not allowed")
-    text = str(err).strip() or kind
+    text = str(err).strip().splitlines()[0] if str(err).strip() else kind
     return InputError(f"{name}: not a readable .xlsx workbook ({kind}: {text[:200]})")
 
 
@@ -331,7 +334,8 @@ class _WorkbookReader:
             there = header[position] if position < len(header) else None
             expected = f"'{column.label.de}' (or '{column.label.en}')"
             if not is_empty(there) and column_for_label(sheet, there) is None:
-                self.problems.append(f"{cell_ref(name, 1, position + 1)}: header is '{there}', expected {expected}")
+                self.problems.append(f"{cell_ref(name, 1, position + 1)}: header is '{there}', "
+                                     f"expected {expected}")
             else:
                 self.problems.append(f"{cell_ref(name, 1, 1)}: the header row has no column {expected}")
         return columns
@@ -407,7 +411,8 @@ class _WorkbookReader:
                 self.problems.append(f"{label_ref}: unknown field '{label}' (known: {known})")
                 continue
             if column.key in seen and not column.repeat:
-                self.problems.append(f"{label_ref}: field '{label}' appears twice (first in row {seen[column.key]})")
+                self.problems.append(f"{label_ref}: field '{label}' appears twice "
+                                     f"(first in row {seen[column.key]})")
                 continue
             seen.setdefault(column.key, r)
             value = self._value(column, raw, value_ref)

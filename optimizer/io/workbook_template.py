@@ -60,7 +60,8 @@ KIND_TEXT = {
 }
 
 
-def template_workbook(scenario: Scenario | None = None, lang: Lang = "de", today: dt.date | None = None) -> bytes:
+def template_workbook(scenario: Scenario | None = None, lang: Lang = "de",
+                      today: dt.date | None = None) -> bytes:
     """The input workbook as .xlsx bytes: filled from `scenario`, or blank with example rows.
 
     `today` only dates the example rows of a blank template (the first working Monday after it).
@@ -130,20 +131,24 @@ def example_records(lang: Lang, today: dt.date | None = None) -> dict[str, list[
     day = example_date(today)
     de = lang == "de"
     return {
-        "office": [{"id": "mein-buero", "name": "Bürgerbüro Musterstadt" if de else "Citizens' Office Sample Town",
+        "office": [{"id": "mein-buero",
+                    "name": "Bürgerbüro Musterstadt" if de else "Citizens' Office Sample Town",
                     "timezone": "Europe/Berlin", "granularity_min": 5, "holidays": None,
                     "closed_dates": [dt.date(day.year, 12, 24 if day != dt.date(day.year, 12, 24) else 31)]}],
         "opening_hours": [{"day": "mon", "start": 8 * 60, "end": 12 * 60}],
         "counters": [{"id": "C01", "equipment": []}],
-        "service_types": [{"id": "ausweis", "name": "Personalausweis beantragen" if de else "Apply for an ID card",
+        "service_types": [{"id": "ausweis",
+                           "name": "Personalausweis beantragen" if de else "Apply for an ID card",
                            "duration_min": 20, "skill": "ausweis", "weight": 1.0, "same_day_share": 0.2,
                            "equipment": [],
                            "info": "Bitte mitbringen: ein biometrisches Foto." if de
                            else "Please bring a biometric photo."}],
-        "staff": [{"id": "P001", "name": "Erika Mustermann" if de else "Jane Doe", "skills": ["ausweis", "guide"],
+        "staff": [{"id": "P001", "name": "Erika Mustermann" if de else "Jane Doe",
+                   "skills": ["ausweis", "guide"],
                    "weekly_hours": 39.0}],
         "availability": [{"staff": "P001", "date": day, "start": 7 * 60 + 30, "end": 16 * 60}],
-        "vacancies": [{"id": "V001", "title": "Sachbearbeitung" if de else "Case worker", "skills": ["ausweis"],
+        "vacancies": [{"id": "V001", "title": "Sachbearbeitung" if de else "Case worker",
+                       "skills": ["ausweis"],
                        "weekly_hours": 39.0}],
         "demand": [{"date": day, "service": "ausweis", "count": 10}],
         "bookings": [{"id": "B0001", "date": day, "start": 8 * 60, "service": "ausweis", "staff": None,
@@ -270,9 +275,11 @@ def _validation(column: Column, lang: Lang, lists: dict[str, str],
         dv.error = "Bitte eine Zahl ab 0 eingeben." if de else "Please enter a number, 0 or more."
     elif column.kind == "share":
         dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True)
-        dv.error = "Bitte einen Anteil von 0 bis 1 (0 % bis 100 %)." if de else "Please enter 0 to 1 (0% to 100%)."
+        dv.error = ("Bitte einen Anteil von 0 bis 1 (0 % bis 100 %)." if de
+                    else "Please enter 0 to 1 (0% to 100%).")
     elif column.kind == "date":
-        dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73050", allow_blank=True)
+        dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73050",
+                            allow_blank=True)  # 2000-01-01 .. 2099-12-31
         dv.error = "Bitte ein Datum eingeben." if de else "Please enter a date."
     else:
         return None
@@ -305,18 +312,21 @@ def _write_lists(ws: Worksheet, lang: Lang, skills: list[str], grid: int) -> dic
 
 def _write_explanations(ws: Worksheet, lang: Lang) -> None:
     de = lang == "de"
-    ws["A1"] = "slotplan – " + ("Eingabe-Arbeitsmappe: Erläuterungen" if de else "input workbook: explanations")
+    ws["A1"] = "slotplan – " + ("Eingabe-Arbeitsmappe: Erläuterungen" if de
+                                else "input workbook: explanations")
     ws["A1"].font = TITLE_FONT
     intro = [
         T("Jedes Blatt ist ein Abschnitt der Planungsdaten. Zeile 1 enthält die Spaltenüberschriften; "
           "bitte nicht umbenennen. Weitere Spalten rechts sind erlaubt und werden ignoriert.",
           "Each sheet is one section of the planning data. Row 1 holds the column headers; please do not "
           "rename them. Extra columns to the right are allowed and ignored."),
-        T("Uhrzeiten als Excel-Uhrzeit oder als Text HH:MM (24:00 = Tagesende), auf dem Zeitraster des Büros. "
-          "Daten als Excel-Datum oder als Text TT.MM.JJJJ bzw. JJJJ-MM-TT. Listen durch Komma trennen.",
+        T("Uhrzeiten als Excel-Uhrzeit oder als Text HH:MM (24:00 = Tagesende), auf dem Zeitraster "
+          "des Büros. Daten als Excel-Datum oder als Text TT.MM.JJJJ bzw. JJJJ-MM-TT. "
+          "Listen durch Komma trennen.",
           "Times as Excel times or as text HH:MM (24:00 = end of day), on the office's time grid. Dates as "
           "Excel dates or as text YYYY-MM-DD or DD.MM.YYYY. Separate lists with commas."),
-        T("Graue, kursive Zeilen sind Beispiele: überschreiben oder löschen. Leere Zeilen werden übersprungen.",
+        T("Graue, kursive Zeilen sind Beispiele: überschreiben oder löschen. "
+          "Leere Zeilen werden übersprungen.",
           "Grey italic rows are examples: overwrite or delete them. Empty rows are skipped."),
         T("Zellen werden mit ihrem Wert gelesen; Formeln zählen mit ihrem zuletzt berechneten Ergebnis.",
           "Cells are read by their value; formulas count with their last computed result."),
@@ -342,7 +352,8 @@ def _write_explanations(ws: Worksheet, lang: Lang) -> None:
         cell.font = Font(bold=True)
         ws.cell(row=r, column=5, value=sheet.help(lang)).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=r, column=2, value="–")
-        ws.cell(row=r, column=3, value=(("ja" if de else "yes") if sheet.required else ("nein" if de else "no")))
+        required = ("ja" if de else "yes") if sheet.required else ("nein" if de else "no")
+        ws.cell(row=r, column=3, value=required)
         for col in range(1, 6):
             ws.cell(row=r, column=col).fill = PatternFill("solid", fgColor="DDEBF7")
         r += 1
@@ -353,7 +364,7 @@ def _write_explanations(ws: Worksheet, lang: Lang) -> None:
             if column.repeat:
                 fmt += " – " + ("mehrere Zeilen möglich" if de else "may repeat on several rows")
             ws.cell(row=r, column=4, value=fmt)
-            ws.cell(row=r, column=5, value=column.help(lang)).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row=r, column=5, value=column.help(lang))
             for col in range(1, 6):
                 ws.cell(row=r, column=col).border = Border(bottom=THIN)
                 ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")

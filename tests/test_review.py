@@ -1,0 +1,191 @@
+"""The review workbook: sheets, grid, slots, KPIs and chart, print setup, safety, LibreOffice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from optimizer.errors import InputError
+from optimizer.export.cells import safe_text, write_text
+from optimizer.export.review import OPEN_HEADER_FILL, review_workbook, service_colours
+from optimizer.plan import Plan, read_plan
+from optimizer.scenario import load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample.json"
+PLAN = Path(__file__).parent / "fixtures_workbook" / "plan_2024-04-22.json"
+"""A real plan of the sample office for Monday 2024-04-22 (slotplan plan, 20 s, one worker)."""
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return read_plan(PLAN)
+
+
+@pytest.fixture(scope="module")
+def workbook(plan, scenario):
+    return openpyxl.load_workbook(io.BytesIO(review_workbook([plan], scenario)))
+
+
+def fill_of(cell) -> str:
+    return (cell.fill.fgColor.rgb or "")[-6:] if cell.fill and cell.fill.fill_type == "solid" else ""
+
+
+def test_sheets_of_one_day(workbook):
+    assert workbook.sheetnames == ["Tagesplan", "Schalter", "Termine", "Kennzahlen"]
+    for ws in workbook.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert "Ausländerbehörde" in ws["A1"].value and "22.04.2024" in ws["A1"].value
+        assert "22.04.2024" in ws.oddHeader.right.text
+
+
+def test_tagesplan_grid(workbook, plan, scenario):
+    ws = workbook["Tagesplan"]
+    assert ws["A5"].value == "Kennung" and ws["B5"].value == "Name"
+    # The time axis starts at 07:00 in column C, one column per 5-minute step.
+    assert ws["C5"].value == "07:00"
+    columns = {ws.cell(row=5, column=c).value: c for c in range(3, ws.max_column + 1)
+               if ws.cell(row=5, column=c).value}
+    assert columns["08:00"] == 3 + 12
+    # Opening hours 07:30-12:30 are green on the axis.
+    assert fill_of(ws.cell(row=5, column=3 + 6)) == OPEN_HEADER_FILL
+    assert fill_of(ws.cell(row=5, column=3 + 5)) != OPEN_HEADER_FILL
+    rows = {ws.cell(row=r, column=1).value: r for r in range(6, 6 + 40)}
+    colours = service_colours(scenario)
+    service = next(a for a in plan.assignments if a.activity == "service" and a.end - a.start >= 15)
+    r, c = rows[service.staff], 3 + (service.start - 7 * 60) // 5
+    assert ws.cell(row=r, column=c).value == service.counter  # the counter id inside the block
+    assert fill_of(ws.cell(row=r, column=c)) == colours[service.service]
+    assert fill_of(ws.cell(row=r, column=c + 1)) == colours[service.service]
+    names = {p.id: p.name for p in scenario.staff}
+    assert ws.cell(row=r, column=2).value == names[service.staff]
+    legend = [ws.cell(row=r, column=2).value for r in range(6, ws.max_row + 1)]
+    assert "Übertrag eAT auf neuen Pass" in legend and "Pause (kurz: P)" in legend
+    assert ws.freeze_panes == "C6"
+
+
+def test_schalter_grid(workbook, plan, scenario):
+    ws = workbook["Schalter"]
+    counters = [ws.cell(row=r, column=1).value for r in range(6, 6 + len(scenario.office.counters))]
+    assert counters == [c.id for c in scenario.office.counters]
+    service = next(a for a in plan.assignments if a.activity == "service" and a.end - a.start >= 15)
+    r = 6 + counters.index(service.counter)
+    assert ws.cell(row=r, column=3 + (service.start - 7 * 60) // 5).value == service.staff
+    totals = {ws.cell(row=6 + i, column=1).value: ws.cell(row=6 + i, column=ws.max_column).value
+              for i in range(len(counters))}
+    assert sum(totals.values()) == len(plan.slots)
+
+
+def test_termine_lists_every_slot(workbook, plan):
+    ws = workbook["Termine"]
+    assert ws.auto_filter.ref.startswith("A4:L")
+    assert ws.freeze_panes == "A5"
+    ids = [ws.cell(row=r, column=12).value for r in range(5, 5 + len(plan.slots))]
+    assert sorted(ids) == sorted(s.id for s in plan.slots)
+    rows = range(5, 5 + len(plan.slots))
+    booked = {ws.cell(row=r, column=12).value: ws.cell(row=r, column=11).value for r in rows}
+    assert booked == {s.id: s.booking for s in plan.slots}
+    first = ws.cell(row=5, column=10).value
+    assert isinstance(first, dt.datetime)  # release time as an Excel date-time
+    assert {ws.cell(row=r, column=9).value for r in rows} == {"Kalender", "Tagestermin"}
+
+
+def test_kennzahlen_and_chart(workbook, plan, scenario):
+    ws = workbook["Kennzahlen"]
+    rows = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    first = scenario.service_types[0]
+    r = rows[first.name]
+    assert ws.cell(row=r, column=2).value == plan.kpis["demand"][first.id]
+    assert ws.cell(row=r, column=3).value == plan.kpis["served"][first.id]
+    assert ws.cell(row=rows["Anteil der Fluid-Schranke"], column=2).value == plan.kpis["fluid_share"]
+    assert ws.cell(row=rows["Lücke (Gap)"], column=2).value == plan.solver.gap
+    assert ws.cell(row=rows["Schalterauslastung"], column=2).value == plan.kpis["counter_utilisation"]
+    assert len(ws._charts) == 1
+
+
+def test_several_days_get_a_week_sheet(plan, scenario):
+    second = plan.model_copy(update={"date": dt.date(2024, 4, 23)})
+    wb = openpyxl.load_workbook(io.BytesIO(review_workbook([second, plan], scenario)))
+    assert wb.sheetnames == ["Woche",
+                             "Tagesplan 2024-04-22", "Schalter 2024-04-22", "Termine 2024-04-22",
+                             "Kennzahlen 2024-04-22",
+                             "Tagesplan 2024-04-23", "Schalter 2024-04-23", "Termine 2024-04-23",
+                             "Kennzahlen 2024-04-23"]
+    week = wb["Woche"]
+    assert [week.cell(row=r, column=2).value for r in (5, 6)] == ["Montag", "Dienstag"]
+    assert len(week._charts) == 1
+
+
+def test_wrong_office_or_no_plans(plan, scenario):
+    with pytest.raises(InputError):
+        review_workbook([], scenario)
+    with pytest.raises(InputError, match="is for office"):
+        review_workbook([plan.model_copy(update={"office": "other"})], scenario)
+    with pytest.raises(InputError, match="same date"):
+        review_workbook([plan, plan], scenario)
+
+
+def test_no_text_from_input_becomes_a_formula(plan):
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    evil = '=HYPERLINK("http://evil.example","klick")'
+    staff_id = plan.assignments[0].staff
+    for person in data["staff"]:
+        if person["id"] == staff_id:
+            person["name"] = evil
+    data["service_types"][0]["name"] = "+SUM(1,2)"
+    data["office"]["name"] = "@office & co"
+    content = review_workbook([plan], parse_scenario(data))
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    found = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
+    assert {c.value for c in found} >= {evil, "+SUM(1,2)"}
+    assert all(c.data_type == "s" for c in found)
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert wb["Tagesplan"].oddHeader.right.text.startswith("@office && co")
+
+
+def test_cells_helpers():
+    assert safe_text("=1+1") == "'=1+1"
+    assert safe_text("-3") == "'-3" and safe_text("\tx") == "'\tx" and safe_text("\rx") == "'\rx"
+    assert safe_text("Müller") == "Müller" and safe_text(None) == ""
+    ws = openpyxl.Workbook().active
+    cell = write_text(ws["A1"], "=2*3")
+    assert cell.data_type == "s" and cell.quotePrefix and cell.value == "=2*3"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_opens_in_libreoffice(tmp_path, plan, scenario):
+    """The workbook converts to PDF in headless LibreOffice Calc without error."""
+    second = plan.model_copy(update={"date": dt.date(2024, 4, 23)})
+    source = tmp_path / "review.xlsx"
+    source.write_bytes(review_workbook([plan, second], scenario))
+    profile = tmp_path / "lo-profile"  # own profile: never clashes with another soffice running
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
+    pdf = tmp_path / "review.pdf"
+    assert result.returncode == 0, result.stderr
+    assert pdf.exists(), result.stdout + result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=30).stdout
+        pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+        assert pages >= 9  # the week, then per day at least grid, counters, slots and KPIs
