@@ -43,16 +43,21 @@ def input_conflicts(ix: DayIndex) -> list[str]:
 
 
 def conflicting_families(ix: DayIndex, options: SolveOptions) -> list[str]:
-    """Hard families whose removal alone makes the day feasible (a deletion filter), by name."""
-    names = []
+    """A minimal set of hard families that cannot hold together (a deletion filter over families).
+
+    Each family in turn is switched off for good if the day stays infeasible without it; the families
+    that remain are each needed for the conflict.
+    """
+    hard = [spec.name for spec in REGISTRY if spec.kind == "hard"]
     budget = max(2.0, options.time_limit_s / 10)
-    for spec in REGISTRY:
-        if spec.kind != "hard" or spec.name == "bookings":
-            continue
-        trial = dataclasses.replace(options, time_limit_s=budget, disabled=tuple(options.disabled) + (spec.name,))
-        if solve_day(ix, trial).status in ("OPTIMAL", "FEASIBLE"):
-            names.append(spec.name)
-    return names
+    kept = list(hard)
+    for name in hard:
+        trial = [n for n in kept if n != name]
+        off = tuple(options.disabled) + tuple(n for n in hard if n not in trial)
+        status = solve_day(ix, dataclasses.replace(options, time_limit_s=budget, disabled=off)).status
+        if status not in ("OPTIMAL", "FEASIBLE"):
+            kept = trial
+    return kept
 
 
 def explain_infeasible(ix: DayIndex, options: SolveOptions) -> list[str]:

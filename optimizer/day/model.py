@@ -336,7 +336,8 @@ REGISTRY: list[FamilySpec[DayModel]] = [
     FamilySpec("counters", HARD, "A counter seats one person; counters are pooled by equipment.", add_counters),
     FamilySpec("guides", HARD, "policy.guides_min entrance guides at every minute of opening hours.",
                add_guides),
-    FamilySpec("back_office", HARD, "Everyone keeps policy.back_office_min minutes for files.", add_back_office),
+    FamilySpec("back_office", HARD, "Everyone keeps policy.back_office_min minutes for files, and the "
+               "break minutes, away from counter and guide duty.", add_back_office),
     FamilySpec("bookings", HARD, "A booked appointment keeps a slot of its type at its time.", add_bookings),
     FamilySpec("offer_within_demand", HARD, "No more slots of a type than its demand (or bookings); "
                "spare time is back office.", add_offer_within_demand),

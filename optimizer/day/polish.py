@@ -34,7 +34,8 @@ def snapshot_of(model: cp_model.CpModel, solver: cp_model.CpSolver) -> Snapshot:
     return Snapshot(values, solver.objective_value)
 
 
-def _hint(model: cp_model.CpModel, snap: Snapshot) -> None:
+def hint(model: cp_model.CpModel, snap: Snapshot) -> None:
+    """Hint every variable of `model` with its value in `snap`."""
     model.clear_hints()
     for i, value in enumerate(snap.values):
         model.add_hint(model.get_int_var_from_proto_index(i), value)
@@ -42,7 +43,7 @@ def _hint(model: cp_model.CpModel, snap: Snapshot) -> None:
 
 def polish(model: cp_model.CpModel, people: Sequence[Sequence[cp_model.IntVar]], start: Snapshot,
            seconds: float, make_solver, seed: int) -> Snapshot:
-    """Improve `start` by re-solving random groups of people until `seconds` run out.
+    """Improve `start` by re-solving random groups of people until `seconds` run out (or many fail in a row).
 
     `people` lists each person's decision literals; `make_solver(seconds)` returns a configured solver.
     """
@@ -52,7 +53,8 @@ def polish(model: cp_model.CpModel, people: Sequence[Sequence[cp_model.IntVar]],
     candidates = [i for i, lits in enumerate(people) if lits]
     if len(candidates) < 2:
         return best
-    while time.monotonic() < deadline - 0.2:
+    failures = 0
+    while time.monotonic() < deadline - 0.2 and failures < 2 * len(candidates):
         group = set(rng.sample(candidates, min(NEIGHBOURHOOD_PEOPLE, len(candidates))))
         sub = cp_model.CpModel()
         sub.proto.copy_from(model.proto)
@@ -61,9 +63,12 @@ def polish(model: cp_model.CpModel, people: Sequence[Sequence[cp_model.IntVar]],
                 for lit in lits:
                     domain = sub.proto.variables[lit.index].domain
                     domain[0] = domain[1] = best.values[lit.index]
-        _hint(sub, best)
+        hint(sub, best)
         solver = make_solver(min(STEP_SECONDS, deadline - time.monotonic()))
         status = solver.solve(sub)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < best.objective - 1e-9:
             best = snapshot_of(sub, solver)
+            failures = 0
+        else:
+            failures += 1
     return best

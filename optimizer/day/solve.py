@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from .index import DayIndex
 from .model import DayModel, add_objective_level, build_day_model
-from .polish import Snapshot, polish, snapshot_of
+from .polish import Snapshot, hint as _hint, polish, snapshot_of
 
 STATUS_NAMES = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
                 cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
@@ -22,6 +22,8 @@ SECONDARY_SHARE = 0.25
 """Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
 SECONDARY_MAX_S = 15.0
 COMPLETION_S = 5.0
+DIRECT_SHARE = 0.3
+"""Share of the secondary budget for a plain CP-SAT solve before the people-by-people polish."""
 PROVING_SUBSOLVERS = ("max_lp", "default_lp", "quick_restart", "reduced_costs", "pseudo_costs", "core", "no_lp")
 """Full-problem workers, best first, for the levels whose bound matters: with 2 workers the one full
 worker is max_lp, whose stronger relaxation proves a day optimal several times faster than default_lp."""
@@ -180,13 +182,18 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         model.add(dm.weighted_served() >= best_primary)
         snap = _complete(model, dm.decisions(), solver, options)
         if snap is not None:
-            began = time.monotonic()
             budget = min(remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s))
-            polished = polish(model, dm.decisions_by_person(), snap, budget,
+            _hint(model, snap)
+            direct, status2 = run("secondary", 1.0, budget * DIRECT_SHARE, subsolvers=POLISHING_SUBSOLVERS)
+            if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) and direct.objective_value <= snap.objective:
+                snap = snapshot_of(model, direct)
+            if status2 != cp_model.OPTIMAL:
+                began = time.monotonic()
+                snap = polish(model, dm.decisions_by_person(), snap, min(remaining(), budget * (1 - DIRECT_SHARE)),
                               lambda seconds: _solver(options, seconds, POLISHING_SUBSOLVERS), options.seed)
-            result.stages.append(StageReport("secondary", "FEASIBLE", polished.objective, 0.0,
-                                             time.monotonic() - began))
-            final = lambda var: polished.values[var.index]  # noqa: E731
+                result.stages.append(StageReport("polish", "FEASIBLE", snap.objective, 0.0,
+                                                 time.monotonic() - began))
+            final = lambda var, values=snap.values: values[var.index]  # noqa: E731
     _extract(dm, final, result)
     result.seconds = time.monotonic() - start
     return result

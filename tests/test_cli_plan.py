@@ -1,0 +1,65 @@
+"""`slotplan plan` end to end: files, exit codes, reasons."""
+
+from __future__ import annotations
+
+import json
+
+from support import MONDAY, SAMPLE, check_files, tiny
+from typer.testing import CliRunner
+
+from optimizer.cli.main import app
+
+runner = CliRunner()
+
+
+def test_sample_day_plan_passes_the_checker(tmp_path) -> None:
+    result = runner.invoke(app, ["plan", str(SAMPLE), "--date", MONDAY, "--out", str(tmp_path),
+                                 "--time-limit", "20"])
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "abh-servicepoint_2024-04-22.json"
+    assert path.exists() and not list(tmp_path.glob(".*.tmp"))
+    checked = check_files(SAMPLE, [path])
+    assert checked.returncode == 0, checked.stdout
+    assert "0 violations" in checked.stdout
+    plan = json.loads(path.read_text(encoding="utf-8"))
+    assert plan["status"] in ("OPTIMAL", "FEASIBLE")
+    assert plan["solver"]["gap"] <= 0.01
+    assert plan["solver"]["workers"] == 2 and plan["solver"]["time_limit_s"] == 20
+    assert "Übertrag eAT auf neuen Pass" in result.output  # the summary table
+    assert plan["rebook"] == [] and plan["kpis"]["bookings_held"] == 34
+
+
+def _write(tmp_path, scenario: dict):
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    return path
+
+
+def test_no_guide_present_is_infeasible_with_reason(tmp_path) -> None:
+    path = _write(tmp_path, tiny(policy={"guides_min": 1}))
+    result = runner.invoke(app, ["plan", str(path), "--date", MONDAY, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert "guides_min=1, but nobody with skill 'guide' is present 08:00–12:00" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_conflicting_rules_are_named(tmp_path) -> None:
+    # One guide all day long: the law's break cannot fall outside the opening hours.
+    scenario = tiny(staff=[{"id": "S1", "name": "A", "skills": ["guide"], "weekly_hours": 39}],
+                    availability=[{"staff": "S1", "date": MONDAY, "start": "07:00", "end": "17:00"}],
+                    office={"opening_hours": {"mon": [["07:00", "17:00"]]}}, policy={"guides_min": 1})
+    result = runner.invoke(app, ["plan", str(_write(tmp_path, scenario)), "--date", MONDAY, "--time-limit", "5",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert "guides" in result.output and "back_office" in result.output and "break minutes" in result.output
+
+
+def test_range_writes_one_file_per_date(tmp_path) -> None:
+    scenario = tiny(availability=tiny()["availability"] + [
+        {"staff": "S1", "date": "2024-04-23", "start": "08:00", "end": "12:00"}])
+    result = runner.invoke(app, ["plan", str(_write(tmp_path, scenario)), "--date", MONDAY, "--to", "2024-04-23",
+                                 "--out", str(tmp_path / "out"), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["tiny_2024-04-22.json", "tiny_2024-04-23.json"]
+    assert check_files(_write(tmp_path, scenario), sorted((tmp_path / "out").iterdir())).returncode == 0
