@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from typing import Any
 
 from openpyxl import Workbook
@@ -172,9 +173,17 @@ def _header(ws: Worksheet, labels: list[str], widths: list[float]) -> None:
         cell = ws.cell(row=1, column=col, value=label)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
+        # Wide enough for the longest word of the label (bold), so that no word is broken.
+        longest = max(len(word) for word in label.split())
+        ws.column_dimensions[get_column_letter(col)].width = max(width, longest * 1.15 + 2)
     ws.row_dimensions[1].height = 32
     ws.freeze_panes = "A2"
+
+
+def _fit_height(ws: Worksheet, row: int, texts: list[tuple[str, float]], line_height: float = 13.0) -> None:
+    """Row height for wrapped texts ``(text, column width)``; spreadsheets do not grow rows on load."""
+    lines = max((math.ceil(len(text) / max(width * 1.1, 1)) for text, width in texts if text), default=1)
+    ws.row_dimensions[row].height = max(15.0, line_height * lines + 2)
 
 
 def _put(ws: Worksheet, row: int, col: int, column: Column, value: Any, lang: Lang, example: bool) -> None:
@@ -231,10 +240,10 @@ def _write_form(ws: Worksheet, sheet: Sheet, rows: list[Row], lang: Lang, exampl
             label = ws.cell(row=r, column=1, value=column.label(lang))
             label.font = Font(bold=True)
             _put(ws, r, 2, column, value, lang, example and column.key in EXAMPLE_FORM_FIELDS)
-            if column.kind in ("int", "number", "share"):
-                ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")
+            ws.cell(row=r, column=2).alignment = Alignment(horizontal="left", vertical="top")
             help_cell = ws.cell(row=r, column=3, value=column.help(lang))
             help_cell.font, help_cell.alignment = HELP_FONT, Alignment(wrap_text=True, vertical="top")
+            _fit_height(ws, r, [(column.help(lang), 80)])
             validation = _validation(column, lang, lists, {})
             if validation is not None:
                 ws.add_data_validation(validation)
@@ -337,7 +346,7 @@ def _write_explanations(ws: Worksheet, lang: Lang) -> None:
     for line in intro:
         ws.cell(row=r, column=1, value=line(lang)).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=5)
-        ws.row_dimensions[r].height = 32
+        _fit_height(ws, r, [(line(lang), 160)])
         r += 1
     r += 1
     heads = [T("Blatt", "Sheet"), T("Spalte / Feld", "Column / field"), T("Pflicht", "Required"),
@@ -351,6 +360,7 @@ def _write_explanations(ws: Worksheet, lang: Lang) -> None:
         cell = ws.cell(row=r, column=1, value=sheet.name(lang))
         cell.font = Font(bold=True)
         ws.cell(row=r, column=5, value=sheet.help(lang)).alignment = Alignment(wrap_text=True, vertical="top")
+        _fit_height(ws, r, [(sheet.help(lang), 80)])
         ws.cell(row=r, column=2, value="–")
         required = ("ja" if de else "yes") if sheet.required else ("nein" if de else "no")
         ws.cell(row=r, column=3, value=required)
@@ -368,6 +378,7 @@ def _write_explanations(ws: Worksheet, lang: Lang) -> None:
             for col in range(1, 6):
                 ws.cell(row=r, column=col).border = Border(bottom=THIN)
                 ws.cell(row=r, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+            _fit_height(ws, r, [(column.help(lang), 80), (fmt, 30), (column.label(lang), 30)])
             r += 1
     for letter, width in zip("ABCDE", (18, 30, 9, 30, 80)):
         ws.column_dimensions[letter].width = width
