@@ -51,7 +51,8 @@ def create_app(token: str) -> FastAPI:
             return error(status, "unavailable" if status >= 500 else "rate_limited", "injected failure",
                          **({"Retry-After": "0"} if status in (429, 503) else {}))
         if request.headers.get("authorization") != f"Bearer {token}":
-            return error(401, "unauthorized", "missing or invalid bearer token", **{"WWW-Authenticate": "Bearer"})
+            return error(401, "unauthorized", "missing or invalid bearer token",
+                         **{"WWW-Authenticate": "Bearer"})
         response = await call_next(request)
         counts[f"{request.method} {response.status_code}"] += 1
         return response
@@ -130,7 +131,8 @@ def create_app(token: str) -> FastAPI:
 
     @app.get("/_test/slots/{office}")
     def dump(office: str) -> Any:
-        return {k: {f: v for f, v in s.items() if not f.startswith("_")} for k, s in slots.get(office, {}).items()}
+        return {k: {f: v for f, v in s.items() if not f.startswith("_")}
+                for k, s in slots.get(office, {}).items()}
 
     @app.get("/_test/health")
     def health() -> Any:
@@ -159,7 +161,8 @@ class ServerHandle:
         self.http.post(f"/_test/book/{office}/{slot_id}").raise_for_status()
 
     def fail(self, status: int = 503, times: int = 1, hang_s: float = 0.0) -> None:
-        self.http.post("/_test/fail", json={"status": status, "times": times, "hang_s": hang_s}).raise_for_status()
+        body = {"status": status, "times": times, "hang_s": hang_s}
+        self.http.post("/_test/fail", json=body).raise_for_status()
 
     def stats(self) -> Counter[str]:
         return Counter(self.http.get("/_test/stats").json())
@@ -186,7 +189,8 @@ def running_server(token: str | None = None) -> Iterator[ServerHandle]:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"test server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+                detail = proc.stderr.read().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"test server exited: {detail}")
             try:
                 if httpx.get(f"{url}/_test/health", timeout=1.0).status_code == 200:
                     break

@@ -45,7 +45,9 @@ def client_for(url: str, token: str = TOKEN, **options) -> SlotClient:
 
 
 def changed(plan: Plan) -> tuple[Plan, str, str, str]:
-    """The plan with one slot dropped, one moved to another counter and one new: (plan, dropped, moved, new)."""
+    """The plan with one slot dropped, one moved to another counter and one new.
+
+    Returns (plan, dropped id, moved id, new id)."""
     free = [s for s in plan.slots if s.booking is None]
     dropped, moved = free[0], free[1]
     other = next(s.counter for s in plan.slots if s.counter != moved.counter)
@@ -76,7 +78,8 @@ def test_second_identical_publish_writes_nothing(srv, plan):
     after = srv.stats()
     assert again.exit_code == EXIT_DONE and again.writes == 0
     assert again.count("unchanged") == len(plan.slots)
-    assert after["PUT attempts"] == before["PUT attempts"] and after["DELETE attempts"] == before["DELETE attempts"]
+    assert after["PUT attempts"] == before["PUT attempts"]
+    assert after["DELETE attempts"] == before["DELETE attempts"]
     assert after["GET attempts"] == before["GET attempts"] + 1
 
 
@@ -182,27 +185,31 @@ def test_token_never_appears_in_output_logs_or_errors(srv, plan, tmp_path, caplo
     changed_path.write_text(new_plan.to_json(), encoding="utf-8")
     runner = CliRunner()
     env = {"SLOTPLAN_TOKEN": TOKEN, "MY_TOKEN": TOKEN}
-    outputs = [runner.invoke(app, ["publish", str(path), "--to", srv.url, "--token-env", "MY_TOKEN"], env=env),
-               runner.invoke(app, ["publish", str(path), "--to", srv.url, "--dry-run", "--show-unchanged"], env=env)]
+    def run(*args: str, env: dict[str, str] = env):
+        return runner.invoke(app, ["publish", *args, "--to", srv.url], env=env)
+
+    outputs = [run(str(path), "--token-env", "MY_TOKEN"), run(str(path), "--dry-run", "--show-unchanged")]
     srv.book(plan.office, dropped)
-    outputs.append(runner.invoke(app, ["publish", str(changed_path), "--to", srv.url], env=env))
+    outputs.append(run(str(changed_path)))
     srv.fail(503, times=2)
-    outputs.append(runner.invoke(app, ["publish", str(path), "--to", srv.url, "--attempts", "2", "--backoff", "0"],
-                                 env=env))
-    outputs.append(runner.invoke(app, ["publish", str(path), "--to", srv.url], env={"SLOTPLAN_TOKEN": "x" + TOKEN}))
-    assert [o.exit_code for o in outputs] == [EXIT_DONE, EXIT_DONE, EXIT_CONFLICTS, EXIT_UNREACHABLE, EXIT_REJECTED]
+    outputs.append(run(str(path), "--attempts", "2", "--backoff", "0"))
+    outputs.append(run(str(path), env={"SLOTPLAN_TOKEN": "x" + TOKEN}))
+    assert [o.exit_code for o in outputs] == [EXIT_DONE, EXIT_DONE, EXIT_CONFLICTS, EXIT_UNREACHABLE,
+                                              EXIT_REJECTED]
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # the logs were captured
     for o in outputs:
         assert TOKEN not in o.output and (o.exception is None or TOKEN not in repr(o.exception))
     assert TOKEN not in caplog.text
     client = client_for(srv.url)
-    assert TOKEN not in repr(client) and TOKEN not in repr(client._http.auth) and TOKEN not in str(vars(client))
+    assert TOKEN not in repr(client) and TOKEN not in repr(client._http.auth)
+    assert TOKEN not in str(vars(client))
     client.close()
 
 
 def test_server_text_echoing_the_token_is_scrubbed(plan):
     def echo(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(400, json={"error": "invalid", "message": f"bad {request.headers['authorization']}"})
+        echoed = request.headers["authorization"]
+        return httpx.Response(400, json={"error": "invalid", "message": f"bad {echoed}"})
 
     with SlotClient("http://booking.example", TOKEN, transport=httpx.MockTransport(echo)) as client:
         result = publish(plan, client)

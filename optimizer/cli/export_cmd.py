@@ -25,8 +25,9 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="File to write.")],
     scenario_path: Annotated[Path | None, typer.Option("--scenario", help="Scenario (JSON or .xlsx): "
                                                        "service names, time zone, booking horizon.")] = None,
-    scope_map_path: Annotated[Path | None, typer.Option("--scope-map", help="ZMS: JSON mapping service id "
-                                                        "-> scope id (default: one scope per service).")] = None,
+    scope_map_path: Annotated[Path | None, typer.Option(
+        "--scope-map", help="ZMS: JSON mapping service id -> scope id (default: one scope per "
+                            "service).")] = None,
     sep: Annotated[str, typer.Option("--sep", help="CSV: column separator.")] = ";",
     timezone: Annotated[str | None, typer.Option("--timezone", help="Office time zone (default: the "
                                                  "scenario's, else Europe/Berlin).")] = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.table import Table
@@ -37,32 +38,36 @@ def diff_table(result: PublishResult, show_unchanged: bool = False) -> Table:
             continue
         data = c.after or c.before or {}
         note = c.reason
-        if c.kind == "changed":
-            note = "changed: " + ", ".join(c.fields_changed)
+        if c.kind == "changed" and c.before and c.after:
+            note = ", ".join(f"{k} {c.before.get(k)} → {c.after.get(k)}" for k in c.fields_changed)
         if c.needs_write and not result.dry_run and c.slot_id not in applied:
             note = (note + "; " if note else "") + "not applied"
         shown = c.slot_id[len(prefix):] if c.slot_id.startswith(prefix) else c.slot_id
         table.add_row(f"[{KIND_STYLE[c.kind]}]{'kept (booked)' if c.kind == 'kept' else c.kind}[/]", shown,
                       f"{data.get('start', '')}–{data.get('end', '')}", str(data.get("service", "")),
                       str(data.get("counter", "")), str(data.get("channel", "")), note)
-    table.caption = (f"{len(result.applied)} write(s) sent" if not result.dry_run
-                     else f"{sum(c.needs_write for c in result.changes)} write(s) would be sent")
+    table.caption = (f"slot ids without '{prefix}'; "
+                     + (f"{len(result.applied)} write(s) sent" if not result.dry_run
+                        else f"{sum(c.needs_write for c in result.changes)} write(s) would be sent"))
     return table
 
 
 @app.command("publish")
 def publish_command(
     plans: Annotated[list[Path], typer.Argument(metavar="PLAN.json...", help="Plan file(s) to publish.")],
-    to: Annotated[str, typer.Option("--to", help="Base URL of the booking system, e.g. http://127.0.0.1:8080.")],
+    to: Annotated[str, typer.Option("--to", help="Base URL of the booking system, e.g. "
+                                    "http://127.0.0.1:8080.")],
     token_env: Annotated[str, typer.Option("--token-env", help="Environment variable that holds the bearer "
                                            "token.")] = DEFAULT_TOKEN_ENV,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and show the diff; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and show the diff; write nothing.")] \
+        = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 10.0,
     attempts: Annotated[int, typer.Option("--attempts", help="Tries per request (retries on 5xx, 429 and "
                                           "timeouts).")] = 4,
     backoff: Annotated[float, typer.Option("--backoff", help="First wait between tries in seconds; doubles "
                                            "per retry, at most 8 s.")] = 0.5,
-    show_unchanged: Annotated[bool, typer.Option("--show-unchanged", help="List unchanged slots too.")] = False,
+    show_unchanged: Annotated[bool, typer.Option("--show-unchanged", help="List unchanged slots too.")] \
+        = False,
 ) -> None:
     """Publish plans to a booking system: create new slots, update changed ones, withdraw dropped ones.
 
@@ -73,6 +78,10 @@ def publish_command(
         token = token_from_env(token_env)
         if timeout <= 0 or attempts < 1 or backoff < 0:
             raise InputError("--timeout must be > 0, --attempts >= 1, --backoff >= 0")
+        host = urlsplit(to).hostname or ""
+        if to.lower().startswith("http://") and host not in ("localhost", "127.0.0.1", "::1"):
+            err_console.print(f"[yellow]warning[/] the token goes to {host} over plain http; use https",
+                              highlight=False)
         code = EXIT_DONE
         with SlotClient(to, token, timeout_s=timeout, attempts=attempts, backoff_s=backoff) as client:
             for plan in loaded:
@@ -80,10 +89,11 @@ def publish_command(
                 if any(c.kind != "unchanged" for c in result.changes) or show_unchanged and result.changes:
                     console.print(diff_table(result, show_unchanged))
                 elif result.changes:
-                    console.print(f"{plan.office} {plan.date}: all {len(result.changes)} slots already published "
-                                  "unchanged; nothing to write", highlight=False)
+                    console.print(f"{plan.office} {plan.date}: all {len(result.changes)} slots already "
+                                  "published unchanged; nothing to write", highlight=False)
                 if result.outcome == "unreachable":
-                    err_console.print(f"[bold red]unreachable[/] {result.error}", highlight=False, soft_wrap=True)
+                    err_console.print(f"[bold red]unreachable[/] {result.error}", highlight=False,
+                                      soft_wrap=True)
                     raise typer.Exit(EXIT_UNREACHABLE)
                 if result.outcome == "rejected":
                     err_console.print(f"[bold red]refused[/] {result.error}", highlight=False, soft_wrap=True)

@@ -34,7 +34,8 @@ def csv_export(plans: Sequence[Plan], *, names: Mapping[str, str] | None = None,
     if len(sep) != 1 or sep in "\"'\r\n" or sep.isalnum():
         raise InputError(f"--sep: {sep!r} cannot separate CSV columns (use one character such as ';' or ',')")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=sep, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=sep, quotechar='"', quoting=csv.QUOTE_MINIMAL,
+                        lineterminator="\r\n")
     writer.writerow(csv_columns(names is not None))
     rows = sorted(((p.office, s) for p in plans for s in p.slots),
                   key=lambda r: (r[1].date, r[1].start, r[1].counter, r[1].id))

@@ -27,7 +27,8 @@ def parse_formats(text: str) -> list[str]:
     formats = [f.strip().lower() for f in text.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise InputError(f"--export: unknown format {', '.join(unknown) or repr(text)} (use {', '.join(FORMATS)})")
+        raise InputError(f"--export: unknown format {', '.join(unknown) or repr(text)} "
+                         f"(use {', '.join(FORMATS)})")
     return list(dict.fromkeys(formats))
 
 
@@ -57,7 +58,8 @@ def export_bytes(plans: Sequence[Plan], fmt: str, *, scenario: Scenario | None =
     if scenario is not None:
         others = sorted({p.office for p in plans} - {scenario.office.id})
         if others:
-            raise InputError(f"plans: office {others[0]!r} is not the scenario's office {scenario.office.id!r}")
+            raise InputError(f"plans: office {others[0]!r} is not the scenario's office "
+                             f"{scenario.office.id!r}")
         names = {t.id: t.name for t in scenario.service_types}
         timezone = timezone or scenario.office.timezone
         if horizon_days is None:

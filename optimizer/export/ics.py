@@ -28,8 +28,8 @@ PRODID = "-//slotplan//slot export//DE"
 CHANNEL_LABEL = {"calendar": "Kalendertermin", "same_day": "Tagestermin"}
 
 
-def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin", names: Mapping[str, str] | None = None,
-               stamp: dt.datetime | None = None) -> bytes:
+def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
+               names: Mapping[str, str] | None = None, stamp: dt.datetime | None = None) -> bytes:
     """An iCalendar file (bytes) with one VEVENT per slot of `plans`, ordered by date, start, counter."""
     try:
         zone = ZoneInfo(timezone)
