@@ -19,7 +19,7 @@ from .app import app, console, user_errors
 
 @app.command("export")
 def export_command(
-    plans: Annotated[list[Path], typer.Argument(metavar="PLAN.json...", help="Plan files written by "
+    plans: Annotated[list[Path], typer.Argument(metavar="PLAN.json", help="Plan files written by "
                                                 "`slotplan plan` (one office).")],
     fmt: Annotated[str, typer.Option("--format", help=f"Target format: {', '.join(FORMATS)}.")],
     out: Annotated[Path, typer.Option("--out", help="File to write.")],

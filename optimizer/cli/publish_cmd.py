@@ -54,7 +54,7 @@ def diff_table(result: PublishResult, show_unchanged: bool = False) -> Table:
 
 @app.command("publish")
 def publish_command(
-    plans: Annotated[list[Path], typer.Argument(metavar="PLAN.json...", help="Plan file(s) to publish.")],
+    plans: Annotated[list[Path], typer.Argument(metavar="PLAN.json", help="Plan file(s) to publish.")],
     to: Annotated[str, typer.Option("--to", help="Base URL of the booking system, e.g. "
                                     "http://127.0.0.1:8080.")],
     token_env: Annotated[str, typer.Option("--token-env", help="Environment variable that holds the bearer "
