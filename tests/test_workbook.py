@@ -116,6 +116,25 @@ def test_round_trip_gives_the_same_scenario(tmp_path, sample):
     assert read_workbook(english) == sample
 
 
+def test_round_trip_of_edge_values(tmp_path):
+    d = small_office()
+    d["office"]["opening_hours"]["sat"] = [["08:00", "12:00"], ["20:00", "24:00"]]
+    d["office"]["closed_dates"] = ["2024-12-24", "2024-12-31"]
+    d["office"]["holidays"] = None
+    d["availability"].append({"staff": "S004", "date": "2024-04-27", "start": "18:00", "end": "24:00"})
+    d["bookings"][0].update(staff="S004", counter="C01")
+    d["service_types"][0].update(weight=1.5, same_day_share=0.125, info="Zeile 1\nZeile 2; mit, Kommas")
+    d["vacancies"] = [{"id": "V9", "title": "", "skills": ["uebertrag", "guide"], "weekly_hours": 19.5}]
+    d["staff"][0]["name"] = "=Lehmann, Stefan"
+    d["staff"][1]["skills"] = []
+    d["policy"] = {"back_office_min": 30, "guides_min": 0}
+    scenario = parse_scenario(d)
+    for lang in ("de", "en"):
+        path = tmp_path / f"edge_{lang}.xlsx"
+        path.write_bytes(template_workbook(scenario, lang=lang))
+        assert read_workbook(path) == scenario
+
+
 def small_office() -> dict:
     """One day of the sample office, small enough for CP-SAT to prove optimality in a second."""
     d = json.loads(SAMPLE.read_text(encoding="utf-8"))
