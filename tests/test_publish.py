@@ -68,6 +68,7 @@ def test_first_publish_creates_every_slot_without_staff(srv, plan):
         assert {k: v for k, v in stored[s.id].items() if k != "booked"} == public_slot(s)
         assert stored[s.id]["booked"] is (s.booking is not None)
         assert "staff" not in stored[s.id]
+    assert srv.stats()["staff received"] == 0
 
 
 def test_second_identical_publish_writes_nothing(srv, plan):
