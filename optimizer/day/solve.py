@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
 from .model import DayModel, add_objective_level, build_day_model
 from .polish import Snapshot, hint as _hint, polish, snapshot_of
@@ -96,6 +97,22 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
                                       self.objective_value / self.scale, self.best_objective_bound / self.scale))
 
 
+def _hint_greedy(dm: DayModel, plan: GreedyPlan) -> None:
+    """Hint every decision with the constructive plan's value."""
+    dm.model.clear_hints()
+    chosen = set(plan.chosen_slots)
+    for i, lit in enumerate(dm.slot):
+        dm.model.add_hint(lit, i in chosen)
+    for (p, step), lit in dm.guide.items():
+        dm.model.add_hint(lit, step in plan.guide_steps.get(p, ()))
+    for p, lits in dm.brk.items():
+        for j, lit in enumerate(lits):
+            dm.model.add_hint(lit, plan.break_plan.get(p) == j)
+    unheld = set(plan.unheld_bookings)
+    for b, lit in dm.held.items():
+        dm.model.add_hint(lit, b not in unheld)
+
+
 def _solver(options: SolveOptions, seconds: float, subsolvers: tuple[str, ...]) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
@@ -145,23 +162,34 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             solver.best_objective_bound / scale if has else 0.0, time.monotonic() - began))
         return solver, status
 
-    # Level 0: hold every booking that can be held.
+    greedy = greedy_plan(index)
+    # Level 0: hold every booking that can be held (the greedy plan often proves all can).
     if dm.held:
-        model.maximize(sum(dm.held.values()))
-        solver, status = run("bookings", 1.0, remaining() * 0.5)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            result.status = STATUS_NAMES[status]
-            result.seconds = time.monotonic() - start
-            return result
-        result.unheld_bookings = [b for b, lit in dm.held.items() if not solver.boolean_value(lit)]
-        for b, lit in dm.held.items():
-            model.add(lit == solver.boolean_value(lit))
-        # No hint from here: a solution that only holds bookings misleads the primary search.
+        if greedy is not None and not greedy.unheld_bookings:
+            result.stages.append(StageReport("bookings", "OPTIMAL", len(dm.held), len(dm.held), 0.0))
+            for lit in dm.held.values():
+                model.add(lit == 1)
+        else:
+            model.maximize(sum(dm.held.values()))
+            if greedy is not None:
+                _hint_greedy(dm, greedy)
+            solver, status = run("bookings", 1.0, remaining() * 0.5)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                result.status = STATUS_NAMES[status]
+                result.seconds = time.monotonic() - start
+                return result
+            result.unheld_bookings = [b for b, lit in dm.held.items() if not solver.boolean_value(lit)]
+            for b, lit in dm.held.items():
+                model.add(lit == solver.boolean_value(lit))
+            if greedy is not None and set(greedy.unheld_bookings) != set(result.unheld_bookings):
+                greedy = None  # it holds other bookings than the ones now fixed
 
     # Level 1: weighted served demand.
     scale = float(index.weight_scale)
     model.clear_objective()
     model.minimize(add_objective_level(dm, 1))
+    if greedy is not None:
+        _hint_greedy(dm, greedy)
     primary_budget = remaining() * (1 - SECONDARY_SHARE)
     solver, status = run("served", -scale, primary_budget, options.gap_limit)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -1,0 +1,174 @@
+"""A fast constructive day plan: the CP-SAT search starts from it, and it stands in when the solver finds
+nothing in time.
+
+In order: breaks (outside opening hours where lawful, else staggered), guide duty (in blocks), every
+booking (with the person it names, or one who continues a run of its type), then the counters are
+filled step by step with the request types worth most per minute. The result obeys every hard family, so it is
+a complete, feasible hint.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .index import DayIndex, PersonDay
+
+GUIDE_BLOCK_STEPS = 24
+"""Longest guide block in grid steps before someone else takes over (2 h on a 5-minute grid)."""
+
+
+@dataclass
+class GreedyPlan:
+    chosen_slots: list[int] = field(default_factory=list)
+    guide_steps: dict[int, list[int]] = field(default_factory=dict)
+    break_plan: dict[int, int] = field(default_factory=dict)
+    unheld_bookings: list[str] = field(default_factory=list)
+
+
+class _State:
+    def __init__(self, ix: DayIndex):
+        self.ix = ix
+        self.busy: dict[int, set[int]] = defaultdict(set)
+        self.used = defaultdict(int)
+        self.capacity = {pd.index: max(0, pd.counter_capacity_min) // ix.grid for pd in ix.people}
+        self.load: dict[tuple[int, int], int] = defaultdict(int)
+        self.size = {c.index: c.size for c in ix.classes}
+        booked: dict[str, int] = defaultdict(int)
+        for b in ix.bookings:
+            booked[b.service] += 1
+        self.remaining = {k: max(ix.demand.get(k, 0), booked[k]) for k in ix.services}
+        self.option_at = {(o.person, o.service, o.cls, o.step): i for i, o in enumerate(ix.slot_options)}
+        self.starting: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for i, o in enumerate(ix.slot_options):
+            self.starting[(o.service, o.step)].append(i)
+        self.present = {pd.index: set(pd.steps) for pd in ix.people}
+        self.last: dict[int, tuple[int, str, int]] = {}
+        """person -> (end step, service, class) of their latest slot."""
+        self.plan = GreedyPlan()
+
+    def slot_fits(self, i: int) -> bool:
+        o = self.ix.slot_options[i]
+        steps = range(o.step, o.step + o.length)
+        return (self.remaining[o.service] > 0 and self.used[o.person] + o.length <= self.capacity[o.person]
+                and not any(s in self.busy[o.person] for s in steps)
+                and all(self.load[(o.cls, s)] < self.size[o.cls] for s in steps))
+
+    def take_slot(self, i: int) -> None:
+        o = self.ix.slot_options[i]
+        for s in range(o.step, o.step + o.length):
+            self.busy[o.person].add(s)
+            self.load[(o.cls, s)] += 1
+        self.used[o.person] += o.length
+        self.remaining[o.service] -= 1
+        self.last[o.person] = (o.step + o.length, o.service, o.cls)
+        self.plan.chosen_slots.append(i)
+
+
+def _per_minute(ix: DayIndex, service: str) -> float:
+    return ix.services[service].weight / ix.services[service].duration_min
+
+
+def _choose_breaks(st: _State) -> None:
+    ix = st.ix
+    opening_steps: dict[int, int] = {m: i for i, m in enumerate(ix.step_start)}
+    on_break: dict[int, int] = defaultdict(int)
+    for pd in ix.people:
+        if not (pd.break_min and pd.break_plans):
+            continue
+        middle = sum(s + e for s, e in pd.windows) / (2 * len(pd.windows))
+
+        def cost(j: int, pd: PersonDay = pd) -> tuple[int, int, float]:
+            steps = [opening_steps[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid)
+                     if m in opening_steps]
+            return len(steps), max((on_break[s] for s in steps), default=0), abs(pd.break_plans[j][0][0] - middle)
+
+        best = min(range(len(pd.break_plans)), key=cost)
+        st.plan.break_plan[pd.index] = best
+        for s, e in pd.break_plans[best]:
+            for m in range(s, e, ix.grid):
+                if m in opening_steps:
+                    st.busy[pd.index].add(opening_steps[m])
+                    on_break[opening_steps[m]] += 1
+
+
+def _assign_guides(st: _State) -> bool:
+    ix = st.ix
+    need = ix.scenario.policy.guides_min
+    on_duty: dict[int, int] = defaultdict(int)
+    for t in range(len(ix.step_start)):
+        while on_duty[t] < need:
+            free = [pd for pd in ix.people if pd.can_guide and t in st.present[pd.index] and t not in st.busy[pd.index]
+                    and st.used[pd.index] < st.capacity[pd.index]]
+            if not free:
+                return False
+            pd = min(free, key=lambda p: (len(p.services), st.used[p.index], p.index))
+            step = t
+            while (step < len(ix.step_start) and step - t < GUIDE_BLOCK_STEPS and step in st.present[pd.index]
+                   and step not in st.busy[pd.index] and st.used[pd.index] < st.capacity[pd.index]
+                   and on_duty[step] < need and (step == t or not ix.step_first_of_interval[step])):
+                st.busy[pd.index].add(step)
+                st.used[pd.index] += 1
+                on_duty[step] += 1
+                st.plan.guide_steps.setdefault(pd.index, []).append(step)
+                step += 1
+    return True
+
+
+def _hold_bookings(st: _State) -> None:
+    ix = st.ix
+    person_of = {pd.id: pd.index for pd in ix.people}
+    for b in ix.bookings:
+        step = ix.step_of.get(b.start)
+        fitting = [i for i in st.starting.get((b.service, step), []) if st.slot_fits(i)]
+        if not fitting:
+            st.plan.unheld_bookings.append(b.id)
+            continue
+
+        def preference(i: int) -> tuple[bool, bool, int]:
+            o = ix.slot_options[i]
+            continues = st.last.get(o.person, (None, None, None))[:2] == (o.step, o.service)
+            return o.person != person_of.get(b.staff or ""), not continues, len(ix.people[o.person].services)
+
+        st.take_slot(min(fitting, key=preference))
+
+
+def _fill_counters(st: _State) -> None:
+    """At each step, seat the most valuable (person, request type) pairs at every free counter; people
+    already at a counter win ties, and keep their request type when it is worth as much."""
+    ix = st.ix
+    for t in range(len(ix.step_start)):
+        movers = {p: k for p, (end, k, _c) in st.last.items() if end == t}
+        for cls in ix.classes:
+            if st.load[(cls.index, t)] >= cls.size:
+                continue
+            ranked = []
+            for pd in ix.people:
+                p = pd.index
+                if t not in st.present[p] or t in st.busy[p] or st.used[p] >= st.capacity[p]:
+                    continue
+                for k in pd.services:
+                    i = st.option_at.get((p, k, cls.index, t))
+                    if i is not None:
+                        ranked.append((-_per_minute(ix, k), not ix.services[k].equipment, p not in movers,
+                                       movers.get(p) != k, st.used[p] - st.capacity[p], p, i))
+            ranked.sort()
+            for *_, p, i in ranked:
+                if st.load[(cls.index, t)] >= cls.size:
+                    break
+                if t not in st.busy[p] and st.slot_fits(i):
+                    st.take_slot(i)
+
+
+def greedy_plan(ix: DayIndex) -> GreedyPlan | None:
+    """A feasible plan built without search, or None when guide duty cannot be covered this way."""
+    st = _State(ix)
+    _choose_breaks(st)
+    if not _assign_guides(st):
+        return None
+    _hold_bookings(st)
+    _fill_counters(st)
+    st.plan.chosen_slots.sort()
+    for steps in st.plan.guide_steps.values():
+        steps.sort()
+    return st.plan
