@@ -23,6 +23,10 @@ SECONDARY_SHARE = 0.25
 """Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
 SECONDARY_MAX_S = 15.0
 COMPLETION_S = 5.0
+HINT_FROM_OPTIONS = 30_000
+"""Hint the primary level with the greedy plan only from this many slot options on: on smaller days the
+LP-guided search finds better plans faster without it (sample Thursday 1135.5 vs 1097 in 22 s), on
+larger ones the hint wins (200 staff: 5360 vs 4321)."""
 DIRECT_SHARE = 0.3
 """Share of the secondary budget for a plain CP-SAT solve before the people-by-people polish."""
 PROVING_SUBSOLVERS = ("max_lp", "default_lp", "quick_restart", "reduced_costs", "pseudo_costs", "core", "no_lp")
@@ -188,7 +192,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     scale = float(index.weight_scale)
     model.clear_objective()
     model.minimize(add_objective_level(dm, 1))
-    if greedy is not None:
+    if greedy is not None and len(index.slot_options) >= HINT_FROM_OPTIONS:
         _hint_greedy(dm, greedy)
     primary_budget = remaining() * (1 - SECONDARY_SHARE)
     solver, status = run("served", -scale, primary_budget, options.gap_limit)
