@@ -63,3 +63,15 @@ def test_range_writes_one_file_per_date(tmp_path) -> None:
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["tiny_2024-04-22.json", "tiny_2024-04-23.json"]
     assert check_files(_write(tmp_path, scenario), sorted((tmp_path / "out").iterdir())).returncode == 0
+
+
+def test_plan_writes_review_workbook_and_exports(tmp_path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["plan", str(_write(tmp_path, tiny())), "--date", MONDAY, "--out", str(out),
+                                 "--time-limit", "5", "--excel", str(out / "review.xlsx"), "--export", "zms,ics,csv"])
+    assert result.exit_code == 0, result.output
+    exports = sorted(p.name for p in (out / "exports").iterdir())
+    assert exports == ["tiny_2024-04-22.csv", "tiny_2024-04-22.ics", "tiny_2024-04-22.zms.json"]
+    assert (out / "review.xlsx").read_bytes()[:2] == b"PK"
+    bad = runner.invoke(app, ["plan", str(_write(tmp_path, tiny())), "--date", MONDAY, "--export", "pdf"])
+    assert bad.exit_code == 2 and "--export" in bad.output

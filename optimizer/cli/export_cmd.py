@@ -11,6 +11,7 @@ import typer
 from ..atomic import write_atomic
 from ..errors import InputError
 from ..export.formats import FORMATS, export_bytes
+from ..export.review import review_workbook
 from ..export.zms import load_scope_map
 from ..io.readers import load_any_scenario
 from ..plan import read_plan
@@ -21,8 +22,10 @@ from .app import app, console, user_errors
 def export_command(
     plans: Annotated[list[Path], typer.Argument(metavar="PLAN.json", help="Plan files written by "
                                                 "`slotplan plan` (one office).")],
-    fmt: Annotated[str, typer.Option("--format", help=f"Target format: {', '.join(FORMATS)}.")],
-    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[str | None, typer.Option("--format", help=f"Target format: {', '.join(FORMATS)}.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook (needs "
+                                               "--scenario).")] = None,
     scenario_path: Annotated[Path | None, typer.Option("--scenario", help="Scenario (JSON or .xlsx): "
                                                        "service names, time zone, booking horizon.")] = None,
     scope_map_path: Annotated[Path | None, typer.Option(
@@ -35,15 +38,26 @@ def export_command(
                                                      "in days (default: the scenario's, else derived from "
                                                      "the plans).")] = None,
 ) -> None:
-    """Export plans for a booking system: ZMS availability records, an iCalendar file or CSV."""
+    """Export plans for a booking system (ZMS availability records, iCalendar, CSV) or for review (Excel)."""
     with user_errors():
+        if fmt is None and excel is None:
+            raise InputError("--format or --excel: say what to write")
+        if (fmt is None) != (out is None):
+            raise InputError("--format and --out go together")
+        if excel is not None and scenario_path is None:
+            raise InputError("--excel: needs --scenario (names, opening hours and counters are not in the plan)")
+        loaded = [read_plan(p) for p in plans]
+        scenario = load_any_scenario(scenario_path) if scenario_path is not None else None
+        if excel is not None:
+            path = write_atomic(excel, review_workbook(loaded, scenario))
+            console.print(f"written {path} (review workbook, {len(loaded)} plan(s))", highlight=False)
+        if fmt is None or out is None:
+            return
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
             raise InputError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})")
         if scope_map_path is not None and fmt != "zms":
             raise InputError("--scope-map: only for --format zms")
-        loaded = [read_plan(p) for p in plans]
-        scenario = load_any_scenario(scenario_path) if scenario_path is not None else None
         scope_map = load_scope_map(scope_map_path) if scope_map_path is not None else None
         data = export_bytes(loaded, fmt, scenario=scenario, scope_map=scope_map, sep=sep, timezone=timezone,
                             horizon_days=horizon_days, stamp=dt.datetime.now(dt.timezone.utc))

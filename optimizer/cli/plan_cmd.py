@@ -12,6 +12,8 @@ from rich.table import Table
 from ..atomic import write_atomic
 from ..day.solve import Progress, SolveOptions
 from ..errors import InfeasibleError, InputError
+from ..export.formats import export_bytes, export_filename, parse_formats
+from ..export.review import review_workbook
 from ..pipeline import plan_day
 from ..plan import Plan, plan_filename
 from ..scenario import Scenario
@@ -71,6 +73,9 @@ def plan_command(
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
     gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most this.")] = 0.005,
+    excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook.")] = None,
+    export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into --out: "
+                                               "zms,ics,csv.")] = None,
 ) -> None:
     """Plan the day(s): who serves what, where and when, and the bookable slots."""
     with user_errors():
@@ -78,8 +83,9 @@ def plan_command(
             raise InputError("--time-limit must be > 0, --workers >= 1, --gap in [0, 1)")
         scenario = load_any_scenario(scenario_path)
         days = dates_to_plan(scenario, date, to)
+        formats = parse_formats(export) if export else []
         options = SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed, gap_limit=gap)
-        failures = []
+        failures, plans = [], []
         for day in days:
             try:
                 plan = _plan_with_progress(scenario, day, options)
@@ -89,10 +95,24 @@ def plan_command(
                     err_console.print(f"[bold red]infeasible[/] {reason}", highlight=False, soft_wrap=True)
                 continue
             path = write_atomic(out / plan_filename(scenario.office.id, day), plan.to_json())
+            plans.append(plan)
             console.print(summary_table(plan, scenario))
             console.print(f"written {path}", highlight=False)
+        if plans:
+            _write_extras(plans, scenario, out, excel, formats)
         if failures:
             raise typer.Exit(EXIT_INFEASIBLE)
+
+
+def _write_extras(plans: list[Plan], scenario: Scenario, out: Path, excel: Path | None, formats: list[str]) -> None:
+    """The review workbook and booking-system exports of the planned days."""
+    if excel is not None:
+        console.print(f"written {write_atomic(excel, review_workbook(plans, scenario))}", highlight=False)
+    stamp = dt.datetime.now(dt.timezone.utc)
+    for fmt in formats:
+        path = write_atomic(out / "exports" / export_filename(plans, fmt),
+                            export_bytes(plans, fmt, scenario=scenario, stamp=stamp))
+        console.print(f"written {path}", highlight=False)
 
 
 def _plan_with_progress(scenario: Scenario, day: dt.date, options: SolveOptions) -> Plan:
