@@ -75,3 +75,21 @@ def test_plan_writes_review_workbook_and_exports(tmp_path) -> None:
     assert (out / "review.xlsx").read_bytes()[:2] == b"PK"
     bad = runner.invoke(app, ["plan", str(_write(tmp_path, tiny())), "--date", MONDAY, "--export", "pdf"])
     assert bad.exit_code == 2 and "--export" in bad.output
+
+
+def test_deterministic_runs_repeat(tmp_path) -> None:
+    scenario = tiny(service_types=tiny()["service_types"] + [
+        {"id": "notfall", "name": "Notfall", "duration_min": 30, "skill": "uebertrag", "weight": 4.0,
+         "same_day_share": 0.5, "equipment": []}],
+        office={"counters": [{"id": "C1", "equipment": ["eat_reader"]}, {"id": "C2", "equipment": []}]},
+        demand=[{"date": MONDAY, "service": "uebertrag", "count": 9}, {"date": MONDAY, "service": "notfall",
+                                                                       "count": 5}])
+    outputs = []
+    for run in range(2):
+        out = tmp_path / f"run{run}"
+        result = runner.invoke(app, ["plan", str(_write(tmp_path, scenario)), "--date", MONDAY, "--out", str(out),
+                                     "--time-limit", "3", "--deterministic", "--seed", "7"])
+        assert result.exit_code == 0, result.output
+        plan = json.loads((out / "tiny_2024-04-22.json").read_text(encoding="utf-8"))
+        outputs.append((plan["assignments"], plan["slots"]))
+    assert outputs[0] == outputs[1]

@@ -73,6 +73,8 @@ def plan_command(
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
     gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most this.")] = 0.005,
+    deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given seed and "
+                                                "worker count (deterministic time; slower).")] = False,
     excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook.")] = None,
     export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into --out: "
                                                "zms,ics,csv.")] = None,
@@ -84,7 +86,8 @@ def plan_command(
         scenario = load_any_scenario(scenario_path)
         days = dates_to_plan(scenario, date, to)
         formats = parse_formats(export) if export else []
-        options = SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed, gap_limit=gap)
+        options = SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed, gap_limit=gap,
+                               deterministic=deterministic)
         failures, plans = [], []
         for day in days:
             try:

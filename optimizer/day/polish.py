@@ -11,11 +11,14 @@ people. Every accepted step is a complete feasible solution.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
+
+if TYPE_CHECKING:
+    from .solve import Budget
 
 NEIGHBOURHOOD_PEOPLE = 4
 STEP_SECONDS = 1.5
@@ -42,19 +45,17 @@ def hint(model: cp_model.CpModel, snap: Snapshot) -> None:
 
 
 def polish(model: cp_model.CpModel, people: Sequence[Sequence[cp_model.IntVar]], start: Snapshot,
-           seconds: float, make_solver, seed: int) -> Snapshot:
-    """Improve `start` by re-solving random groups of people until `seconds` run out (or many fail in a row).
-
-    `people` lists each person's decision literals; `make_solver(seconds)` returns a configured solver.
-    """
-    rng = random.Random(seed)
-    deadline = time.monotonic() + seconds
+           seconds: float, budget: "Budget", subsolvers: tuple[str, ...]) -> Snapshot:
+    """Improve `start` by re-solving random groups of people until `seconds` of the budget run out (or
+    many steps in a row fail). `people` lists each person's decision literals."""
+    rng = random.Random(budget.options.seed)
+    stop_at = budget.remaining() - seconds
     best = start
     candidates = [i for i, lits in enumerate(people) if lits]
     if len(candidates) < 2:
         return best
     failures = 0
-    while time.monotonic() < deadline - 0.2 and failures < 2 * len(candidates):
+    while budget.remaining() - stop_at > 0.2 and failures < 2 * len(candidates):
         group = set(rng.sample(candidates, min(NEIGHBOURHOOD_PEOPLE, len(candidates))))
         sub = cp_model.CpModel()
         sub.proto.copy_from(model.proto)
@@ -64,8 +65,9 @@ def polish(model: cp_model.CpModel, people: Sequence[Sequence[cp_model.IntVar]],
                     domain = sub.proto.variables[lit.index].domain
                     domain[0] = domain[1] = best.values[lit.index]
         hint(sub, best)
-        solver = make_solver(min(STEP_SECONDS, deadline - time.monotonic()))
+        solver = budget.solver(min(STEP_SECONDS, budget.remaining() - stop_at), subsolvers)
         status = solver.solve(sub)
+        budget.charge(solver)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < best.objective - 1e-9:
             best = snapshot_of(sub, solver)
             failures = 0

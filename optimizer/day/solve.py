@@ -1,7 +1,11 @@
 """Solve the day model lexicographically: bookings held, then weighted served demand, then the rest.
 
-Each level is a separate CP-SAT solve; the optimum (or best value found) of a level is fixed as a
-constraint before the next, and the previous solution is the next solve's hint.
+Each level is a separate CP-SAT solve; the value a level reached is fixed as a constraint before the
+next, and the previous solution (completed for the new level's auxiliary variables) is its hint.
+
+Time is a `Budget`: wall-clock seconds by default, or CP-SAT's deterministic time with
+`SolveOptions.deterministic`, which (with interleaved search) makes a run repeatable for a given seed
+and worker count, at some cost in plan quality within the same limit.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class SolveOptions:
     disabled: tuple[str, ...] = ()
     gap_limit: float = 0.0
     """Stop the primary level once the relative gap is at most this."""
+    deterministic: bool = False
+    """Count deterministic time instead of seconds and interleave the workers: repeatable runs."""
 
 
 @dataclass(frozen=True)
@@ -90,15 +96,49 @@ class DaySolution:
 ProgressFn = Callable[[Progress], None]
 
 
+class Budget:
+    """The time limit of one day's solve, in seconds or in CP-SAT deterministic time."""
+
+    def __init__(self, options: SolveOptions):
+        self.options = options
+        self.start = time.monotonic()
+        self.deterministic_used = 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def remaining(self) -> float:
+        used = self.deterministic_used if self.options.deterministic else self.elapsed()
+        return self.options.time_limit_s - used
+
+    def solver(self, seconds: float, subsolvers: tuple[str, ...]) -> cp_model.CpSolver:
+        """A CP-SAT solver limited to `seconds` of this budget."""
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = self.options.workers
+        params.random_seed = self.options.seed
+        params.subsolvers.extend(subsolvers)
+        if self.options.deterministic:
+            params.interleave_search = True
+            params.max_deterministic_time = max(0.05, seconds)
+            params.max_time_in_seconds = max(1.0, 20 * seconds)
+        else:
+            params.max_time_in_seconds = max(0.05, seconds)
+        return solver
+
+    def charge(self, solver: cp_model.CpSolver) -> None:
+        self.deterministic_used += solver.deterministic_time
+
+
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, stage: str, scale: float, start: float, on_progress: ProgressFn | None):
+    def __init__(self, stage: str, scale: float, budget: Budget, on_progress: ProgressFn | None):
         super().__init__()
-        self.stage, self.scale, self.start, self.on_progress = stage, scale, start, on_progress
+        self.stage, self.scale, self.budget, self.on_progress = stage, scale, budget, on_progress
 
     def on_solution_callback(self) -> None:
         if self.on_progress:
-            self.on_progress(Progress(self.stage, time.monotonic() - self.start,
-                                      self.objective_value / self.scale, self.best_objective_bound / self.scale))
+            self.on_progress(Progress(self.stage, self.budget.elapsed(), self.objective_value / self.scale,
+                                      self.best_objective_bound / self.scale))
 
 
 def _hint_greedy(dm: DayModel, plan: GreedyPlan) -> None:
@@ -117,23 +157,15 @@ def _hint_greedy(dm: DayModel, plan: GreedyPlan) -> None:
         dm.model.add_hint(lit, b not in unheld)
 
 
-def _solver(options: SolveOptions, seconds: float, subsolvers: tuple[str, ...]) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    solver.parameters.num_workers = options.workers
-    solver.parameters.random_seed = options.seed
-    solver.parameters.subsolvers.extend(subsolvers)
-    return solver
-
-
 def _complete(model: cp_model.CpModel, decisions: list[cp_model.IntVar], previous: cp_model.CpSolver,
-              options: SolveOptions) -> Snapshot | None:
+              budget: Budget) -> Snapshot | None:
     """A complete solution of the extended model: the decisions keep their previous values (as
     assumptions) while CP-SAT fills in the auxiliary variables the new level added."""
     model.clear_hints()
     model.add_assumptions([v if previous.boolean_value(v) else ~v for v in decisions])
-    solver = _solver(options, COMPLETION_S, POLISHING_SUBSOLVERS)
+    solver = budget.solver(COMPLETION_S, POLISHING_SUBSOLVERS)
     status = solver.solve(model)
+    budget.charge(solver)
     model.clear_assumptions()
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return snapshot_of(model, solver)
@@ -146,25 +178,28 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
 
     Returns status INFEASIBLE when the hard rules cannot hold even with every booking given up.
     """
-    start = time.monotonic()
+    budget = Budget(options)
     dm = build_day_model(index, disabled=options.disabled, soft_bookings=bool(index.bookings))
     model = dm.model
     result = DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
 
-    def remaining() -> float:
-        return options.time_limit_s - (time.monotonic() - start)
-
     def run(stage: str, scale: float, seconds: float, gap: float = 0.0,
             subsolvers: tuple[str, ...] = PROVING_SUBSOLVERS) -> tuple[cp_model.CpSolver, int]:
-        solver = _solver(options, seconds, subsolvers)
+        solver = budget.solver(seconds, subsolvers)
         solver.parameters.relative_gap_limit = gap
         began = time.monotonic()
-        status = solver.solve(model, _Reporter(stage, scale, start, on_progress))
+        status = solver.solve(model, _Reporter(stage, scale, budget, on_progress))
+        budget.charge(solver)
         has = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         result.stages.append(StageReport(
             stage, STATUS_NAMES[status], solver.objective_value / scale if has else 0.0,
             solver.best_objective_bound / scale if has else 0.0, time.monotonic() - began))
         return solver, status
+
+    def finish(status: str) -> DaySolution:
+        result.status = status
+        result.seconds = budget.elapsed()
+        return result
 
     greedy = greedy_plan(index)
     # Level 0: hold every booking that can be held (the greedy plan often proves all can).
@@ -177,13 +212,11 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             model.maximize(sum(dm.held.values()))
             if greedy is not None:
                 _hint_greedy(dm, greedy)
-            solver, status = run("bookings", 1.0, remaining() * 0.5)
+            solver, status = run("bookings", 1.0, budget.remaining() * 0.5)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                result.status = STATUS_NAMES[status]
-                result.seconds = time.monotonic() - start
-                return result
+                return finish(STATUS_NAMES[status])
             result.unheld_bookings = [b for b, lit in dm.held.items() if not solver.boolean_value(lit)]
-            for b, lit in dm.held.items():
+            for lit in dm.held.values():
                 model.add(lit == solver.boolean_value(lit))
             if greedy is not None and set(greedy.unheld_bookings) != set(result.unheld_bookings):
                 greedy = None  # it holds other bookings than the ones now fixed
@@ -191,44 +224,40 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     # Level 1: weighted served demand.
     scale = float(index.weight_scale)
     model.clear_objective()
+    model.clear_hints()
     model.minimize(add_objective_level(dm, 1))
     if greedy is not None and len(index.slot_options) >= HINT_FROM_OPTIONS:
         _hint_greedy(dm, greedy)
-    primary_budget = remaining() * (1 - SECONDARY_SHARE)
-    solver, status = run("served", -scale, primary_budget, options.gap_limit)
+    solver, status = run("served", -scale, budget.remaining() * (1 - SECONDARY_SHARE), options.gap_limit)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        result.status = STATUS_NAMES[status]
-        result.seconds = time.monotonic() - start
-        return result
-    primary = result.stages[-1]
-    result.status = primary.status
+        return finish(STATUS_NAMES[status])
+    primary_status = STATUS_NAMES[status]
     result.objective = -solver.objective_value / scale
     result.bound = -solver.best_objective_bound / scale
     best_primary = round(-solver.objective_value)
 
     # Level 2: everything else, with the primary held at the value found.
     final: Callable[[cp_model.IntVar], int] = solver.value
-    if remaining() > 0.2:
+    if budget.remaining() > 0.2:
         model.clear_objective()
         model.minimize(add_objective_level(dm, 2))
         model.add(dm.weighted_served() >= best_primary)
-        snap = _complete(model, dm.decisions(), solver, options)
+        snap = _complete(model, dm.decisions(), solver, budget)
         if snap is not None:
-            budget = min(remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s))
+            share = min(budget.remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s))
             _hint(model, snap)
-            direct, status2 = run("secondary", 1.0, budget * DIRECT_SHARE, subsolvers=POLISHING_SUBSOLVERS)
+            direct, status2 = run("secondary", 1.0, share * DIRECT_SHARE, subsolvers=POLISHING_SUBSOLVERS)
             if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) and direct.objective_value <= snap.objective:
                 snap = snapshot_of(model, direct)
             if status2 != cp_model.OPTIMAL:
                 began = time.monotonic()
-                snap = polish(model, dm.decisions_by_person(), snap, min(remaining(), budget * (1 - DIRECT_SHARE)),
-                              lambda seconds: _solver(options, seconds, POLISHING_SUBSOLVERS), options.seed)
+                snap = polish(model, dm.decisions_by_person(), snap, min(budget.remaining(), share * (1 - DIRECT_SHARE)),
+                              budget, POLISHING_SUBSOLVERS)
                 result.stages.append(StageReport("polish", "FEASIBLE", snap.objective, 0.0,
                                                  time.monotonic() - began))
             final = lambda var, values=snap.values: values[var.index]  # noqa: E731
     _extract(dm, final, result)
-    result.seconds = time.monotonic() - start
-    return result
+    return finish(primary_status)
 
 
 def _extract(dm: DayModel, value: Callable[[cp_model.IntVar], int], result: DaySolution) -> None:
