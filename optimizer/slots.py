@@ -26,20 +26,19 @@ def slot_id(office: str, date: dt.date, service: str, start: int, n: int) -> str
     return f"{office}-{date:%Y%m%d}-{service}-{hhmm(start).replace(':', '')}-{n}"
 
 
-def build_plan(scenario: Scenario, schedule: Schedule) -> Plan:
-    """The plan of one office-day: assignments, slots with channels and bookings, rebook list, KPIs."""
+def build_plan(scenario: Scenario, schedule: Schedule, previous: Plan | None = None) -> Plan:
+    """The plan of one office-day: assignments, slots with channels and bookings, rebook list, KPIs.
+
+    With a `previous` (published) plan, a slot that survives keeps its id, channel and release time, a
+    booking keeps its slot id, and new slots go online the same day.
+    """
     date = schedule.date
     office = scenario.office.id
     ordered = sorted(schedule.slots, key=lambda s: (s.service, s.start, s.counter))
-    ids: list[str] = []
-    seen: dict[tuple[str, int], int] = defaultdict(int)
-    for s in ordered:
-        seen[(s.service, s.start)] += 1
-        ids.append(slot_id(office, date, s.service, s.start, seen[(s.service, s.start)]))
-
     bookings = [b for b in scenario.bookings if b.date == date]
     holder = _match_bookings(ordered, bookings, set(schedule.unheld_bookings))
-    channel, release = _channels(scenario, date, ordered, holder)
+    ids, kept = _slot_ids(office, date, ordered, holder, previous)
+    channel, release = _channels(scenario, date, ordered, holder, kept, previous is not None)
     slots = [Slot(id=ids[i], date=date, start=s.start, end=s.end, service=s.service, staff=s.staff,
                   counter=s.counter, channel=channel[i], release_at=release[i], booking=holder.get(i))
              for i, s in enumerate(ordered)]
@@ -56,6 +55,45 @@ def build_plan(scenario: Scenario, schedule: Schedule) -> Plan:
                             strategy=schedule.strategy),
         kpis=kpis(scenario, date, slots, assignments),
         assignments=assignments, slots=slots, rebook=rebook)
+
+
+def _slot_ids(office: str, date: dt.date, slots: list[ServedSlot], holder: dict[int, str],
+              previous: Plan | None) -> tuple[list[str], dict[int, Slot]]:
+    """An id per slot, and the published slot each surviving one continues (by index).
+
+    Booked slots keep the id of the published slot that held their booking; other slots take the free
+    published ids of their type and start, in counter order; the rest get fresh numbers.
+    """
+    published: dict[tuple[str, int], list[Slot]] = defaultdict(list)
+    by_booking: dict[str, Slot] = {}
+    for old in (previous.slots if previous else []):
+        published[(old.service, old.start)].append(old)
+        if old.booking:
+            by_booking[old.booking] = old
+    kept: dict[int, Slot] = {}
+    for i, booking in holder.items():
+        old = by_booking.get(booking)
+        if old is not None and old in published[(slots[i].service, slots[i].start)]:
+            kept[i] = old
+            published[(old.service, old.start)].remove(old)
+    for i, s in enumerate(slots):
+        if i not in kept and published[(s.service, s.start)]:
+            kept[i] = published[(s.service, s.start)].pop(0)
+    used = {old.id for old in (previous.slots if previous else [])}
+    seen: dict[tuple[str, int], int] = defaultdict(int)
+    ids = []
+    for i, s in enumerate(slots):
+        if i in kept:
+            ids.append(kept[i].id)
+            continue
+        while True:
+            seen[(s.service, s.start)] += 1
+            fresh = slot_id(office, date, s.service, s.start, seen[(s.service, s.start)])
+            if fresh not in used:
+                break
+        used.add(fresh)
+        ids.append(fresh)
+    return ids, kept
 
 
 def _match_bookings(slots: list[ServedSlot], bookings: list[Booking], unheld: set[str]) -> dict[int, str]:
@@ -76,8 +114,10 @@ def _match_bookings(slots: list[ServedSlot], bookings: list[Booking], unheld: se
     return holder
 
 
-def _channels(scenario: Scenario, date: dt.date, slots: list[ServedSlot],
-              holder: dict[int, str]) -> tuple[list[str], list[str]]:
+def _channels(scenario: Scenario, date: dt.date, slots: list[ServedSlot], holder: dict[int, str],
+              kept: dict[int, Slot], replanning: bool) -> tuple[list[str], list[str]]:
+    """Channel and release time per slot. A re-plan keeps the published ones of surviving slots and
+    releases new slots the same day (where a release moment lies before their start)."""
     moments = release_moments(scenario, date)
     calendar_day = date - dt.timedelta(days=scenario.policy.calendar_horizon_days)
     calendar_release = f"{calendar_day.isoformat()}T{hhmm(moments[0] if moments else 0)}:00"
@@ -87,6 +127,14 @@ def _channels(scenario: Scenario, date: dt.date, slots: list[ServedSlot],
     by_type: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(slots):
         by_type[s.service].append(i)
+    if replanning:
+        for i, s in enumerate(slots):
+            if i in kept:
+                channel[i], release[i] = kept[i].channel, kept[i].release_at
+            elif any(m <= s.start for m in moments):
+                channel[i] = "same_day"
+                release[i] = f"{date.isoformat()}T{hhmm(max(m for m in moments if m <= s.start))}:00"
+        return channel, release
     for service, members in by_type.items():
         want = round(types[service].same_day_share * len(members))
         candidates = sorted((i for i in members if i not in holder and moments and slots[i].start >= moments[0]),
@@ -108,21 +156,35 @@ def _spread(items: list[int], want: int) -> list[int]:
 
 
 def _rebook(scenario: Scenario, date: dt.date, lost: list[Booking], slots: list[Slot]) -> list[Rebook]:
-    """Bookings without a slot, each with a reason and the nearest free slot of its type that day."""
+    """Bookings without a slot, each with a reason and the nearest free slot of its type that day
+    (or, when there is none, the advice to offer the next open day's calendar)."""
     out = []
     taken: set[str] = set()
     for b in sorted(lost, key=lambda b: (b.start, b.id)):
         options = [s for s in slots if s.service == b.service and s.booking is None and s.id not in taken]
         proposal = min(options, key=lambda s: (abs(s.start - b.start), s.start), default=None)
+        reason = unheld_reason(scenario, date, b)
         if proposal:
             taken.add(proposal.id)
-        out.append(Rebook(booking=b.id, reason=unheld_reason(scenario, date, b),
-                          proposal=proposal.id if proposal else None))
+        else:
+            following = next_open_day(scenario, date)
+            reason += f"; no free slot of this type left that day: offer the calendar of {following}"
+        out.append(Rebook(booking=b.id, reason=reason, proposal=proposal.id if proposal else None))
     return out
 
 
+def next_open_day(scenario: Scenario, date: dt.date) -> dt.date:
+    """The next date after `date` with opening hours (within a year; else the day after)."""
+    for days in range(1, 366):
+        candidate = date + dt.timedelta(days=days)
+        if opening_intervals(scenario, candidate):
+            return candidate
+    return date + dt.timedelta(days=1)
+
+
 def unheld_reason(scenario: Scenario, date: dt.date, booking: Booking) -> str:
-    """Why a booking could not keep its time, in words."""
+    """Why a booking could not keep its time, in words, e.g. "At 08:00–08:15 3 Übertrag bookings need
+    3 people with skill 'uebertrag' at counters with eat_reader; only 2 are present"."""
     service = next(t for t in scenario.service_types if t.id == booking.service)
     start, end = booking.start, booking.start + service.duration_min
     if not opening_intervals(scenario, date):
@@ -130,17 +192,21 @@ def unheld_reason(scenario: Scenario, date: dt.date, booking: Booking) -> str:
     present = {a.staff for a in scenario.availability if a.date == date and a.start <= start and end <= a.end}
     skilled = [p.id for p in scenario.staff if p.id in present and service.skill in p.skills]
     fitting = [c.id for c in scenario.office.counters if set(service.equipment) <= set(c.equipment)]
-    same_time = sum(1 for b in scenario.bookings if b.date == date and b.service == booking.service
-                    and b.start == booking.start)
+    overlapping = sum(1 for b in scenario.bookings if b.date == date and b.service == booking.service
+                      and b.start < end and booking.start < b.start + service.duration_min)
     when = f"{hhmm(start)}–{hhmm(end)}"
+    where = f"counters with {', '.join(service.equipment)}" if service.equipment else "a counter"
     if not skilled:
         return f"nobody with skill '{service.skill}' is present {when}"
     if not fitting:
         return f"no counter has the equipment {', '.join(service.equipment)} for {service.name}"
-    if same_time > min(len(skilled), len(fitting)):
-        return (f"{same_time} {service.name} bookings at {when} need {same_time} people with skill "
-                f"'{service.skill}' at suitable counters; only {min(len(skilled), len(fitting))} available")
-    return f"at {when} the qualified people or suitable counters are taken by other bookings or duties"
+    need = (f"At {when} {overlapping} {service.name} bookings need {overlapping} people with skill "
+            f"'{service.skill}' at {where}")
+    if overlapping > len(skilled):
+        return f"{need}; only {len(skilled)} are present"
+    if overlapping > len(fitting):
+        return f"{need}; only {len(fitting)} such counters exist"
+    return f"At {when} the people with skill '{service.skill}' or the {where} are taken by other bookings or duties"
 
 
 def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list[Assignment]) -> dict:

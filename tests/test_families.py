@@ -108,7 +108,8 @@ def test_booking_that_cannot_be_held_is_rebooked_with_reason_and_proposal() -> N
     plan = plan_ok(tiny(bookings=bookings))
     assert len(plan.rebook) == 1
     entry = plan.rebook[0]
-    assert "only 1 available" in entry.reason
+    assert "2 Übertrag bookings need 2 people with skill 'uebertrag'" in entry.reason
+    assert "only 1 such counters exist" in entry.reason
     proposal = next(s for s in plan.slots if s.id == entry.proposal)
     assert proposal.booking is None and proposal.service == "uebertrag"
 

@@ -8,6 +8,7 @@ serve at each class, and `counters.assign_counters` later gives each sitting a c
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -16,6 +17,21 @@ from ..clock import merge_intervals
 from ..scenario import GUIDE_SKILL, Booking, Person, RequestType, Scenario
 from ..office_days import closed_reason, opening_intervals, release_moments
 from .breaks import BreakPlan, break_plans
+
+
+@dataclass
+class Baseline:
+    """A published plan seen through the index (see `baseline.build_baseline`)."""
+
+    options: set[int]
+    """Slot options that match a published slot (person, request type, counter class, start)."""
+    guide: set[tuple[int, int]]
+    breaks: dict[int, int]
+    """Person -> index of the break plan whose blocks equal the published breaks."""
+    unbooked: dict[tuple[str, int], int]
+    """Published slots without a booking, counted per (request type, start step)."""
+    frozen_steps: int
+    """Opening steps before this one lie before `now` and keep their published activity."""
 
 
 @dataclass(frozen=True)
@@ -89,29 +105,17 @@ class DayIndex:
     bookings: list[Booking]
     release_moments: list[int]
     weight_scale: int
+    baseline: Baseline | None = None
+    """A published plan to stay close to (re-planning), with what is frozen before `now`."""
 
     def scaled_weight(self, service: str) -> int:
         return round(self.services[service].weight * self.weight_scale)
 
-    def booked_count(self) -> dict[tuple[str, int], int]:
-        counts: dict[tuple[str, int], int] = defaultdict(int)
-        for b in self.bookings:
-            counts[(b.service, b.start)] += 1
-        return counts
-
 
 def _weight_scale(types: list[RequestType]) -> int:
+    """The smallest factor that makes every weight an integer (capped at 1000)."""
     denominators = [Fraction(str(t.weight)).limit_denominator(1000).denominator for t in types]
-    scale = 1
-    for d in denominators:
-        scale = scale * d // _gcd(scale, d)
-    return min(scale, 1000)
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
+    return min(math.lcm(*denominators) if denominators else 1, 1000)
 
 
 def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = frozenset()) -> DayIndex:

@@ -216,12 +216,56 @@ def add_offer_within_demand(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     return fam
 
 
+def add_frozen_past(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Re-planning: what lies before `now` happened as published; no break can start in the past."""
+    fam = dm.hard(spec)
+    base = dm.index.baseline
+    if base is None or not base.frozen_steps:
+        return fam
+    now = dm.index.step_start[base.frozen_steps] if base.frozen_steps < len(dm.index.step_start) else 24 * 60
+    for i, (o, lit) in enumerate(zip(dm.index.slot_options, dm.slot)):
+        if o.step < base.frozen_steps:
+            dm.enforce(dm.model.add(lit == int(i in base.options)), fam)
+    for (p, step), lit in dm.guide.items():
+        if step < base.frozen_steps:
+            dm.enforce(dm.model.add(lit == int((p, step) in base.guide)), fam)
+    for p, lits in dm.brk.items():
+        for j, lit in enumerate(lits):
+            started = min(s for s, _ in dm.index.people[p].break_plans[j]) < now
+            if started and base.breaks.get(p) != j:
+                dm.enforce(dm.model.add(lit == 0), fam)
+    return fam
+
+
 # ---------------------------------------------------------------- objective terms
 
 
 def add_weighted_served(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     return Family(spec.name, "objective", spec.why,
                   penalties=[Penalty(-dm.weighted_served(), spec.weight, "weighted served demand")])
+
+
+def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Re-planning: keep the published unbooked slots online (same request type and start)."""
+    ix = dm.index
+    fam = Family(spec.name, "objective", spec.why)
+    if ix.baseline is None:
+        return fam
+    at: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    for o, lit in zip(ix.slot_options, dm.slot):
+        at[(o.service, o.step)].append(lit)
+    booked: dict[tuple[str, int], int] = defaultdict(int)
+    for b in ix.bookings:
+        if b.start in ix.step_of:
+            booked[(b.service, ix.step_of[b.start])] += 1
+    withdrawn = []
+    for (service, step), count in ix.baseline.unbooked.items():
+        lost = dm.model.new_int_var(0, count, f"withdrawn[{service},{step}]")
+        dm.model.add(lost >= count + booked[(service, step)] - sum(at[(service, step)], cp_model.LinearExpr.constant(0)))
+        withdrawn.append(lost)
+    fam.penalties.append(Penalty(sum(withdrawn, cp_model.LinearExpr.constant(0)), spec.weight,
+                                 "published slots withdrawn"))
+    return fam
 
 
 def add_type_switches(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
@@ -341,18 +385,21 @@ REGISTRY: list[FamilySpec[DayModel]] = [
     FamilySpec("bookings", HARD, "A booked appointment keeps a slot of its type at its time.", add_bookings),
     FamilySpec("offer_within_demand", HARD, "No more slots of a type than its demand (or bookings); "
                "spare time is back office.", add_offer_within_demand),
+    FamilySpec("frozen_past", HARD, "Re-planning: before `now` everything stays as published.", add_frozen_past),
     FamilySpec("weighted_served", OBJ, "Serve the most valuable requests: Σ weight × served.",
                add_weighted_served, weight=1, level=1),
+    FamilySpec("keep_published", OBJ, "Re-planning: published slots stay online.", add_keep_published,
+               weight=1, level=2),
     FamilySpec("type_switches", OBJ, "Few changes of request type per person.", add_type_switches,
-               weight=10, level=2),
+               weight=10, level=3),
     FamilySpec("short_runs", OBJ, "Runs of one type last at least policy.min_block_min.", add_short_runs,
-               weight=2, level=2),
+               weight=2, level=3),
     FamilySpec("same_day_share", OBJ, "Each type can release its same_day_share after the first release "
-               "moment.", add_same_day_share, weight=30, level=2),
+               "moment.", add_same_day_share, weight=30, level=3),
     FamilySpec("fair_counter_time", OBJ, "Counter time is spread over the people.", add_fair_counter_time,
-               weight=3, level=2),
+               weight=3, level=3),
     FamilySpec("booking_staff", OBJ, "A booking stays with the person it names.", add_booking_staff,
-               weight=20, level=2),
+               weight=20, level=3),
 ]
 STRUCTURAL = {
     "skills": "Only people with a request type's skill serve it; only skill 'guide' guides.",

@@ -1,0 +1,145 @@
+"""Morning re-plan: bookings survive or are listed to notify; explanations name their cause."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support import MONDAY, tiny, violations
+from test_properties import offices
+from typer.testing import CliRunner
+
+from optimizer.cli.main import app
+from optimizer.day.solve import SolveOptions
+from optimizer.errors import InfeasibleError
+from optimizer.pipeline import plan_day
+from optimizer.replan import Changes, apply_changes, replan_day
+from optimizer.scenario import parse_scenario
+
+DAY = dt.date.fromisoformat(MONDAY)
+FAST = SolveOptions(time_limit_s=4.0, workers=1, seed=0)
+runner = CliRunner()
+
+
+def _replan(scenario: dict, absent: tuple[str, ...], **changes):
+    base = parse_scenario(scenario)
+    published = plan_day(base, DAY, FAST)
+    change = Changes(absent=absent, **changes)
+    current = apply_changes(base, DAY, published, change)
+    plan, report = replan_day(current, published, DAY, change, FAST)
+    return published, current, plan, report
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(offices(), st.data())
+def test_no_booking_is_silently_lost(scenario: dict, data) -> None:
+    try:
+        published = plan_day(parse_scenario(scenario), DAY, FAST)
+    except InfeasibleError:
+        return
+    staff = [p["id"] for p in scenario["staff"]]
+    absent = tuple(data.draw(st.lists(st.sampled_from(staff), unique=True, max_size=len(staff))))
+    change = Changes(absent=absent)
+    current = apply_changes(parse_scenario(scenario), DAY, published, change)
+    try:
+        plan, report = replan_day(current, published, DAY, change, FAST)
+    except InfeasibleError as err:
+        assert err.reasons
+        return
+    assert violations(current.to_json_dict(), plan) == []
+    new_slots = {s.booking: s for s in plan.slots if s.booking}
+    notified = {n["booking"] for n in report.notify}
+    assert notified == {r.booking for r in plan.rebook}
+    for old in published.slots:
+        if old.booking is None:
+            continue
+        if old.booking in new_slots:
+            held = new_slots[old.booking]
+            assert (held.service, held.start, held.id) == (old.service, old.start, old.id)
+        else:
+            assert old.booking in notified
+
+
+def _two_counters(**changes) -> dict:
+    office = {"counters": [{"id": "C1", "equipment": ["eat_reader"]}, {"id": "C2", "equipment": ["eat_reader"]}]}
+    staff = [{"id": f"S{i}", "name": f"P{i}", "skills": ["uebertrag"], "weekly_hours": 39} for i in (1, 2, 3)]
+    availability = [{"staff": s["id"], "date": MONDAY, "start": "08:00", "end": "12:00"} for s in staff]
+    return tiny(office=office, staff=staff, availability=availability, **changes)
+
+
+def test_absent_persons_bookings_move_to_present_staff() -> None:
+    bookings = [{"id": f"B{i}", "date": MONDAY, "start": start, "service": "uebertrag"}
+                for i, start in enumerate(["08:00", "08:15", "09:00", "10:30", "11:00"])]
+    scenario = _two_counters(bookings=bookings, demand=[{"date": MONDAY, "service": "uebertrag", "count": 12}])
+    published, current, plan, report = _replan(scenario, ("S1",))
+    assert report.notify == [] and plan.rebook == []
+    held = {s.booking: s for s in plan.slots if s.booking}
+    assert set(held) == {b["id"] for b in bookings}
+    assert all(s.staff != "S1" for s in plan.slots)
+    old = {s.booking: s.id for s in published.slots if s.booking}
+    assert {b: s.id for b, s in held.items()} == old
+    assert violations(current.to_json_dict(), plan) == []
+
+
+def test_uncoverable_bookings_are_notified_with_reason_and_proposal() -> None:
+    bookings = [{"id": f"B{i}", "date": MONDAY, "start": "09:00", "service": "uebertrag"} for i in range(2)]
+    scenario = _two_counters(bookings=bookings, demand=[{"date": MONDAY, "service": "uebertrag", "count": 10}])
+    _, current, plan, report = _replan(scenario, ("S1", "S2"))
+    assert len(report.notify) == 1
+    note = report.notify[0]
+    assert "At 09:00–09:15 2 Übertrag bookings need 2 people with skill 'uebertrag' at counters with " \
+           "eat_reader; only 1 are present (S1, S2 absent)" in note["reason"]
+    assert note["proposal"] and note["proposal"] in {s.id for s in plan.slots if s.booking is None}
+    assert violations(current.to_json_dict(), plan) == []
+
+
+def test_frozen_past_keeps_what_happened() -> None:
+    scenario = _two_counters(demand=[{"date": MONDAY, "service": "uebertrag", "count": 16}])
+    published, _, plan, report = _replan(scenario, (), leave=(("S3", 10 * 60),), now=9 * 60)
+    before = {(s.staff, s.counter, s.start) for s in published.slots if s.start < 9 * 60}
+    assert before == {(s.staff, s.counter, s.start) for s in plan.slots if s.start < 9 * 60}
+    assert all(s.end <= 600 for s in plan.slots if s.staff == "S3")
+
+
+def test_guide_absent_is_explained() -> None:
+    staff = [{"id": "S1", "name": "A", "skills": ["uebertrag", "guide"], "weekly_hours": 39},
+             {"id": "S2", "name": "B", "skills": ["uebertrag"], "weekly_hours": 39},
+             {"id": "S3", "name": "C", "skills": ["uebertrag", "guide"], "weekly_hours": 39}]
+    availability = [{"staff": "S1", "date": MONDAY, "start": "08:00", "end": "12:00"},
+                    {"staff": "S2", "date": MONDAY, "start": "08:00", "end": "12:00"},
+                    {"staff": "S3", "date": MONDAY, "start": "09:30", "end": "12:00"}]
+    scenario = tiny(staff=staff, availability=availability, policy={"guides_min": 1})
+    base = parse_scenario(scenario)
+    published = plan_day(base, DAY, FAST)
+    change = Changes(absent=("S1",))
+    try:
+        replan_day(apply_changes(base, DAY, published, change), published, DAY, change, FAST)
+    except InfeasibleError as err:
+        assert "nobody with skill 'guide' is present 08:00–09:30 (S1 absent)" in " ".join(err.reasons)
+    else:
+        raise AssertionError("expected an infeasible re-plan")
+
+
+def test_cli_replan_writes_plan_report_and_scenario(tmp_path) -> None:
+    scenario = _two_counters(bookings=[{"id": "B1", "date": MONDAY, "start": "09:00", "service": "uebertrag"}])
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    result = runner.invoke(app, ["plan", str(path), "--date", MONDAY, "--out", str(tmp_path / "pub"), "--time-limit", "4"])
+    assert result.exit_code == 0, result.output
+    published = tmp_path / "pub" / "tiny_2024-04-22.json"
+    result = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--absent", "S2",
+                                 "--arrive", "S3=09:00", "--now", "07:10", "--out", str(tmp_path / "new"),
+                                 "--time-limit", "4"])
+    assert result.exit_code == 0, result.output
+    new = tmp_path / "new"
+    plan = json.loads((new / "tiny_2024-04-22.json").read_text(encoding="utf-8"))
+    current = json.loads((new / "tiny_2024-04-22.scenario.json").read_text(encoding="utf-8"))
+    assert violations(current, plan) == []
+    assert set(json.loads((new / "tiny_2024-04-22.changes.json").read_text(encoding="utf-8"))) == {
+        "kept", "moved", "withdrawn", "new", "notify"}
+    bad = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--arrive", "S3"])
+    assert bad.exit_code == 2 and "--arrive" in bad.output
+    bad = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--absent", "S99"])
+    assert bad.exit_code == 2 and "unknown staff 'S99'" in bad.output
