@@ -1,0 +1,259 @@
+"""The FastAPI application: office side (publish contract), citizen JSON API and citizen pages.
+
+`create_app(settings)` builds it; `slotplan serve` runs it with uvicorn. Handlers are thin: they
+parse, call the `Store`, and turn `ServiceError` into the contract's `{error, message}` answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .db import create_schema, make_engine
+from .models import IDENTIFIER, parse_booking_request, parse_date, parse_slot
+from .ratelimit import RateLimiter, retry_after
+from .settings import Settings
+from .store import ServiceError, Store
+
+log = logging.getLogger("slotplan.service")
+
+MAX_BODY = 64 * 1024
+_IDENT = re.compile(IDENTIFIER)
+_OFFICE_SIDE = re.compile(r"^/v1/offices/[^/]+/slots(/|$)")
+_BOOKING_ATTEMPT = re.compile(
+    r"^(/v1/offices/[^/]+/bookings|/termine/[^/]+/buchen|/v1/bookings/[^/]+|/buchung.*)$")
+_CODE_IN_PATH = re.compile(r"^(/v1/bookings/)[^/]+")
+STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "invalid",
+                409: "booked", 413: "invalid", 415: "invalid", 422: "invalid", 429: "rate_limited",
+                503: "unavailable"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'"),
+    "Cache-Control": "no-store",
+}
+
+
+def error_response(err: ServiceError) -> JSONResponse:
+    return JSONResponse({"error": err.code, "message": err.message}, status_code=err.status,
+                        headers=err.headers or None)
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, at most `limit` bytes (413 beyond)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ServiceError(413, "invalid", f"the body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ServiceError(413, "invalid", f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> Any:
+    body = await read_body(request)
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ServiceError(400, "invalid", "the body is not JSON") from None
+
+
+def check_identifier(value: str, what: str) -> None:
+    if len(value) > 200 or not _IDENT.match(value):
+        raise ServiceError(404, "not_found", f"no such {what}")
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The service on `engine` (default: one made from `settings.db_url`), schema created if missing."""
+    engine = engine if engine is not None else make_engine(settings.db_url)
+    create_schema(engine)
+    store = Store(engine, settings)
+    erased = store.erase_old_personal_data()
+    if erased:
+        log.info("erased names and e-mail addresses of %d old booking(s)", erased)
+    limiter = RateLimiter()
+    token_digest = _digest(settings.token) if settings.token else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="slotplan booking service", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
+    app.state.settings, app.state.store, app.state.limiter = settings, store, limiter
+
+    # ---- cross-cutting: rate limits, security headers, a request log without secrets -----------------
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        path = request.url.path
+        response: Response | None = None
+        if not _OFFICE_SIDE.match(path) and not path.startswith("/static/") and path != "/healthz":
+            client = client_of(request)
+            wait = limiter.take(("citizen", client), settings.rate_limit_per_min)
+            if not wait and request.method in ("POST", "DELETE") and _BOOKING_ATTEMPT.match(path):
+                wait = limiter.take(("booking", client), settings.booking_limit_per_min)
+            if wait:
+                response = too_many(request, wait)
+        if response is None:
+            response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        log.info("%s %s %d %.0fms", request.method, _CODE_IN_PATH.sub(r"\1***", path), response.status_code,
+                 (time.perf_counter() - started) * 1000)
+        return response
+
+    def too_many(request: Request, wait: float) -> Response:
+        err = ServiceError(429, "rate_limited", "too many requests; please wait a moment",
+                           {"Retry-After": retry_after(wait)})
+        if wants_html(request):
+            from .pages import error_page
+
+            return error_page(request, err)
+        return error_response(err)
+
+    def wants_html(request: Request) -> bool:
+        path = request.url.path
+        return path == "/" or path.startswith(("/termine", "/buchung"))
+
+    # ---- errors as {error, message} (or a page for the citizen pages) ---------------------------------
+
+    @app.exception_handler(ServiceError)
+    async def on_service_error(request: Request, err: ServiceError) -> Response:
+        if wants_html(request):
+            from .pages import error_page
+
+            return error_page(request, err)
+        return error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, err: RequestValidationError) -> Response:
+        where = "; ".join(".".join(str(p) for p in e.get("loc", ())) + ": " + str(e.get("msg", ""))
+                          for e in err.errors())
+        return await on_service_error(request, ServiceError(422, "invalid", where[:500] or "invalid request"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, err: StarletteHTTPException) -> Response:
+        code = STATUS_CODES.get(err.status_code, "invalid" if err.status_code < 500 else "internal")
+        message = err.detail if isinstance(err.detail, str) else "request refused"
+        return await on_service_error(request, ServiceError(err.status_code, code, message,
+                                                            dict(err.headers or {})))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def on_database_busy(request: Request, err: Exception) -> Response:
+        log.warning("database unavailable: %s", type(err).__name__)
+        busy = ServiceError(503, "unavailable", "the database is busy; try again", {"Retry-After": "1"})
+        return await on_service_error(request, busy)
+
+    # ---- office side: the publish contract ----------------------------------------------------------
+
+    def authorize(request: Request, office: str) -> None:
+        client = client_of(request)
+        wait = limiter.blocked(("auth", client), settings.auth_failures_per_min)
+        if wait:
+            raise ServiceError(429, "rate_limited", "too many failed authentications",
+                               {"Retry-After": retry_after(wait)})
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        ok = (token_digest is not None and scheme.lower() == "bearer"
+              and hmac.compare_digest(_digest(given.strip()), token_digest))
+        if not ok:
+            limiter.take(("auth", client), settings.auth_failures_per_min)
+            raise ServiceError(401, "unauthorized", "missing or invalid bearer token",
+                               {"WWW-Authenticate": "Bearer"})
+        check_identifier(office, "office")
+        if not settings.allows(office):
+            raise ServiceError(403, "forbidden", f"this token may not publish for office {office}")
+
+    @app.get("/v1/offices/{office}/slots")
+    async def list_slots(request: Request, office: str, date: str | None = None) -> Any:
+        authorize(request, office)
+        day = parse_date(date)
+        published = await run_in_threadpool(store.published, office, day)
+        return {"office": office, "date": day.isoformat(), "slots": published}
+
+    @app.put("/v1/offices/{office}/slots/{slot_id}")
+    async def put_slot(request: Request, office: str, slot_id: str) -> Any:
+        authorize(request, office)
+        check_identifier(slot_id, "slot")
+        slot = parse_slot(await read_json(request), slot_id)
+        status, stored = await run_in_threadpool(store.put_slot, office, slot)
+        return JSONResponse(stored, status_code=status)
+
+    @app.delete("/v1/offices/{office}/slots/{slot_id}")
+    async def withdraw_slot(request: Request, office: str, slot_id: str) -> Any:
+        authorize(request, office)
+        check_identifier(slot_id, "slot")
+        await run_in_threadpool(store.withdraw, office, slot_id)
+        return Response(status_code=204)
+
+    # ---- citizens: JSON API ------------------------------------------------------------------------
+
+    def citizen_office(office: str) -> None:
+        check_identifier(office, "office")
+        if not settings.allows(office):
+            raise ServiceError(404, "not_found", "no such office")
+
+    @app.get("/v1/offices/{office}/available")
+    async def available(office: str, date: str | None = None, service: str | None = None) -> Any:
+        citizen_office(office)
+        day = parse_date(date, required=False)
+        rows = await run_in_threadpool(store.available, office, day, service or None)
+        return [{"id": r.id, "start": r.start, "end": r.end, "service": r.service} for r in rows]
+
+    @app.post("/v1/offices/{office}/bookings", status_code=201)
+    async def book(request: Request, office: str) -> Any:
+        citizen_office(office)
+        wanted = parse_booking_request(await read_json(request))
+        done = await run_in_threadpool(store.book, office, wanted.slot, wanted.name, wanted.email)
+        return JSONResponse({"code": done.code, "slot": done.slot, "date": done.date.isoformat(),
+                             "start": done.start, "end": done.end, "service": done.service}, status_code=201)
+
+    @app.get("/v1/bookings/{code}")
+    async def look_up(code: str) -> Any:
+        return await run_in_threadpool(store.booking, code)
+
+    @app.delete("/v1/bookings/{code}")
+    async def cancel(code: str) -> Any:
+        await run_in_threadpool(store.cancel, code)
+        return Response(status_code=204)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> Any:
+        return {"ok": True}
+
+    from .pages import add_pages
+
+    add_pages(app, store, settings)
+    return app
