@@ -51,7 +51,7 @@ def changed(plan: Plan) -> tuple[Plan, str, str, str]:
     free = [s for s in plan.slots if s.booking is None]
     dropped, moved = free[0], free[1]
     other = next(s.counter for s in plan.slots if s.counter != moved.counter)
-    new = free[2].model_copy(update={"id": free[2].id[:-1] + "9"})
+    new = free[2].model_copy(update={"id": free[2].id + "-new"})
     slots = [s.model_copy(update={"counter": other}) if s.id == moved.id else s
              for s in plan.slots if s.id != dropped.id] + [new]
     return plan.model_copy(update={"slots": slots}), dropped.id, moved.id, new.id
