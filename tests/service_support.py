@@ -1,7 +1,8 @@
 """Helpers for the booking-service tests: real servers over real HTTP.
 
-- `ServiceProcess`: `slotplan serve` in a subprocess (uvicorn) on a free 127.0.0.1 port with a SQLite
-  file; `start(now=…)`, `stop()` (SIGTERM), `kill()` (SIGKILL), `restart(now=…)` on the same database.
+- `ServiceProcess`: `slotplan serve` (or `python -m optimizer.service`) in a subprocess (uvicorn) on a
+  free 127.0.0.1 port with a SQLite file; `start(now=…)`, `stop()` (SIGTERM), `kill()` (SIGKILL),
+  `restart(now=…)` on the same database.
 - `threaded_service()`: the same application in this process (uvicorn in a thread) with a `FixedClock`
   the test can move, for fast checks of the API's rules.
 - `slot()`, `publish_slots()`: contract slots and an authenticated PUT of them.
@@ -81,10 +82,14 @@ def active_bookings(db_path: Path, slot_id: str | None = None) -> list[tuple[str
 
 
 class ServiceProcess:
-    """`python -m optimizer serve` on a free port with a SQLite file; restartable on the same file."""
+    """The service in a subprocess on a free port with a SQLite file; restartable on the same file.
+
+    `cli=True` starts it as `slotplan serve` (`python -m optimizer serve`); otherwise as
+    `python -m optimizer.service`, the same command without loading the planner (a faster start)."""
 
     def __init__(self, db_path: Path, *, scenario: Path | None = SAMPLE, token: str | None = TOKEN,
-                 extra: list[str] | None = None):
+                 extra: list[str] | None = None, cli: bool = False):
+        self.command = ["-m", "optimizer", "serve"] if cli else ["-m", "optimizer.service"]
         self.db_path = Path(db_path)
         self.scenario, self.token, self.extra = scenario, token, list(extra or [])
         self.port = free_port()
@@ -93,8 +98,8 @@ class ServiceProcess:
         self.log_path = self.db_path.with_suffix(".log")
 
     def start(self, now: str | None = None, timeout_s: float = 30.0) -> ServiceProcess:
-        args = [sys.executable, "-m", "optimizer", "serve", "--db", str(self.db_path),
-                "--port", str(self.port), "--log-level", "warning", *self.extra]
+        args = [sys.executable, *self.command, "--db", str(self.db_path), "--port", str(self.port),
+                "--log-level", "warning", *self.extra]
         if now is not None:
             args += ["--now", now]
         if self.scenario is not None:

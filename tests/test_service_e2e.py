@@ -82,7 +82,7 @@ def test_citizen_books_uebertrag_in_chromium(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     shots = screenshots_dir(tmp_path)
     staff_names = [p["name"] for p in json.loads(SAMPLE.read_text(encoding="utf-8"))["staff"]]
-    with ServiceProcess(tmp_path / "page.sqlite3").start(now=f"{DAY}T07:00") as server:
+    with ServiceProcess(tmp_path / "page.sqlite3", cli=True).start(now=f"{DAY}T07:00") as server:
         times = ["07:30", "07:45", "08:00", "08:15", "09:00", "09:30", "11:15"]
         slots = [slot(t, counter=f"C0{i % 5 + 1}", staff=staff_names[i]) for i, t in enumerate(times)]
         slots += [slot("10:15", n=2, channel="same_day", release_at=f"{DAY}T10:00:00"),
@@ -167,10 +167,11 @@ def test_citizen_books_uebertrag_in_chromium(tmp_path):
 
 def test_plan_publish_book_replan_republish_keeps_both_bookings(tmp_path):
     env = {"SLOTPLAN_TOKEN": TOKEN}
+    # the first plan is solved while the service starts
     planning = subprocess.Popen([sys.executable, "-m", "optimizer", "plan", str(SAMPLE), "--date", DAY,
                                  "--time-limit", "15", "--out", str(tmp_path / "plan1")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    with ServiceProcess(tmp_path / "loop.sqlite3").start(now=f"{DAY}T07:00") as server:  # meanwhile
+    with ServiceProcess(tmp_path / "loop.sqlite3", cli=True).start(now=f"{DAY}T07:00") as server:
         _, errors = planning.communicate(timeout=120)
         assert planning.returncode == 0, errors
         plan_path = tmp_path / "plan1" / f"{OFFICE}_{DAY}.json"
