@@ -42,6 +42,7 @@ SEVERITY: tuple[Outcome, ...] = ("ok", "input", "infeasible", "crash")
 EXIT_CODES: dict[str, int] = {"ok": 0, "input": 2, "infeasible": 3, "crash": 1}
 SCENARIO_SUFFIXES = (".json", *WORKBOOK_SUFFIXES)
 SUMMARY_FILE = "batch-summary.json"
+WORKER_DIED = "the worker process died (killed, or out of memory)"
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,8 @@ def run_job(job: Job, scenario: Scenario) -> JobResult:
     began = time.monotonic()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     office = scenario.office.id
-    base = dict(source=job.source, office=office, date=job.date, strategy=job.strategy, worker=worker)
+    base = {"source": job.source, "office": office, "date": job.date, "strategy": job.strategy,
+            "worker": worker}
     try:
         plan = plan_with_strategy(scenario, job.date, job.strategy, job.options)
         path = write_atomic(Path(job.out) / plan_filename(office, job.date), plan.to_json())
@@ -223,8 +225,8 @@ def run_job(job: Job, scenario: Scenario) -> JobResult:
     except Exception as err:  # noqa: BLE001 - any crash is this office-day's outcome, not the batch's
         return JobResult(**base, outcome="crash", message=_describe(err), seconds=time.monotonic() - began)
     return JobResult(**base, outcome="ok", status=plan.status, weighted_served=plan.kpis["weighted_served"],
-                     bound=plan.solver.bound, gap=plan.solver.gap, slots=len(plan.slots), rebook=len(plan.rebook),
-                     seconds=time.monotonic() - began, path=str(path))
+                     bound=plan.solver.bound, gap=plan.solver.gap, slots=len(plan.slots),
+                     rebook=len(plan.rebook), seconds=time.monotonic() - began, path=str(path))
 
 
 def _crashed(job: Job, office: str, message: str) -> JobResult:
@@ -248,7 +250,7 @@ def _run_process(tasks: Sequence[Task], jobs: int, emit: ResultFn) -> None:
                 try:
                     emit(pool.submit(run_job, *task).result())
                 except BrokenProcessPool:
-                    emit(_crashed(job, scenario.office.id, "the worker process died (killed, or out of memory)"))
+                    emit(_crashed(job, scenario.office.id, WORKER_DIED))
                 except Exception as err:  # noqa: BLE001
                     emit(_crashed(job, scenario.office.id, _describe(err)))
             continue
@@ -330,7 +332,8 @@ def _run_ray(tasks: Sequence[Task], jobs: int, address: str | None, emit: Result
 
 
 def run_batch(path: Path, options: BatchOptions, first: dt.date | None = None, last: dt.date | None = None,
-              on_result: ResultFn | None = None, on_start: Callable[[int], None] | None = None) -> BatchReport:
+              on_result: ResultFn | None = None,
+              on_start: Callable[[int], None] | None = None) -> BatchReport:
     """Plan every office-day of a scenario file or a folder of scenarios, `options.jobs` at a time.
 
     Raises `InputError` only for problems of the whole batch (no such path, no scenarios, bad options);
@@ -350,8 +353,8 @@ def run_batch(path: Path, options: BatchOptions, first: dt.date | None = None, l
     tasks: list[Task] = []
     for office in offices:
         for date in office.dates:
-            tasks.append((Job(len(tasks), office.source, date, str(options.out), options.strategy, options.solve),
-                          office.scenario))
+            job = Job(len(tasks), office.source, date, str(options.out), options.strategy, options.solve)
+            tasks.append((job, office.scenario))
     if on_start:
         on_start(len(tasks) + len(failed))
 

@@ -9,7 +9,8 @@ from .day.diagnose import input_conflicts
 from .day.index import build_index
 from .day.schedule import build_schedule
 from .day.solve import Progress, ProgressFn, SolveOptions
-from .day.template import STRATEGY as TEMPLATE, pin_counters, template_solution
+from .day.template import STRATEGY as TEMPLATE
+from .day.template import pin_counters, template_solution
 from .errors import InfeasibleError
 from .pipeline import plan_day
 from .plan import Plan
@@ -36,8 +37,9 @@ def template_plan(scenario: Scenario, date: dt.date, options: SolveOptions | Non
 
 
 def plan_with_strategy(scenario: Scenario, date: dt.date, strategy: str = CP_SAT,
-                       options: SolveOptions = SolveOptions(), on_progress: ProgressFn | None = None) -> Plan:
+                       options: SolveOptions | None = None, on_progress: ProgressFn | None = None) -> Plan:
     """Plan one office-day with the named strategy: `cp-sat` (the optimizer) or `template`."""
+    options = options or SolveOptions()
     if strategy == CP_SAT:
         return plan_day(scenario, date, options, on_progress)
     if strategy == TEMPLATE:

@@ -22,7 +22,7 @@ OUTCOME_STYLE = {"ok": "green", "input": "red", "infeasible": "yellow", "crash":
 
 
 def batch_table(report: BatchReport) -> Table:
-    """One row per office-day: outcome, status, weighted served, gap, seconds, and the message of a failure."""
+    """One row per office-day: outcome, status, weighted served, gap, seconds, and the reason of a failure."""
     counts = report.counts()
     title = (f"{len(report.results)} office-days in {report.seconds:.1f} s with {report.jobs} job(s) "
              f"({report.executor}): " + ", ".join(f"{n} {o}" for o, n in counts.items() if n))
@@ -41,25 +41,28 @@ def batch_table(report: BatchReport) -> Table:
 
 @app.command("batch")
 def batch_command(
-    path: Annotated[Path, typer.Argument(metavar="PATH", help="A scenario file, or a folder with one scenario "
-                                         "(.json or .xlsx) per office.")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="A scenario file, or a folder with one "
+                                         "scenario (.json or .xlsx) per office.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the plan files.")] = Path("out"),
     date: Annotated[str | None, typer.Option("--date", help="First date (YYYY-MM-DD); default: every date of "
                                              "each scenario.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Last date of a range.")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Office-days planned at the same time.")] = 1,
-    executor: Annotated[str, typer.Option("--executor", help="process (a pool on this machine) or ray.")] = "process",
+    executor: Annotated[str, typer.Option("--executor", help="process (a pool on this machine) "
+                                          "or ray.")] = "process",
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join, e.g. "
-                                                    "ray://head:10001 or auto; default: a local Ray.")] = None,
+                                                    "ray://head:10001 or auto; default: a local "
+                                                    "Ray.")] = None,
     strategy: Annotated[str, typer.Option("--strategy", help="cp-sat (the optimizer) or template (today's "
                                           "hand-style plan).")] = CP_SAT,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per office-day.")] = 60.0,
     workers: Annotated[int | None, typer.Option("--workers", help="CP-SAT threads per office-day; default 2 "
                                                 "for --jobs 1, else 1.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-    gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most this.")] = 0.005,
-    deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given seed and "
-                                                "worker count (deterministic time; slower).")] = False,
+    gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most "
+                                       "this.")] = 0.005,
+    deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given seed "
+                                                "and worker count (deterministic time; slower).")] = False,
 ) -> None:
     """Plan many office-days in parallel; one failing office never stops the others.
 
@@ -81,8 +84,8 @@ def batch_command(
                              gap_limit=gap, deterministic=deterministic)
         options = BatchOptions(out=out, strategy=strategy, solve=solve, jobs=jobs, executor=executor,  # type: ignore[arg-type]
                                ray_address=ray_address)
-        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True) as progress:
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
             task = progress.add_task("planning office-days", total=None)
 
             def started(n: int) -> None:
@@ -98,6 +101,7 @@ def batch_command(
 
             report = run_batch(path, options, first, last, on_result=finished, on_start=started)
         console.print(batch_table(report))
-        summary = write_atomic(out / SUMMARY_FILE, json.dumps(report.to_json_dict(), ensure_ascii=False, indent=1))
+        text = json.dumps(report.to_json_dict(), ensure_ascii=False, indent=1)
+        summary = write_atomic(out / SUMMARY_FILE, text)
         console.print(f"written {summary}", highlight=False)
     raise typer.Exit(report.exit_code)

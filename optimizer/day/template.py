@@ -95,9 +95,10 @@ class _Template:
             middle = sum(s + e for s, e in pd.windows) / (2 * len(pd.windows))
 
             def steps_of(j: int, pd: PersonDay = pd) -> list[int]:
-                return [ix.step_of[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid) if m in ix.step_of]
+                return [ix.step_of[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid)
+                        if m in ix.step_of]
 
-            def cost(j: int, pd: PersonDay = pd) -> tuple[int, int, float]:
+            def cost(j: int, pd: PersonDay = pd, middle: float = middle) -> tuple[int, int, float]:
                 steps = steps_of(j)
                 return (len(steps), max((on_break[s] for s in steps), default=0),
                         abs(pd.break_plans[j][0][0] - middle))
@@ -115,8 +116,9 @@ class _Template:
         ix, p = self.ix, pd.index
         left = self.capacity[p] - self.used[p]
         step = t
-        while (step < self.n_steps and step - t < left and step in self.present[p] and step not in self.busy[p]
-               and on_duty[step] < need and (step == t or not ix.step_first_of_interval[step])):
+        while (step < self.n_steps and step - t < left and step in self.present[p]
+               and step not in self.busy[p] and on_duty[step] < need
+               and (step == t or not ix.step_first_of_interval[step])):
             step += 1
         return step - t
 
@@ -128,12 +130,13 @@ class _Template:
         on_duty: dict[int, int] = defaultdict(int)
         for t in range(self.n_steps):
             while on_duty[t] < need:
-                reach = {pd.index: self._guide_reach(pd, t, on_duty, need) for pd in ix.people if pd.can_guide}
+                reach = {pd.index: self._guide_reach(pd, t, on_duty, need)
+                         for pd in ix.people if pd.can_guide}
                 free = [pd for pd in ix.people if reach.get(pd.index, 0) > 0]
                 if not free:
                     raise InfeasibleError(
-                        f"{ix.date}: the template finds nobody free for guide duty at {hhmm(ix.step_start[t])} "
-                        f"(guides_min={need}); plan with --strategy cp-sat")
+                        f"{ix.date}: the template finds nobody free for guide duty at "
+                        f"{hhmm(ix.step_start[t])} (guides_min={need}); plan with --strategy cp-sat")
                 pd = min(free, key=lambda q: (len(q.services) > 0, -reach[q.index], q.index))
                 for step in range(t, t + reach[pd.index]):
                     self.busy[pd.index].add(step)
@@ -220,16 +223,17 @@ class _Template:
             if not fitting:
                 self.unheld.append(b.id)
                 continue
-            p, i = min(fitting, key=lambda pi: (pi[0] != person_of.get(b.staff or ""), step not in ends[pi[0]],
-                                                held[pi[0]], pi[0]))
+            p, i = min(fitting, key=lambda pi: (pi[0] != person_of.get(b.staff or ""),
+                                                step not in ends[pi[0]], held[pi[0]], pi[0]))
             self._take(i)
             held[p] += 1
             ends[p].add(step + ix.slot_options[i].length)
 
     def fill(self) -> None:
         for p in sorted(self.service_of):
+            k = self.service_of[p]
             for t in range(self.n_steps):
-                if self.used[p] >= self.capacity[p] or self.count[self.service_of[p]] >= self.cap[self.service_of[p]]:
+                if self.used[p] >= self.capacity[p] or self.count[k] >= self.cap[k]:
                     break
                 i = self._option(p, t)
                 if i is not None:
