@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from support import MONDAY, SAMPLE, SHARED, check_files, tiny, violations
 from test_properties import offices
 from typer.testing import CliRunner
 
-from optimizer.batch import SUMMARY_FILE, BatchOptions, Job, _run_process, run_batch
+from optimizer.batch import SUMMARY_FILE, WORKER_DIED, BatchOptions, Job, _run_process, run_batch
 from optimizer.cli.main import app
 from optimizer.day.index import build_index
 from optimizer.day.solve import SolveOptions
@@ -141,6 +142,30 @@ def test_a_crashing_job_is_reported_and_the_others_finish(tmp_path) -> None:
     by_date = {r.date.isoformat(): r for r in results}
     assert by_date[TUESDAY].outcome == "crash" and "ValueError" in by_date[TUESDAY].message
     assert by_date[MONDAY].outcome == "ok" and Path(by_date[MONDAY].path).exists()
+
+
+class _KillsItsWorker:
+    """Stands in for a scenario; unpickling it in the worker ends that process at once."""
+
+    office = type("Office", (), {"id": "doomed"})()
+
+    def __reduce__(self):
+        return os._exit, (9,)
+
+
+def test_a_dying_worker_is_reported_and_the_others_finish(tmp_path) -> None:
+    scenario = parse_scenario(_office("office-a"))
+    days = [dt.date.fromisoformat(d) for d in (MONDAY, TUESDAY)]
+    tasks = [(Job(0, "a.json", days[0], str(tmp_path), "template", FAST), scenario),
+             (Job(1, "doomed.json", days[0], str(tmp_path), "template", FAST), _KillsItsWorker()),
+             (Job(2, "a.json", days[1], str(tmp_path), "template", FAST), scenario)]
+    results = []
+    _run_process(tasks, 2, results.append)
+    by_source = defaultdict(list)
+    for r in results:
+        by_source[r.source].append(r)
+    assert [(r.outcome, r.message) for r in by_source["doomed.json"]] == [("crash", WORKER_DIED)]
+    assert sorted(r.date.isoformat() for r in by_source["a.json"] if r.ok) == [MONDAY, TUESDAY]
 
 
 def test_duplicate_office_ids_and_date_range(tmp_path) -> None:
