@@ -8,6 +8,7 @@ from . import publish_cmd  # noqa: F401
 from . import template_cmd  # noqa: F401
 from . import batch_cmd  # noqa: F401
 from . import serve_cmd  # noqa: F401
+from . import whatif_cmd  # noqa: F401
 from .app import app
 
 __all__ = ["app"]
