@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from ..families import Family, FamilySpec, Penalty, select
-from .problem import Employee, RosterProblem
+from .problem import Employee, Roster, RosterProblem
 
 
 @dataclass
@@ -280,3 +280,27 @@ def build_model(problem: RosterProblem, disabled: Sequence[str] = ()) -> RosterM
     built = RosterModel(ctx, families)
     model.minimize(built.objective_expr())
     return built
+
+
+def hint_roster(built: RosterModel, roster: Roster) -> None:
+    """Hint every variable of the model with its value in `roster` (a complete, consistent hint)."""
+    ctx, model = built.ctx, built.model
+    model.clear_hints()
+    ids = [emp.id for emp in ctx.problem.employees]
+    for (e, d, s), v in ctx.x.items():
+        model.add_hint(v, roster.get((ids[e], d)) == s)
+    for (e, d), v in ctx.work.items():
+        model.add_hint(v, (ids[e], d) in roster)
+    weekends = ctx.problem.weekends()
+    for (e, w), v in ctx.weekend.items():
+        if v.index not in {ctx.work[e, d].index for d in weekends[w]}:
+            model.add_hint(v, any((ids[e], d) in roster for d in weekends[w]))
+    count: dict[tuple[int, str], int] = {}
+    for (_emp, d), s in roster.items():
+        count[d, s] = count.get((d, s), 0) + 1
+    for c in ctx.problem.cover:
+        if (c.day, c.shift) in ctx.slack:
+            under, over = ctx.slack[c.day, c.shift]
+            have = count.get((c.day, c.shift), 0)
+            model.add_hint(under, max(0, c.requirement - have))
+            model.add_hint(over, max(0, have - c.requirement))

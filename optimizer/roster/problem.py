@@ -208,10 +208,20 @@ def violations(problem: RosterProblem, roster: Roster) -> list[str]:
     return bad
 
 
-def objective(problem: RosterProblem, roster: Roster) -> int:
-    """The objective value of a roster (requests and cover), independent of any solver."""
+OBJECTIVE_TERMS = ("on_requests", "off_requests", "cover_under", "cover_over")
+"""The names of the objective's terms (the same names as the model's objective families)."""
+
+
+def objective(problem: RosterProblem, roster: Roster, skip: Iterable[str] = ()) -> int:
+    """The objective value of a roster (requests and cover), independent of any solver.
+
+    `skip` leaves out terms named in `OBJECTIVE_TERMS` (for ablations).
+    """
+    skip = set(skip)
     total = 0
     for r in problem.requests:
+        if ("on_requests" if r.on else "off_requests") in skip:
+            continue
         works = roster.get((r.employee, r.day)) == r.shift
         total += r.weight if works != r.on else 0
     count: dict[tuple[int, str], int] = {}
@@ -219,7 +229,10 @@ def objective(problem: RosterProblem, roster: Roster) -> int:
         count[day, s] = count.get((day, s), 0) + 1
     for c in problem.cover:
         have = count.get((c.day, c.shift), 0)
-        total += (c.requirement - have) * c.under_weight if have < c.requirement else (have - c.requirement) * c.over_weight
+        if have < c.requirement and "cover_under" not in skip:
+            total += (c.requirement - have) * c.under_weight
+        elif have > c.requirement and "cover_over" not in skip:
+            total += (have - c.requirement) * c.over_weight
     return total
 
 

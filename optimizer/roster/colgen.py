@@ -1,0 +1,370 @@
+"""Column generation for the roster problem: a proven lower bound and near-optimal rosters.
+
+All hard rules of a roster problem are rules of one employee; only the cover couples employees, and
+cover is soft. So the problem decomposes (Dantzig-Wolfe):
+
+- a *column* is one employee's whole schedule that obeys all of their rules;
+- the *master* LP picks a convex combination of columns per employee and pays for cover slack:
+  ``min sum c_p l_p + sum(under_w u + over_w o)`` s.t. ``sum_p l_p = 1`` per employee and
+  ``sum_p a_p[d, s] l_p + u[d, s] - o[d, s] = requirement[d, s]`` per cover entry;
+- the *pricing* problem of an employee finds the schedule of least reduced cost. It is the compact CP-SAT
+  model of a one-employee problem (the very families of `families.REGISTRY`, without cover and requests)
+  with the request costs minus the cover duals as objective, solved exactly.
+
+For any cover duals `pi` within `[-over_w, under_w]`, ``sum pi * requirement + sum_e min_p (c_p - pi a_p)``
+is a lower bound on every roster's cost (Lagrangian relaxation of the cover rows). Every pricing round
+therefore gives a proven bound, whether or not the column generation has converged, and at convergence it
+equals the master LP's value, the Dantzig-Wolfe bound, which is much stronger than the compact model's LP.
+
+Any choice of one column per employee is a feasible roster, which makes rounding easy: `dive` fixes the
+columns the LP is surest about, generates columns again for the others, and repeats until every employee
+has a schedule.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from .dp import DPPricer, TooLarge
+from .families import build_model
+from .problem import Roster, RosterProblem
+
+SMOOTHING = 0.5
+"""Weight of the stability center in the smoothed duals (0 = plain Kelley column generation)."""
+
+SCALE = 10_000
+"""Pricing objectives are integers: reduced costs are scaled by this factor and rounded."""
+
+Assignment = frozenset[tuple[int, str]]
+"""One employee's schedule: the (day, shift) pairs worked."""
+
+
+class InfeasibleEmployee(Exception):
+    """An employee has no schedule that obeys their own rules."""
+
+    def __init__(self, employee: str):
+        self.employee = employee
+        super().__init__(f"employee {employee} has no schedule that obeys their contract rules")
+
+
+class _Collector(cp_model.CpSolverSolutionCallback):
+    def __init__(self, xs: list[tuple[tuple[int, str], cp_model.IntVar]]):
+        super().__init__()
+        self.xs = xs
+        self.found: list[Assignment] = []
+
+    def on_solution_callback(self) -> None:
+        self.found.append(frozenset(k for k, v in self.xs if self.value(v)))
+
+
+class Pricer:
+    """The pricing problem of one employee: exact DP (`dp.DPPricer`) where it applies, else CP-SAT.
+
+    The CP-SAT pricer is the compact model of a one-employee problem, re-solved per objective.
+    """
+
+    def __init__(self, problem: RosterProblem, e: int, disabled: Sequence[str], seed: int):
+        emp = problem.employees[e]
+        self.problem = problem
+        self.emp = emp
+        self.employee = emp.id
+        self.disabled = [d for d in disabled if d not in _OBJECTIVE_FAMILIES]
+        self.seed = seed
+        self.dp: DPPricer | None = None
+        if not self.disabled:  # the DP knows every rule; ablations price with CP-SAT
+            dp = DPPricer(problem, emp)
+            self.dp = dp if dp.usable else None
+        self.model: cp_model.CpModel | None = None
+        self.xs: list[tuple[tuple[int, str], cp_model.IntVar]] = []
+        self.hint: Assignment | None = None
+
+    def solve(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
+        """Schedules found while minimising `sum cost[d, s] x[d, s]` (best last) and a proven lower bound."""
+        if self.dp is not None:
+            try:
+                found, value = self.dp.solve(cost)
+            except TooLarge:
+                self.dp = None
+            else:
+                if not found:
+                    raise InfeasibleEmployee(self.employee)
+                return found, value - 1e-9 * (1.0 + abs(value))
+        return self._solve_cp(cost)
+
+    def _solve_cp(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
+        if self.model is None:
+            single = RosterProblem(days=self.problem.days, shifts=self.problem.shifts, employees=(self.emp,),
+                                   first_weekday=self.problem.first_weekday, name=self.emp.id)
+            built = build_model(single, disabled=self.disabled)
+            self.model = built.model
+            self.xs = [((d, s), v) for (_e, d, s), v in built.ctx.x.items()]
+        variables = [v for _k, v in self.xs]
+        coeffs = [round(cost.get(k, 0.0) * SCALE) for k, _v in self.xs]
+        self.model.minimize(cp_model.LinearExpr.weighted_sum(variables, coeffs))
+        self.model.clear_hints()
+        if self.hint is not None:
+            for k, v in self.xs:
+                self.model.add_hint(v, k in self.hint)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = self.seed
+        solver.parameters.max_deterministic_time = 20.0
+        collector = _Collector(self.xs)
+        status = solver.solve(self.model, collector)
+        if status == cp_model.INFEASIBLE:
+            raise InfeasibleEmployee(self.employee)
+        if not collector.found:
+            raise RuntimeError(f"pricing for {self.employee} found no schedule ({solver.status_name(status)})")
+        self.hint = collector.found[-1]
+        # true minimum >= scaled bound minus the rounding of at most one term per day
+        bound = solver.best_objective_bound / SCALE - self.problem.days * 0.5 / SCALE
+        return collector.found, bound
+
+
+_OBJECTIVE_FAMILIES = ("on_requests", "off_requests", "cover_under", "cover_over")
+
+
+@dataclass
+class CGStats:
+    iterations: int = 0
+    pricings: int = 0
+    pricing_seconds: float = 0.0
+    lp_value: float = math.inf
+    converged: bool = False
+
+
+class ColumnGeneration:
+    """The master LP over a growing pool of columns, its pricing problems and the bound they prove."""
+
+    def __init__(self, problem: RosterProblem, disabled: Sequence[str] = (), workers: int = 1, seed: int = 0):
+        self.problem = problem
+        self.n_emp = len(problem.employees)
+        self.workers = max(1, workers)
+        index = {emp.id: e for e, emp in enumerate(problem.employees)}
+        self.use_requests = [f not in disabled for f in ("on_requests", "off_requests")]
+        # request cost per employee: a constant plus a cost per worked (day, shift)
+        self.const = [0] * self.n_emp
+        self.base: list[dict[tuple[int, str], int]] = [{} for _ in range(self.n_emp)]
+        for r in problem.requests:
+            if not self.use_requests[0 if r.on else 1]:
+                continue
+            e = index[r.employee]
+            key = (r.day, r.shift)
+            if r.on:
+                self.const[e] += r.weight
+            self.base[e][key] = self.base[e].get(key, 0) + (-r.weight if r.on else r.weight)
+        weights = [(c.under_weight if "cover_under" not in disabled else 0,
+                    c.over_weight if "cover_over" not in disabled else 0) for c in problem.cover]
+        self.cover = list(problem.cover)
+        self.cover_index = {(c.day, c.shift): i for i, c in enumerate(self.cover)}
+        self.pricers = [Pricer(problem, e, disabled, seed) for e in range(self.n_emp)]
+
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.lp.SetNumThreads(1)
+        inf = self.lp.infinity()
+        self.convexity = []
+        for e in range(self.n_emp):
+            self.convexity.append(self.lp.Constraint(1, 1, f"one[{e}]"))
+        self.cover_rows = []
+        objective = self.lp.Objective()
+        self.slack_bounds: list[tuple[float, float]] = []
+        for i, c in enumerate(self.cover):
+            row = self.lp.Constraint(c.requirement, c.requirement, f"cover[{c.day},{c.shift}]")
+            under = self.lp.NumVar(0, inf, f"u{i}")
+            over = self.lp.NumVar(0, inf, f"o{i}")
+            row.SetCoefficient(under, 1)
+            row.SetCoefficient(over, -1)
+            objective.SetCoefficient(under, weights[i][0])
+            objective.SetCoefficient(over, weights[i][1])
+            self.cover_rows.append(row)
+            self.slack_bounds.append((-weights[i][1], weights[i][0]))
+        objective.SetMinimization()
+        self.columns: list[tuple[int, Assignment]] = []
+        self.column_vars: list[pywraplp.Variable] = []
+        self.seen: set[tuple[int, Assignment]] = set()
+        self.fixed: dict[int, int] = {}
+        self.bound = -math.inf
+        self.stats = CGStats()
+        self._dirty = True
+
+    # --- the master ---------------------------------------------------------------------------------------
+
+    def cost(self, e: int, a: Assignment) -> int:
+        """The request cost of schedule `a` for employee `e`."""
+        base = self.base[e]
+        return self.const[e] + sum(base.get(k, 0) for k in a)
+
+    def add_column(self, e: int, a: Assignment) -> bool:
+        if (e, a) in self.seen:
+            return False
+        self.seen.add((e, a))
+        var = self.lp.NumVar(0, self.lp.infinity(), f"l{len(self.columns)}")
+        self.convexity[e].SetCoefficient(var, 1)
+        for k in a:
+            i = self.cover_index.get(k)
+            if i is not None:
+                self.cover_rows[i].SetCoefficient(var, 1)
+        self.lp.Objective().SetCoefficient(var, self.cost(e, a))
+        self.columns.append((e, a))
+        self.column_vars.append(var)
+        self._dirty = True
+        return True
+
+    def solve_lp(self) -> tuple[float, list[float], list[float]]:
+        self._dirty = False
+        status = self.lp.Solve()
+        if status != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError(f"master LP not solved (status {status})")
+        mu = [row.dual_value() for row in self.convexity]
+        pi = [min(max(row.dual_value(), lo), hi) for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)]
+        return self.lp.Objective().Value(), mu, pi
+
+    def lp_values(self) -> list[float]:
+        """The column weights of the master LP over the current pool (re-solved if the pool changed)."""
+        if self._dirty:
+            self.solve_lp()
+        return [v.solution_value() for v in self.column_vars]
+
+    # --- pricing ------------------------------------------------------------------------------------------
+
+    def _price_all(self, employees: list[int], pi: list[float]) -> list[tuple[list[Assignment], float]]:
+        def one(e: int) -> tuple[list[Assignment], float]:
+            cost = {k: float(v) for k, v in self.base[e].items()}
+            for k, i in self.cover_index.items():
+                if pi[i]:
+                    cost[k] = cost.get(k, 0.0) - pi[i]
+            return self.pricers[e].solve(cost)
+
+        start = time.perf_counter()
+        if self.workers > 1 and len(employees) > 1:
+            with ThreadPoolExecutor(self.workers) as pool:
+                out = list(pool.map(one, employees))
+        else:
+            out = [one(e) for e in employees]
+        self.stats.pricing_seconds += time.perf_counter() - start
+        self.stats.pricings += len(employees)
+        return out
+
+    def initial_columns(self) -> None:
+        """One column per employee: the schedule best for their own requests (cover ignored)."""
+        zero = [0.0] * len(self.cover)
+        for e, (found, _bound) in zip(range(self.n_emp), self._price_all(list(range(self.n_emp)), zero)):
+            self.add_column(e, found[-1])
+
+    def generate(self, deadline: float, max_iterations: int = 10_000, smoothing: float = SMOOTHING) -> float:
+        """Price and re-solve until no column improves, the deadline passes or `max_iterations` rounds.
+
+        Duals are smoothed (Wentges): pricing uses ``a * center + (1 - a) * pi`` where the center is the
+        best Lagrangian duals so far; a round that finds no column at the smoothed duals is repeated at the
+        LP duals before it may end the generation. Rounds with no fixed employee raise `self.bound`.
+        Stops early when the bound rounded up reaches the LP value (the integer bound cannot improve).
+        Returns the master LP value.
+        """
+        if not self.columns:
+            self.initial_columns()
+        value, mu, pi = self.solve_lp()
+        center: list[float] | None = None
+        best = -math.inf
+        alpha = smoothing
+        for _ in range(max_iterations):
+            if time.monotonic() >= deadline:
+                break
+            free = [e for e in range(self.n_emp) if e not in self.fixed]
+            at = pi if center is None or alpha == 0 else [alpha * c + (1 - alpha) * p for c, p in zip(center, pi)]
+            results = self._price_all(free, at)
+            self.stats.iterations += 1
+            added = 0
+            for e, (found, _low) in zip(free, results):
+                for a in found:
+                    if self.cost(e, a) - mu[e] - self._covered(a, pi) < -1e-6:
+                        added += self.add_column(e, a)
+            lagrangian = self._lagrangian(at, free, results)
+            if lagrangian > best:
+                best, center = lagrangian, at
+            if not self.fixed:
+                self.bound = max(self.bound, lagrangian)
+            if math.ceil(best - 1e-6) >= value - 1e-6:
+                self.stats.converged = self.stats.converged or not self.fixed
+                break
+            if added == 0:
+                if at is pi:
+                    self.stats.converged = self.stats.converged or not self.fixed
+                    break
+                alpha = 0.0  # mispricing: price at the LP duals
+                continue
+            alpha = smoothing
+            value, mu, pi = self.solve_lp()
+        if not self.fixed:
+            self.stats.lp_value = value
+        return value
+
+    def _covered(self, a: Assignment, pi: list[float]) -> float:
+        return sum(pi[i] for k in a if (i := self.cover_index.get(k)) is not None)
+
+    def _lagrangian(self, pi: list[float], free: list[int], results: list[tuple[list[Assignment], float]]) -> float:
+        """Lower bound at duals `pi` on every roster that keeps the fixed employees' columns."""
+        value = sum(p * c.requirement for p, c in zip(pi, self.cover))
+        value += sum(self.const[e] + low for e, (_found, low) in zip(free, results))
+        for e, j in self.fixed.items():
+            a = self.columns[j][1]
+            value += self.cost(e, a) - self._covered(a, pi)
+        return value
+
+    # --- rosters from the pool ----------------------------------------------------------------------------
+
+    def rounded(self) -> dict[int, int]:
+        """Per employee the column of the largest LP weight (fixed columns stay)."""
+        values = self.lp_values()
+        best: dict[int, int] = dict(self.fixed)
+        for j, (e, _a) in enumerate(self.columns):
+            if e not in self.fixed and (e not in best or values[j] > values[best[e]] + 1e-9):
+                best[e] = j
+        return best
+
+    def fix(self, e: int, j: int) -> None:
+        self.fixed[e] = j
+        self.column_vars[j].SetBounds(1, 1)
+        self._dirty = True
+
+    def unfix(self) -> None:
+        """Release every fixed column (after a dive), keeping the pool."""
+        for j in self.fixed.values():
+            self.column_vars[j].SetBounds(0, self.lp.infinity())
+        self.fixed = {}
+        self._dirty = True
+
+    def dive(self, deadline: float, rounds_per_step: int = 5, share: float = 0.1) -> dict[int, int]:
+        """Fix columns the LP is surest about, re-generate, repeat; the rest rounded at the deadline.
+
+        Each step fixes every column at (nearly) 1 and at least `share` of the free employees (at least
+        one), the columns of largest LP value first.
+        """
+        while len(self.fixed) < self.n_emp and time.monotonic() < deadline:
+            values = self.lp_values()
+            best = {e: j for e, j in self.rounded().items() if e not in self.fixed}
+            ranked = sorted(best.items(), key=lambda kv: (-values[kv[1]], kv[0]))
+            least = max(1, math.ceil(share * len(ranked)))
+            for n, (e, j) in enumerate(ranked):
+                if n < least or values[j] > 0.99:
+                    self.fix(e, j)
+            self.generate(deadline, max_iterations=rounds_per_step)
+        return self.rounded()
+
+    def roster(self, choice: dict[int, int]) -> Roster:
+        out: Roster = {}
+        for e, j in choice.items():
+            emp = self.problem.employees[e].id
+            for d, s in self.columns[j][1]:
+                out[emp, d] = s
+        return out
+
+    def lower_bound(self) -> int | None:
+        """The proven lower bound on the objective (integral), or None before a complete pricing round."""
+        return None if self.bound == -math.inf else math.ceil(self.bound - 1e-6)

@@ -1,0 +1,272 @@
+"""Exact pricing by dynamic programming: one employee's cheapest schedule under all of their rules.
+
+The schedule is a word over {off} ∪ shifts, read day by day by an automaton whose state is
+(the shift worked today or `off`, the length of the current run, whether the run began on day 0), with
+resources carried along: worked minutes (in units of the shift lengths' gcd), weekends worked and, for
+shift types whose limit can bind, the number of shifts of that type. The DP keeps one numpy tensor of
+minimal costs per day over (automaton state × resources) and recovers schedules by walking back.
+
+Per-type limits start *relaxed* (no resource axis): if the cheapest schedule breaks one, that type gets an
+axis and the DP runs again, so the answer stays exact while the tensors stay small. When the tensors would
+grow too large, or a rule the DP does not model is present, `DPPricer.usable` is False and the caller
+prices with CP-SAT instead.
+
+Rules modelled (the same as `families.REGISTRY`): days off, allowed shift types and max shifts per type,
+forbidden successors, min/max total minutes, min/max consecutive worked days, min consecutive days off
+(runs touching the horizon's ends exempt from the minimums), max weekends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from .problem import SATURDAY, SUNDAY, Employee, RosterProblem
+
+INF = np.inf
+MAX_CELLS = 300_000
+"""Largest tensor (cells per day) the DP accepts before the caller falls back to CP-SAT."""
+
+
+class DPPricer:
+    """Cheapest schedules of one employee for a cost per (day, shift)."""
+
+    def __init__(self, problem: RosterProblem, emp: Employee):
+        self.n = n = problem.days
+        self.emp = emp
+        self.shifts = [s for s in problem.shifts if emp.max_shifts.get(s.id, n) > 0]
+        self.sid = [s.id for s in self.shifts]
+        self.usable = emp.max_minutes_per_week is None
+        lengths = [s.minutes for s in self.shifts]
+        self.unit = math.gcd(*lengths) if lengths and any(lengths) else 0
+        self.units = [m // self.unit if self.unit else 0 for m in lengths]
+        longest = max(self.units, default=0)
+        cap = n * longest
+        if self.unit and emp.max_minutes is not None:
+            cap = min(cap, emp.max_minutes // self.unit)
+        self.max_units = max(0, cap)
+        self.min_units = math.ceil(emp.min_minutes / self.unit) if self.unit else (0 if emp.min_minutes <= 0 else 1)
+        weekends = problem.weekends()
+        self.track_weekends = emp.max_weekends is not None and emp.max_weekends < len(weekends)
+        self.weekend_axis = (emp.max_weekends + 1) if self.track_weekends else 1
+        # weekend increment per day: 'first' day of a weekend counts when worked; a later day only after a day off
+        self.weekend_first: list[bool] = [False] * n
+        self.weekend_later: list[bool] = [False] * n
+        for days in weekends:
+            self.weekend_first[days[0]] = True
+            for d in days[1:]:
+                self.weekend_later[d] = True
+        self.kw = emp.max_consecutive if emp.max_consecutive is not None else max(1, emp.min_consecutive)
+        self.kw = max(1, min(self.kw, n))
+        self.saturate = emp.max_consecutive is None or emp.max_consecutive >= n
+        self.ko = max(1, emp.min_days_off)
+        self.preds = [[p for p, s in enumerate(self.shifts) if t.id not in s.forbidden_next]
+                      for t in self.shifts]
+        self.days_off = set(emp.days_off)
+        available = n - len(self.days_off)
+        self.limits = {j: emp.max_shifts[s] for j, s in enumerate(self.sid)
+                       if s in emp.max_shifts
+                       and emp.max_shifts[s] < min(available, self.max_units // max(1, self.units[j]) if self.unit else n)}
+        self.exact: list[int] = []  # shift indices with a count axis
+        if self._cells() > MAX_CELLS:
+            self.usable = False
+
+    def _cells(self, exact: list[int] | None = None) -> int:
+        counts = math.prod(self.limits[j] + 1 for j in (exact if exact is not None else self.exact))
+        per_resource = (self.max_units + 1) * self.weekend_axis * counts
+        return (2 * len(self.shifts) * self.kw + self.ko) * per_resource
+
+    # --- the DP ---------------------------------------------------------------------------------------
+
+    def solve(self, cost: Mapping[tuple[int, str], float], extra: int = 4
+              ) -> tuple[list[frozenset[tuple[int, str]]], float]:
+        """Schedules (best last, up to `extra` more) and the exact minimum; ([], inf) when none exists."""
+        if not self.shifts:  # never works: the empty schedule, if the contract allows it
+            return ([frozenset()], 0.0) if self.min_units <= 0 else ([], INF)
+        while True:
+            ws, os_ = self._forward(cost)
+            finals = self._finals(ws[-1], os_[-1])
+            if not finals:
+                return [], INF
+            best_value = finals[0][0]
+            best = self._walk(ws, os_, finals[0][1], cost)
+            broken = [j for j, limit in self.limits.items()
+                      if j not in self.exact and sum(1 for _d, s in best if s == self.sid[j]) > limit]
+            if not broken:
+                break
+            if self._cells(self.exact + broken) > MAX_CELLS:
+                raise TooLarge
+            self.exact = sorted(self.exact + broken)
+        found = [best]
+        for _value, state in finals[1:extra + 1]:
+            a = self._walk(ws, os_, state, cost)
+            if all(sum(1 for _d, s in a if s == self.sid[j]) <= limit for j, limit in self.limits.items()):
+                found.append(a)
+        return found[1:][::-1] + [best], best_value
+
+    def _shape(self) -> tuple[int, ...]:
+        return (self.max_units + 1, self.weekend_axis, *(self.limits[j] + 1 for j in self.exact))
+
+    def _moves(self, j: int, weekend: bool, lead: int) -> list[tuple[int, int]]:
+        """(axis, steps) of the resources shift j consumes, for tensors with `lead` non-resource axes."""
+        moves = [(lead, self.units[j]), (lead + 1, 1 if weekend and self.track_weekends else 0)]
+        return moves + [(lead + 2 + i, 1) for i, t in enumerate(self.exact) if t == j]
+
+    @staticmethod
+    def _shifted(a: np.ndarray, moves: list[tuple[int, int]]) -> np.ndarray:
+        """`a` moved `steps` along each axis, cells moved past the end dropped, the vacated ones INF."""
+        out = np.full_like(a, INF)
+        src: list[slice] = [slice(None)] * a.ndim
+        dst: list[slice] = [slice(None)] * a.ndim
+        for axis, k in moves:
+            if k >= a.shape[axis]:
+                return out
+            if k:
+                src[axis] = slice(0, a.shape[axis] - k)
+                dst[axis] = slice(k, None)
+        out[tuple(dst)] = a[tuple(src)]
+        return out
+
+    def _groups(self) -> list[list[int]]:
+        """Shift indices that consume the same resources, so that they move together."""
+        groups: dict[tuple, list[int]] = {}
+        for j in range(len(self.shifts)):
+            groups.setdefault((self.units[j], j if j in self.exact else -1), []).append(j)
+        return list(groups.values())
+
+    def _forward(self, cost: Mapping[tuple[int, str], float]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        S, kw, ko = len(self.shifts), self.kw, self.ko
+        shape = self._shape()
+        nres = len(shape)
+        groups = self._groups()
+        origin = np.full(shape, INF)
+        origin[(0,) * nres] = 0.0
+        costs = np.array([[cost.get((d, s), 0.0) for s in self.sid] for d in range(self.n)]).reshape(
+            (self.n, S) + (1,) * (1 + nres))
+        allowed = np.full((S, S), INF)
+        for j, preds in enumerate(self.preds):
+            allowed[preds, j] = 0.0
+        allowed = allowed.reshape((1, S, S, 1) + (1,) * nres)
+        # W[f, j, k-1, resources]: working shift j today in a run of k days (f=1: the run began on day 0)
+        # O[k-1, resources]: off today, k days off in a row (k = ko means "at least ko", or began on day 0)
+        W = np.full((2, S, kw, *shape), INF)
+        O = np.full((ko, *shape), INF)
+        O[ko - 1] = origin
+        if 0 not in self.days_off:
+            first = self.weekend_first[0] or self.weekend_later[0]
+            for group in groups:
+                W[1, group, 0] = self._shifted(origin, self._moves(group[0], first, 0))
+            W[1, :, 0] += costs[0, :, 0]
+        ws, os_ = [W], [O]
+        for d in range(1, self.n):
+            if d in self.days_off:
+                Wn = np.full_like(W, INF)
+            else:
+                cont = (W[:, :, None] + allowed).min(axis=1)  # (2, S, kw, *shape): best predecessor per shift
+                moved = np.full_like(cont, INF)
+                moved[:, :, 1:] = cont[:, :, :-1]
+                if self.saturate:
+                    moved[:, :, -1] = np.minimum(moved[:, :, -1], cont[:, :, -1])
+                Wn = np.empty_like(W)
+                start = O[ko - 1][None]
+                start_weekend = self.weekend_first[d] or self.weekend_later[d]
+                for group in groups:
+                    Wn[:, group] = self._shifted(moved[:, group], self._moves(group[0], self.weekend_first[d], 3))
+                    began = self._shifted(np.broadcast_to(start, (len(group), *shape)),
+                                          self._moves(group[0], start_weekend, 1))
+                    Wn[0, group, 0] = np.minimum(Wn[0, group, 0], began)
+                Wn += costs[d]
+            On = np.full_like(O, INF)
+            On[0] = self._end_work(W)
+            for k in range(ko):
+                nxt = min(k + 1, ko - 1)
+                On[nxt] = np.minimum(On[nxt], O[k])
+            W, O = Wn, On
+            ws.append(W)
+            os_.append(O)
+        return ws, os_
+
+    def _end_work(self, W: np.ndarray) -> np.ndarray:
+        """Cheapest way to be off tomorrow after working today: runs long enough, or begun on day 0."""
+        done = W[1].min(axis=(0, 1))
+        m = self.emp.min_consecutive
+        if m - 1 < self.kw:
+            done = np.minimum(done, W[0, :, m - 1:].min(axis=(0, 1)))
+        return done
+
+    def _finals(self, W: np.ndarray, O: np.ndarray) -> list[tuple[float, tuple]]:
+        """Final states with enough minutes, cheapest first: (value, state)."""
+        out = []
+        for kind, arr in (("w", W), ("o", O)):
+            lead = 3 if kind == "w" else 1
+            view = arr.copy()
+            view[(slice(None),) * lead + (slice(0, self.min_units),)] = INF
+            flat = view.ravel()
+            k = min(len(flat), 8)
+            idx = np.argpartition(flat, k - 1)[:k] if len(flat) > k else np.arange(len(flat))
+            for i in idx:
+                if flat[i] < INF:
+                    out.append((float(flat[i]), (kind, np.unravel_index(i, arr.shape))))
+        out.sort(key=lambda t: (t[0], t[1][0], tuple(int(x) for x in t[1][1])))
+        return out
+
+    def _walk(self, ws: list[np.ndarray], os_: list[np.ndarray], state: tuple,
+              cost: Mapping[tuple[int, str], float]) -> frozenset[tuple[int, str]]:
+        """The schedule that reaches `state` on the last day, by walking back through the tensors."""
+        kind, idx = state
+        idx = tuple(int(i) for i in idx)
+        out: list[tuple[int, str]] = []
+        for d in range(self.n - 1, 0, -1):
+            W, O = ws[d - 1], os_[d - 1]
+            if kind == "w":
+                f, j, k, *res = idx
+                out.append((d, self.sid[j]))
+                value = ws[d][idx] - cost.get((d, self.sid[j]), 0.0)
+                candidates: list[tuple[str, tuple]] = []
+                cont = self._unshift(res, j, self.weekend_first[d])
+                if cont is not None and k > 0:
+                    candidates += [("w", (f, p, k - 1, *cont)) for p in self.preds[j]]
+                if cont is not None and self.saturate and k == self.kw - 1:
+                    candidates += [("w", (f, p, k, *cont)) for p in self.preds[j]]
+                start = self._unshift(res, j, self.weekend_first[d] or self.weekend_later[d])
+                if start is not None and k == 0 and f == 0:
+                    candidates.append(("o", (self.ko - 1, *start)))
+            else:
+                k, *res = idx
+                value = os_[d][idx]
+                candidates = []
+                if k == 0:
+                    m = self.emp.min_consecutive
+                    candidates += [("w", (1, p, q, *res)) for p in range(len(self.sid)) for q in range(self.kw)]
+                    candidates += [("w", (0, p, q, *res)) for p in range(len(self.sid))
+                                   for q in range(m - 1, self.kw)]
+                if k > 0:
+                    candidates.append(("o", (k - 1, *res)))
+                if k == self.ko - 1:
+                    candidates.append(("o", (k, *res)))
+            for ckind, cidx in candidates:
+                held = (W if ckind == "w" else O)[cidx]
+                if held < INF and abs(held - value) <= 1e-9 * max(1.0, abs(value)):
+                    kind, idx = ckind, cidx
+                    break
+            else:
+                raise AssertionError(f"DP walk: no predecessor on day {d}")
+        if kind == "w":
+            out.append((0, self.sid[idx[1]]))
+        return frozenset(out)
+
+    def _unshift(self, res: list[int], j: int, weekend: bool) -> list[int] | None:
+        prev = list(res)
+        prev[0] -= self.units[j]
+        if weekend and self.track_weekends:
+            prev[1] -= 1
+        for i, t in enumerate(self.exact):
+            if t == j:
+                prev[2 + i] -= 1
+        return None if min(prev) < 0 else prev
+
+
+class TooLarge(Exception):
+    """The exact DP would need tensors beyond `MAX_CELLS`."""

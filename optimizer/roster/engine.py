@@ -1,0 +1,244 @@
+"""The roster engine: column generation for the bound and first rosters, CP-SAT to polish and prove.
+
+`solve(problem, options)` runs four phases within one time limit and returns a `RosterResult`:
+
+1. **root** – column generation (`colgen.ColumnGeneration`) until no column improves the master LP. Every
+   complete pricing round proves a lower bound (Lagrangian), at convergence the Dantzig-Wolfe bound.
+2. **dive** – fixes the schedules the LP is surest about and generates columns again, until every employee
+   has one: a roster close to the LP value.
+3. **master** – the master problem over every column generated, as an integer program (SCIP through
+   OR-Tools), started from the dive's roster.
+4. **polish** – the compact CP-SAT model (`families.REGISTRY`) hinted with the best roster so far; its LNS
+   improves the roster and its search may prove optimality where the column bound is not tight. It stops as
+   soon as the roster reaches the best proven bound.
+
+Phase budgets are shares of the time limit; a phase that finishes early leaves its time to the next.
+The engine never prints; it returns the status, the objective, the proven bound, the seconds, the roster
+and a record of each phase.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from .colgen import ColumnGeneration, InfeasibleEmployee
+from .families import build_model, hint_roster
+from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
+
+Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+
+# cumulative shares of the time limit at which each phase must end
+ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.45, 0.70, 0.82
+# dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
+DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Limits and switches of one solve."""
+
+    time_limit_s: float = 120.0
+    workers: int = 2
+    seed: int = 0
+    disabled: tuple[str, ...] = ()
+    column_generation: bool = True
+    # CP-SAT polish with interleaved search and deterministic time, so that a run repeats exactly
+    deterministic: bool = False
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What one phase achieved: best objective and bound after it, and the seconds since the start."""
+
+    name: str
+    objective: int | None
+    bound: int | None
+    seconds: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    status: Status
+    objective: int | None
+    bound: int | None
+    seconds: float
+    roster: Roster
+    phases: tuple[Phase, ...] = ()
+    reason: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap to the proven bound, (objective - bound) / objective, or None."""
+        if self.objective is None or self.bound is None:
+            return None
+        return 0.0 if self.objective <= self.bound else (self.objective - self.bound) / max(self.objective, 1)
+
+
+@dataclass
+class _Best:
+    roster: Roster | None = None
+    value: int | None = None
+    bound: int | None = None
+    phases: list[Phase] = field(default_factory=list)
+
+    skip: tuple[str, ...] = ()
+
+    def offer(self, problem: RosterProblem, roster: Roster) -> None:
+        value = objective(problem, roster, skip=self.skip)
+        if self.value is None or value < self.value:
+            self.roster, self.value = roster, value
+
+    def raise_bound(self, bound: int | None) -> None:
+        if bound is not None and (self.bound is None or bound > self.bound):
+            self.bound = bound
+
+    def closed(self) -> bool:
+        return self.value is not None and self.bound is not None and self.value <= self.bound
+
+
+def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
+          on_phase: Callable[[Phase], None] | None = None) -> RosterResult:
+    """Solve the roster problem within `options.time_limit_s` seconds."""
+    problems = problem.validate()
+    if problems:
+        raise ValueError("; ".join(problems))
+    start = time.monotonic()
+    best = _Best(skip=options.disabled)
+
+    def at(share: float) -> float:
+        return start + share * options.time_limit_s
+
+    def record(name: str, note: str = "") -> None:
+        phase = Phase(name, best.value, best.bound, round(time.monotonic() - start, 2), note)
+        best.phases.append(phase)
+        if on_phase:
+            on_phase(phase)
+
+    if options.column_generation and problem.employees:
+        try:
+            cg = ColumnGeneration(problem, options.disabled, options.workers, options.seed)
+            cg.generate(at(ROOT_SHARE))
+        except InfeasibleEmployee as err:
+            return RosterResult("infeasible", None, None, round(time.monotonic() - start, 2), {},
+                                tuple(best.phases), str(err))
+        best.raise_bound(cg.lower_bound())
+        best.offer(problem, cg.roster(cg.rounded()))
+        record("root", f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
+                       f"{'converged' if cg.stats.converged else 'not converged'}")
+        for n, (rounds, share) in enumerate(DIVES):
+            if best.closed() or time.monotonic() >= at(DIVE_SHARE):
+                break
+            if n:
+                cg.unfix()
+            best.offer(problem, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)))
+            record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns")
+        if not best.closed() and time.monotonic() < at(MASTER_SHARE):
+            roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
+            if roster is not None:
+                best.offer(problem, roster)
+            record("master", f"{len(cg.columns)} columns")
+
+    if not best.closed():
+        status = _polish(problem, options, best, start + options.time_limit_s)
+        if status == "infeasible":
+            return RosterResult("infeasible", None, best.bound, round(time.monotonic() - start, 2), {},
+                                tuple(best.phases), "the rules of the employees admit no roster")
+        record("polish")
+
+    seconds = round(time.monotonic() - start, 2)
+    if best.roster is None:
+        return RosterResult("unknown", None, best.bound, seconds, {}, tuple(best.phases), "no roster found in time")
+    broken = violations(problem, best.roster)
+    if broken and not set(options.disabled) - set(OBJECTIVE_TERMS):  # never expected: every phase builds rosters from the rules
+        raise RuntimeError(f"internal error, the roster breaks rules: {broken[:3]}")
+    return RosterResult("optimal" if best.closed() else "feasible", best.value, best.bound, seconds,
+                        best.roster, tuple(best.phases))
+
+
+def _master_mip(cg: ColumnGeneration, incumbent: Roster | None, deadline: float) -> Roster | None:
+    """The master problem over all columns as an integer program (SCIP), hinted with the incumbent."""
+    seconds = deadline - time.monotonic()
+    mip = pywraplp.Solver.CreateSolver("SCIP")
+    if mip is None or seconds <= 0.5:
+        return None
+    inf = mip.infinity()
+    pick = [mip.BoolVar(f"l{j}") for j in range(len(cg.columns))]
+    one = [mip.Constraint(1, 1) for _ in range(cg.n_emp)]
+    rows = [mip.Constraint(c.requirement, c.requirement) for c in cg.cover]
+    goal = mip.Objective()
+    for i, c in enumerate(cg.cover):
+        lo, hi = cg.slack_bounds[i]
+        under, over = mip.NumVar(0, inf, f"u{i}"), mip.NumVar(0, inf, f"o{i}")
+        rows[i].SetCoefficient(under, 1)
+        rows[i].SetCoefficient(over, -1)
+        goal.SetCoefficient(under, hi)
+        goal.SetCoefficient(over, -lo)
+    for j, (e, a) in enumerate(cg.columns):
+        one[e].SetCoefficient(pick[j], 1)
+        goal.SetCoefficient(pick[j], cg.cost(e, a))
+        for k in a:
+            i = cg.cover_index.get(k)
+            if i is not None:
+                rows[i].SetCoefficient(pick[j], 1)
+    goal.SetMinimization()
+    if incumbent is not None:
+        ids = [emp.id for emp in cg.problem.employees]
+        chosen = {j for j, (e, a) in enumerate(cg.columns)
+                  if a == frozenset((d, s) for (emp, d), s in incumbent.items() if emp == ids[e])}
+        mip.SetHint(pick, [1.0 if j in chosen else 0.0 for j in range(len(pick))])
+    mip.SetNumThreads(1)
+    mip.SetTimeLimit(int(seconds * 1000))
+    status = mip.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    choice = {}
+    for j, (e, _a) in enumerate(cg.columns):
+        if pick[j].solution_value() > 0.5:
+            choice[e] = j
+    return cg.roster(choice) if len(choice) == cg.n_emp else None
+
+
+class _StopAtBound(cp_model.CpSolverSolutionCallback):
+    def __init__(self, bound: int | None):
+        super().__init__()
+        self.bound = bound
+
+    def on_solution_callback(self) -> None:
+        if self.bound is not None and self.objective_value <= self.bound:
+            self.stop_search()
+
+
+def _polish(problem: RosterProblem, options: SolveOptions, best: _Best, deadline: float) -> str:
+    built = build_model(problem, options.disabled)
+    if best.roster is not None:
+        hint_roster(built, best.roster)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = max(1, options.workers)
+    params.random_seed = options.seed
+    remaining = max(0.1, deadline - time.monotonic())
+    if options.deterministic:
+        params.interleave_search = True
+        params.max_deterministic_time = remaining
+    else:
+        params.max_time_in_seconds = remaining
+    status = solver.solve(built.model, _StopAtBound(best.bound))
+    if status == cp_model.INFEASIBLE:
+        return "infeasible"
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        ids = [emp.id for emp in problem.employees]
+        roster = {(ids[e], d): s for (e, d, s), v in built.ctx.x.items() if solver.value(v)}
+        best.offer(problem, roster)
+        if status == cp_model.OPTIMAL:
+            best.raise_bound(int(round(solver.objective_value)))
+        else:
+            best.raise_bound(math.ceil(solver.best_objective_bound - 1e-6))
+    return "done"
