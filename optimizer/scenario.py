@@ -7,7 +7,6 @@ name their field, e.g. ``availability[3].staff: unknown staff 'S999'``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -17,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from .clock import hhmm, parse_hhmm
 from .errors import InputError
+from .io.json_file import read_json
 
 
 def _to_minutes(value: Any) -> int:
@@ -147,14 +147,7 @@ def parse_scenario(data: Any) -> Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario JSON file; raises `InputError` naming the field or the file."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: not valid JSON ({err})") from None
-    return parse_scenario(data)
+    return parse_scenario(read_json(path))
 
 
 def location(loc: tuple[Any, ...]) -> str:

@@ -18,7 +18,7 @@ from .bounds import equipment_bound, fluid_bound
 from .clock import hhmm
 from .day.schedule import Schedule, ServedSlot
 from .office_days import opening_intervals, release_moments
-from .plan import Assignment, Plan, Rebook, Slot, SolverReport
+from .plan import Assignment, Plan, Rebook, Slot
 from .scenario import Booking, Scenario
 
 
@@ -48,11 +48,7 @@ def build_plan(scenario: Scenario, schedule: Schedule, previous: Plan | None = N
     assignments = [Assignment(staff=b.staff, start=b.start, end=b.end, activity=b.activity, service=b.service,
                               counter=b.counter) for b in sorted(schedule.blocks, key=lambda b: (b.staff, b.start))]
     return Plan(
-        office=office, date=date, status=schedule.status,
-        solver=SolverReport(objective=round(schedule.objective, 4), bound=round(schedule.bound, 4),
-                            gap=round(schedule.gap, 6), seconds=round(schedule.seconds, 3),
-                            time_limit_s=schedule.time_limit_s, workers=schedule.workers, seed=schedule.seed,
-                            strategy=schedule.strategy),
+        office=office, date=date, status=schedule.status, solver=schedule.solver,
         kpis=kpis(scenario, date, slots, assignments),
         assignments=assignments, slots=slots, rebook=rebook)
 

@@ -76,12 +76,16 @@ class DayModel:
         return out
 
     def served(self, service: str) -> cp_model.LinearExpr:
-        return sum(self.slots_of_service.get(service, []), cp_model.LinearExpr.constant(0))
+        return total(self.slots_of_service.get(service, []))
 
     def weighted_served(self) -> cp_model.LinearExpr:
         ix = self.index
-        return sum((ix.scaled_weight(k) * self.served(k) for k in self.slots_of_service),
-                   cp_model.LinearExpr.constant(0))
+        return total(ix.scaled_weight(k) * self.served(k) for k in self.slots_of_service)
+
+
+def total(terms) -> cp_model.LinearExpr:
+    """Σ of CP-SAT expressions (0 for none)."""
+    return cp_model.LinearExpr.sum(list(terms))
 
 
 def create_variables(index: DayIndex, explain: bool = False) -> DayModel:
@@ -167,7 +171,7 @@ def add_guides(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         for (_p, step), lit in dm.guide.items():
             on_duty[step].append(lit)
         for step in range(len(dm.index.step_start)):
-            dm.enforce(dm.model.add(sum(on_duty[step], cp_model.LinearExpr.constant(0)) >= need), fam)
+            dm.enforce(dm.model.add(total(on_duty[step]) >= need), fam)
     return fam
 
 
@@ -199,7 +203,7 @@ def add_bookings(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         step = ix.step_of.get(start)
         lits = at.get((service, step), []) if step is not None else []
         need = sum(dm.held[i] for i in ids) if dm.held else len(ids)
-        dm.enforce(dm.model.add(sum(lits, cp_model.LinearExpr.constant(0)) >= need), fam)
+        dm.enforce(dm.model.add(total(lits) >= need), fam)
     return fam
 
 
@@ -261,9 +265,9 @@ def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     withdrawn = []
     for (service, step), count in ix.baseline.unbooked.items():
         lost = dm.model.new_int_var(0, count, f"withdrawn[{service},{step}]")
-        dm.model.add(lost >= count + booked[(service, step)] - sum(at[(service, step)], cp_model.LinearExpr.constant(0)))
+        dm.model.add(lost >= count + booked[(service, step)] - total(at[(service, step)]))
         withdrawn.append(lost)
-    fam.penalties.append(Penalty(sum(withdrawn, cp_model.LinearExpr.constant(0)), spec.weight,
+    fam.penalties.append(Penalty(total(withdrawn), spec.weight,
                                  "published slots withdrawn"))
     return fam
 
@@ -281,7 +285,7 @@ def add_type_switches(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         else:
             dm.model.add(run_start >= sum(lits))
         starts.append(run_start)
-    fam.penalties.append(Penalty(sum(starts, cp_model.LinearExpr.constant(0)), spec.weight, "runs started"))
+    fam.penalties.append(Penalty(total(starts), spec.weight, "runs started"))
     return fam
 
 
@@ -307,7 +311,7 @@ def add_short_runs(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
             start = sum(lits) - (sum(prev) if prev else 0)
             dm.model.add(miss >= (want - 1) * start - sum(sum(n) for n in later))
             shortfalls.append(miss)
-    fam.penalties.append(Penalty(sum(shortfalls, cp_model.LinearExpr.constant(0)), spec.weight,
+    fam.penalties.append(Penalty(total(shortfalls), spec.weight,
                                  "steps short of min_block_min"))
     return fam
 
@@ -327,7 +331,7 @@ def add_same_day_share(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
                       if o.service == k and ix.step_start[o.step] >= first_release]
         booked_late = sum(1 for b in ix.bookings if b.service == k and b.start >= first_release)
         short = dm.model.new_int_var(0, len(lits), f"same_day_short[{k}]")
-        dm.model.add(PERCENT * (sum(releasable, cp_model.LinearExpr.constant(0)) - booked_late + short)
+        dm.model.add(PERCENT * (total(releasable) - booked_late + short)
                      >= share * sum(lits))
         fam.penalties.append(Penalty(short, spec.weight, f"same-day slots missing for {k}"))
     return fam
@@ -363,9 +367,9 @@ def add_booking_staff(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         lits = [lit for o, lit in zip(ix.slot_options, dm.slot)
                 if o.person == person_of[b.staff] and o.service == b.service and o.step == step]
         miss = dm.model.new_bool_var(f"booking_moved[{b.id}]")
-        dm.model.add(sum(lits, cp_model.LinearExpr.constant(0)) + miss >= 1)
+        dm.model.add(total(lits) + miss >= 1)
         misses.append(miss)
-    fam.penalties.append(Penalty(sum(misses, cp_model.LinearExpr.constant(0)), spec.weight,
+    fam.penalties.append(Penalty(total(misses), spec.weight,
                                  "bookings moved to another person"))
     return fam
 
@@ -432,4 +436,4 @@ def add_objective_level(dm: DayModel, level: int) -> cp_model.LinearExpr:
             fam = spec.build(dm, spec)
             dm.families.append(fam)
             terms += [p.weight * p.expr for p in fam.penalties]
-    return sum(terms, cp_model.LinearExpr.constant(0))
+    return total(terms)

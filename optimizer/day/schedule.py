@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..plan import SolverReport
 from .index import DayIndex
 from .solve import DaySolution, StageReport
 
@@ -38,17 +39,9 @@ class ServedSlot:
 class Schedule:
     """Who does what, where and when on one office-day, with what the solver proved."""
 
-    scenario_office: str
     date: dt.date
     status: str
-    objective: float
-    bound: float
-    gap: float
-    seconds: float
-    time_limit_s: float
-    workers: int
-    seed: int
-    strategy: str
+    solver: SolverReport
     blocks: list[Block] = field(default_factory=list)
     slots: list[ServedSlot] = field(default_factory=list)
     unheld_bookings: list[str] = field(default_factory=list)
@@ -96,12 +89,13 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
                 runs.append((pd.index, current[0], w_end, current[1]))
 
     counter_of = _assign_counters(ix, runs)
-    schedule = Schedule(
-        scenario_office=ix.scenario.office.id, date=ix.date, status=solution.status,
-        objective=solution.objective, bound=solution.bound, gap=solution.gap, seconds=solution.seconds,
-        time_limit_s=solution.options.time_limit_s, workers=solution.options.workers,
-        seed=solution.options.seed, strategy=strategy, unheld_bookings=list(solution.unheld_bookings),
-        stages=list(solution.stages))
+    options = solution.options
+    report = SolverReport(objective=round(solution.objective, 4), bound=round(solution.bound, 4),
+                          gap=round(solution.gap, 6), seconds=round(solution.seconds, 3),
+                          time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed,
+                          strategy=strategy)
+    schedule = Schedule(date=ix.date, status=solution.status, solver=report,
+                        unheld_bookings=list(solution.unheld_bookings), stages=list(solution.stages))
     for p, start, end, cell in runs:
         counter = counter_of.get((p, start)) if cell.activity == "service" else None
         schedule.blocks.append(Block(ix.people[p].id, start, end, cell.activity, cell.service, counter))

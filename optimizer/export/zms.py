@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..clock import hhmm
 from ..errors import InputError
+from ..io.json_file import read_json
 from ..plan import Plan, Slot
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -136,14 +137,7 @@ def parse_scope_map(data: Any, where: str = "scope map") -> ScopeMap:
 
 def load_scope_map(path: str | Path) -> ScopeMap:
     """Read a scope map JSON file (see `parse_scope_map`)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: not valid JSON ({err})") from None
-    return parse_scope_map(data, str(path))
+    return parse_scope_map(read_json(path), str(path))
 
 
 def _is_zms_id(value: Any) -> bool:
