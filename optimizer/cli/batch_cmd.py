@@ -22,21 +22,26 @@ OUTCOME_STYLE = {"ok": "green", "input": "red", "infeasible": "yellow", "crash":
 
 
 def batch_table(report: BatchReport) -> Table:
-    """One row per office-day: outcome, status, weighted served, gap, seconds, and the reason of a failure."""
+    """One row per office-day: outcome, status, weighted served, gap and seconds (reasons come below)."""
     counts = report.counts()
     title = (f"{len(report.results)} office-days in {report.seconds:.1f} s with {report.jobs} job(s) "
              f"({report.executor}): " + ", ".join(f"{n} {o}" for o, n in counts.items() if n))
     table = Table(title=title, title_justify="left")
-    for column in ("office", "date", "outcome", "status", "weighted served", "gap", "s", "plan / reason"):
-        table.add_column(column, justify="right" if column in ("weighted served", "gap", "s") else "left",
-                         overflow="fold", no_wrap=column != "plan / reason")
+    for column in ("office", "date", "outcome", "status", "served", "gap", "s"):
+        table.add_column(column, justify="right" if column in ("served", "gap", "s") else "left",
+                         no_wrap=column != "office")
     for r in report.results:
         table.add_row(r.office or Path(r.source).name, r.date.isoformat() if r.date else "–",
                       f"[{OUTCOME_STYLE[r.outcome]}]{r.outcome}[/]", r.status or "",
                       "" if r.weighted_served is None else f"{r.weighted_served:g}",
-                      "" if r.gap is None else f"{r.gap:.2%}", f"{r.seconds:.1f}",
-                      Path(r.path).name if r.path else r.message)
+                      "" if r.gap is None else f"{r.gap:.2%}", f"{r.seconds:.1f}")
     return table
+
+
+def failure_lines(report: BatchReport) -> list[str]:
+    """One line per failed office-day: outcome, office or file, date and the reason."""
+    return [f"[{OUTCOME_STYLE[r.outcome]}]{r.outcome}[/] {r.office or r.source} "
+            f"{r.date.isoformat() if r.date else ''}: {r.message}" for r in report.results if not r.ok]
 
 
 @app.command("batch")
@@ -93,15 +98,13 @@ def batch_command(
 
             def finished(result: JobResult) -> None:
                 progress.advance(task)
-                if not result.ok:
-                    when = result.date.isoformat() if result.date else ""
-                    err_console.print(f"[{OUTCOME_STYLE[result.outcome]}]{result.outcome}[/] "
-                                      f"{result.office or result.source} {when}: {result.message}",
-                                      highlight=False, soft_wrap=True)
 
             report = run_batch(path, options, first, last, on_result=finished, on_start=started)
         console.print(batch_table(report))
+        for line in failure_lines(report):
+            err_console.print(line, highlight=False, soft_wrap=True)
         text = json.dumps(report.to_json_dict(), ensure_ascii=False, indent=1)
         summary = write_atomic(out / SUMMARY_FILE, text)
-        console.print(f"written {summary}", highlight=False)
+        written = sum(1 for r in report.results if r.path)
+        console.print(f"written {written} plan(s) to {out}, summary {summary}", highlight=False)
     raise typer.Exit(report.exit_code)
