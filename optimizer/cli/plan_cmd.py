@@ -14,7 +14,7 @@ from ..day.solve import Progress, SolveOptions
 from ..errors import InfeasibleError, InputError
 from ..export.formats import export_bytes, export_filename, parse_formats
 from ..export.review import review_workbook
-from ..pipeline import plan_day
+from ..strategies import CP_SAT, STRATEGIES, plan_with_strategy
 from ..plan import Plan, plan_filename
 from ..scenario import Scenario
 from .app import EXIT_INFEASIBLE, app, console, err_console, user_errors
@@ -75,6 +75,8 @@ def plan_command(
     gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most this.")] = 0.005,
     deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given seed and "
                                                 "worker count (deterministic time; slower).")] = False,
+    strategy: Annotated[str, typer.Option("--strategy", help="cp-sat (the optimizer) or template (today's "
+                                          "hand-style plan, one counter and type per person).")] = CP_SAT,
     excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook.")] = None,
     export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into --out: "
                                                "zms,ics,csv.")] = None,
@@ -83,6 +85,8 @@ def plan_command(
     with user_errors():
         if time_limit <= 0 or workers < 1 or not 0 <= gap < 1:
             raise InputError("--time-limit must be > 0, --workers >= 1, --gap in [0, 1)")
+        if strategy not in STRATEGIES:
+            raise InputError(f"--strategy: {strategy!r} is not one of {', '.join(STRATEGIES)}")
         scenario = load_any_scenario(scenario_path)
         days = dates_to_plan(scenario, date, to)
         formats = parse_formats(export) if export else []
@@ -91,7 +95,7 @@ def plan_command(
         failures, plans = [], []
         for day in days:
             try:
-                plan = _plan_with_progress(scenario, day, options)
+                plan = _plan_with_progress(scenario, day, options, strategy)
             except InfeasibleError as err:
                 failures.append(err)
                 for reason in err.reasons:
@@ -118,10 +122,10 @@ def _write_extras(plans: list[Plan], scenario: Scenario, out: Path, excel: Path 
         console.print(f"written {path}", highlight=False)
 
 
-def _plan_with_progress(scenario: Scenario, day: dt.date, options: SolveOptions) -> Plan:
+def _plan_with_progress(scenario: Scenario, day: dt.date, options: SolveOptions, strategy: str) -> Plan:
     with console.status(f"{day}: solving …") as status:
         def show(p: Progress) -> None:
             gap = (abs(p.bound - p.objective) / abs(p.bound)) if p.bound else 0.0
             status.update(f"{day} [{p.stage}] {p.elapsed_s:5.1f} s  objective {p.objective:g}  "
                           f"bound {p.bound:g}  gap {gap:.2%}")
-        return plan_day(scenario, day, options, on_progress=show)
+        return plan_with_strategy(scenario, day, strategy, options, on_progress=show)

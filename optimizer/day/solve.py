@@ -10,6 +10,7 @@ and worker count, at some cost in plan quality within the same limit.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ STATUS_NAMES = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_m
 SECONDARY_SHARE = 0.25
 """Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
 SECONDARY_MAX_S = 15.0
+SECONDARY_MIN_S = 3.0
 COMPLETION_S = 5.0
 HINT_FROM_OPTIONS = 30_000
 """Hint the primary level with the greedy plan only from this many slot options on: on smaller days the
@@ -223,28 +225,43 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             if greedy is not None and set(greedy.unheld_bookings) != set(result.unheld_bookings):
                 greedy = None  # it holds other bookings than the ones now fixed
 
-    # Level 1: weighted served demand.
+    # Level 1: weighted served demand. The greedy plan is the value to beat; on large days it is also
+    # the search's hint (on small days a hint, or an objective cut at its value, slowed the search).
     scale = float(index.weight_scale)
     model.clear_objective()
     model.clear_hints()
     model.minimize(add_objective_level(dm, 1))
-    # A re-plan is not hinted with the published plan here: on the sample day with two absences that
-    # hint cost 5 % of weighted served in 10 s. The published plan steers the stability level instead.
-    if greedy is not None and len(index.slot_options) >= HINT_FROM_OPTIONS:
+    floor = _greedy_value(dm, greedy) if greedy is not None else None
+    if floor is not None and len(index.slot_options) >= HINT_FROM_OPTIONS:
         _hint_greedy(dm, greedy)
     solver, status = run("served", -scale, budget.remaining() * (1 - SECONDARY_SHARE), options.gap_limit)
-    if status == cp_model.UNKNOWN and greedy is not None:
-        return finish(_fall_back_to(greedy, result))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if floor is not None and (not found or -solver.objective_value <= floor):
+        if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+            return finish(STATUS_NAMES[status])
+        if found:
+            bound = max(floor, round(-solver.best_objective_bound))
+        else:  # CP-SAT proved nothing: the equipment-aware LP relaxation still bounds the day
+            bound = max(floor, math.ceil((equipment_bound(index.scenario, index.date) or 0.0) * scale))
+        primary_status = "OPTIMAL" if found and bound <= floor else "FEASIBLE"
+        result.objective, result.bound, best_primary = floor / scale, bound / scale, floor
+        value: Callable[[cp_model.IntVar], int] = _greedy_values(dm, greedy)
+        result.stages.append(StageReport("greedy", primary_status, result.objective, result.bound, 0.0))
+    elif not found:
         return finish(STATUS_NAMES[status])
-    primary_status = STATUS_NAMES[status]
-    result.objective = -solver.objective_value / scale
-    result.bound = -solver.best_objective_bound / scale
-    best_primary = round(-solver.objective_value)
+    else:
+        primary_status = STATUS_NAMES[status]
+        result.objective = -solver.objective_value / scale
+        result.bound = -solver.best_objective_bound / scale
+        best_primary = round(-solver.objective_value)
+        value = solver.value
+    if on_progress:
+        on_progress(Progress("served", budget.elapsed(), result.objective, result.bound))
 
-    # Later levels: each holds what the levels before it reached.
+    primary_seconds = options.time_limit_s - budget.remaining()
+    # Later levels: each holds what the levels before it reached. Together they take at most twice
+    # the primary's time (at least SECONDARY_MIN_S): a day proven quickly is not kept waiting.
     model.add(dm.weighted_served() >= best_primary)
-    value: Callable[[cp_model.IntVar], int] = solver.value
     levels = [2, LAST_LEVEL] if index.baseline is not None else [LAST_LEVEL]
     for level in levels:
         if budget.remaining() <= 0.2:
@@ -255,7 +272,8 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         snap = _complete(model, dm.decisions(), value, budget)
         if snap is None:
             break
-        share = min(budget.remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s))
+        share = min(budget.remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s),
+                    max(SECONDARY_MIN_S, 2 * primary_seconds))
         _hint(model, snap)
         name = "stability" if level == 2 else "secondary"
         direct, status2 = run(name, 1.0, share * (1.0 if level != LAST_LEVEL else DIRECT_SHARE),
@@ -275,17 +293,20 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     return finish(primary_status)
 
 
-def _fall_back_to(plan: GreedyPlan, result: DaySolution) -> str:
-    """No solution in time: take the constructive plan, bounded by the equipment-aware LP bound."""
-    ix = result.index
-    result.chosen_slots = list(plan.chosen_slots)
-    result.guide_steps = dict(plan.guide_steps)
-    result.break_plan = dict(plan.break_plan)
-    result.unheld_bookings = list(plan.unheld_bookings)
-    result.objective = sum(ix.services[ix.slot_options[i].service].weight for i in plan.chosen_slots)
-    result.bound = max(result.objective, equipment_bound(ix.scenario, ix.date) or 0.0)
-    result.stages.append(StageReport("greedy fallback", "FEASIBLE", result.objective, result.bound, 0.0))
-    return "FEASIBLE"
+def _greedy_value(dm: DayModel, plan: GreedyPlan) -> int:
+    """The greedy plan's weighted served demand in the model's scaled units."""
+    ix = dm.index
+    return sum(ix.scaled_weight(ix.slot_options[i].service) for i in plan.chosen_slots)
+
+
+def _greedy_values(dm: DayModel, plan: GreedyPlan) -> Callable[[cp_model.IntVar], int]:
+    """The greedy plan as values of the model's decisions."""
+    ones = {dm.slot[i].index for i in plan.chosen_slots}
+    ones |= {lit.index for (p, step), lit in dm.guide.items() if step in plan.guide_steps.get(p, ())}
+    ones |= {lits[j].index for p, lits in dm.brk.items() for j in [plan.break_plan.get(p)] if j is not None}
+    unheld = set(plan.unheld_bookings)
+    ones |= {lit.index for b, lit in dm.held.items() if b not in unheld}
+    return lambda var: int(var.index in ones)
 
 
 def _extract(dm: DayModel, value: Callable[[cp_model.IntVar], int], result: DaySolution) -> None:
