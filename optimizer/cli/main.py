@@ -6,6 +6,8 @@ from . import plan_cmd  # noqa: F401  (registers `plan`)
 from . import export_cmd  # noqa: F401
 from . import publish_cmd  # noqa: F401
 from . import template_cmd  # noqa: F401
+from . import replan_cmd  # noqa: F401
+from . import explain_cmd  # noqa: F401
 from . import batch_cmd  # noqa: F401
 from . import serve_cmd  # noqa: F401
 from . import whatif_cmd  # noqa: F401
