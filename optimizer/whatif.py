@@ -427,6 +427,12 @@ class WhatIfReport:
         """Opening weekdays of the office: a week's figures are the mean day's times this."""
         return sum(1 for day in WEEKDAYS if self.scenario.office.opening_hours.get(day)) or DAYS_PER_WEEK
 
+    def unplanned_weekdays(self) -> list[str]:
+        """Opening weekdays (mon..sun) none of the planned dates falls on: per-week figures assume they are
+        like the planned days, which may be far off (a long late day is not a short morning)."""
+        planned = {WEEKDAYS[d.weekday()] for d in self.dates}
+        return [day for day in WEEKDAYS if self.scenario.office.opening_hours.get(day) and day not in planned]
+
     def per_day(self, total: float) -> float:
         return total / len(self.dates)
 
@@ -459,6 +465,11 @@ class WhatIfReport:
         noisy = [v.vacancy.id for v in self.singles if v.gain.within_noise]
         if noisy:
             notes.append(f"Single-vacancy gains within the gaps (may be noise): {', '.join(noisy)}.")
+        missing = self.unplanned_weekdays()
+        if missing:
+            notes.append(f"Per-week figures extrapolate the planned day(s) to {self.days_per_week} opening days; "
+                         f"no {', '.join(missing)} was planned, and other weekdays may differ: plan a whole week "
+                         "for a week's figures.")
         tight = self.counter_bound_days()
         if tight and len(tight) < len(self.dates):
             notes.append(f"On {', '.join(f'{d:%a %d.%m.}' for d, _ in tight)} the base plans are within 2 % of the "

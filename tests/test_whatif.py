@@ -101,6 +101,7 @@ def test_filling_a_vacancy_gains(report) -> None:
     # Filled, all demand is served, which is also what the counters allow; the base is far below.
     assert report.limit() == "demand" and report.ceiling == report.filled.weighted == 2 * 110
     assert report.counter_bound_days() == [] and report.headroom == 2 * 62
+    assert report.unplanned_weekdays() == []  # Mon and Tue: the office's whole week
 
 
 def test_ranking_is_the_sorted_single_runs(report) -> None:
@@ -162,7 +163,8 @@ def test_identical_posts_share_one_run_and_rank_equal() -> None:
     data["vacancies"] = [{"id": i, "title": "Sachbearbeitung", "skills": ["uebertrag"], "weekly_hours": 10}
                          for i in ("V7", "V8")]
     result = what_if(parse_scenario(data), DATES[:1], ["V8", "V7"], OPTIONS)
-    assert result.fill == ("V8", "V7")
+    assert result.fill == ("V8", "V7") and result.unplanned_weekdays() == ["tue"]
+    assert any("no tue was planned" in note for note in result.notes())
     assert [(v.vacancy.id, v.rank, v.shared_with) for v in result.singles] == [("V8", 1, None), ("V7", 1, "V8")]
     assert result.singles[0].gain == result.singles[1].gain
     # Two morning posts, but with Anna only two eAT counters: together they add what one adds.
@@ -207,6 +209,7 @@ def test_cli_prints_tables_and_writes_the_vakanzen_sheet(tmp_path) -> None:
                                  "--fill", "V2", "--time-limit", "2", "--excel", str(out)])
     assert result.exit_code == 0, result.output
     assert "skipped 2024-04-24" in result.output
+    assert "Per-week figures extrapolate" not in result.output
     assert "Marginal value" in result.output and "Verlust" in result.output and "+40.0" in result.output
     wb = load_workbook(io.BytesIO(out.read_bytes()))
     assert wb.sheetnames[0] == "Vakanzen" and wb.active.title == "Vakanzen"

@@ -235,6 +235,13 @@ def _german_notes(report: WhatIfReport) -> list[str]:
     if g.within_noise:
         notes.append("Hinweis: Der Gesamtgewinn ist nicht größer als die Lücken der Planungen; er kann "
                      "Rauschen des Solvers sein. Mehr Rechenzeit je Tag (--time-limit) verkleinert die Lücken.")
+    missing = report.unplanned_weekdays()
+    if missing:
+        names = {"mon": "Montag", "tue": "Dienstag", "wed": "Mittwoch", "thu": "Donnerstag", "fri": "Freitag",
+                 "sat": "Samstag", "sun": "Sonntag"}
+        notes.append(f"Hinweis: Die Werte je Woche rechnen die geplanten Tage auf {report.days_per_week} "
+                     f"Öffnungstage hoch; nicht geplant: {', '.join(names[d] for d in missing)}. Andere Wochentage "
+                     "können ganz anders liegen: für Wochenwerte eine ganze Woche planen.")
     tight = report.counter_bound_days()
     if tight and len(tight) < len(report.dates):
         days = ", ".join(f"{WEEKDAY_DE[d.weekday()]} {d:%d.%m.}" for d, _ in tight)
