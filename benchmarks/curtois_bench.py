@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from optimizer.atomic import write_atomic  # noqa: E402
-from optimizer.roster.curtois import read_curtois, write_roster_csv  # noqa: E402
-from optimizer.roster.engine import SolveOptions, solve  # noqa: E402
+from optimizer.atomic import write_atomic
+from optimizer.roster.curtois import read_curtois, write_roster_csv
+from optimizer.roster.engine import SolveOptions, solve
 
 SHARED = ROOT.parent / "shared"
 CURTOIS = SHARED / "benchmarks" / "curtois"
@@ -46,8 +46,8 @@ def best_known() -> dict[int, tuple[int, str]]:
 def evaluate(instance: Path, roster: Path) -> tuple[int, int]:
     out = subprocess.run([sys.executable, str(EVAL), str(instance), str(roster)], capture_output=True, text=True,
                          check=False).stdout
-    hard = re.search(r"^hard violations (\d+)$", out, re.M)
-    value = re.search(r"^objective (\d+)$", out, re.M)
+    hard = re.search(r"^hard violations (\d+)$", out, re.MULTILINE)
+    value = re.search(r"^objective (\d+)$", out, re.MULTILINE)
     if not hard or not value:
         raise RuntimeError(f"evaluator output not understood:\n{out}")
     return int(hard.group(1)), int(value.group(1))
@@ -97,17 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     note = [
         "# Curtois & Qu benchmark, instances " + ", ".join(str(i) for i in args.instances),
         "",
-        f"Run {started:%Y-%m-%d %H:%M %Z} with `python benchmarks/curtois_bench.py` "
-        f"(time limit {args.time_limit:g} s per instance, {args.workers} workers, seed {args.seed}) on "
-        f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}.",
-        f"1-minute load average before the first instance and after each: "
-        f"{', '.join(f'{x:.1f}' for x in loads)} (the machine was shared: above {os.cpu_count()} means the "
-        "solver got less than its cores).",
+        (f"Run {started:%Y-%m-%d %H:%M %Z} with `python benchmarks/curtois_bench.py` "
+         f"(time limit {args.time_limit:g} s per instance, {args.workers} workers, seed {args.seed}) on "
+         f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}."),
+        (f"1-minute load average before the first instance and after each: "
+         f"{', '.join(f'{x:.1f}' for x in loads)} (the machine was shared: above {os.cpu_count()} means the "
+         "solver got less than its cores)."),
         "",
-        "Objective and hard violations are those printed by `../shared/tools/curtois_eval.py` for the written "
-        "roster; best known from `../shared/benchmarks/curtois/README.md`. Gap to best known = "
-        "(objective - best known) / best known; gap to bound = (objective - bound) / objective, where the "
-        "bound is the engine's own proven lower bound (column generation / CP-SAT).",
+        ("Objective and hard violations are those printed by `../shared/tools/curtois_eval.py` for the written "
+         "roster; best known from `../shared/benchmarks/curtois/README.md`. Gap to best known = "
+         "(objective - best known) / best known; gap to bound = (objective - bound) / objective, where the "
+         "bound is the engine's own proven lower bound (column generation / CP-SAT)."),
         "",
         *rows,
         "",

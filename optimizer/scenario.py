@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from .clock import hhmm, parse_hhmm
 from .errors import InputError
 from .io.json_file import read_json
+from .roster.section import RosterSection
 
 
 def _to_minutes(value: Any) -> int:
@@ -122,6 +123,7 @@ class Scenario(_Model):
     demand: list[Demand] = []
     bookings: list[Booking] = []
     policy: Policy = Policy()
+    roster: RosterSection | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The scenario in its JSON format."""

@@ -14,12 +14,11 @@ from typer.testing import CliRunner
 from optimizer.cli.main import app
 from optimizer.errors import InputError
 from optimizer.roster.colgen import ColumnGeneration, InfeasibleEmployee, Pricer
-from optimizer.roster.dp import DPPricer
 from optimizer.roster.curtois import parse_curtois, read_curtois, roster_csv, write_roster_csv
+from optimizer.roster.dp import DPPricer
 from optimizer.roster.engine import SolveOptions, solve
 from optimizer.roster.families import REGISTRY, build_model
-from optimizer.roster.problem import (Cover, Employee, Request, RosterProblem, ShiftType, objective,
-                                      violations)
+from optimizer.roster.problem import Cover, Employee, Request, RosterProblem, ShiftType, objective, violations
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CURTOIS = SHARED / "benchmarks" / "curtois"
@@ -223,8 +222,9 @@ def small_problems(draw) -> RosterProblem:
 @settings(max_examples=25, deadline=None)
 @given(small_problems())
 def test_lagrangian_bound_never_exceeds_the_optimum(problem: RosterProblem) -> None:
-    from ortools.sat.python import cp_model
     import time
+
+    from ortools.sat.python import cp_model
 
     built = build_model(problem)
     solver = cp_model.CpSolver()
@@ -267,7 +267,7 @@ def test_dp_pricing_matches_cp_sat(case: tuple[RosterProblem, dict]) -> None:
     cp.dp = None  # price with the CP-SAT model of the same rules
     found, value = dp.solve(costs)
     try:
-        cp_found, cp_bound = cp.solve(costs)
+        cp_found, _bound = cp.solve(costs)
     except InfeasibleEmployee:
         assert found == [] and value == float("inf")
         return

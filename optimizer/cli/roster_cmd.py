@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from ..atomic import write_atomic
 from ..errors import InfeasibleError, InputError
+from ..io.readers import load_any_scenario
 from ..roster.curtois import read_curtois, write_roster_csv
 from ..roster.engine import RosterResult, SolveOptions, solve
+from ..roster.from_scenario import ScenarioRoster, roster_availability, roster_problem
 from ..roster.problem import RosterProblem
 from .app import app, console, user_errors
+from .plan_cmd import parse_date
 
 
 def result_table(problem: RosterProblem, result: RosterResult) -> Table:
@@ -42,7 +47,8 @@ def roster_command(
     curtois: Annotated[Path | None, typer.Option(
         "--curtois", help="A Curtois & Qu benchmark instance (InstanceN.txt) instead of a scenario.")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", help="Output: roster CSV (employee,day,shift) for --curtois.")] = None,
+        "--out", help="Output: the scenario JSON with the roster as availability, or the roster CSV "
+                      "(employee,day,shift) for --curtois.")] = None,
     first: Annotated[str | None, typer.Option("--from", help="First date of the roster (YYYY-MM-DD).")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Last date of the roster.")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the whole roster.")] = 120.0,
@@ -72,4 +78,36 @@ def roster_command(
             return
         if scenario_path is None:
             raise InputError("give SCENARIO with --from/--to, or --curtois INSTANCE")
-        raise InputError("SCENARIO: the scenario roster is not available yet; use --curtois")
+        if first is None or last is None:
+            raise InputError("--from/--to: give both the first and the last date of the roster")
+        if out is None:
+            raise InputError("--out: missing (the scenario JSON to write)")
+        scenario = load_any_scenario(scenario_path)
+        mapped = roster_problem(scenario, parse_date(first, "--from"), parse_date(last, "--to"))
+        result = solve_with_progress(mapped.problem, options)
+        if result.status == "infeasible":
+            raise InfeasibleError(f"{result.reason} (check weekly hours, hours_flex, days off and allowed shifts)")
+        if result.objective is None:
+            raise InfeasibleError(f"no roster found within {time_limit:g} s")
+        console.print(result_table(mapped.problem, result))
+        console.print(people_table(mapped, result))
+        updated = roster_availability(scenario, mapped, result.roster)
+        text = json.dumps(updated.to_json_dict(), ensure_ascii=False, indent=2) + "\n"
+        console.print(f"written {write_atomic(out, text)}", highlight=False)
+
+
+def people_table(mapped: ScenarioRoster, result: RosterResult) -> Table:
+    """Per person: the shift of each day, worked hours against the target, wishes granted."""
+    problem = mapped.problem
+    table = Table(title=f"roster {mapped.first} .. {mapped.date(problem.days - 1)} ('-' = off)", title_justify="left")
+    for column in ("staff", "days", "hours", "target", "wishes"):
+        table.add_column(column, justify="left" if column in ("staff", "days") else "right")
+    minutes = {s.id: s.minutes for s in problem.shifts}
+    for emp in problem.employees:
+        days = " ".join(result.roster.get((emp.id, d), "-") for d in range(problem.days))
+        worked = sum(minutes[s] for (e, _d), s in result.roster.items() if e == emp.id)
+        wishes = [r for r in problem.requests if r.employee == emp.id]
+        granted = sum(1 for r in wishes if r.granted(result.roster))
+        table.add_row(emp.id, days, f"{worked / 60:g}", f"{mapped.targets[emp.id] / 60:g}",
+                      f"{granted}/{len(wishes)}" if wishes else "")
+    return table

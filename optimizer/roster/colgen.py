@@ -7,9 +7,10 @@ cover is soft. So the problem decomposes (Dantzig-Wolfe):
 - the *master* LP picks a convex combination of columns per employee and pays for cover slack:
   ``min sum c_p l_p + sum(under_w u + over_w o)`` s.t. ``sum_p l_p = 1`` per employee and
   ``sum_p a_p[d, s] l_p + u[d, s] - o[d, s] = requirement[d, s]`` per cover entry;
-- the *pricing* problem of an employee finds the schedule of least reduced cost. It is the compact CP-SAT
-  model of a one-employee problem (the very families of `families.REGISTRY`, without cover and requests)
-  with the request costs minus the cover duals as objective, solved exactly.
+- the *pricing* problem of an employee finds the schedule of least reduced cost (request costs minus the
+  cover duals), exactly: by dynamic programming over an automaton with resources (`dp.DPPricer`), or,
+  where the DP does not apply (ablations, per-week minute limits, too many resources), by the compact
+  CP-SAT model of a one-employee problem (the very families of `families.REGISTRY`).
 
 For any cover duals `pi` within `[-over_w, under_w]`, ``sum pi * requirement + sum_e min_p (c_p - pi a_p)``
 is a lower bound on every roster's cost (Lagrangian relaxation of the cover rows). Every pricing round
@@ -156,14 +157,21 @@ class ColumnGeneration:
             if not self.use_requests[0 if r.on else 1]:
                 continue
             e = index[r.employee]
-            key = (r.day, r.shift)
             if r.on:
                 self.const[e] += r.weight
-            self.base[e][key] = self.base[e].get(key, 0) + (-r.weight if r.on else r.weight)
+            # at most one shift a day, so "any shift" is the sum over the day's shifts
+            for shift in ([r.shift] if r.shift is not None else [s.id for s in problem.shifts]):
+                key = (r.day, shift)
+                self.base[e][key] = self.base[e].get(key, 0) + (-r.weight if r.on else r.weight)
         weights = [(c.under_weight if "cover_under" not in disabled else 0,
                     c.over_weight if "cover_over" not in disabled else 0) for c in problem.cover]
         self.cover = list(problem.cover)
-        self.cover_index = {(c.day, c.shift): i for i, c in enumerate(self.cover)}
+        # rows_of[e][(day, shift)]: the cover rows that count employee e working that shift that day
+        self.rows_of: list[dict[tuple[int, str], list[int]]] = [{} for _ in range(self.n_emp)]
+        for i, c in enumerate(self.cover):
+            for e, emp in enumerate(problem.employees):
+                if c.counts(emp.id):
+                    self.rows_of[e].setdefault((c.day, c.shift), []).append(i)
         self.pricers = [Pricer(problem, e, disabled, seed) for e in range(self.n_emp)]
 
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -208,8 +216,7 @@ class ColumnGeneration:
         var = self.lp.NumVar(0, self.lp.infinity(), f"l{len(self.columns)}")
         self.convexity[e].SetCoefficient(var, 1)
         for k in a:
-            i = self.cover_index.get(k)
-            if i is not None:
+            for i in self.rows_of[e].get(k, ()):
                 self.cover_rows[i].SetCoefficient(var, 1)
         self.lp.Objective().SetCoefficient(var, self.cost(e, a))
         self.columns.append((e, a))
@@ -237,9 +244,10 @@ class ColumnGeneration:
     def _price_all(self, employees: list[int], pi: list[float]) -> list[tuple[list[Assignment], float]]:
         def one(e: int) -> tuple[list[Assignment], float]:
             cost = {k: float(v) for k, v in self.base[e].items()}
-            for k, i in self.cover_index.items():
-                if pi[i]:
-                    cost[k] = cost.get(k, 0.0) - pi[i]
+            for k, rows in self.rows_of[e].items():
+                dual = sum(pi[i] for i in rows)
+                if dual:
+                    cost[k] = cost.get(k, 0.0) - dual
             return self.pricers[e].solve(cost)
 
         start = time.perf_counter()
@@ -283,7 +291,7 @@ class ColumnGeneration:
             added = 0
             for e, (found, _low) in zip(free, results):
                 for a in found:
-                    if self.cost(e, a) - mu[e] - self._covered(a, pi) < -1e-6:
+                    if self.cost(e, a) - mu[e] - self._covered(e, a, pi) < -1e-6:
                         added += self.add_column(e, a)
             lagrangian = self._lagrangian(at, free, results)
             if lagrangian > best:
@@ -305,8 +313,10 @@ class ColumnGeneration:
             self.stats.lp_value = value
         return value
 
-    def _covered(self, a: Assignment, pi: list[float]) -> float:
-        return sum(pi[i] for k in a if (i := self.cover_index.get(k)) is not None)
+    def _covered(self, e: int, a: Assignment, pi: list[float]) -> float:
+        """The cover duals that schedule `a` of employee `e` earns."""
+        rows = self.rows_of[e]
+        return sum(pi[i] for k in a for i in rows.get(k, ()))
 
     def _lagrangian(self, pi: list[float], free: list[int], results: list[tuple[list[Assignment], float]]) -> float:
         """Lower bound at duals `pi` on every roster that keeps the fixed employees' columns."""
@@ -314,7 +324,7 @@ class ColumnGeneration:
         value += sum(self.const[e] + low for e, (_found, low) in zip(free, results))
         for e, j in self.fixed.items():
             a = self.columns[j][1]
-            value += self.cost(e, a) - self._covered(a, pi)
+            value += self.cost(e, a) - self._covered(e, a, pi)
         return value
 
     # --- rosters from the pool ----------------------------------------------------------------------------

@@ -125,9 +125,9 @@ def parse_curtois(text: str, source: str = "<text>", name: str = "") -> RosterPr
         if None in values:
             continue
         max_min, min_min, max_cons, min_cons, min_off, max_wk = values
-        staff[row[0]] = dict(id=row[0], max_shifts=limits, max_minutes=max_min, min_minutes=min_min,
-                             max_consecutive=max_cons, min_consecutive=max(1, min_cons or 0),
-                             min_days_off=max(1, min_off or 0), max_weekends=max_wk, days_off=set())
+        staff[row[0]] = {"id": row[0], "max_shifts": limits, "max_minutes": max_min, "min_minutes": min_min,
+                         "max_consecutive": max_cons, "min_consecutive": max(1, min_cons or 0),
+                         "min_days_off": max(1, min_off or 0), "max_weekends": max_wk, "days_off": set()}
 
     def day_of(number: int, value: str) -> int | None:
         d = field(number, value, "day", nonneg)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .problem import SATURDAY, SUNDAY, Employee, RosterProblem
+from .problem import Employee, RosterProblem
 
 INF = np.inf
 MAX_CELLS = 300_000

@@ -185,8 +185,7 @@ def _master_mip(cg: ColumnGeneration, incumbent: Roster | None, deadline: float)
         one[e].SetCoefficient(pick[j], 1)
         goal.SetCoefficient(pick[j], cg.cost(e, a))
         for k in a:
-            i = cg.cover_index.get(k)
-            if i is not None:
+            for i in cg.rows_of[e].get(k, ()):
                 rows[i].SetCoefficient(pick[j], 1)
     goal.SetMinimization()
     if incumbent is not None:
@@ -238,7 +237,7 @@ def _polish(problem: RosterProblem, options: SolveOptions, best: _Best, deadline
         roster = {(ids[e], d): s for (e, d, s), v in built.ctx.x.items() if solver.value(v)}
         best.offer(problem, roster)
         if status == cp_model.OPTIMAL:
-            best.raise_bound(int(round(solver.objective_value)))
+            best.raise_bound(round(solver.objective_value))
         else:
             best.raise_bound(math.ceil(solver.best_objective_bound - 1e-6))
     return "done"

@@ -11,7 +11,7 @@ of the bounding work on these problems):
   are stronger than forbidding each short pattern separately;
 - max-consecutive is a sliding window over `max + 1` days;
 - the rotation rule is one clique per (day, shift): `x[d, s] + sum(x[d+1, t] for forbidden t) <= 1`;
-- cover slack is one integer pair per (day, shift) with `count + under - over == requirement`.
+- cover slack is one integer pair per cover entry with `count + under - over == requirement`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class RosterCtx:
     x: dict[tuple[int, int, str], cp_model.IntVar] = field(default_factory=dict)
     # work[e, d]: employee index e works on day d; equals the sum of x[e, d, *].
     work: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
-    # cover slack per (day, shift): (under, over)
-    slack: dict[tuple[int, str], tuple[cp_model.IntVar, cp_model.IntVar]] = field(default_factory=dict)
+    # cover slack per entry of problem.cover (same index): (under, over)
+    slack: list[tuple[cp_model.IntVar, cp_model.IntVar]] = field(default_factory=list)
     # weekend[e, w]: employee e works on some day of weekend w
     weekend: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
 
@@ -171,12 +171,13 @@ def _requests(ctx: RosterCtx, spec: FamilySpec[RosterCtx], on: bool) -> Family:
         if r.on != on or r.weight == 0:
             continue
         e = index[r.employee]
-        var = ctx.x.get((e, r.day, r.shift))
+        var = ctx.work[e, r.day] if r.shift is None else ctx.x.get((e, r.day, r.shift))
         expr = (1 - var if var is not None else 1) if on else (var if var is not None else 0)
         if isinstance(expr, int) and expr == 0:
             continue
         word = "on" if on else "off"
-        family.penalties.append(Penalty(expr, r.weight * spec.weight, f"{word} {r.employee} {r.day} {r.shift}"))
+        family.penalties.append(Penalty(expr, r.weight * spec.weight,
+                                        f"{word} {r.employee} {r.day} {r.shift or 'any shift'}"))
     return family
 
 
@@ -191,32 +192,29 @@ def add_off_requests(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
 def _cover_slack(ctx: RosterCtx) -> None:
     if ctx.slack:
         return
-    staff = len(ctx.problem.employees)
-    for c in ctx.problem.cover:
-        xs = [ctx.x[e, c.day, c.shift] for e in range(staff) if (e, c.day, c.shift) in ctx.x]
-        under = ctx.model.new_int_var(0, c.requirement, f"under[{c.day},{c.shift}]")
-        over = ctx.model.new_int_var(0, max(0, len(xs) - c.requirement), f"over[{c.day},{c.shift}]")
+    for i, c in enumerate(ctx.problem.cover):
+        xs = [ctx.x[e, c.day, c.shift] for e, emp in ctx.emps() if (e, c.day, c.shift) in ctx.x and c.counts(emp.id)]
+        under = ctx.model.new_int_var(0, c.requirement, f"under[{i}]")
+        over = ctx.model.new_int_var(0, max(0, len(xs) - c.requirement), f"over[{i}]")
         ctx.model.add(sum(xs) + under - over == c.requirement)
-        ctx.slack[c.day, c.shift] = (under, over)
+        ctx.slack.append((under, over))
 
 
 def add_cover_under(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
     _cover_slack(ctx)
     family = Family(spec.name, spec.kind, spec.why)
-    for c in ctx.problem.cover:
+    for c, (under, _over) in zip(ctx.problem.cover, ctx.slack):
         if c.under_weight:
-            family.penalties.append(Penalty(ctx.slack[c.day, c.shift][0], c.under_weight * spec.weight,
-                                            f"under {c.day} {c.shift}"))
+            family.penalties.append(Penalty(under, c.under_weight * spec.weight, f"under {c.day} {c.shift}"))
     return family
 
 
 def add_cover_over(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
     _cover_slack(ctx)
     family = Family(spec.name, spec.kind, spec.why)
-    for c in ctx.problem.cover:
+    for c, (_under, over) in zip(ctx.problem.cover, ctx.slack):
         if c.over_weight:
-            family.penalties.append(Penalty(ctx.slack[c.day, c.shift][1], c.over_weight * spec.weight,
-                                            f"over {c.day} {c.shift}"))
+            family.penalties.append(Penalty(over, c.over_weight * spec.weight, f"over {c.day} {c.shift}"))
     return family
 
 
@@ -295,12 +293,7 @@ def hint_roster(built: RosterModel, roster: Roster) -> None:
     for (e, w), v in ctx.weekend.items():
         if v.index not in {ctx.work[e, d].index for d in weekends[w]}:
             model.add_hint(v, any((ids[e], d) in roster for d in weekends[w]))
-    count: dict[tuple[int, str], int] = {}
-    for (_emp, d), s in roster.items():
-        count[d, s] = count.get((d, s), 0) + 1
-    for c in ctx.problem.cover:
-        if (c.day, c.shift) in ctx.slack:
-            under, over = ctx.slack[c.day, c.shift]
-            have = count.get((c.day, c.shift), 0)
-            model.add_hint(under, max(0, c.requirement - have))
-            model.add_hint(over, max(0, have - c.requirement))
+    for c, (under, over) in zip(ctx.problem.cover, ctx.slack):
+        have = c.staffed(roster)
+        model.add_hint(under, max(0, c.requirement - have))
+        model.add_hint(over, max(0, have - c.requirement))

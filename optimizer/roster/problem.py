@@ -57,24 +57,43 @@ class Employee:
 
 @dataclass(frozen=True)
 class Request:
-    """A wish of one employee for one day and shift: `on` = wants it, `off` = does not want it."""
+    """A wish of one employee for one day: `on` = wants to work it, `off` = does not.
+
+    `shift` names the shift; None means any shift (on: work at all that day, off: not work that day).
+    """
 
     employee: str
     day: int
-    shift: str
+    shift: str | None
     weight: int
     on: bool
+
+    def granted(self, roster: Roster) -> bool:
+        worked = roster.get((self.employee, self.day))
+        works = worked is not None if self.shift is None else worked == self.shift
+        return works == self.on
 
 
 @dataclass(frozen=True)
 class Cover:
-    """How many employees should work shift `shift` on day `day`, with the cost per missing/extra one."""
+    """How many employees should work shift `shift` on day `day`, with the cost per missing/extra one.
+
+    `eligible` names the employees who count (for instance those with a skill); None = everyone.
+    Several cover entries may share a day and shift when they count different groups.
+    """
 
     day: int
     shift: str
     requirement: int
     under_weight: int
     over_weight: int
+    eligible: frozenset[str] | None = None
+
+    def counts(self, employee: str) -> bool:
+        return self.eligible is None or employee in self.eligible
+
+    def staffed(self, roster: Roster) -> int:
+        return sum(1 for (emp, day), s in roster.items() if day == self.day and s == self.shift and self.counts(emp))
 
 
 @dataclass(frozen=True)
@@ -136,7 +155,7 @@ class RosterProblem:
         for r in self.requests:
             if r.employee not in known_e:
                 problems.append(f"request: unknown employee '{r.employee}'")
-            if r.shift not in known_s:
+            if r.shift is not None and r.shift not in known_s:
                 problems.append(f"request of {r.employee}: unknown shift '{r.shift}'")
             if not 0 <= r.day < self.days:
                 problems.append(f"request of {r.employee}: day {r.day} outside the horizon")
@@ -220,15 +239,10 @@ def objective(problem: RosterProblem, roster: Roster, skip: Iterable[str] = ()) 
     skip = set(skip)
     total = 0
     for r in problem.requests:
-        if ("on_requests" if r.on else "off_requests") in skip:
-            continue
-        works = roster.get((r.employee, r.day)) == r.shift
-        total += r.weight if works != r.on else 0
-    count: dict[tuple[int, str], int] = {}
-    for (_emp, day), s in roster.items():
-        count[day, s] = count.get((day, s), 0) + 1
+        if ("on_requests" if r.on else "off_requests") not in skip and not r.granted(roster):
+            total += r.weight
     for c in problem.cover:
-        have = count.get((c.day, c.shift), 0)
+        have = c.staffed(roster)
         if have < c.requirement and "cover_under" not in skip:
             total += (c.requirement - have) * c.under_weight
         elif have > c.requirement and "cover_over" not in skip:
