@@ -88,8 +88,7 @@ class _Best:
     value: int | None = None
     bound: int | None = None
     phases: list[Phase] = field(default_factory=list)
-
-    skip: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()  # objective terms left out (ablations)
 
     def offer(self, problem: RosterProblem, roster: Roster) -> None:
         value = objective(problem, roster, skip=self.skip)
@@ -156,8 +155,9 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
     seconds = round(time.monotonic() - start, 2)
     if best.roster is None:
         return RosterResult("unknown", None, best.bound, seconds, {}, tuple(best.phases), "no roster found in time")
+    # never expected: every phase builds rosters from the rules (unless an ablation left a rule out)
     broken = violations(problem, best.roster)
-    if broken and not set(options.disabled) - set(OBJECTIVE_TERMS):  # never expected: every phase builds rosters from the rules
+    if broken and not set(options.disabled) - set(OBJECTIVE_TERMS):
         raise RuntimeError(f"internal error, the roster breaks rules: {broken[:3]}")
     return RosterResult("optimal" if best.closed() else "feasible", best.value, best.bound, seconds,
                         best.roster, tuple(best.phases))

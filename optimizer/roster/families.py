@@ -200,22 +200,24 @@ def _cover_slack(ctx: RosterCtx) -> None:
         ctx.slack.append((under, over))
 
 
-def add_cover_under(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
+def _cover_terms(ctx: RosterCtx, spec: FamilySpec[RosterCtx], under: bool) -> Family:
+    """Penalties on the missing (`under`) or the extra employees of every cover entry."""
     _cover_slack(ctx)
     family = Family(spec.name, spec.kind, spec.why)
-    for c, (under, _over) in zip(ctx.problem.cover, ctx.slack):
-        if c.under_weight:
-            family.penalties.append(Penalty(under, c.under_weight * spec.weight, f"under {c.day} {c.shift}"))
+    word = "under" if under else "over"
+    for c, slack in zip(ctx.problem.cover, ctx.slack):
+        weight = c.under_weight if under else c.over_weight
+        if weight:
+            family.penalties.append(Penalty(slack[0 if under else 1], weight * spec.weight, f"{word} {c.day} {c.shift}"))
     return family
+
+
+def add_cover_under(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
+    return _cover_terms(ctx, spec, under=True)
 
 
 def add_cover_over(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
-    _cover_slack(ctx)
-    family = Family(spec.name, spec.kind, spec.why)
-    for c, (_under, over) in zip(ctx.problem.cover, ctx.slack):
-        if c.over_weight:
-            family.penalties.append(Penalty(over, c.over_weight * spec.weight, f"over {c.day} {c.shift}"))
-    return family
+    return _cover_terms(ctx, spec, under=False)
 
 
 REGISTRY: tuple[FamilySpec[RosterCtx], ...] = (
