@@ -65,7 +65,7 @@ def replan_command(
     arrive: Annotated[list[str] | None, typer.Option("--arrive", help="STAFF=HH:MM: comes only then.")] = None,
     leave: Annotated[list[str] | None, typer.Option("--leave", help="STAFF=HH:MM: leaves then.")] = None,
     now: Annotated[str | None, typer.Option("--now", help="HH:MM: everything before stays as published.")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds.")] = 10.0,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds of solving (the whole run stays inside 10 s).")] = 8.0,
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
 ) -> None:

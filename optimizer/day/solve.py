@@ -276,11 +276,10 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
                     max(SECONDARY_MIN_S, 2 * primary_seconds))
         _hint(model, snap)
         name = "stability" if level == 2 else "secondary"
-        direct, status2 = run(name, 1.0, share * (1.0 if level != LAST_LEVEL else DIRECT_SHARE),
-                              subsolvers=POLISHING_SUBSOLVERS)
+        direct, status2 = run(name, 1.0, share * DIRECT_SHARE, subsolvers=POLISHING_SUBSOLVERS)
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) and direct.objective_value <= snap.objective:
             snap = snapshot_of(model, direct)
-        if level == LAST_LEVEL and status2 != cp_model.OPTIMAL:
+        if status2 != cp_model.OPTIMAL:
             began = time.monotonic()
             snap = polish(model, dm.decisions_by_person(), snap, min(budget.remaining(), share * (1 - DIRECT_SHARE)),
                           budget, POLISHING_SUBSOLVERS)
