@@ -413,12 +413,14 @@ class WhatIfReport:
 
     def limit(self) -> str | None:
         """What stops the filled plans from serving more, when it is not staff: "demand" (all of it is
-        served), "counters" (at the counter ceiling, within the plans' gaps or 2 %), else None."""
+        served), "counters" (every day at its counter ceiling, within its gap or 2 %), else None."""
         filled = self.filled
         if filled.weighted >= filled.weighted_demand - EPS:
             return "demand"
-        ceiling = self.ceiling
-        if ceiling is not None and ceiling - filled.weighted <= max(filled.slack, 0.02 * ceiling):
+        if not self.ceilings or any(c is None for c in self.ceilings):
+            return None
+        if all(c - _weighted(p) <= max(_bound(p) - _weighted(p), 0.02 * c)
+               for p, c in zip(filled.plans, self.ceilings) if c is not None):
             return "counters"
         return None
 
@@ -459,7 +461,11 @@ class WhatIfReport:
     def notes(self) -> list[str]:
         """Plain-language caveats for the reader (noise, the counters' ceiling)."""
         notes = []
-        if self.gain.within_noise:
+        if self.gain.within_noise and self.gain.proven > EPS:
+            notes.append(f"The gain {self.gain.weighted:g} over the planned days is not larger than the plans' summed "
+                         f"gaps ({self.gain.noise:g}), so its size is uncertain; but at least {self.gain.proven:g} is "
+                         "proven. Allow more --time-limit for a sharper figure.")
+        elif self.gain.within_noise:
             notes.append(f"The gain {self.gain.weighted:g} over the planned days is within the plans' summed gaps "
                          f"({self.gain.noise:g}): it may be solver noise; allow more --time-limit.")
         noisy = [v.vacancy.id for v in self.singles if v.gain.within_noise]

@@ -98,7 +98,10 @@ def gain_table(report: WhatIfReport) -> Table:
     scale = report.days_per_week / n
     headroom = "" if report.headroom is None else (
         f"; the most any staffing could add with these counters: {_signed(report.per_week(report.headroom))}")
-    noise = " – not larger than the gaps: may be solver noise" if g.within_noise else ""
+    noise = ""
+    if g.within_noise:
+        noise = (" – not larger than the gaps: its size is uncertain" if g.proven > 1e-6
+                 else " – not larger than the gaps: may be solver noise")
     table.caption = (f"weighted gain per week {_signed(report.per_week(g.weighted))}, gaps "
                      f"{_noise_flag(g, scale).removesuffix(' noise?')}{noise}; proven at least "
                      f"{_signed(report.per_week(g.proven))}{headroom}; {report.options.time_limit_s:g} s per day "

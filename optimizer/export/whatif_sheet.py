@@ -232,7 +232,11 @@ def _source_de(source: str) -> str:
 def _german_notes(report: WhatIfReport) -> list[str]:
     notes = []
     g = report.gain
-    if g.within_noise:
+    if g.within_noise and g.proven > 1e-6:
+        notes.append("Hinweis: Der Gesamtgewinn ist nicht größer als die Lücken der Planungen; seine Höhe ist "
+                     "unsicher, bewiesen ist aber der Wert „Bewiesen mindestens“. Mehr Rechenzeit je Tag "
+                     "(--time-limit) verkleinert die Lücken.")
+    elif g.within_noise:
         notes.append("Hinweis: Der Gesamtgewinn ist nicht größer als die Lücken der Planungen; er kann "
                      "Rauschen des Solvers sein. Mehr Rechenzeit je Tag (--time-limit) verkleinert die Lücken.")
     missing = report.unplanned_weekdays()
