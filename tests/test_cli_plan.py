@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from support import MONDAY, SAMPLE, check_files, tiny
 from typer.testing import CliRunner
 
 from optimizer.cli.main import app
+from optimizer.day.diagnose import conflicting_families
+from optimizer.day.index import build_index
+from optimizer.day.solve import SolveOptions
+from optimizer.scenario import parse_scenario
 
 runner = CliRunner()
 
@@ -93,3 +98,15 @@ def test_deterministic_runs_repeat(tmp_path) -> None:
         plan = json.loads((out / "tiny_2024-04-22.json").read_text(encoding="utf-8"))
         outputs.append((plan["assignments"], plan["slots"]))
     assert outputs[0] == outputs[1]
+
+
+def test_skill_conflict_names_the_skills_family(tmp_path) -> None:
+    # Bookings cannot make a day infeasible, but guide duty nobody may do can: only the skills
+    # rule stands between the one guide-less person and the entrance.
+    scenario = tiny(staff=[{"id": "S1", "name": "A", "skills": ["uebertrag"], "weekly_hours": 39},
+                           {"id": "S2", "name": "B", "skills": ["guide"], "weekly_hours": 39}],
+                    availability=[{"staff": "S1", "date": MONDAY, "start": "08:00", "end": "12:00"},
+                                  {"staff": "S2", "date": MONDAY, "start": "08:00", "end": "10:00"}],
+                    policy={"guides_min": 1})
+    index = build_index(parse_scenario(scenario), dt.date.fromisoformat(MONDAY))
+    assert set(conflicting_families(index, SolveOptions(time_limit_s=5))) == {"guides", "skills"}

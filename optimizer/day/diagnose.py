@@ -6,8 +6,8 @@ import dataclasses
 
 from ..clock import span
 from ..scenario import GUIDE_SKILL
-from .index import DayIndex
-from .model import REGISTRY
+from .index import DayIndex, build_index
+from .model import REGISTRY, STRUCTURAL
 from .solve import SolveOptions, solve_day
 
 
@@ -45,17 +45,21 @@ def input_conflicts(ix: DayIndex) -> list[str]:
 def conflicting_families(ix: DayIndex, options: SolveOptions) -> list[str]:
     """A minimal set of hard families that cannot hold together (a deletion filter over families).
 
-    Each family in turn is switched off for good if the day stays infeasible without it; the families
-    that remain are each needed for the conflict.
+    Each family in turn, the structural ones (skills, equipment) included, is switched off for good
+    if the day stays infeasible without it; the families that remain are each needed for the conflict.
     """
-    hard = [spec.name for spec in REGISTRY if spec.kind == "hard"]
+    hard = [spec.name for spec in REGISTRY if spec.kind == "hard"] + list(STRUCTURAL)
     budget = max(2.0, options.time_limit_s / 10)
     kept = list(hard)
     for name in hard:
         trial = [n for n in kept if n != name]
-        off = tuple(options.disabled) + tuple(n for n in hard if n not in trial)
-        status = solve_day(ix, dataclasses.replace(options, time_limit_s=budget, disabled=off)).status
-        if status not in ("OPTIMAL", "FEASIBLE"):
+        off = [n for n in hard if n not in trial]
+        relaxed = frozenset(n for n in off if n in STRUCTURAL)
+        index = build_index(ix.scenario, ix.date, relaxed) if relaxed else ix
+        index.baseline = ix.baseline
+        trial_options = dataclasses.replace(options, time_limit_s=budget,
+                                            disabled=tuple(options.disabled) + tuple(off))
+        if solve_day(index, trial_options).status not in ("OPTIMAL", "FEASIBLE"):
             kept = trial
     return kept
 
@@ -66,7 +70,7 @@ def explain_infeasible(ix: DayIndex, options: SolveOptions) -> list[str]:
     if reasons:
         return reasons
     families = conflicting_families(ix, options)
-    why = {spec.name: spec.why for spec in REGISTRY}
+    why = {spec.name: spec.why for spec in REGISTRY} | STRUCTURAL
     if families:
         return [f"{ix.date}: the day cannot be planned while these rules hold together: "
                 + "; ".join(f"{name} ({why[name]})" for name in families)]
