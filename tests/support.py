@@ -22,14 +22,15 @@ MONDAY = "2024-04-22"
 QUICK = SolveOptions(time_limit_s=10.0, workers=2, seed=0, gap_limit=0.0)
 
 
-def _load_checker():
-    spec = importlib.util.spec_from_file_location("check_plan", SHARED / "tools" / "check_plan.py")
+def load_shared_tool(name: str):
+    """Import one of ../shared/tools/*.py as a module."""
+    spec = importlib.util.spec_from_file_location(name, SHARED / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-CHECKER = _load_checker()
+CHECKER = load_shared_tool("check_plan")
 
 
 def violations(scenario: dict, plan: Plan | dict) -> list[str]:

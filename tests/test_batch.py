@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import os
 from collections import defaultdict
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from support import MONDAY, SAMPLE, SHARED, check_files, tiny, violations
+from support import MONDAY, SAMPLE, check_files, load_shared_tool, tiny, violations
 from test_properties import offices
 from typer.testing import CliRunner
 
@@ -29,14 +28,7 @@ TUESDAY = "2024-04-23"
 FAST = SolveOptions(time_limit_s=5.0, workers=1, seed=0, deterministic=True)
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("make_scenario", SHARED / "tools" / "make_scenario.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAKE = _load_generator()
+MAKE = load_shared_tool("make_scenario")
 
 
 def _office(office_id: str, extra_type: bool = False) -> dict:
