@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -43,3 +47,16 @@ def merge_intervals(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
     """Minutes two sets of disjoint intervals share."""
     return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+
+
+def _to_minutes(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return parse_hhmm(value)
+    except ValueError:
+        raise PydanticCustomError("time", "{value} is not a time", {"value": repr(value)}) from None
+
+
+Clock = Annotated[int, BeforeValidator(_to_minutes), PlainSerializer(hhmm, return_type=str)]
+"""A wall-clock time for pydantic models: "HH:MM" outside, minutes since midnight inside."""

@@ -14,7 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import InputError
-from .scenario import Clock, format_validation_error
+from .clock import Clock
+from .scenario import format_validation_error
 
 Activity = Literal["service", "guide", "back_office", "break"]
 Channel = Literal["calendar", "same_day"]

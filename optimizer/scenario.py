@@ -9,28 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .clock import hhmm, parse_hhmm
+from .clock import Clock, hhmm
 from .errors import InputError
 from .io.json_file import read_json
 from .roster.section import RosterSection
 
-
-def _to_minutes(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    try:
-        return parse_hhmm(value)
-    except ValueError:
-        raise PydanticCustomError("time", "{value} is not a time", {"value": repr(value)}) from None
-
-
-Clock = Annotated[int, BeforeValidator(_to_minutes), PlainSerializer(hhmm, return_type=str)]
-"""A wall-clock time: "HH:MM" outside, minutes since midnight inside."""
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 GUIDE_SKILL = "guide"

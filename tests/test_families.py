@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from support import MONDAY, QUICK, plan_ok, tiny
+from support import MONDAY, plan_ok, tiny
 
 from optimizer.clock import parse_hhmm
 from optimizer.day.model import REGISTRY, STRUCTURAL

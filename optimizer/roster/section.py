@@ -18,25 +18,13 @@ This module only declares the section; `roster.scenario` turns it into a `Roster
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..clock import hhmm, parse_hhmm
-
-
-def _minutes(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    try:
-        return parse_hhmm(value)
-    except ValueError:
-        raise PydanticCustomError("time", "{value} is not a time", {"value": repr(value)}) from None
+from ..clock import Clock
 
 
-ShiftClock = Annotated[int, BeforeValidator(_minutes), PlainSerializer(hhmm, return_type=str)]
-"""A wall-clock time of a shift: "HH:MM" outside, minutes since midnight inside."""
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -49,8 +37,8 @@ class ShiftDef(_Section):
     """A shift of the office: presence from `start` to `end` on one day (breaks included)."""
 
     id: str = Field(min_length=1)
-    start: ShiftClock
-    end: ShiftClock
+    start: Clock
+    end: Clock
     name: str = ""
 
 
