@@ -45,8 +45,7 @@ def build_plan(scenario: Scenario, schedule: Schedule, previous: Plan | None = N
     slots.sort(key=lambda s: (s.start, s.counter, s.service))
     held = {s.booking for s in slots if s.booking}
     rebook = _rebook(scenario, date, [b for b in bookings if b.id not in held], slots)
-    assignments = [Assignment(staff=b.staff, start=b.start, end=b.end, activity=b.activity, service=b.service,
-                              counter=b.counter) for b in sorted(schedule.blocks, key=lambda b: (b.staff, b.start))]
+    assignments = sorted(schedule.blocks, key=lambda b: (b.staff, b.start))
     return Plan(
         office=office, date=date, status=schedule.status, solver=schedule.solver,
         kpis=kpis(scenario, date, slots, assignments),

@@ -11,19 +11,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..plan import SolverReport
+from ..plan import Assignment, SolverReport
 from .index import DayIndex
 from .solve import DaySolution, StageReport
-
-
-@dataclass
-class Block:
-    staff: str
-    start: int
-    end: int
-    activity: str
-    service: str | None = None
-    counter: str | None = None
 
 
 @dataclass
@@ -42,7 +32,7 @@ class Schedule:
     date: dt.date
     status: str
     solver: SolverReport
-    blocks: list[Block] = field(default_factory=list)
+    blocks: list[Assignment] = field(default_factory=list)
     slots: list[ServedSlot] = field(default_factory=list)
     unheld_bookings: list[str] = field(default_factory=list)
     stages: list[StageReport] = field(default_factory=list)
@@ -98,7 +88,8 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
                         unheld_bookings=list(solution.unheld_bookings), stages=list(solution.stages))
     for p, start, end, cell in runs:
         counter = counter_of.get((p, start)) if cell.activity == "service" else None
-        schedule.blocks.append(Block(ix.people[p].id, start, end, cell.activity, cell.service, counter))
+        schedule.blocks.append(Assignment(staff=ix.people[p].id, start=start, end=end, activity=cell.activity,
+                                          service=cell.service, counter=counter))
     service_runs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for p, start, end, cell in runs:
         if cell.activity == "service":
