@@ -47,6 +47,8 @@ class DayModel:
     class_cover: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     """(counter class, step) -> slot literals occupying a counter of the class."""
     slots_of_service: dict[str, list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
+    slots_starting: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
+    """(request type, start step) -> slot literals."""
 
     def enforce(self, constraint: cp_model.Constraint, family: Family) -> None:
         """Make a hard family's constraint switchable (explanations only)."""
@@ -96,6 +98,7 @@ def create_variables(index: DayIndex, explain: bool = False) -> DayModel:
         lit = model.new_bool_var(f"slot[{index.people[o.person].id},{o.service},c{o.cls},{o.step}]")
         dm.slot.append(lit)
         dm.slots_of_service[o.service].append(lit)
+        dm.slots_starting[(o.service, o.step)].append(lit)
         for step in range(o.step, o.step + o.length):
             dm.cover[(o.person, step)].append(lit)
             dm.activity_cover[(o.person, step, o.service)].append(lit)
@@ -193,15 +196,12 @@ def add_bookings(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     """Each booking holds a slot of its type at its time; with `held` literals it may be given up."""
     fam = dm.hard(spec)
     ix = dm.index
-    at: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
-    for o, lit in zip(ix.slot_options, dm.slot):
-        at[(o.service, o.step)].append(lit)
     groups: dict[tuple[str, int], list[str]] = defaultdict(list)
     for b in ix.bookings:
         groups[(b.service, b.start)].append(b.id)
     for (service, start), ids in groups.items():
         step = ix.step_of.get(start)
-        lits = at.get((service, step), []) if step is not None else []
+        lits = dm.slots_starting.get((service, step), []) if step is not None else []
         need = sum(dm.held[i] for i in ids) if dm.held else len(ids)
         dm.enforce(dm.model.add(total(lits) >= need), fam)
     return fam
@@ -255,9 +255,6 @@ def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     fam = Family(spec.name, "objective", spec.why)
     if ix.baseline is None:
         return fam
-    at: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
-    for o, lit in zip(ix.slot_options, dm.slot):
-        at[(o.service, o.step)].append(lit)
     booked: dict[tuple[str, int], int] = defaultdict(int)
     for b in ix.bookings:
         if b.start in ix.step_of:
@@ -265,7 +262,7 @@ def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     withdrawn = []
     for (service, step), count in ix.baseline.unbooked.items():
         lost = dm.model.new_int_var(0, count, f"withdrawn[{service},{step}]")
-        dm.model.add(lost >= count + booked[(service, step)] - total(at[(service, step)]))
+        dm.model.add(lost >= count + booked[(service, step)] - total(dm.slots_starting.get((service, step), [])))
         withdrawn.append(lost)
     fam.penalties.append(Penalty(total(withdrawn), spec.weight,
                                  "published slots withdrawn"))
