@@ -49,6 +49,8 @@ class DayModel:
     slots_of_service: dict[str, list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     slots_starting: dict[tuple[str, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     """(request type, start step) -> slot literals."""
+    service_steps: dict[int, list[cp_model.LinearExprT]] = field(default_factory=lambda: defaultdict(list))
+    """person -> length × literal of each of their slots: Σ is the person's steps at a counter."""
 
     def enforce(self, constraint: cp_model.Constraint, family: Family) -> None:
         """Make a hard family's constraint switchable (explanations only)."""
@@ -99,6 +101,7 @@ def create_variables(index: DayIndex, explain: bool = False) -> DayModel:
         dm.slot.append(lit)
         dm.slots_of_service[o.service].append(lit)
         dm.slots_starting[(o.service, o.step)].append(lit)
+        dm.service_steps[o.person].append(o.length * lit)
         for step in range(o.step, o.step + o.length):
             dm.cover[(o.person, step)].append(lit)
             dm.activity_cover[(o.person, step, o.service)].append(lit)
@@ -180,9 +183,7 @@ def add_guides(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
 
 def add_back_office(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     fam = dm.hard(spec)
-    busy: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
-    for o, lit in zip(dm.index.slot_options, dm.slot):
-        busy[o.person].append(o.length * lit)
+    busy = defaultdict(list, {p: list(terms) for p, terms in dm.service_steps.items()})
     for (p, _step), lit in dm.guide.items():
         busy[p].append(lit)
     for pd in dm.index.people:
@@ -338,13 +339,10 @@ def add_fair_counter_time(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     """Spread counter time: minimise the largest share of a person's capacity spent at a counter."""
     ix = dm.index
     fam = Family(spec.name, "objective", spec.why)
-    busy: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
-    for o, lit in zip(ix.slot_options, dm.slot):
-        busy[o.person].append(o.length * lit)
-    if not busy:
+    if not dm.service_steps:
         return fam
     top = dm.model.new_int_var(0, PERCENT, "max_counter_share")
-    for p, terms in busy.items():
+    for p, terms in dm.service_steps.items():
         capacity = max(1, ix.people[p].counter_capacity_min // ix.grid)
         dm.model.add(top * capacity >= PERCENT * sum(terms))
     fam.penalties.append(Penalty(top, spec.weight, "largest counter share (%)"))
