@@ -530,11 +530,7 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
                        titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first_data, max_row=last_data))
         chart.x_axis.scaling.orientation = "maxMin"  # the first request type on top, as in the table
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.legend.position = "b"
-        chart.series[0].graphicalProperties.solidFill = "A6A6A6"
-        chart.series[1].graphicalProperties.solidFill = "2E75B6"
+        _demand_served_colours(chart)
         chart.height, chart.width = 8.5, 15
         ws.add_chart(chart, "I4")
     ws.freeze_panes = ws.cell(row=head + 1, column=1)
@@ -573,11 +569,7 @@ def _week_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style:
         chart.title = "Bedarf und erledigt je Tag"
         chart.add_data(Reference(ws, min_col=4, max_col=5, min_row=head, max_row=r), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=2, min_row=head + 1, max_row=r))
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.legend.position = "b"
-        chart.series[0].graphicalProperties.solidFill = "A6A6A6"
-        chart.series[1].graphicalProperties.solidFill = "2E75B6"
+        _demand_served_colours(chart)
         chart.height, chart.width = 8, 18
         ws.add_chart(chart, f"A{r + 3}")
     ws.freeze_panes = ws.cell(row=head + 1, column=2)
@@ -585,3 +577,12 @@ def _week_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style:
 
 
 __all__ = ["review_workbook", "service_colours"]
+
+
+def _demand_served_colours(chart) -> None:
+    """Axes shown, legend below, demand grey and served blue (the two series of our bar charts)."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    chart.series[0].graphicalProperties.solidFill = "A6A6A6"
+    chart.series[1].graphicalProperties.solidFill = "2E75B6"
