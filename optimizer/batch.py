@@ -7,7 +7,8 @@ failing office never stops the others. A worker process that dies (killed, out o
 process pool; the jobs that were in flight are then re-run one by one in fresh pools, so only the job
 that really kills its worker is reported as a crash.
 
-This module never prints; the CLI (`slotplan batch`) shows progress through the `on_result` callback.
+This module never prints; the CLI (`slotplan plan DIR --jobs N`, or its alias `slotplan batch`) shows
+progress through the `on_result` callback.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ class BatchReport:
 class BatchOptions:
     out: Path
     strategy: str = CP_SAT
-    solve: SolveOptions = SolveOptions()
+    solve: SolveOptions = field(default_factory=SolveOptions)
     jobs: int = 1
     executor: Executor = "process"
     ray_address: str | None = None

@@ -1,8 +1,16 @@
-"""`slotplan plan`: plan one or more office-days and write one plan JSON per date."""
+"""`slotplan plan` (and its alias `slotplan batch`): plan office-days and write one plan JSON per day.
+
+One scenario file with `--jobs 1` is planned date by date in this process, with a live progress line
+and a summary table per day. A folder of scenarios (one per office), `--jobs` > 1 or `--executor ray`
+runs the batch engine instead (`optimizer.batch`): independent office-days in parallel, one failing
+office never stopping the others. `slotplan batch` always runs the batch engine.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -10,15 +18,17 @@ import typer
 from rich.table import Table
 
 from ..atomic import write_atomic
+from ..batch import EXECUTORS, BatchOptions, default_workers, office_dates
 from ..day.solve import Progress, SolveOptions
 from ..errors import InfeasibleError, InputError
 from ..export.formats import export_bytes, export_filename, parse_formats
 from ..export.review import review_workbook
-from ..strategies import CP_SAT, STRATEGIES, plan_with_strategy
-from ..plan import Plan, plan_filename
-from ..scenario import Scenario
-from .app import EXIT_INFEASIBLE, app, console, err_console, user_errors
 from ..io.readers import load_any_scenario
+from ..plan import Plan, plan_filename, read_plan
+from ..scenario import Scenario
+from ..strategies import CP_SAT, STRATEGIES, plan_with_strategy
+from .app import EXIT_INFEASIBLE, EXIT_OK, app, console, err_console, user_errors
+from .batch_run import run_batch_cli
 
 
 def parse_date(text: str, option: str) -> dt.date:
@@ -28,20 +38,25 @@ def parse_date(text: str, option: str) -> dt.date:
         raise InputError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def dates_to_plan(scenario: Scenario, date: str | None, to: str | None) -> list[dt.date]:
-    """The dates of --date..--to, or every date the scenario mentions when --date is not given."""
+def parse_range(date: str | None, to: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """--date..--to as dates; (None, None) when --date is not given (every date of each scenario)."""
     if date is None:
         if to is not None:
             raise InputError("--to: needs --date")
-        days = scenario.dates()
-        if not days:
-            raise InputError("scenario: no dates in availability, demand or bookings; give --date")
-        return days
+        return None, None
     first = parse_date(date, "--date")
     last = parse_date(to, "--to") if to else first
     if last < first:
         raise InputError(f"--to: {last} is before --date {first}")
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    return first, last
+
+
+def dates_to_plan(scenario: Scenario, first: dt.date | None, last: dt.date | None) -> list[dt.date]:
+    """The dates first..last, or every date the scenario mentions when no date is given."""
+    days = office_dates(scenario, first, last)
+    if not days:
+        raise InputError("scenario: no dates in availability, demand or bookings; give --date")
+    return days
 
 
 def summary_table(plan: Plan, scenario: Scenario) -> Table:
@@ -62,60 +77,136 @@ def summary_table(plan: Plan, scenario: Scenario) -> Table:
     return table
 
 
-@app.command("plan")
-def plan_command(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario JSON (or .xlsx workbook).")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the plan files.")] = Path("out"),
-    date: Annotated[str | None, typer.Option("--date", help="First date (YYYY-MM-DD); default: every "
-                                             "date of the scenario.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Last date of a range.")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per office-day.")] = 60.0,
-    workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-    gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most this.")] = 0.005,
-    deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given seed and "
-                                                "worker count (deterministic time; slower).")] = False,
-    strategy: Annotated[str, typer.Option("--strategy", help="cp-sat (the optimizer) or template (today's "
-                                          "hand-style plan, one counter and type per person).")] = CP_SAT,
-    excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook.")] = None,
-    export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into --out: "
-                                               "zms,ics,csv.")] = None,
-) -> None:
-    """Plan the day(s): who serves what, where and when, and the bookable slots."""
-    with user_errors():
-        if time_limit <= 0 or workers < 1 or not 0 <= gap < 1:
-            raise InputError("--time-limit must be > 0, --workers >= 1, --gap in [0, 1)")
-        if strategy not in STRATEGIES:
-            raise InputError(f"--strategy: {strategy!r} is not one of {', '.join(STRATEGIES)}")
-        scenario = load_any_scenario(scenario_path)
-        days = dates_to_plan(scenario, date, to)
-        formats = parse_formats(export) if export else []
-        options = SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed, gap_limit=gap,
-                               deterministic=deterministic)
-        failures, plans = [], []
-        for day in days:
-            try:
-                plan = _plan_with_progress(scenario, day, options, strategy)
-            except InfeasibleError as err:
-                failures.append(err)
-                for reason in err.reasons:
-                    err_console.print(f"[bold red]infeasible[/] {reason}", highlight=False, soft_wrap=True)
-                continue
-            path = write_atomic(out / plan_filename(scenario.office.id, day), plan.to_json())
-            plans.append(plan)
-            console.print(summary_table(plan, scenario))
-            console.print(f"written {path}", highlight=False)
-        if plans:
-            _write_extras(plans, scenario, out, excel, formats)
-        if failures:
-            raise typer.Exit(EXIT_INFEASIBLE)
+EXIT_HELP = ("Exit code: 0 when every office-day was planned, else that of the worst failure: 2 bad input, "
+             "3 infeasible, 1 crash (worst).")
+PLAN_HELP = ("Plan the day(s): who serves what, where and when, and the bookable slots.\n\n"
+             "SCENARIO is a scenario file, or a folder with one scenario (.json or .xlsx) per office. A "
+             "folder, --jobs N > 1 or --executor ray plans the office-days in parallel: one failing office "
+             "never stops the others, and DIR/batch-summary.json lists every outcome.\n\n" + EXIT_HELP)
+BATCH_HELP = ("Alias of `slotplan plan` that always plans in parallel, even one file with --jobs 1.\n\n"
+              "Same options as `plan`; writes DIR/batch-summary.json, and one failing office never stops the "
+              "others.\n\n" + EXIT_HELP)
 
 
-def _write_extras(plans: list[Plan], scenario: Scenario, out: Path, excel: Path | None, formats: list[str]) -> None:
+def _check_numbers(*, time_limit: float, workers: int | None, gap: float, jobs: int) -> None:
+    """Raise `InputError` naming each out-of-range option."""
+    problems = [f"{option}: {value!r} {rule}" for option, value, bad, rule in (
+        ("--time-limit", time_limit, time_limit <= 0, "must be > 0"),
+        ("--workers", workers, workers is not None and workers < 1, "must be >= 1"),
+        ("--jobs", jobs, jobs < 1, "must be >= 1"),
+        ("--gap", gap, not 0 <= gap < 1, "must be in [0, 1)")) if bad]
+    if problems:
+        raise InputError(problems)
+
+
+def plan_command_for(always_batch: bool) -> Callable[..., None]:
+    """The body of `slotplan plan` (`always_batch=False`) and of its alias `slotplan batch` (True)."""
+
+    def command(
+        scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario JSON (or .xlsx "
+                                                      "workbook), or a folder with one per office.")],
+        out: Annotated[Path, typer.Option("--out", help="Folder for the plan files.")] = Path("out"),
+        date: Annotated[str | None, typer.Option("--date", help="First date (YYYY-MM-DD); default: every "
+                                                 "date of each scenario.")] = None,
+        to: Annotated[str | None, typer.Option("--to", help="Last date of a range.")] = None,
+        jobs: Annotated[int, typer.Option("--jobs", "-j", help="Office-days planned at the same time; "
+                                          "more than 1 plans in parallel.")] = 1,
+        executor: Annotated[str, typer.Option("--executor", help="process (a pool on this machine) or ray "
+                                              "(a Ray cluster); ray plans in parallel.")] = "process",
+        ray_address: Annotated[str | None, typer.Option("--ray-address", help="With --executor ray: the "
+                                                        "cluster to join, e.g. ray://head:10001 or auto; "
+                                                        "default: a local Ray.")] = None,
+        time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per office-day.")] = 60.0,
+        workers: Annotated[int | None, typer.Option("--workers", help="CP-SAT threads per office-day; "
+                                                    "default 2 with --jobs 1, else 1.")] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
+        gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most "
+                                           "this.")] = 0.005,
+        deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given "
+                                                    "seed and worker count (deterministic time; "
+                                                    "slower).")] = False,
+        strategy: Annotated[str, typer.Option("--strategy", help="cp-sat (the optimizer) or template "
+                                              "(today's hand-style plan, one counter and type per "
+                                              "person).")] = CP_SAT,
+        excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook (one "
+                                                   "office: not with a folder).")] = None,
+        export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into "
+                                                   "--out/exports, per office: zms,ics,csv.")] = None,
+    ) -> None:
+        with user_errors():
+            _check_numbers(time_limit=time_limit, workers=workers, gap=gap, jobs=jobs)
+            if strategy not in STRATEGIES:
+                raise InputError(f"--strategy: {strategy!r} is not one of {', '.join(STRATEGIES)}")
+            if executor not in EXECUTORS:
+                raise InputError(f"--executor: {executor!r} is not one of {', '.join(EXECUTORS)}")
+            if ray_address is not None and executor != "ray":
+                raise InputError("--ray-address: only with --executor ray")
+            first, last = parse_range(date, to)
+            formats = parse_formats(export) if export else []
+            solve = SolveOptions(time_limit_s=time_limit, workers=workers or default_workers(jobs), seed=seed,
+                                 gap_limit=gap, deterministic=deterministic)
+            if always_batch or scenario_path.is_dir() or jobs > 1 or executor == "ray":
+                if excel is not None and scenario_path.is_dir():
+                    raise InputError("--excel: the review workbook is one office's, not allowed with a "
+                                     "folder; write it per office with `slotplan export --excel`")
+                options = BatchOptions(out=out, strategy=strategy, solve=solve, jobs=jobs,
+                                       executor=executor, ray_address=ray_address)  # type: ignore[arg-type]
+                code = _plan_in_parallel(scenario_path, options, first, last, excel, formats)
+            else:
+                code = _plan_in_turn(scenario_path, options=solve, strategy=strategy, out=out, first=first,
+                                     last=last, excel=excel, formats=formats)
+        raise typer.Exit(code)
+
+    return command
+
+
+app.command("plan", help=PLAN_HELP)(plan_command_for(always_batch=False))
+
+
+def _plan_in_turn(path: Path, *, options: SolveOptions, strategy: str, out: Path, first: dt.date | None,
+                  last: dt.date | None, excel: Path | None, formats: list[str]) -> int:
+    """One scenario, date by date in this process, with a live progress line and a table per day."""
+    scenario = load_any_scenario(path)
+    days = dates_to_plan(scenario, first, last)
+    failures, plans = [], []
+    for day in days:
+        try:
+            plan = _plan_with_progress(scenario, day, options, strategy)
+        except InfeasibleError as err:
+            failures.append(err)
+            for reason in err.reasons:
+                err_console.print(f"[bold red]infeasible[/] {reason}", highlight=False, soft_wrap=True)
+            continue
+        written = write_atomic(out / plan_filename(scenario.office.id, day), plan.to_json())
+        plans.append(plan)
+        console.print(summary_table(plan, scenario))
+        console.print(f"written {written}", highlight=False)
+    if plans:
+        _write_extras(plans, scenario, out, excel, formats)
+    return EXIT_INFEASIBLE if failures else EXIT_OK
+
+
+def _plan_in_parallel(path: Path, options: BatchOptions, first: dt.date | None, last: dt.date | None,
+                      excel: Path | None, formats: list[str]) -> int:
+    """The batch engine; then the review workbook and exports of each office's planned days."""
+    report = run_batch_cli(path, options, first, last)
+    if excel is not None or formats:
+        planned: dict[str, list[str]] = defaultdict(list)
+        for result in report.results:
+            if result.path:
+                planned[result.source].append(result.path)
+        for source, paths in planned.items():
+            plans = [read_plan(p) for p in paths]
+            _write_extras(plans, load_any_scenario(source), options.out, excel, formats)
+    return report.exit_code
+
+
+def _write_extras(plans: list[Plan], scenario: Scenario, out: Path, excel: Path | None,
+                  formats: list[str]) -> None:
     """The review workbook and booking-system exports of the planned days."""
     if excel is not None:
         console.print(f"written {write_atomic(excel, review_workbook(plans, scenario))}", highlight=False)
-    stamp = dt.datetime.now(dt.timezone.utc)
+    stamp = dt.datetime.now(dt.UTC)
     for fmt in formats:
         path = write_atomic(out / "exports" / export_filename(plans, fmt),
                             export_bytes(plans, fmt, scenario=scenario, stamp=stamp))
