@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from .index import DayIndex, PersonDay
 
+ROUND_FROM = 0.5
+"""With an LP guide, slots whose relaxed value is at least this are placed first, most certain first."""
 GUIDE_BLOCK_STEPS = 24
 """Longest guide block in grid steps before someone else takes over (2 h on a 5-minute grid)."""
 
@@ -26,9 +28,20 @@ class GreedyPlan:
     unheld_bookings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LpGuide:
+    """Values of the day's LP relaxation that the plan rounds: per slot option, per person's break plans,
+    and per (person, step) of guide duty."""
+
+    slots: list[float]
+    breaks: dict[int, list[float]]
+    guide: dict[tuple[int, int], float]
+
+
 class _State:
-    def __init__(self, ix: DayIndex):
+    def __init__(self, ix: DayIndex, lp: LpGuide | None = None):
         self.ix = ix
+        self.lp = lp
         self.busy: dict[int, set[int]] = defaultdict(set)
         self.used = defaultdict(int)
         self.capacity = {pd.index: max(0, pd.counter_capacity_min) // ix.grid for pd in ix.people}
@@ -83,7 +96,8 @@ def _choose_breaks(st: _State) -> None:
                      if m in opening_steps]
             return len(steps), max((on_break[s] for s in steps), default=0), abs(pd.break_plans[j][0][0] - middle)
 
-        best = min(range(len(pd.break_plans)), key=cost)
+        lp = st.lp.breaks.get(pd.index) if st.lp else None
+        best = min(range(len(pd.break_plans)), key=lambda j: (-lp[j] if lp else 0.0, cost(j)))
         st.plan.break_plan[pd.index] = best
         for s, e in pd.break_plans[best]:
             for m in range(s, e, ix.grid):
@@ -102,11 +116,13 @@ def _assign_guides(st: _State) -> bool:
                     and st.used[pd.index] < st.capacity[pd.index]]
             if not free:
                 return False
-            pd = min(free, key=lambda p: (len(p.services), st.used[p.index], p.index))
+            pd = min(free, key=lambda p: (-st.lp.guide.get((p.index, t), 0.0) if st.lp else 0.0,
+                                          len(p.services), st.used[p.index], p.index))
             step = t
             while (step < len(ix.step_start) and step - t < GUIDE_BLOCK_STEPS and step in st.present[pd.index]
                    and step not in st.busy[pd.index] and st.used[pd.index] < st.capacity[pd.index]
-                   and on_duty[step] < need and (step == t or not ix.step_first_of_interval[step])):
+                   and on_duty[step] < need and (step == t or not ix.step_first_of_interval[step])
+                   and (step == t or not st.lp or st.lp.guide.get((pd.index, step), 0.0) >= ROUND_FROM)):
                 st.busy[pd.index].add(step)
                 st.used[pd.index] += 1
                 on_duty[step] += 1
@@ -125,12 +141,21 @@ def _hold_bookings(st: _State) -> None:
             st.plan.unheld_bookings.append(b.id)
             continue
 
-        def preference(i: int) -> tuple[bool, bool, int]:
+        def preference(i: int) -> tuple[float, bool, bool, int]:
             o = ix.slot_options[i]
             continues = st.last.get(o.person, (None, None, None))[:2] == (o.step, o.service)
-            return o.person != person_of.get(b.staff or ""), not continues, len(ix.people[o.person].services)
+            return (-st.lp.slots[i] if st.lp else 0.0, o.person != person_of.get(b.staff or ""), not continues,
+                    len(ix.people[o.person].services))
 
         st.take_slot(min(fitting, key=preference))
+
+
+def _round_lp(st: _State) -> None:
+    """Take the slots the LP relaxation chose most firmly first, as long as they fit."""
+    values = st.lp.slots if st.lp else []
+    for i in sorted((i for i, v in enumerate(values) if v >= ROUND_FROM), key=lambda i: -values[i]):
+        if st.slot_fits(i):
+            st.take_slot(i)
 
 
 def _fill_counters(st: _State) -> None:
@@ -160,13 +185,14 @@ def _fill_counters(st: _State) -> None:
                     st.take_slot(i)
 
 
-def greedy_plan(ix: DayIndex) -> GreedyPlan | None:
+def greedy_plan(ix: DayIndex, lp: LpGuide | None = None) -> GreedyPlan | None:
     """A feasible plan built without search, or None when guide duty cannot be covered this way."""
-    st = _State(ix)
+    st = _State(ix, lp)
     _choose_breaks(st)
     if not _assign_guides(st):
         return None
     _hold_bookings(st)
+    _round_lp(st)
     _fill_counters(st)
     st.plan.chosen_slots.sort()
     for steps in st.plan.guide_steps.values():
