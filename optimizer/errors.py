@@ -17,3 +17,7 @@ class InfeasibleError(Exception):
     def __init__(self, reasons: list[str] | str):
         self.reasons = [reasons] if isinstance(reasons, str) else list(reasons)
         super().__init__("\n".join(self.reasons))
+
+
+class NoPlanInTimeError(InfeasibleError):
+    """The solver found no plan within the time limit, although one may exist."""

@@ -8,7 +8,7 @@ from .day.diagnose import explain_infeasible, input_conflicts
 from .day.index import DayIndex, build_index
 from .day.schedule import build_schedule
 from .day.solve import DaySolution, ProgressFn, SolveOptions, solve_day
-from .errors import InfeasibleError
+from .errors import InfeasibleError, NoPlanInTimeError
 from .plan import Plan
 from .scenario import Scenario
 from .slots import build_plan
@@ -26,7 +26,7 @@ def solve_checked(index: DayIndex, options: SolveOptions, on_progress: ProgressF
     if solution.status == "INFEASIBLE":
         raise InfeasibleError(explain_infeasible(index, options))
     if solution.status not in ("OPTIMAL", "FEASIBLE"):
-        raise InfeasibleError(f"{index.date}: no plan found within {options.time_limit_s:g} s "
+        raise NoPlanInTimeError(f"{index.date}: no plan found within {options.time_limit_s:g} s "
                               f"(solver status {solution.status}); allow more time with --time-limit")
     if solution.gap > 1e-9:
         solution.status = "FEASIBLE"

@@ -11,7 +11,7 @@ from .day.schedule import build_schedule
 from .day.solve import Progress, ProgressFn, SolveOptions
 from .day.template import STRATEGY as TEMPLATE
 from .day.template import pin_counters, template_solution
-from .errors import InfeasibleError
+from .errors import InfeasibleError, NoPlanInTimeError
 from .pipeline import plan_day
 from .plan import Plan
 from .scenario import Scenario
@@ -41,7 +41,14 @@ def plan_with_strategy(scenario: Scenario, date: dt.date, strategy: str = CP_SAT
     """Plan one office-day with the named strategy: `cp-sat` (the optimizer) or `template`."""
     options = options or SolveOptions()
     if strategy == CP_SAT:
-        return plan_day(scenario, date, options, on_progress)
+        try:
+            return plan_day(scenario, date, options, on_progress)
+        except NoPlanInTimeError as no_time:
+            # The template is the instant fallback: a valid hand-style plan beats none before opening.
+            try:
+                return template_plan(scenario, date, options, on_progress)
+            except InfeasibleError:
+                raise no_time from None
     if strategy == TEMPLATE:
         return template_plan(scenario, date, options, on_progress)
     raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")

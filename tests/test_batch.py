@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from optimizer.batch import SUMMARY_FILE, WORKER_DIED, BatchOptions, Job, _run_process, run_batch
 from optimizer.cli.main import app
 from optimizer.day.index import build_index
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solve import DaySolution, SolveOptions
 from optimizer.day.template import template_solution
 from optimizer.errors import InfeasibleError
 from optimizer.scenario import parse_scenario
@@ -224,6 +224,22 @@ def test_template_on_the_sample_week_keeps_guides_first() -> None:
         # opening is longer than a guide's counter-time limit): one guide on Monday, two on Thursday.
         assert guides <= pure
         assert len(guides) == (2 if date.weekday() == 3 else 1)
+
+def test_template_is_the_fallback_when_the_solver_finds_no_plan_in_time(monkeypatch) -> None:
+    """A solve that ends without any plan (status UNKNOWN) yields the template's plan, which obeys
+    every hard rule and says so in `solver.strategy`."""
+    import optimizer.pipeline as pipeline
+
+    def no_plan(index, options, on_progress=None):
+        return DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
+
+    monkeypatch.setattr(pipeline, "solve_day", no_plan)
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    plan = plan_with_strategy(parse_scenario(data), dt.date.fromisoformat(MONDAY), "cp-sat", FAST)
+    assert plan.solver.strategy == "template"
+    assert violations(data, plan) == []
+    assert plan.kpis["weighted_served"] > 0
+
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(offices())

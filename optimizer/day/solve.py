@@ -38,7 +38,7 @@ HINT_FROM_OPTIONS = 15_000
 the suite (30 staff has 7,000-9,000 options, 80 staff 18,000-22,000): on 30-staff days CP-SAT's LP-guided
 search alone closed the gap (Monday with bookings: optimal in 3.4 s unhinted, 3.2 % gap hinted), on
 80-staff Thursdays with bookings the hint won (3059 against 2954 in 20 s)."""
-RELAXATION_SHARE = 0.4
+RELAXATION_SHARE = 0.5
 """Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
 DIVE_SHARE = 0.4
 """Most of the primary level's time for rounding the relaxation and diving (`rounding`)."""
