@@ -303,7 +303,8 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
 
     primary_seconds = options.time_limit_s - budget.remaining()
     # Later levels: each holds what the levels before it reached. Together they take at most twice
-    # the primary's time (at least SECONDARY_MIN_S): a day proven quickly is not kept waiting.
+    # the primary's time, but at least SECONDARY_MIN_S and a quarter of the limit: a day proven quickly
+    # is not kept waiting for long, and still gets time to make its plan less choppy.
     model.add(dm.weighted_served() >= best_primary)
     levels = [2, LAST_LEVEL] if index.baseline is not None else [LAST_LEVEL]
     for level in levels:
@@ -316,7 +317,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         if snap is None:
             break
         share = min(budget.remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s),
-                    max(SECONDARY_MIN_S, 2 * primary_seconds))
+                    max(SECONDARY_MIN_S, 2 * primary_seconds, SECONDARY_SHARE * options.time_limit_s))
         _hint(model, snap)
         name = "stability" if level == 2 else "secondary"
         direct, status2 = run(name, 1.0, share * DIRECT_SHARE, subsolvers=POLISHING_SUBSOLVERS)
