@@ -264,15 +264,9 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         result.stages.append(StageReport("relaxation", "OPTIMAL", lp_bound / scale, lp_bound / scale,
                                          time.monotonic() - began))
         if not frozen:
-            def score(plan: GreedyPlan) -> int | None:
-                return _greedy_value(dm, plan) if set(plan.unheld_bookings) == set(result.unheld_bookings) else None
-
             if greedy is not None and on_progress:
                 on_progress(Progress("served", budget.elapsed(), _greedy_value(dm, greedy) / scale, lp_bound / scale))
-            if options.deterministic:
-                rounded = dive(dm, lp, score, enough, deadline=None, rounds=DETERMINISTIC_DIVE_ROUNDS)
-            else:
-                rounded = dive(dm, lp, score, enough, deadline=time.monotonic() + primary_budget * DIVE_SHARE)
+            rounded = _round_relaxation(dm, lp, result.unheld_bookings, enough, primary_budget * DIVE_SHARE, options)
             greedy = _better(dm, greedy, rounded, result.unheld_bookings)
     floor = _greedy_value(dm, greedy) if greedy is not None else None
     if greedy is not None:
@@ -342,6 +336,18 @@ def _relaxation_seconds(primary_budget: float, options: SolveOptions) -> float |
     if options.deterministic:
         return None
     return max(0.5, primary_budget * RELAXATION_SHARE)
+
+
+def _round_relaxation(dm: DayModel, lp: LpRelaxation, unheld: list[str], enough: float, seconds: float,
+                      options: SolveOptions) -> GreedyPlan | None:
+    """The best plan rounded from the solved relaxation by diving (`rounding.dive`) that gives up exactly
+    the bookings level 0 gave up. Deterministic runs limit the dive by rounds instead of seconds."""
+    def score(plan: GreedyPlan) -> int | None:
+        return _greedy_value(dm, plan) if set(plan.unheld_bookings) == set(unheld) else None
+
+    if options.deterministic:
+        return dive(dm, lp, score, enough, deadline=None, rounds=DETERMINISTIC_DIVE_ROUNDS)
+    return dive(dm, lp, score, enough, deadline=time.monotonic() + seconds)
 
 
 def _better(dm: DayModel, first: GreedyPlan | None, second: GreedyPlan | None,
