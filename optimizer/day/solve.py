@@ -335,7 +335,7 @@ def _relaxation_seconds(primary_budget: float, options: SolveOptions) -> float |
     depends on the machine's speed (GLOP itself is deterministic)."""
     if options.deterministic:
         return None
-    return max(0.5, primary_budget * RELAXATION_SHARE)
+    return primary_budget * RELAXATION_SHARE
 
 
 def _round_relaxation(dm: DayModel, lp: LpRelaxation, unheld: list[str], enough: float, seconds: float,
