@@ -327,8 +327,12 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         value = lambda var, values=snap.values: values[var.index]  # noqa: E731
         if level != LAST_LEVEL:
             model.add(objective <= round(snap.objective))
-    final = value
-    _extract(dm, final, result)
+    _extract(dm, value, result)
+    # The later levels hold weighted served at least at the primary's value, and may raise it.
+    served = sum(index.scaled_weight(index.slot_options[i].service) for i in result.chosen_slots)
+    if served > best_primary:
+        result.objective = served / scale
+        primary_status = "OPTIMAL" if served >= bound else primary_status
     return finish(primary_status)
 
 
