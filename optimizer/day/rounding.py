@@ -37,12 +37,12 @@ def dive(dm: DayModel, lp: LpRelaxation, score: Callable[[GreedyPlan], int | Non
     `lp` must have been solved; the dive fixes variables in it.
     """
     best, best_score = None, None
-    for _round in itertools.count():
+    for round_no in itertools.count():
         plan = greedy_plan(dm.index, lp_guide(dm, lp.values))
         value = score(plan) if plan is not None else None
         if value is not None and (best_score is None or value > best_score):
             best, best_score = plan, value
-        if (plan is None or (best_score is not None and best_score >= enough) or _round == rounds
+        if (plan is None or (best_score is not None and best_score >= enough) or round_no == rounds
                 or (deadline is not None and time.monotonic() >= deadline)):
             return best
         fractional = sorted((i for i in plan.chosen_slots
