@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .index import DayIndex, PersonDay
+from .occupancy import Occupancy
 
 ROUND_FROM = 0.5
 """With an LP guide, slots whose relaxed value is at least this are placed first, most certain first."""
@@ -38,42 +39,20 @@ class LpGuide:
     guide: dict[tuple[int, int], float]
 
 
-class _State:
+class _State(Occupancy):
     def __init__(self, ix: DayIndex, lp: LpGuide | None = None):
-        self.ix = ix
+        super().__init__(ix)
         self.lp = lp
-        self.busy: dict[int, set[int]] = defaultdict(set)
-        self.used = defaultdict(int)
-        self.capacity = {pd.index: max(0, pd.counter_capacity_min) // ix.grid for pd in ix.people}
-        self.load: dict[tuple[int, int], int] = defaultdict(int)
-        self.size = {c.index: c.size for c in ix.classes}
-        booked: dict[str, int] = defaultdict(int)
-        for b in ix.bookings:
-            booked[b.service] += 1
-        self.remaining = {k: max(ix.demand.get(k, 0), booked[k]) for k in ix.services}
-        self.option_at = {(o.person, o.service, o.cls, o.step): i for i, o in enumerate(ix.slot_options)}
         self.starting: dict[tuple[str, int], list[int]] = defaultdict(list)
         for i, o in enumerate(ix.slot_options):
             self.starting[(o.service, o.step)].append(i)
-        self.present = {pd.index: set(pd.steps) for pd in ix.people}
         self.last: dict[int, tuple[int, str, int]] = {}
         """person -> (end step, service, class) of their latest slot."""
         self.plan = GreedyPlan()
 
-    def slot_fits(self, i: int) -> bool:
+    def take(self, i: int) -> None:
+        super().take(i)
         o = self.ix.slot_options[i]
-        steps = range(o.step, o.step + o.length)
-        return (self.remaining[o.service] > 0 and self.used[o.person] + o.length <= self.capacity[o.person]
-                and not any(s in self.busy[o.person] for s in steps)
-                and all(self.load[(o.cls, s)] < self.size[o.cls] for s in steps))
-
-    def take_slot(self, i: int) -> None:
-        o = self.ix.slot_options[i]
-        for s in range(o.step, o.step + o.length):
-            self.busy[o.person].add(s)
-            self.load[(o.cls, s)] += 1
-        self.used[o.person] += o.length
-        self.remaining[o.service] -= 1
         self.last[o.person] = (o.step + o.length, o.service, o.cls)
         self.plan.chosen_slots.append(i)
 
@@ -136,7 +115,7 @@ def _hold_bookings(st: _State) -> None:
     person_of = {pd.id: pd.index for pd in ix.people}
     for b in ix.bookings:
         step = ix.step_of.get(b.start)
-        fitting = [i for i in st.starting.get((b.service, step), []) if st.slot_fits(i)]
+        fitting = [i for i in st.starting.get((b.service, step), []) if st.fits(i)]
         if not fitting:
             st.plan.unheld_bookings.append(b.id)
             continue
@@ -147,15 +126,15 @@ def _hold_bookings(st: _State) -> None:
             return (-st.lp.slots[i] if st.lp else 0.0, o.person != person_of.get(b.staff or ""), not continues,
                     len(ix.people[o.person].services))
 
-        st.take_slot(min(fitting, key=preference))
+        st.take(min(fitting, key=preference))
 
 
 def _round_lp(st: _State) -> None:
     """Take the slots the LP relaxation chose most firmly first, as long as they fit."""
     values = st.lp.slots if st.lp else []
     for i in sorted((i for i, v in enumerate(values) if v >= ROUND_FROM), key=lambda i: -values[i]):
-        if st.slot_fits(i):
-            st.take_slot(i)
+        if st.fits(i):
+            st.take(i)
 
 
 def _fill_counters(st: _State) -> None:
@@ -181,8 +160,8 @@ def _fill_counters(st: _State) -> None:
             for *_, p, i in ranked:
                 if st.load[(cls.index, t)] >= cls.size:
                     break
-                if t not in st.busy[p] and st.slot_fits(i):
-                    st.take_slot(i)
+                if t not in st.busy[p] and st.fits(i):
+                    st.take(i)
 
 
 def greedy_plan(ix: DayIndex, lp: LpGuide | None = None) -> GreedyPlan | None:

@@ -37,6 +37,7 @@ from ..bounds import equipment_bound
 from ..clock import hhmm
 from ..errors import InfeasibleError
 from .index import DayIndex, PersonDay
+from .occupancy import Occupancy
 from .schedule import Schedule
 from .solve import DaySolution, SolveOptions
 
@@ -59,24 +60,13 @@ def _value(ix: DayIndex, service: str) -> tuple[float, float, str]:
     return -t.weight, -t.weight / t.duration_min, service
 
 
-class _Template:
+class _Template(Occupancy):
     def __init__(self, ix: DayIndex):
-        self.ix = ix
+        super().__init__(ix)
         self.n_steps = len(ix.step_start)
-        self.present = {pd.index: set(pd.steps) for pd in ix.people}
-        self.busy: dict[int, set[int]] = defaultdict(set)
-        self.used: dict[int, int] = defaultdict(int)
-        self.capacity = {pd.index: max(0, pd.counter_capacity_min) // ix.grid for pd in ix.people}
-        booked: dict[str, int] = defaultdict(int)
-        for b in ix.bookings:
-            booked[b.service] += 1
-        self.cap = {k: max(ix.demand.get(k, 0), booked[k]) for k in ix.services}
-        self.count: dict[str, int] = defaultdict(int)
-        self.option_at = {(o.person, o.service, o.cls, o.step): i for i, o in enumerate(ix.slot_options)}
         self.class_of_counter = {c: cls.index for cls in ix.classes for c in cls.counters}
         self.reserved: dict[str, list[tuple[int, int]]] = defaultdict(list)
         """Counter id -> (first, last) opening steps of the people who keep it."""
-        self.load: dict[tuple[int, int], int] = defaultdict(int)
         self.sol_slots: list[int] = []
         self.guide_steps: dict[int, list[int]] = {}
         self.break_plan: dict[int, int] = {}
@@ -160,7 +150,7 @@ class _Template:
 
     def assign_counters(self) -> None:
         ix = self.ix
-        uncovered = dict(self.cap)
+        uncovered = dict(self.remaining)
         booked: dict[str, int] = defaultdict(int)
         for b in ix.bookings:
             booked[b.service] += 1
@@ -191,23 +181,10 @@ class _Template:
         k = self.service_of[p]
         cls = self.class_of_counter[self.counter_of[p]]
         i = self.option_at.get((p, k, cls, t))
-        if i is None:
-            return None
-        o = self.ix.slot_options[i]
-        steps = range(t, t + o.length)
-        if (self.count[k] >= self.cap[k] or self.used[p] + o.length > self.capacity[p]
-                or any(s in self.busy[p] for s in steps)
-                or any(self.load[(cls, s)] >= self.ix.classes[cls].size for s in steps)):
-            return None
-        return i
+        return i if i is not None and self.fits(i) else None
 
-    def _take(self, i: int) -> None:
-        o = self.ix.slot_options[i]
-        for s in range(o.step, o.step + o.length):
-            self.busy[o.person].add(s)
-            self.load[(o.cls, s)] += 1
-        self.used[o.person] += o.length
-        self.count[o.service] += 1
+    def take(self, i: int) -> None:
+        super().take(i)
         self.sol_slots.append(i)
 
     def hold_bookings(self) -> None:
@@ -225,7 +202,7 @@ class _Template:
                 continue
             p, i = min(fitting, key=lambda pi: (pi[0] != person_of.get(b.staff or ""),
                                                 step not in ends[pi[0]], held[pi[0]], pi[0]))
-            self._take(i)
+            self.take(i)
             held[p] += 1
             ends[p].add(step + ix.slot_options[i].length)
 
@@ -233,11 +210,11 @@ class _Template:
         for p in sorted(self.service_of):
             k = self.service_of[p]
             for t in range(self.n_steps):
-                if self.used[p] >= self.capacity[p] or self.count[k] >= self.cap[k]:
+                if self.used[p] >= self.capacity[p] or self.remaining[k] <= 0:
                     break
                 i = self._option(p, t)
                 if i is not None:
-                    self._take(i)
+                    self.take(i)
 
 
 def template_solution(index: DayIndex, options: SolveOptions | None = None) -> TemplateSolution:
