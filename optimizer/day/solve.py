@@ -329,7 +329,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             model.add(objective <= round(snap.objective))
     _extract(dm, value, result)
     # The later levels hold weighted served at least at the primary's value, and may raise it.
-    served = sum(index.scaled_weight(index.slot_options[i].service) for i in result.chosen_slots)
+    served = _scaled_served(index, result.chosen_slots)
     if served > best_primary:
         result.objective = served / scale
         primary_status = "OPTIMAL" if served >= bound else primary_status
@@ -363,10 +363,14 @@ def _better(dm: DayModel, first: GreedyPlan | None, second: GreedyPlan | None,
     return max(fitting, key=lambda g: _greedy_value(dm, g), default=None)
 
 
+def _scaled_served(index: DayIndex, chosen_slots: list[int]) -> int:
+    """Weighted served demand of these slot options, in the model's scaled units."""
+    return sum(index.scaled_weight(index.slot_options[i].service) for i in chosen_slots)
+
+
 def _greedy_value(dm: DayModel, plan: GreedyPlan) -> int:
     """The greedy plan's weighted served demand in the model's scaled units."""
-    ix = dm.index
-    return sum(ix.scaled_weight(ix.slot_options[i].service) for i in plan.chosen_slots)
+    return _scaled_served(dm.index, plan.chosen_slots)
 
 
 def _greedy_values(dm: DayModel, plan: GreedyPlan) -> Callable[[cp_model.IntVar], int]:
