@@ -83,6 +83,14 @@ class Demand(_Model):
     count: int = Field(ge=0)
 
 
+class Contingent(_Model):
+    """Slots of one type a date should offer, set by the horizon planner (optimizer/horizon)."""
+
+    date: dt.date
+    service: str
+    count: int = Field(ge=0)
+
+
 class Booking(_Model):
     id: str = Field(min_length=1)
     date: dt.date
@@ -104,6 +112,9 @@ class Policy(_Model):
     """Most sittings (stretches of service at one counter) per person and day; unset: planned with 2."""
     min_sitting_min: int | None = Field(default=None, ge=0)
     """Shortest sitting in minutes, unless its opening interval is shorter; unset: planned with 60."""
+    min_share: float = Field(default=0.25, ge=0, le=1)
+    """On a day without contingents, every type with demand first gets this share of its demand where
+    capacity allows, before the rest goes by weight (no type is starved)."""
 
     def sitting_rules(self) -> tuple[int, int, int]:
         """(max counters, max sittings, shortest sitting in minutes) to plan with: the policy's values,
@@ -126,6 +137,8 @@ class Scenario(_Model):
     bookings: list[Booking] = []
     policy: Policy = Policy()
     roster: RosterSection | None = None
+    contingents: list[Contingent] = []
+    """Per date and type, the slots the day should offer first (the horizon planner's contingents)."""
 
     def to_json_dict(self) -> dict[str, Any]:
         """The scenario in its JSON format."""

@@ -18,10 +18,11 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from ..errors import InfeasibleError
 from ..families import Family
 from .index import DayIndex
 from .model import REGISTRY, DayModel, create_variables
-from .sittings import Seating, add_counter_symmetry, add_sitting_structure
+from .sittings import Seating, add_person_sittings
 from .template import template_solution
 
 
@@ -47,7 +48,10 @@ def seat_from_template(dm: DayModel) -> Seating | None:
     sv, ix = dm.sittings, dm.index
     if sv is None:
         return None
-    tpl = template_solution(ix)
+    try:
+        tpl = template_solution(ix)
+    except InfeasibleError:  # the template's simple rules find no plan; the model may still
+        return None
     guide = {(p, step): 1 for p, steps in tpl.guide_steps.items() for step in steps}
     seat: dict[tuple[int, str], int] = {}
     sits: dict[tuple[int, int], int] = {}
@@ -86,10 +90,11 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     """Seats, sittings, guide duty and breaks from the day's fluid model with sittings.
 
     The fluid model is the day model with appointments replaced by minutes of each request type per
-    person and block (integer, not whole appointments): same sitting rules, counters, guides, breaks,
-    back office and demand, and the bookings as minutes of their type in their block. It is a fraction
-    of the full model's size and picks who sits where for how long, which the full model then fills
-    with appointments (`seated_model`). Returns None when no solution is found in `seconds`.
+    person and block (integer, not whole appointments), and concrete counters by counter classes: same
+    sitting rules, guides, breaks, back office, demand and floors, the bookings as minutes of their type
+    in their block, and at most as many people sitting at a class in a block as it has counters. It is a
+    fraction of the full model's size and picks who sits at which class for how long; `_give_counters`
+    then gives each person one counter of the class. Returns None when no solution is found in `seconds`.
     """
     fdm = create_variables(index, slots=False)
     sv, model, ix = fdm.sittings, fdm.model, index
@@ -99,22 +104,30 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     for spec in REGISTRY:
         if spec.name in ("one_activity", "breaks", "guides"):
             spec.build(fdm, spec)
-    add_sitting_structure(fdm, fam)
-    add_counter_symmetry(fdm, next(spec for spec in REGISTRY if spec.name == "counter_symmetry"))
     class_of = ix.class_of_counter
     unit = math.lcm(*(t.duration_min for t in ix.services.values()))
     of_type: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     of_type_block: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    at_class: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    seat_class: dict[tuple[int, int], cp_model.IntVar] = {}
     value = []
     for p, blocks in sv.person_blocks.items():
         pd = ix.people[p]
-        usable = {class_of[c] for c in sv.person_counters[p]}
+        usable = sorted({class_of[c] for c in sv.person_counters[p]})
+        for cls in usable:
+            seat_class[(p, cls)] = model.new_bool_var(f"class[{pd.id},{cls}]")
+        model.add(sum(seat_class[(p, cls)] for cls in usable) <= 1)
+        add_person_sittings(fdm, fam, p, sum(seat_class[(p, cls)] for cls in usable))
+        for b in blocks:
+            for cls in usable:
+                both = model.new_bool_var(f"sits_at[{pd.id},{cls},{b}]")
+                model.add(both >= sv.sits[(p, b)] + seat_class[(p, cls)] - 1)
+                at_class[(cls, b)].append(both)
         in_block: dict[int, list[cp_model.IntVar]] = defaultdict(list)
         for k in pd.services:
             classes = [cls for cls in ix.service_classes[k] if cls in usable]
             if not classes:
                 continue
-            seat = sum(sv.seat[(p, c)] for c in sv.person_counters[p] if class_of[c] in classes)
             per_type = []
             for b in blocks:
                 m = model.new_int_var(0, sv.grid.blocks[b].steps * ix.grid, f"minutes[{pd.id},{k},{b}]")
@@ -123,12 +136,15 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
                 of_type[k].append(m)
                 of_type_block[(k, b)].append(m)
                 value.append(ix.scaled_weight(k) * (unit // ix.services[k].duration_min) * m)
-            model.add(sum(per_type) <= sum(sv.grid.blocks[b].steps * ix.grid for b in blocks) * seat)
+            total = sum(sv.grid.blocks[b].steps * ix.grid for b in blocks)
+            model.add(sum(per_type) <= total * sum(seat_class[(p, cls)] for cls in classes))
         for b, ms in in_block.items():
             model.add(sum(ms) <= sv.grid.blocks[b].steps * ix.grid * sv.sits[(p, b)])
         guide_minutes = [ix.grid * lit for (q, _t), lit in fdm.guide.items() if q == p]
         model.add(sum(m for ms in in_block.values() for m in ms) + sum(guide_minutes)
                   <= max(0, pd.counter_capacity_min))
+    for (cls, _b), lits in at_class.items():
+        model.add(sum(lits) <= ix.classes[cls].size)
     booked: dict[str, int] = defaultdict(int)
     for bk in ix.bookings:
         booked[bk.service] += 1
@@ -137,12 +153,18 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
             blk = sv.grid.block_of_step[step]
             need = min(ix.services[bk.service].duration_min, sv.grid.blocks[blk].steps * ix.grid)
             model.add(sum(of_type_block[(bk.service, blk)]) >= need)
+    met = []
     for k, t in ix.services.items():
         if of_type.get(k):
             model.add(sum(of_type[k]) <= max(ix.demand.get(k, 0), booked[k]) * t.duration_min)
-    model.maximize(sum(value))
+        if ix.floors.get(k):  # minutes toward the type's floor come first (a constructor's weighting)
+            m = model.new_int_var(0, ix.floors[k] * t.duration_min, f"floor_minutes[{k}]")
+            model.add(m <= sum(of_type.get(k, [])))
+            met.append(m)
+    first = max((ix.scaled_weight(k) * unit // t.duration_min for k, t in ix.services.items()), default=1) + 1
+    model.maximize(first * sum(met) + sum(value))
     if hint is not None:
-        _hint_seating(fdm, _counters_in_order(fdm, hint))
+        _hint_seating(fdm, hint, seat_class)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
@@ -150,35 +172,59 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     breaks = {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if solver.value(lit)}
-    return Seating({key: solver.value(v) for key, v in fdm.guide.items()}, breaks,
-                   {key: solver.value(v) for key, v in sv.seat.items()},
-                   {key: solver.value(v) for key, v in sv.sits.items()},
-                   solver.objective_value / unit / ix.weight_scale)
+    classes = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
+    sits = {key: solver.value(v) for key, v in sv.sits.items()}
+    seat = _give_counters(fdm, classes, sits)
+    return Seating({key: solver.value(v) for key, v in fdm.guide.items()}, breaks, seat, sits,
+                   solver.value(sum(value)) / unit / ix.weight_scale)
 
 
-def _counters_in_order(dm: DayModel, seating: Seating) -> Seating:
-    """The same seating with each class's counters renamed in the order `add_counter_symmetry` asks for
-    (counters ordered by the lowest person seated at them)."""
-    rename: dict[str, str] = {}
-    for cls in dm.index.classes:
-        first = {c: min((p for (p, d), on in seating.seat.items() if on and d == c), default=None)
-                 for c in cls.counters}
-        used = sorted((c for c in cls.counters if first[c] is not None), key=lambda c: first[c])
-        rename |= dict(zip(used, cls.counters))
-    seat = {(p, rename.get(c, c)): on for (p, c), on in seating.seat.items()}
-    return Seating(seating.guide, seating.breaks, seat, seating.sits, seating.value)
+def _give_counters(dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, int], int]) -> dict[tuple[int, str], int]:
+    """One counter of its class per seated person, so that people at one counter never sit at once
+    (first fit in order of the first sitting). A person who finds no counter free for all their sittings
+    keeps only the longest one, or none; `sits` is cut to match."""
+    sv, ix = dm.sittings, dm.index
+    assert sv is not None
+    taken: dict[str, set[int]] = defaultdict(set)
+    seat: dict[tuple[int, str], int] = {}
+    people = sorted(classes, key=lambda p: min((b for b in sv.person_blocks[p] if sits.get((p, b))), default=10**6))
+    for p in people:
+        blocks = {b for b in sv.person_blocks[p] if sits.get((p, b))}
+        runs = _runs_of(sv, sorted(blocks))
+        for keep in (runs, sorted(runs, key=len, reverse=True)[:1], []):
+            wanted = {b for run in keep for b in run}
+            counter = next((c for c in ix.classes[classes[p]].counters if not taken[c] & wanted), None)
+            if counter is not None or not keep:
+                break
+        for b in blocks - wanted:
+            sits[(p, b)] = 0
+        if counter is not None and wanted:
+            taken[counter] |= wanted
+            seat[(p, counter)] = 1
+    return seat
 
 
-def _hint_seating(dm: DayModel, seating: Seating) -> None:
-    """Hint the seating's values to a model built on the same index (seats, sittings, guides, breaks)."""
-    sv, model = dm.sittings, dm.model
+def _runs_of(sv, blocks: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for b in blocks:
+        if runs and runs[-1][-1] == b - 1 and sv.grid.blocks[b - 1].interval == sv.grid.blocks[b].interval:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
+
+def _hint_seating(dm: DayModel, seating: Seating, seat_class: dict[tuple[int, int], cp_model.IntVar]) -> None:
+    """Hint a seating (the template's) to the fluid model: guides, breaks, classes and sittings."""
+    sv, model, class_of = dm.sittings, dm.model, dm.index.class_of_counter
     assert sv is not None
     for key, lit in dm.guide.items():
         model.add_hint(lit, seating.guide.get(key, 0))
     for p, lits in dm.brk.items():
         for j, lit in enumerate(lits):
             model.add_hint(lit, seating.breaks.get(p) == j)
-    for key, lit in sv.seat.items():
-        model.add_hint(lit, seating.seat.get(key, 0))
+    seated = {(p, class_of[c]) for (p, c), on in seating.seat.items() if on}
+    for key, lit in seat_class.items():
+        model.add_hint(lit, key in seated)
     for key, lit in sv.sits.items():
         model.add_hint(lit, seating.sits.get(key, 0))
