@@ -107,7 +107,8 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     class_of = ix.class_of_counter
     unit = math.lcm(*(t.duration_min for t in ix.services.values()))
     of_type: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    of_type_block: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    sitting_with: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    """(type, block) -> sittings of the people who can serve the type."""
     at_class: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
     seat_class: dict[tuple[int, int], cp_model.IntVar] = {}
     value = []
@@ -123,36 +124,34 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
                 both = model.new_bool_var(f"sits_at[{pd.id},{cls},{b}]")
                 model.add(both >= sv.sits[(p, b)] + seat_class[(p, cls)] - 1)
                 at_class[(cls, b)].append(both)
-        in_block: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        sitting_minutes = sum(sv.grid.blocks[b].steps * ix.grid * sv.sits[(p, b)] for b in blocks)
+        mine = []
         for k in pd.services:
             classes = [cls for cls in ix.service_classes[k] if cls in usable]
             if not classes:
                 continue
-            per_type = []
-            for b in blocks:
-                m = model.new_int_var(0, sv.grid.blocks[b].steps * ix.grid, f"minutes[{pd.id},{k},{b}]")
-                per_type.append(m)
-                in_block[b].append(m)
-                of_type[k].append(m)
-                of_type_block[(k, b)].append(m)
-                value.append(ix.scaled_weight(k) * (unit // ix.services[k].duration_min) * m)
             total = sum(sv.grid.blocks[b].steps * ix.grid for b in blocks)
-            model.add(sum(per_type) <= total * sum(seat_class[(p, cls)] for cls in classes))
-        for b, ms in in_block.items():
-            model.add(sum(ms) <= sv.grid.blocks[b].steps * ix.grid * sv.sits[(p, b)])
+            m = model.new_int_var(0, total, f"minutes[{pd.id},{k}]")
+            model.add(m <= total * sum(seat_class[(p, cls)] for cls in classes))
+            mine.append(m)
+            of_type[k].append(m)
+            value.append(ix.scaled_weight(k) * (unit // ix.services[k].duration_min) * m)
+            for b in blocks:
+                sitting_with[(k, b)].append(sv.sits[(p, b)])
         guide_minutes = [ix.grid * lit for (q, _t), lit in fdm.guide.items() if q == p]
-        model.add(sum(m for ms in in_block.values() for m in ms) + sum(guide_minutes)
-                  <= max(0, pd.counter_capacity_min))
+        model.add(sum(mine) <= sitting_minutes)
+        model.add(sum(mine) + sum(guide_minutes) <= max(0, pd.counter_capacity_min))
     for (cls, _b), lits in at_class.items():
         model.add(sum(lits) <= ix.classes[cls].size)
     booked: dict[str, int] = defaultdict(int)
+    at_block: dict[tuple[str, int], int] = defaultdict(int)
     for bk in ix.bookings:
         booked[bk.service] += 1
         step = ix.step_of.get(bk.start)
         if step is not None:
-            blk = sv.grid.block_of_step[step]
-            need = min(ix.services[bk.service].duration_min, sv.grid.blocks[blk].steps * ix.grid)
-            model.add(sum(of_type_block[(bk.service, blk)]) >= need)
+            at_block[(bk.service, sv.grid.block_of_step[step])] += 1
+    for (k, b), n in at_block.items():  # someone who can serve the booking sits when it starts
+        model.add(sum(sitting_with[(k, b)]) >= min(n, len(sitting_with[(k, b)])))
     met = []
     for k, t in ix.services.items():
         if of_type.get(k):

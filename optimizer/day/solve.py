@@ -379,8 +379,15 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
     model = dm.model
     model.clear_objective()
     model.clear_hints()
-    most = sum(dm.index.scaled_weight(o.service) for o in dm.index.slot_options) + 1
-    model.maximize(most * sum(dm.held.values()) + dm.weighted_served())
+    ix = dm.index
+    # Bookings first, then the floors, then weighted served: a constructor's weighting, not a level.
+    per_request = max((ix.scaled_weight(k) for k in ix.services), default=0) + 1
+    met = []
+    for k, floor in ix.floors.items():
+        met.append(model.new_int_var(0, floor, f"toward_floor[{k}]"))
+        model.add(met[-1] <= dm.served(k))
+    most = per_request * (sum(ix.floors.values()) + len(ix.slot_options)) + 1
+    model.maximize(most * sum(dm.held.values()) + per_request * sum(met) + dm.weighted_served())
     sub = seated_model(dm, seating)
     model.clear_objective()
     solver = budget.solver(seconds, PROVING_SUBSOLVERS)
