@@ -35,6 +35,13 @@ def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
         fixed |= {lit.index: int(seating.breaks.get(p) == j) for j, lit in enumerate(lits)}
     fixed |= {lit.index: seating.seat.get(key, 0) for key, lit in sv.seat.items()}
     fixed |= {lit.index: 0 for key, lit in sv.sits.items() if not seating.sits.get(key, 0)}
+    # Appointments outside the seating cannot happen: fixing them lets presolve drop most of the model.
+    seat_class = {p: dm.index.class_of_counter[c] for (p, c), on in seating.seat.items() if on}
+    block_of = sv.grid.block_of_step
+    for o, lit in zip(dm.index.slot_options, dm.slot):
+        if seat_class.get(o.person) != o.cls or not all(
+                seating.sits.get((o.person, block_of[t]), 0) for t in range(o.step, o.step + o.length)):
+            fixed[lit.index] = 0
     sub = cp_model.CpModel()
     sub.proto.copy_from(dm.model.proto)
     for i, value in fixed.items():
@@ -93,8 +100,10 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     person and block (integer, not whole appointments), and concrete counters by counter classes: same
     sitting rules, guides, breaks, back office, demand and floors, the bookings as minutes of their type
     in their block, and at most as many people sitting at a class in a block as it has counters. It is a
-    fraction of the full model's size and picks who sits at which class for how long; `_give_counters`
-    then gives each person one counter of the class. Returns None when no solution is found in `seconds`.
+    fraction of the full model's size and picks who sits at which class for how long. Each person holds
+    the counter from their first sitting to their last, so `_give_counters` always finds one counter of
+    the class per person; the full model may then let a colleague use it in between. Returns None when
+    no solution is found in `seconds`.
     """
     fdm = create_variables(index, slots=False)
     sv, model, ix = fdm.sittings, fdm.model, index
@@ -119,10 +128,20 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
             seat_class[(p, cls)] = model.new_bool_var(f"class[{pd.id},{cls}]")
         model.add(sum(seat_class[(p, cls)] for cls in usable) <= 1)
         add_person_sittings(fdm, fam, p, sum(seat_class[(p, cls)] for cls in usable))
-        for b in blocks:
+        # A person holds their counter from the first sitting's start to the last one's end (the hull),
+        # so that one counter per person can always be found (interval graphs colour exactly).
+        started = {b: model.new_bool_var(f"started[{pd.id},{b}]") for b in blocks}
+        going = {b: model.new_bool_var(f"going[{pd.id},{b}]") for b in blocks}
+        for i, b in enumerate(blocks):
+            model.add(started[b] >= sv.sits[(p, b)])
+            model.add(going[b] >= sv.sits[(p, b)])
+            if i:
+                model.add(started[b] >= started[blocks[i - 1]])
+                model.add(going[blocks[i - 1]] >= going[b])
+            hull = started[b] + going[b] - 1
             for cls in usable:
-                both = model.new_bool_var(f"sits_at[{pd.id},{cls},{b}]")
-                model.add(both >= sv.sits[(p, b)] + seat_class[(p, cls)] - 1)
+                both = model.new_bool_var(f"holds[{pd.id},{cls},{b}]")
+                model.add(both >= hull + seat_class[(p, cls)] - 1)
                 at_class[(cls, b)].append(both)
         sitting_minutes = sum(sv.grid.blocks[b].steps * ix.grid * sv.sits[(p, b)] for b in blocks)
         mine = []
@@ -173,44 +192,58 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     breaks = {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if solver.value(lit)}
     classes = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
     sits = {key: solver.value(v) for key, v in sv.sits.items()}
-    seat = _give_counters(fdm, classes, sits)
+    seat = _in_symmetry_order(fdm, _give_counters(fdm, classes, sits))
     return Seating({key: solver.value(v) for key, v in fdm.guide.items()}, breaks, seat, sits,
                    solver.value(sum(value)) / unit / ix.weight_scale)
 
 
-def _give_counters(dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, int], int]) -> dict[tuple[int, str], int]:
-    """One counter of its class per seated person, so that people at one counter never sit at once
-    (first fit in order of the first sitting). A person who finds no counter free for all their sittings
-    keeps only the longest one, or none; `sits` is cut to match."""
+def _give_counters(dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, int], int],
+                   seconds: float = 1.0) -> dict[tuple[int, str], int]:
+    """One counter of its class per seated person, so that people at one counter never sit at once: a
+    small assignment model per class (people × counters, one person per counter and block) that seats
+    as many sitting blocks as possible. Whoever gets no counter loses their sittings (`sits` is cut)."""
     sv, ix = dm.sittings, dm.index
     assert sv is not None
-    taken: dict[str, set[int]] = defaultdict(set)
     seat: dict[tuple[int, str], int] = {}
-    people = sorted(classes, key=lambda p: min((b for b in sv.person_blocks[p] if sits.get((p, b))), default=10**6))
-    for p in people:
-        blocks = {b for b in sv.person_blocks[p] if sits.get((p, b))}
-        runs = _runs_of(sv, sorted(blocks))
-        for keep in (runs, sorted(runs, key=len, reverse=True)[:1], []):
-            wanted = {b for run in keep for b in run}
-            counter = next((c for c in ix.classes[classes[p]].counters if not taken[c] & wanted), None)
-            if counter is not None or not keep:
-                break
-        for b in blocks - wanted:
-            sits[(p, b)] = 0
-        if counter is not None and wanted:
-            taken[counter] |= wanted
-            seat[(p, counter)] = 1
+    for cls in ix.classes:
+        people = [p for p, k in classes.items() if k == cls.index and any(
+            sits.get((p, b)) for b in sv.person_blocks[p])]
+        if not people:
+            continue
+        model = cp_model.CpModel()
+        x = {(p, c): model.new_bool_var("") for p in people for c in cls.counters}
+        for p in people:
+            model.add_at_most_one(x[(p, c)] for c in cls.counters)
+        for c in cls.counters:
+            for b in range(len(sv.grid.blocks)):
+                sitting = [x[(p, c)] for p in people if sits.get((p, b))]
+                if len(sitting) > 1:
+                    model.add_at_most_one(sitting)
+        blocks = {p: sum(1 for b in sv.person_blocks[p] if sits.get((p, b))) for p in people}
+        model.maximize(sum(blocks[p] * x[(p, c)] for p in people for c in cls.counters))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = seconds
+        found = solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        for p in people:
+            counter = next((c for c in cls.counters if found and solver.value(x[(p, c)])), None)
+            if counter is None:
+                for b in sv.person_blocks[p]:
+                    sits[(p, b)] = 0
+            else:
+                seat[(p, counter)] = 1
     return seat
 
 
-def _runs_of(sv, blocks: list[int]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for b in blocks:
-        if runs and runs[-1][-1] == b - 1 and sv.grid.blocks[b - 1].interval == sv.grid.blocks[b].interval:
-            runs[-1].append(b)
-        else:
-            runs.append([b])
-    return runs
+def _in_symmetry_order(dm: DayModel, seat: dict[tuple[int, str], int]) -> dict[tuple[int, str], int]:
+    """The same seats with each class's counters renamed in the order `counter_symmetry` asks for:
+    counters ordered by the lowest person seated there (identical counters, so nothing else changes)."""
+    rename: dict[str, str] = {}
+    for cls in dm.index.classes:
+        lowest = {c: min(p for (p, d), on in seat.items() if on and d == c)
+                  for c in cls.counters if any(on and d == c for (_p, d), on in seat.items())}
+        rename |= dict(zip(sorted(lowest, key=lowest.__getitem__), cls.counters))
+    return {(p, rename.get(c, c)): on for (p, c), on in seat.items()}
 
 
 def _hint_seating(dm: DayModel, seating: Seating, seat_class: dict[tuple[int, int], cp_model.IntVar]) -> None:

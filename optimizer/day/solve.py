@@ -43,13 +43,13 @@ search alone closed the gap (Monday with bookings: optimal in 3.4 s unhinted, 3.
 80-staff Thursdays with bookings the hint won (3059 against 2954 in 20 s)."""
 RELAXATION_SHARE = 0.5
 """Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
-FLUID_SHARE = 0.2
+FLUID_SHARE = 0.3
 """Most of the primary level's time for the fluid seating model (`seating.fluid_seating`)."""
 FLOORS_SHARE = 0.1
 """Most of the primary level's time for the floors level (`model.add_floors`)."""
-SEATED_SHARE = 0.3
+SEATED_SHARE = 0.2
 """Most of the primary level's time for the plan inside the template's seating (`seating`)."""
-SEATED_POLISH_SHARE = 0.4
+SEATED_POLISH_SHARE = 0.3
 """Most of the primary level's time for re-planning a few people at a time from that plan."""
 DIVE_SHARE = 0.4
 """Most of the primary level's time for rounding the relaxation and diving (`rounding`)."""
