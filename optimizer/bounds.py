@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from ortools.linear_solver import pywraplp
 
@@ -36,12 +36,12 @@ def _windows(scenario: Scenario, date: dt.date) -> dict[str, list[tuple[int, int
     return {p: merge_intervals(ws) for p, ws in windows.items()}
 
 
-def _day_capacity(windows: list[tuple[int, int]], opening: list[tuple[int, int]], back_office_min: int) -> int:
+def _day_capacity(windows: list[tuple[int, int]], opening: list[tuple[int, int]], back_office: int) -> int:
     """Minutes inside opening hours one person can give to the counter or to guiding: their presence there,
     less the forced break and the back-office minimum as far as these cannot lie outside opening hours."""
     presence = sum(e - s for s, e in windows)
     inside = overlap(windows, opening)
-    forced = max(0, _forced_break(presence) + min(back_office_min, presence) - (presence - inside))
+    forced = max(0, _forced_break(presence) + min(back_office, presence) - (presence - inside))
     return max(0, inside - forced)
 
 
@@ -55,8 +55,9 @@ def _demand(scenario: Scenario, date: dt.date) -> dict[str, int]:
 
 def _segments(opening: list[tuple[int, int]], windows: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
     """The opening hours cut wherever an opening interval or a presence window starts or ends."""
-    cuts = sorted({t for s, e in opening for t in (s, e)} | {t for ws in windows for s, e in ws for t in (s, e)})
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if any(s <= a and b <= e for s, e in opening)]
+    cuts = sorted({t for s, e in opening for t in (s, e)}
+                  | {t for ws in windows for s, e in ws for t in (s, e)})
+    return [(a, b) for a, b in pairwise(cuts) if any(s <= a and b <= e for s, e in opening)]
 
 
 def fluid_bound(scenario: Scenario, date: dt.date) -> float | None:
@@ -97,7 +98,8 @@ def fluid_bound(scenario: Scenario, date: dt.date) -> float | None:
         objective.SetCoefficient(y, t.weight)
         type_rows.append(solver.Constraint(-inf, 0))
         type_rows[-1].SetCoefficient(y, t.duration_min)
-    day_rows = {key: solver.Constraint(-inf, n * _day_capacity(list(key[0]), opening, scenario.policy.back_office_min))
+    back_office = scenario.policy.back_office_min
+    day_rows = {key: solver.Constraint(-inf, n * _day_capacity(list(key[0]), opening, back_office))
                 for key, n in people.items()}
 
     def minutes(*rows: pywraplp.Constraint) -> pywraplp.Variable:

@@ -1,4 +1,4 @@
-"""Our fluid bound is the shared tool's time-segmented, counter-assigning relaxation, and plans stay below it."""
+"""Our fluid bound is the shared tool's segmented relaxation with concrete counters; plans stay below it."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from optimizer.pipeline import plan_day
 from optimizer.scenario import load_scenario, parse_scenario
 
 THURSDAY = "2024-04-25"
-needs_shared_tool = pytest.mark.skipif(not (SHARED / "tools" / "fluid_bound.py").exists(),
-                                       reason="../shared/tools/fluid_bound.py is absent: nothing to compare with")
+needs_shared_tool = pytest.mark.skipif(
+    not (SHARED / "tools" / "fluid_bound.py").exists(),
+    reason="../shared/tools/fluid_bound.py is absent: nothing to compare with")
 
 
 @functools.cache
@@ -80,14 +81,17 @@ def _small_days(draw) -> dict:
     skills = [t["skill"] for t in types] + ["guide"]
     staff, availability = [], []
     for i in range(draw(st.integers(1, 5))):
-        staff.append({"id": f"S{i}", "skills": draw(st.lists(st.sampled_from(skills), unique=True, max_size=3))})
+        own = draw(st.lists(st.sampled_from(skills), unique=True, max_size=3))
+        staff.append({"id": f"S{i}", "skills": own})
         times = sorted(draw(st.sets(_CLOCK, min_size=2, max_size=4)))
         for s, e in zip(times[::2], times[1::2]):
             availability.append({"staff": f"S{i}", "date": MONDAY, "start": hhmm(s), "end": hhmm(e)})
     return tiny(office={"opening_hours": {"mon": opening}, "counters": counters}, service_types=types,
                 staff=staff, availability=availability,
-                demand=[{"date": MONDAY, "service": t["id"], "count": draw(st.integers(0, 30))} for t in types],
-                policy={"guides_min": draw(st.integers(0, 1)), "back_office_min": draw(st.sampled_from([0, 30, 60]))})
+                demand=[{"date": MONDAY, "service": t["id"], "count": draw(st.integers(0, 30))}
+                        for t in types],
+                policy={"guides_min": draw(st.integers(0, 1)),
+                        "back_office_min": draw(st.sampled_from([0, 30, 60]))})
 
 
 @needs_shared_tool
@@ -100,7 +104,8 @@ def test_fluid_bound_equals_the_shared_tool_on_random_small_days(raw: dict) -> N
 def test_people_serve_only_while_present_and_types_share_the_counters_that_fit() -> None:
     """One eAT counter, open 08:00–12:00; both people leave at 10:00. The aggregate bound lets their
     240 minutes fill the counter all morning (16 Überträge); only the two hours they are there count."""
-    raw = tiny(availability=[{"staff": s, "date": MONDAY, "start": "08:00", "end": "10:00"} for s in ("S1", "S2")])
+    raw = tiny(availability=[{"staff": s, "date": MONDAY, "start": "08:00", "end": "10:00"}
+                             for s in ("S1", "S2")])
     scenario, day = parse_scenario(raw), dt.date.fromisoformat(MONDAY)
     assert equipment_bound(scenario, day) == pytest.approx(16 * 3.0)
     assert fluid_bound(scenario, day) == pytest.approx(8 * 3.0)
@@ -114,11 +119,25 @@ def test_people_serve_only_while_present_and_types_share_the_counters_that_fit()
     assert plan.kpis["weighted_served"] <= plan.kpis["fluid_bound"] + 1e-6
 
 
+def test_breaks_and_back_office_that_must_fall_in_opening_hours_take_counter_time() -> None:
+    """One person, present exactly the ten opening hours: ArbZG's 45-minute break and 30 minutes of back
+    office leave 525 minutes, 35 Überträge. Present an hour longer, 60 of those 75 minutes can lie
+    outside opening hours: 585 minutes, 39."""
+    raw = tiny(office={"opening_hours": {"mon": [["07:00", "17:00"]]}},
+               availability=[{"staff": "S1", "date": MONDAY, "start": "07:00", "end": "17:00"}],
+               demand=[{"date": MONDAY, "service": "uebertrag", "count": 100}],
+               policy={"back_office_min": 30})
+    day = dt.date.fromisoformat(MONDAY)
+    assert fluid_bound(parse_scenario(raw), day) == pytest.approx(35 * 3.0)
+    raw["availability"][0]["end"] = "18:00"
+    assert fluid_bound(parse_scenario(raw), day) == pytest.approx(39 * 3.0)
+
+
 def test_a_plan_stays_below_the_fluid_bound_which_is_below_the_aggregate_bounds() -> None:
     """The sample Thursday (staff-bound, late opening): a real plan's weighted served is at most the
     fluid bound in its KPIs, which is at most the day-aggregate equipment bound."""
     scenario, day = load_scenario(SAMPLE), dt.date.fromisoformat(THURSDAY)
-    plan = plan_day(scenario, day, SolveOptions(time_limit_s=3.0, workers=QUICK.workers, seed=0))
+    plan = plan_day(scenario, day, SolveOptions(time_limit_s=1.0, workers=QUICK.workers, seed=0))
     k = plan.kpis
     assert k["fluid_bound"] == pytest.approx(fluid_bound(scenario, day), abs=1e-4)
     assert 0 < k["weighted_served"] <= k["fluid_bound"] + 1e-6
