@@ -46,6 +46,7 @@ def _day_capacity(windows: list[tuple[int, int]], opening: list[tuple[int, int]]
 
 
 def _demand(scenario: Scenario, date: dt.date) -> dict[str, int]:
+    """Requests per type on `date`."""
     demand: dict[str, int] = defaultdict(int)
     for d in scenario.demand:
         if d.date == date:
