@@ -479,10 +479,11 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
          "Summe der erledigten Anliegen × Gewicht: das, was die Planung maximiert."),
         ("Gewichteter Bedarf", k.get("weighted_demand"), "0.0", "Bedarf × Gewicht."),
         ("Fluid-Schranke", k.get("fluid_bound"), "0.0",
-         "Höchstens erreichbar mit dem anwesenden Personal (LP-Relaxation)."),
+         ("Höchstens erreichbar mit dem anwesenden Personal an den passenden Schaltern, "
+          "Zeitabschnitt für Zeitabschnitt (LP-Relaxation).")),
         ("Anteil der Fluid-Schranke", k.get("fluid_share"), "0.0%", "Gewichtet erledigt ÷ Fluid-Schranke."),
         ("Ausstattungs-Schranke", k.get("equipment_bound"), "0.0",
-         "Wie die Fluid-Schranke, mit der Ausstattung der Schalter."),
+         "Gröbere Schranke über den ganzen Tag (ohne Zeitabschnitte); nie kleiner als die Fluid-Schranke."),
         ("Anteil der Ausstattungs-Schranke", k.get("equipment_share"), "0.0%",
          "Gewichtet erledigt ÷ Ausstattungs-Schranke."),
         ("Lücke (Gap)", solver.gap, "0.0%", "Abstand zur vom Solver bewiesenen Schranke; 0 % = optimal."),
