@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,15 +24,22 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from typer.testing import CliRunner
 
-from optimizer.cli.main import app
 from optimizer.atomic import write_atomic
+from optimizer.cli.main import app
 from optimizer.clock import hhmm, parse_hhmm
 from optimizer.day.solve import SolveOptions
 from optimizer.errors import InfeasibleError, InputError
 from optimizer.export.csv_export import csv_export
 from optimizer.export.formats import export_bytes, export_filename, parse_formats
 from optimizer.export.ics import ics_export
-from optimizer.export.zms import ScopeMap, default_scope_map, parse_scope_map, zms_records
+from optimizer.export.zms import (
+    ScopeMap,
+    day_records,
+    default_scope_map,
+    parse_scope_map,
+    same_day_lead,
+    zms_records,
+)
 from optimizer.pipeline import plan_day
 from optimizer.plan import Plan
 from optimizer.scenario import Scenario, load_scenario
@@ -106,10 +113,12 @@ def availability_validator() -> Draft4Validator:
 
 
 def split_map(scenario: Scenario) -> ScopeMap:
-    """Every service gets a calendar scope 100+i and a same-day scope 200+i."""
+    """Service i gets calendar scopes 10000 + 100·i + k and same-day scopes 20000 + 100·i + k (k < 30)."""
     return parse_scope_map({
         "provider": {"id": 122280, "source": "dldb", "name": "Ausländerbehörde"},
-        "scopes": {t.id: {"calendar": 100 + i, "same_day": {"id": str(200 + i), "shortName": f"{t.id} heute"}}
+        "scopes": {t.id: {"calendar": [10000 + 100 * i + k for k in range(30)],
+                          "same_day": [{"id": str(20000 + 100 * i + k), "shortName": f"{t.id} heute"}
+                                       for k in range(30)]}
                    for i, t in enumerate(scenario.service_types)}})
 
 
@@ -162,43 +171,40 @@ def test_zms_records_of_one_scope_never_overlap(week, mapping):
         for (s1, e1, r1), (s2, e2, r2) in zip(spans, spans[1:]):
             assert e1 <= s2, f"scope {scope} on {day}: {r1['startTime']}-{r1['endTime']} overlaps " \
                              f"{r2['startTime']}"
-            if e1 == s2:  # maximal: touching records differ in what they say
-                assert (r1["bookable"], r1["workstationCount"]) != (r2["bookable"], r2["workstationCount"])
 
 
-def test_zms_records_carry_the_plans_capacity(week):
-    """Minute by minute, a scope's record says exactly how many counters the plan has for it."""
+def test_zms_record_grids_are_the_plans_slots(week):
+    """Every slot is one grid step of one record (slot length = duration), no grid step after a
+    record's lead-in is without a slot, and every record has one weekday and a legal window."""
     scenario, plans = week
-    records = zms_of(plans, scenario)
-    scope_of = {t.id: i for i, t in enumerate(scenario.service_types, start=1)}
     horizon = scenario.policy.calendar_horizon_days
+    durations = {t.id: t.duration_min for t in scenario.service_types}
+    scope_map = default_scope_map([t.id for t in scenario.service_types])
+    records = [r for p in plans for r in day_records(p, scope_map, horizon, durations)]
+    offered = Counter()
+    for r in records:
+        (service,) = r.services
+        assert r.slot_time == durations[service] and (r.end - r.start) % r.slot_time == 0
+        assert r.start <= r.first and (r.first - r.start) % r.slot_time == 0
+        lead = r.first - r.start
+        assert lead <= same_day_lead(r.slot_time) if r.channel == "same_day" else lead == 0
+        for t in range(r.first, r.end, r.slot_time):
+            offered[(r.date, service, r.channel, t)] += r.count
+        assert len(r.slots) == r.count * ((r.end - r.first) // r.slot_time)
+    planned = Counter((s.date, s.service, s.channel, s.start) for p in plans for s in p.slots)
+    assert offered == planned
+    json_records = zms_of(plans, scenario)
+    assert len(json_records) == len(records)
     for plan in plans:
-        day = [r for r in records if r["startDate"] == midnight(plan.date)]
-        assert day, plan.date
         weekday = WEEKDAYS[plan.date.weekday()]
-        for r in day:
-            assert r["endDate"] == midnight(plan.date) and r["type"] == "appointment"
+        for r in (r for r in json_records if r["startDate"] == midnight(plan.date)):
+            assert r["type"] == "appointment" and r["multipleSlotsAllowed"] is False
             assert r["weekday"][weekday] is True and sum(map(bool, r["weekday"].values())) == 1
-            start, end = parse_hhmm(r["startTime"]), parse_hhmm(r["endTime"])
-            assert (end - start) % r["slotTimeInMinutes"] == 0  # ZMS: slots fill the window exactly
-            assert r["bookable"] in ({"startInDays": 1, "endInDays": horizon},
-                                     {"startInDays": 0, "endInDays": 0})
-        for scope in set(scope_of.values()):
-            for minute in range(6 * 60, 20 * 60, 5):
-                live = [s for s in plan.slots if scope_of[s.service] == scope and s.start <= minute < s.end]
-                cal = sum(s.channel == "calendar" for s in live)
-                covering = [r for r in day if r["scope"]["id"] == scope
-                            and parse_hhmm(r["startTime"]) <= minute < parse_hhmm(r["endTime"])]
-                if not live:
-                    assert not covering
-                    continue
-                (r,) = covering
-                if cal:
-                    assert r["bookable"]["startInDays"] == 1
-                    assert r["workstationCount"] == {"public": cal, "intern": len(live)}
-                else:
-                    assert r["bookable"] == {"startInDays": 0, "endInDays": 0}
-                    assert r["workstationCount"] == {"public": len(live), "intern": len(live)}
+            assert r["workstationCount"]["public"] == r["workstationCount"]["intern"] > 0
+            same_day = r["bookable"]["endInDays"] == 0
+            assert r["bookable"]["startInDays"] == 0
+            assert r["endDate"] == midnight(plan.date + dt.timedelta(days=1) if same_day else plan.date)
+            assert same_day or r["bookable"]["endInDays"] == horizon
 
 
 def test_zms_split_scopes_keep_channels_apart(week):
@@ -206,23 +212,23 @@ def test_zms_split_scopes_keep_channels_apart(week):
     records = zms_of(plans, scenario, split_map(scenario))
     assert {r["scope"]["provider"]["id"] for r in records} == {122280}
     for r in records:
-        same_day = int(r["scope"]["id"]) >= 200
-        count = r["workstationCount"]
-        assert count["public"] == count["intern"] > 0
-        assert r["bookable"] == ({"startInDays": 0, "endInDays": 0} if same_day
-                                 else {"startInDays": 1, "endInDays": 14})
-    same_day_minutes = sum((parse_hhmm(r["endTime"]) - parse_hhmm(r["startTime"]))
-                           * r["workstationCount"]["public"] for r in records if int(r["scope"]["id"]) >= 200)
-    assert same_day_minutes == sum(s.end - s.start for p in plans for s in p.slots if s.channel == "same_day")
+        same_day = int(r["scope"]["id"]) >= 20000
+        assert (r["bookable"]["endInDays"] == 0) == same_day
+    assert len({r["scope"]["id"] for r in records}) > len(scenario.service_types)
 
 
-def test_zms_slot_time_is_the_duration_when_windows_allow_it(week):
+def test_zms_needs_enough_scopes_and_compatible_sharing(week):
     scenario, plans = week
-    plan = plans[0]
-    # keep only one counter's "uebertrag" slots: every window is then one whole slot long
-    slots = [s for s in plan.slots if s.service == "uebertrag" and s.counter == plan.slots[0].counter]
-    records = zms_records([plan.model_copy(update={"slots": slots})], horizon_days=14)
-    assert records and {r["slotTimeInMinutes"] for r in records} == {15}
+    with pytest.raises(InputError, match=r"uebertrag needs \d+ scopes on"):
+        zms_records(plans, scope_map=parse_scope_map({t.id: [10 * i, 10 * i + 1]
+                                                      for i, t in enumerate(scenario.service_types, 1)}))
+    shared = {t.id: [{"id": i, "shortName": "Servicepoint"} for i in range(100, 140)]
+              for t in scenario.service_types}
+    with pytest.raises(InputError, match="share scope 100 but last"):
+        zms_records(plans, scope_map=parse_scope_map(shared))
+    with pytest.raises(InputError, match="two different lists"):
+        parse_scope_map({"a": [{"id": 1, "shortName": "x"}, {"id": 2, "shortName": "x"}],
+                         "b": [{"id": 2, "shortName": "x"}]})
 
 
 def test_zms_without_scenario_derives_horizon_and_defaults(week):
@@ -230,7 +236,7 @@ def test_zms_without_scenario_derives_horizon_and_defaults(week):
     records = zms_records(plans)  # horizon from release_at, Europe/Berlin, sorted service order
     assert {r["bookable"]["endInDays"] for r in records} == {0, scenario.policy.calendar_horizon_days}
     assert {r["scope"]["shortName"] for r in records} <= {t.id for t in scenario.service_types}
-    assert default_scope_map(["b", "a"]).calendar["a"].id == 2
+    assert default_scope_map(["b", "a"]).pool_of("a", "calendar")[0].id == 201
 
 
 def test_zms_rejects_bad_input(week):
@@ -387,12 +393,12 @@ def test_export_command_writes_each_format(week, tmp_path):
     zms = json.loads((tmp_path / export_filename(plans[:2], "zms")).read_text(encoding="utf-8"))
     assert {r["startDate"] for r in zms} == {midnight(p.date) for p in plans[:2]}
     scope_map = tmp_path / "scopes.json"
-    scope_map.write_text(json.dumps({t.id: 10 + i for i, t in enumerate(scenario.service_types)}),
-                         encoding="utf-8")
+    scope_map.write_text(json.dumps({t.id: [100 * i + k for k in range(1, 30)]
+                                     for i, t in enumerate(scenario.service_types, start=1)}), encoding="utf-8")
     result = runner.invoke(app, ["export", str(files[0]), "--format", "zms", "--out",
                                  str(tmp_path / "z.json"), "--scope-map", str(scope_map)])
     assert result.exit_code == 0, result.output
-    assert {r["scope"]["id"] for r in json.loads((tmp_path / "z.json").read_text())} <= set(range(10, 16))
+    assert {r["scope"]["id"] for r in json.loads((tmp_path / "z.json").read_text())} <= set(range(101, 630))
 
 
 def test_export_command_input_errors_exit_2(week, tmp_path):
