@@ -98,6 +98,9 @@ class Policy(_Model):
     guides_min: int = Field(default=0, ge=0)
     same_day_release: list[Clock] | None = None
     calendar_horizon_days: int = Field(default=14, ge=0)
+    # ask the planner to place same-day slots so that ZMS can release them exactly at release_at
+    # (docs/export.md, "Release aligned to ZMS"); None = not asked, like False
+    release_aligned_to_zms: bool | None = None
 
 
 class Scenario(_Model):

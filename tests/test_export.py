@@ -342,36 +342,98 @@ def hostile(plan: Plan) -> Plan:
 
 def test_csv_cells_are_safe_against_formula_injection(week):
     _, plans = week
-    data = csv_export([hostile(plans[0])], names={"uebertrag": "+cmd|' /C calc'!A0", "eat_ausgabe": "-2+3"},
-                      sep=",")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=","))
+    plan = hostile(plans[0])
+    data = csv_export([plan], names={s.service: "Ausgabe\r=1+1\n-2\r\n@A1\n+cmd|' /C calc'!A0"
+                                     for s in plan.slots}, sep=",")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=","))
     for row in rows[1:]:
         for cell in row:
-            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+            for line in re.split(r"\r\n|\r|\n", cell):
+                assert not line.startswith(("=", "+", "-", "@", "\t")), cell
     assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
+    assert "Ausgabe\r'=1+1\n'-2\r\n'@A1\n'+cmd|' /C calc'!A0" in {cell for row in rows for cell in row}
     with pytest.raises(InputError):
         csv_export(plans, sep=";;")
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-def test_csv_opens_in_libreoffice_with_umlauts(week, tmp_path):
+def test_csv_quotes_every_cell(week):
+    _, plans = week
+    for sep in (";", ","):
+        names = {"uebertrag": "Übertrag, eAT"}
+        data = csv_export([hostile(plans[0])], names=names, sep=sep).decode("utf-8-sig")
+        lines = data.split("\r\n")
+        assert all(line.startswith('"') and line.endswith('"') for line in lines[:-1]) and lines[-1] == ""
+        assert '"Übertrag, eAT"' in data
+
+
+HOSTILE_NAMES = {"uebertrag": "Übertrag, eAT auf neuen Pass",
+                 "eat_ausgabe": "=HYPERLINK(\"http://evil\";\"x\")",
+                 "verlust": "Verlust\r=1+1", "notfall": "Notfall;\"heute\"", "verpflichtung": "@SUM(1;2)",
+                 "nichterloeschen": "Nicht-\r\nerlöschen, -bescheinigung"}
+
+
+def hostile_counters(plan: Plan) -> Plan:
+    """Counters with a comma, a carriage return before a formula, a leading '=' and a quote."""
+    names = ["C01, links", "C02\r=2+2", "=1+1", 'C"04"']
+    return plan.model_copy(update={"slots": [s.model_copy(update={"counter": names[i % len(names)]})
+                                             for i, s in enumerate(plan.slots[:40])]})
+
+
+def libreoffice_rows(paths: list[Path], tmp_path: Path, separators: str | None) -> list[list[tuple]]:
+    """The CSV files converted by headless LibreOffice in one run: with the CSV filter options of its
+    import dialog (`separators` as ASCII codes, '/'-joined; '"' quotes; UTF-8; from row 1), or without
+    options. Asserts that no cell became a formula."""
     openpyxl = pytest.importorskip("openpyxl")
-    scenario, plans = week
-    path = tmp_path / "slots.csv"
-    path.write_bytes(export_bytes([hostile(plans[0])], "csv", scenario=scenario))
-    # what LibreOffice's import dialog offers for this file: ';', '"', UTF-8 (its BOM), from row 1
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--infilter=CSV:59,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path),
-                    str(path)],
-                   check=True, capture_output=True, timeout=120)
-    sheet = openpyxl.load_workbook(tmp_path / "slots.xlsx").active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "id"  # the BOM is not part of the first cell
-    names = {r[5] for r in rows[1:]}
-    assert names <= {t.name for t in scenario.service_types} and any("Ü" in n for n in names)
-    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
-    assert all(c.data_type != "f" for c in cells)  # no cell became a formula
-    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+    out = tmp_path / f"out-{separators or 'plain'}".replace("/", "_")
+    options = [f"--infilter=CSV:{separators},34,76,1"] if separators else []
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", *options,
+                    "--convert-to", "xlsx", "--outdir", str(out), *map(str, paths)],
+                   check=True, capture_output=True, timeout=240)
+    tables = []
+    for path in paths:
+        sheet = openpyxl.load_workbook(out / f"{path.stem}.xlsx").active
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no cell became a formula
+        tables.append([tuple(c.value for c in row) for row in sheet.iter_rows()])
+    return tables
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_hostile_csv_opens_in_libreoffice_with_the_right_columns(week, tmp_path):
+    """Comma in a name, CR in a value, leading '=': LibreOffice's import splitting on ';', on ',' or
+    on both (its dialog's choice) keeps every cell in its column, umlauts intact, and no formula; so
+    does a plain conversion (no options: ',' and Latin-1) of the ',' file, but for the umlauts. A ';'
+    file with an unquoted comma (the old export) shifts columns there: the check can fail."""
+    _, plans = week
+    plan = hostile_counters(plans[0])
+    files, expected = {}, {}
+    for sep in (";", ","):
+        files[sep] = tmp_path / f"slots{ord(sep)}.csv"
+        data = csv_export([plan], names=HOSTILE_NAMES, sep=sep)
+        files[sep].write_bytes(data)
+        expected[sep] = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep))
+    old = tmp_path / "old.csv"
+    old.write_bytes("\ufeffid;service_name;counter\r\n1;Übertrag, eAT;C01\r\n".encode())
+    runs = {"59": [";"], "44": [","], "44/59": [";", ",", "old"], None: [","]}
+    text_columns = ("id", "service", "service_name", "counter", "channel")
+    for separators, seps in runs.items():
+        tables = libreoffice_rows([old if sep == "old" else files[sep] for sep in seps], tmp_path, separators)
+        for sep, rows in zip(seps, tables):
+            if sep == "old":
+                assert rows[1][1:] == ("Übertrag", " eAT", "C01")
+                continue
+            header = expected[sep][0]
+            assert len(rows) == len(expected[sep]), (sep, separators)
+            assert all(len(row) == len(header) for row in rows), (sep, separators)
+            if separators is None:
+                continue
+            assert list(rows[0]) == header
+            for got, want in zip(rows[1:], expected[sep][1:]):
+                for column in text_columns:
+                    i = header.index(column)
+                    want_cell = want[i].replace("\r\n", "\n").replace("\r", "\n")  # LibreOffice's line break
+                    assert got[i] == want_cell, (sep, separators, column)
+            assert any(str(r[header.index("service_name")]).startswith("'=HYPERLINK") for r in rows)
+            assert any("Ü" in str(r[header.index("service_name")]) for r in rows)
 
 
 # ---------------------------------------------------------------------------------------- CLI
@@ -393,8 +455,8 @@ def test_export_command_writes_each_format(week, tmp_path):
     zms = json.loads((tmp_path / export_filename(plans[:2], "zms")).read_text(encoding="utf-8"))
     assert {r["startDate"] for r in zms} == {midnight(p.date) for p in plans[:2]}
     scope_map = tmp_path / "scopes.json"
-    scope_map.write_text(json.dumps({t.id: [100 * i + k for k in range(1, 30)]
-                                     for i, t in enumerate(scenario.service_types, start=1)}), encoding="utf-8")
+    pools = {t.id: [100 * i + k for k in range(1, 30)] for i, t in enumerate(scenario.service_types, start=1)}
+    scope_map.write_text(json.dumps(pools), encoding="utf-8")
     result = runner.invoke(app, ["export", str(files[0]), "--format", "zms", "--out",
                                  str(tmp_path / "z.json"), "--scope-map", str(scope_map)])
     assert result.exit_code == 0, result.output
