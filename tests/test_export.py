@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -29,7 +31,8 @@ from optimizer.cli.main import app
 from optimizer.clock import hhmm, parse_hhmm
 from optimizer.day.solve import SolveOptions
 from optimizer.errors import InfeasibleError, InputError
-from optimizer.export.csv_export import csv_export
+from optimizer.export.cells import is_risky, safe_text
+from optimizer.export.csv_export import csv_export, write_csv
 from optimizer.export.formats import export_bytes, export_filename, parse_formats
 from optimizer.export.ics import ics_export
 from optimizer.export.zms import (
@@ -354,6 +357,23 @@ def test_csv_cells_are_safe_against_formula_injection(week):
     assert "Ausgabe\r'=1+1\n'-2\r\n'@A1\n'+cmd|' /C calc'!A0" in {cell for row in rows for cell in row}
     with pytest.raises(InputError):
         csv_export(plans, sep=";;")
+
+
+CELL_TEXT = st.text(st.sampled_from("ab,;\"=+-@\t\r\n Ü'"), max_size=12)
+
+
+@given(st.lists(st.lists(CELL_TEXT, min_size=3, max_size=3), max_size=4), st.sampled_from([";", ","]))
+def test_csv_round_trip_keeps_cells_and_guards_every_line(rows, sep):
+    """Any cell text comes back from a CSV reader as `safe_text` of it, no line of it risky, and
+    removing the guards gives the text back."""
+    data = write_csv(["a", "b", "c"], rows, sep=sep)
+    parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep))
+    assert parsed == [["a", "b", "c"], *[[safe_text(c) for c in row] for row in rows]]
+    for row, original in zip(parsed[1:], rows):
+        for cell, text in zip(row, original):
+            assert not any(is_risky(line) for line in re.split(r"\r\n|\r|\n", cell))
+            if "'" not in text:
+                assert re.sub(r"(^|\r\n|\r|\n)'", r"\1", cell) == text
 
 
 def test_csv_quotes_every_cell(week):
