@@ -38,8 +38,10 @@ def safe_text(value: Any) -> str:
     """
     if value is None:
         return ""
-    parts = _LINE_BREAK.split(str(value))  # lines at even positions, their breaks at odd ones
-    return "".join("'" + p if i % 2 == 0 and is_risky(p) else p for i, p in enumerate(parts))
+    text = str(value)
+    parts = _LINE_BREAK.split(text)  # lines at even positions, their breaks at odd ones
+    later = "".join("'" + p if i > 0 and i % 2 == 0 and is_risky(p) else p for i, p in enumerate(parts))
+    return "'" + later if is_risky(text) else later
 
 
 def write_text(cell: Any, value: Any) -> Any:
