@@ -234,6 +234,20 @@ def test_zms_needs_enough_scopes_and_compatible_sharing(week):
                          "b": [{"id": 2, "shortName": "x"}]})
 
 
+def test_zms_scope_map_gives_a_service_its_own_provider(week):
+    scenario, plans = week
+    own = {"id": 122281, "source": "dldb", "name": "Servicepoint – Übertrag"}
+    data = {"provider": {"id": 122280, "source": "dldb", "name": "Servicepoint"},
+            "scopes": {t.id: [100 * i + k for k in range(1, 30)]
+                       for i, t in enumerate(scenario.service_types, 1)}}
+    data["scopes"]["uebertrag"] = {"calendar": list(range(101, 130)), "provider": own}
+    records = zms_of(plans, scenario, parse_scope_map(data))
+    for r in records:
+        assert r["scope"]["provider"] == (own if r["scope"]["id"] < 200 else data["provider"])
+    with pytest.raises(InputError, match="two providers"):
+        parse_scope_map({"a": {"calendar": [1], "provider": own}, "b": [1]})
+
+
 def test_zms_without_scenario_derives_horizon_and_defaults(week):
     scenario, plans = week
     records = zms_records(plans)  # horizon from release_at, Europe/Berlin, sorted service order

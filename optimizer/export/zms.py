@@ -67,6 +67,7 @@ class ScopeMap:
     same_day: Mapping[str, tuple[Scope, ...]] = field(default_factory=dict)
     provider: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_PROVIDER))
     numbered: Mapping[str, int] = field(default_factory=dict)
+    providers: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)  # scope id -> its own provider
 
     def pool_of(self, service: str, channel: str) -> tuple[Scope, ...]:
         """The scopes of a service's slots of a channel (for a numbered map: up to 99)."""
@@ -91,8 +92,9 @@ def parse_scope_map(data: Any, where: str = "scope map") -> ScopeMap:
 
     Either a flat object ``{"<service>": SCOPES, …}`` or ``{"provider": {…}, "scopes": {…}}``, where
     SCOPES is a scope, a list of scopes (the service's pool, one scope per layer of overlapping
-    records), or ``{"calendar": SCOPES, "same_day": SCOPES}`` to give the service's same-day slots
-    their own pool; a scope is an id (number or digits) or ``{"id": …, "shortName": …}``.
+    records), or ``{"calendar": SCOPES, "same_day": SCOPES, "provider": {…}}`` to give the service's
+    same-day slots their own pool and its scopes a provider of their own (both optional); a scope is
+    an id (number or digits) or ``{"id": …, "shortName": …}``.
     """
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a JSON object")
@@ -103,26 +105,24 @@ def parse_scope_map(data: Any, where: str = "scope map") -> ScopeMap:
         if extra:
             raise InputError(f"{where}.{sorted(extra)[0]}: unknown field (expected 'scopes' and 'provider')")
         if "provider" in data:
-            given = data["provider"]
-            if not isinstance(given, dict) or not {"id", "source", "name"} <= set(given):
-                raise InputError(f"{where}.provider: expected an object with id, source and name")
-            if not _is_zms_id(given["id"]):
-                raise InputError(f"{where}.provider.id: {given['id']!r} is not a number")
-            provider = dict(given) | {"id": int(given["id"])}
+            provider = _parse_provider(data["provider"], f"{where}.provider")
     else:
         scopes = data
     if not isinstance(scopes, dict) or not scopes:
         raise InputError(f"{where}.scopes: expected an object service id -> scope")
     calendar: dict[str, tuple[Scope, ...]] = {}
     same_day: dict[str, tuple[Scope, ...]] = {}
+    own: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
     for service, entry in scopes.items():
         loc = f"{where}.{service}" if "scopes" not in data else f"{where}.scopes.{service}"
         if isinstance(entry, dict) and ("calendar" in entry or "same_day" in entry):
-            extra = set(entry) - {"calendar", "same_day"}
+            extra = set(entry) - {"calendar", "same_day", "provider"}
             if extra or "calendar" not in entry:
-                problems.append(f"{loc}: expected 'calendar' and optionally 'same_day'")
+                problems.append(f"{loc}: expected 'calendar' and optionally 'same_day' and 'provider'")
                 continue
+            if "provider" in entry:
+                own[service] = _parse_provider(entry["provider"], f"{loc}.provider")
             for channel, target in (("calendar", calendar), ("same_day", same_day)):
                 if channel in entry:
                     pool = _parse_pool(entry[channel], service, f"{loc}.{channel}", problems)
@@ -134,9 +134,13 @@ def parse_scope_map(data: Any, where: str = "scope map") -> ScopeMap:
                 calendar[service] = pool
     names: dict[int, str] = {}
     pools: dict[int, tuple[int, ...]] = {}
+    providers: dict[int, dict[str, Any]] = {}
     for service, pool in [*calendar.items(), *same_day.items()]:
         ids = tuple(s.id for s in pool)
         for scope in pool:  # the first problem of a service's list is enough to say
+            if providers.setdefault(scope.id, own.get(service, provider)) != own.get(service, provider):
+                problems.append(f"{where}: scope {scope.id} has two providers (at '{service}')")
+                break
             if names.setdefault(scope.id, scope.short_name) != scope.short_name:
                 problems.append(f"{where}: scope {scope.id} has two short names, "
                                 f"'{names[scope.id]}' and '{scope.short_name}' (at '{service}')")
@@ -148,7 +152,16 @@ def parse_scope_map(data: Any, where: str = "scope map") -> ScopeMap:
                 break
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
-    return ScopeMap(calendar=calendar, same_day=same_day, provider=provider)
+    return ScopeMap(calendar=calendar, same_day=same_day, provider=provider,
+                    providers={i: p for i, p in providers.items() if p is not provider})
+
+
+def _parse_provider(given: Any, loc: str) -> dict[str, Any]:
+    if not isinstance(given, dict) or not {"id", "source", "name"} <= set(given):
+        raise InputError(f"{loc}: expected an object with id, source and name")
+    if not _is_zms_id(given["id"]):
+        raise InputError(f"{loc}.id: {given['id']!r} is not a number")
+    return dict(given) | {"id": int(given["id"])}
 
 
 def load_scope_map(path: str | Path) -> ScopeMap:
@@ -408,9 +421,9 @@ def zms_records(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin", horiz
     `durations` the service durations (default: from the slots).
     """
     plans, placed, scope_map, _ = _prepare(plans, timezone, horizon_days, scope_map, services, durations)
-    provider = dict(scope_map.provider)
-    if not provider.get("name"):
-        provider["name"] = provider_name or (plans[0].office if plans else "")
+    default = dict(scope_map.provider)
+    if not default.get("name"):
+        default["name"] = provider_name or (plans[0].office if plans else "")
     records = []
     for item in sorted(placed, key=lambda x: (x.record.date, x.scope.id, x.record.start)):
         r = item.record
@@ -420,7 +433,8 @@ def zms_records(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin", horiz
         lead = f", lead-in from {hhmm(r.start)}" if r.start < r.first else ""
         records.append({
             "type": "appointment",
-            "scope": {"id": item.scope.id, "shortName": item.scope.short_name, "provider": provider},
+            "scope": {"id": item.scope.id, "shortName": item.scope.short_name,
+                      "provider": dict(scope_map.providers.get(item.scope.id, default))},
             "description": f"slotplan {plans[0].office} {r.date}: {', '.join(r.services)} {r.channel}, "
                            f"online from {r.release_day} {hhmm(r.start)}{lead}",
             "startDate": day_timestamp(r.date, timezone),
