@@ -273,7 +273,7 @@ def day_records(plan: Plan, scopes: ScopeMap, horizon: int, length: Mapping[str,
     groups: dict[tuple, list[Slot]] = defaultdict(list)
     for s in plan.slots:
         pool = scopes.pool_of(s.service, s.channel)
-        key = (pool, s.channel, s.release_at if s.channel == "same_day" else "")
+        key = (pool, s.channel, s.release_at)
         groups[key].append(s)
     out: list[Record] = []
     for (pool, channel, _), slots in sorted(groups.items(), key=lambda kv: (kv[0][0][0].id, *kv[0][1:])):
@@ -308,8 +308,8 @@ def _calendar_records(date: dt.date, pool: tuple[Scope, ...], slots: list[Slot],
             if run and (t is None or t != run[-1] + d or len(by_start[t]) != len(by_start[run[0]])):
                 start = run[0]
                 # ZMS releases at the record's start on the horizon day: never before release_at
-                day = date - dt.timedelta(days=horizon)
-                if day < release_day or (day == release_day and start < release_clock):
+                day = max(date - dt.timedelta(days=horizon), release_day)
+                if day == release_day and start < release_clock:
                     day += dt.timedelta(days=1)
                 ids = tuple(s.id for u in run for s in sorted(by_start[u], key=lambda s: s.id))
                 out.append(Record(date, pool, "calendar", start, start, run[-1] + d, d, len(by_start[start]),
