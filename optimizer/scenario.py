@@ -115,6 +115,9 @@ class Policy(_Model):
     min_share: float = Field(default=0.25, ge=0, le=1)
     """On a day without contingents, every type with demand first gets this share of its demand where
     capacity allows, before the rest goes by weight (no type is starved)."""
+    # ask the planner to place same-day slots so that ZMS can release them exactly at release_at
+    # (docs/export.md, "Release aligned to ZMS"); None = not asked, like False
+    release_aligned_to_zms: bool | None = None
 
     def sitting_rules(self) -> tuple[int, int, int]:
         """(max counters, max sittings, shortest sitting in minutes) to plan with: the policy's values,

@@ -12,27 +12,37 @@ import os
 import re
 import shutil
 import subprocess
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from typer.testing import CliRunner
 
-from optimizer.cli.main import app
 from optimizer.atomic import write_atomic
+from optimizer.cli.main import app
 from optimizer.clock import hhmm, parse_hhmm
 from optimizer.day.solve import SolveOptions
 from optimizer.errors import InfeasibleError, InputError
-from optimizer.export.csv_export import csv_export
+from optimizer.export.cells import is_risky, safe_text
+from optimizer.export.csv_export import csv_export, write_csv
 from optimizer.export.formats import export_bytes, export_filename, parse_formats
 from optimizer.export.ics import ics_export
-from optimizer.export.zms import ScopeMap, default_scope_map, parse_scope_map, zms_records
+from optimizer.export.zms import (
+    ScopeMap,
+    day_records,
+    default_scope_map,
+    parse_scope_map,
+    same_day_lead,
+    zms_records,
+)
 from optimizer.pipeline import plan_day
 from optimizer.plan import Plan
 from optimizer.scenario import Scenario, load_scenario
@@ -106,10 +116,12 @@ def availability_validator() -> Draft4Validator:
 
 
 def split_map(scenario: Scenario) -> ScopeMap:
-    """Every service gets a calendar scope 100+i and a same-day scope 200+i."""
+    """Service i gets calendar scopes 10000 + 100·i + k and same-day scopes 20000 + 100·i + k (k < 30)."""
     return parse_scope_map({
         "provider": {"id": 122280, "source": "dldb", "name": "Ausländerbehörde"},
-        "scopes": {t.id: {"calendar": 100 + i, "same_day": {"id": str(200 + i), "shortName": f"{t.id} heute"}}
+        "scopes": {t.id: {"calendar": [10000 + 100 * i + k for k in range(30)],
+                          "same_day": [{"id": str(20000 + 100 * i + k), "shortName": f"{t.id} heute"}
+                                       for k in range(30)]}
                    for i, t in enumerate(scenario.service_types)}})
 
 
@@ -162,43 +174,40 @@ def test_zms_records_of_one_scope_never_overlap(week, mapping):
         for (s1, e1, r1), (s2, e2, r2) in zip(spans, spans[1:]):
             assert e1 <= s2, f"scope {scope} on {day}: {r1['startTime']}-{r1['endTime']} overlaps " \
                              f"{r2['startTime']}"
-            if e1 == s2:  # maximal: touching records differ in what they say
-                assert (r1["bookable"], r1["workstationCount"]) != (r2["bookable"], r2["workstationCount"])
 
 
-def test_zms_records_carry_the_plans_capacity(week):
-    """Minute by minute, a scope's record says exactly how many counters the plan has for it."""
+def test_zms_record_grids_are_the_plans_slots(week):
+    """Every slot is one grid step of one record (slot length = duration), no grid step after a
+    record's lead-in is without a slot, and every record has one weekday and a legal window."""
     scenario, plans = week
-    records = zms_of(plans, scenario)
-    scope_of = {t.id: i for i, t in enumerate(scenario.service_types, start=1)}
     horizon = scenario.policy.calendar_horizon_days
+    durations = {t.id: t.duration_min for t in scenario.service_types}
+    scope_map = default_scope_map([t.id for t in scenario.service_types])
+    records = [r for p in plans for r in day_records(p, scope_map, horizon, durations)]
+    offered = Counter()
+    for r in records:
+        (service,) = r.services
+        assert r.slot_time == durations[service] and (r.end - r.start) % r.slot_time == 0
+        assert r.start <= r.first and (r.first - r.start) % r.slot_time == 0
+        lead = r.first - r.start
+        assert lead <= same_day_lead(r.slot_time) if r.channel == "same_day" else lead == 0
+        for t in range(r.first, r.end, r.slot_time):
+            offered[(r.date, service, r.channel, t)] += r.count
+        assert len(r.slots) == r.count * ((r.end - r.first) // r.slot_time)
+    planned = Counter((s.date, s.service, s.channel, s.start) for p in plans for s in p.slots)
+    assert offered == planned
+    json_records = zms_of(plans, scenario)
+    assert len(json_records) == len(records)
     for plan in plans:
-        day = [r for r in records if r["startDate"] == midnight(plan.date)]
-        assert day, plan.date
         weekday = WEEKDAYS[plan.date.weekday()]
-        for r in day:
-            assert r["endDate"] == midnight(plan.date) and r["type"] == "appointment"
+        for r in (r for r in json_records if r["startDate"] == midnight(plan.date)):
+            assert r["type"] == "appointment" and r["multipleSlotsAllowed"] is False
             assert r["weekday"][weekday] is True and sum(map(bool, r["weekday"].values())) == 1
-            start, end = parse_hhmm(r["startTime"]), parse_hhmm(r["endTime"])
-            assert (end - start) % r["slotTimeInMinutes"] == 0  # ZMS: slots fill the window exactly
-            assert r["bookable"] in ({"startInDays": 1, "endInDays": horizon},
-                                     {"startInDays": 0, "endInDays": 0})
-        for scope in set(scope_of.values()):
-            for minute in range(6 * 60, 20 * 60, 5):
-                live = [s for s in plan.slots if scope_of[s.service] == scope and s.start <= minute < s.end]
-                cal = sum(s.channel == "calendar" for s in live)
-                covering = [r for r in day if r["scope"]["id"] == scope
-                            and parse_hhmm(r["startTime"]) <= minute < parse_hhmm(r["endTime"])]
-                if not live:
-                    assert not covering
-                    continue
-                (r,) = covering
-                if cal:
-                    assert r["bookable"]["startInDays"] == 1
-                    assert r["workstationCount"] == {"public": cal, "intern": len(live)}
-                else:
-                    assert r["bookable"] == {"startInDays": 0, "endInDays": 0}
-                    assert r["workstationCount"] == {"public": len(live), "intern": len(live)}
+            assert r["workstationCount"]["public"] == r["workstationCount"]["intern"] > 0
+            same_day = r["bookable"]["endInDays"] == 0
+            assert r["bookable"]["startInDays"] == 0
+            assert r["endDate"] == midnight(plan.date + dt.timedelta(days=1) if same_day else plan.date)
+            assert same_day or r["bookable"]["endInDays"] == horizon
 
 
 def test_zms_split_scopes_keep_channels_apart(week):
@@ -206,23 +215,37 @@ def test_zms_split_scopes_keep_channels_apart(week):
     records = zms_of(plans, scenario, split_map(scenario))
     assert {r["scope"]["provider"]["id"] for r in records} == {122280}
     for r in records:
-        same_day = int(r["scope"]["id"]) >= 200
-        count = r["workstationCount"]
-        assert count["public"] == count["intern"] > 0
-        assert r["bookable"] == ({"startInDays": 0, "endInDays": 0} if same_day
-                                 else {"startInDays": 1, "endInDays": 14})
-    same_day_minutes = sum((parse_hhmm(r["endTime"]) - parse_hhmm(r["startTime"]))
-                           * r["workstationCount"]["public"] for r in records if int(r["scope"]["id"]) >= 200)
-    assert same_day_minutes == sum(s.end - s.start for p in plans for s in p.slots if s.channel == "same_day")
+        same_day = int(r["scope"]["id"]) >= 20000
+        assert (r["bookable"]["endInDays"] == 0) == same_day
+    assert len({r["scope"]["id"] for r in records}) > len(scenario.service_types)
 
 
-def test_zms_slot_time_is_the_duration_when_windows_allow_it(week):
+def test_zms_needs_enough_scopes_and_compatible_sharing(week):
     scenario, plans = week
-    plan = plans[0]
-    # keep only one counter's "uebertrag" slots: every window is then one whole slot long
-    slots = [s for s in plan.slots if s.service == "uebertrag" and s.counter == plan.slots[0].counter]
-    records = zms_records([plan.model_copy(update={"slots": slots})], horizon_days=14)
-    assert records and {r["slotTimeInMinutes"] for r in records} == {15}
+    with pytest.raises(InputError, match=r"uebertrag needs \d+ scopes on"):
+        zms_records(plans, scope_map=parse_scope_map({t.id: [10 * i, 10 * i + 1]
+                                                      for i, t in enumerate(scenario.service_types, 1)}))
+    shared = {t.id: [{"id": i, "shortName": "Servicepoint"} for i in range(100, 140)]
+              for t in scenario.service_types}
+    with pytest.raises(InputError, match="share scope 100 but last"):
+        zms_records(plans, scope_map=parse_scope_map(shared))
+    with pytest.raises(InputError, match="two different lists"):
+        parse_scope_map({"a": [{"id": 1, "shortName": "x"}, {"id": 2, "shortName": "x"}],
+                         "b": [{"id": 2, "shortName": "x"}]})
+
+
+def test_zms_scope_map_gives_a_service_its_own_provider(week):
+    scenario, plans = week
+    own = {"id": 122281, "source": "dldb", "name": "Servicepoint – Übertrag"}
+    data = {"provider": {"id": 122280, "source": "dldb", "name": "Servicepoint"},
+            "scopes": {t.id: [100 * i + k for k in range(1, 30)]
+                       for i, t in enumerate(scenario.service_types, 1)}}
+    data["scopes"]["uebertrag"] = {"calendar": list(range(101, 130)), "provider": own}
+    records = zms_of(plans, scenario, parse_scope_map(data))
+    for r in records:
+        assert r["scope"]["provider"] == (own if r["scope"]["id"] < 200 else data["provider"])
+    with pytest.raises(InputError, match="two providers"):
+        parse_scope_map({"a": {"calendar": [1], "provider": own}, "b": [1]})
 
 
 def test_zms_without_scenario_derives_horizon_and_defaults(week):
@@ -230,7 +253,7 @@ def test_zms_without_scenario_derives_horizon_and_defaults(week):
     records = zms_records(plans)  # horizon from release_at, Europe/Berlin, sorted service order
     assert {r["bookable"]["endInDays"] for r in records} == {0, scenario.policy.calendar_horizon_days}
     assert {r["scope"]["shortName"] for r in records} <= {t.id for t in scenario.service_types}
-    assert default_scope_map(["b", "a"]).calendar["a"].id == 2
+    assert default_scope_map(["b", "a"]).pool_of("a", "calendar")[0].id == 201
 
 
 def test_zms_rejects_bad_input(week):
@@ -336,36 +359,115 @@ def hostile(plan: Plan) -> Plan:
 
 def test_csv_cells_are_safe_against_formula_injection(week):
     _, plans = week
-    data = csv_export([hostile(plans[0])], names={"uebertrag": "+cmd|' /C calc'!A0", "eat_ausgabe": "-2+3"},
-                      sep=",")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=","))
+    plan = hostile(plans[0])
+    data = csv_export([plan], names={s.service: "Ausgabe\r=1+1\n-2\r\n@A1\n+cmd|' /C calc'!A0"
+                                     for s in plan.slots}, sep=",")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=","))
     for row in rows[1:]:
         for cell in row:
-            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+            for line in re.split(r"\r\n|\r|\n", cell):
+                assert not line.startswith(("=", "+", "-", "@", "\t")), cell
     assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
+    assert "Ausgabe\r'=1+1\n'-2\r\n'@A1\n'+cmd|' /C calc'!A0" in {cell for row in rows for cell in row}
     with pytest.raises(InputError):
         csv_export(plans, sep=";;")
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-def test_csv_opens_in_libreoffice_with_umlauts(week, tmp_path):
+CELL_TEXT = st.text(st.sampled_from("ab,;\"=+-@\t\r\n Ü'"), max_size=12)
+
+
+@given(st.lists(st.lists(CELL_TEXT, min_size=3, max_size=3), max_size=4), st.sampled_from([";", ","]))
+def test_csv_round_trip_keeps_cells_and_guards_every_line(rows, sep):
+    """Any cell text comes back from a CSV reader as `safe_text` of it, no line of it risky, and
+    removing the guards gives the text back."""
+    data = write_csv(["a", "b", "c"], rows, sep=sep)
+    parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep))
+    assert parsed == [["a", "b", "c"], *[[safe_text(c) for c in row] for row in rows]]
+    for row, original in zip(parsed[1:], rows):
+        for cell, text in zip(row, original):
+            assert not any(is_risky(line) for line in re.split(r"\r\n|\r|\n", cell))
+            if "'" not in text:
+                assert re.sub(r"(^|\r\n|\r|\n)'", r"\1", cell) == text
+
+
+def test_csv_quotes_every_cell(week):
+    _, plans = week
+    for sep in (";", ","):
+        names = {"uebertrag": "Übertrag, eAT"}
+        data = csv_export([hostile(plans[0])], names=names, sep=sep).decode("utf-8-sig")
+        lines = data.split("\r\n")
+        assert all(line.startswith('"') and line.endswith('"') for line in lines[:-1]) and lines[-1] == ""
+        assert '"Übertrag, eAT"' in data
+
+
+HOSTILE_NAMES = {"uebertrag": "Übertrag, eAT auf neuen Pass",
+                 "eat_ausgabe": "=HYPERLINK(\"http://evil\";\"x\")",
+                 "verlust": "Verlust\r=1+1", "notfall": "Notfall;\"heute\"", "verpflichtung": "@SUM(1;2)",
+                 "nichterloeschen": "Nicht-\r\nerlöschen, -bescheinigung"}
+
+
+def hostile_counters(plan: Plan) -> Plan:
+    """Counters with a comma, a carriage return before a formula, a leading '=' and a quote."""
+    names = ["C01, links", "C02\r=2+2", "=1+1", 'C"04"']
+    return plan.model_copy(update={"slots": [s.model_copy(update={"counter": names[i % len(names)]})
+                                             for i, s in enumerate(plan.slots[:40])]})
+
+
+def libreoffice_rows(paths: list[Path], tmp_path: Path, separators: str | None) -> list[list[tuple]]:
+    """The CSV files converted by headless LibreOffice in one run: with the CSV filter options of its
+    import dialog (`separators` as ASCII codes, '/'-joined; '"' quotes; UTF-8; from row 1), or without
+    options. Asserts that no cell became a formula."""
     openpyxl = pytest.importorskip("openpyxl")
-    scenario, plans = week
-    path = tmp_path / "slots.csv"
-    path.write_bytes(export_bytes([hostile(plans[0])], "csv", scenario=scenario))
-    # what LibreOffice's import dialog offers for this file: ';', '"', UTF-8 (its BOM), from row 1
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--infilter=CSV:59,34,76,1", "--convert-to", "xlsx", "--outdir", str(tmp_path),
-                    str(path)],
-                   check=True, capture_output=True, timeout=120)
-    sheet = openpyxl.load_workbook(tmp_path / "slots.xlsx").active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "id"  # the BOM is not part of the first cell
-    names = {r[5] for r in rows[1:]}
-    assert names <= {t.name for t in scenario.service_types} and any("Ü" in n for n in names)
-    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
-    assert all(c.data_type != "f" for c in cells)  # no cell became a formula
-    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+    out = tmp_path / f"out-{separators or 'plain'}".replace("/", "_")
+    options = [f"--infilter=CSV:{separators},34,76,1"] if separators else []
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", *options,
+                    "--convert-to", "xlsx", "--outdir", str(out), *map(str, paths)],
+                   check=True, capture_output=True, timeout=240)
+    tables = []
+    for path in paths:
+        sheet = openpyxl.load_workbook(out / f"{path.stem}.xlsx").active
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no cell became a formula
+        tables.append([tuple(c.value for c in row) for row in sheet.iter_rows()])
+    return tables
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_hostile_csv_opens_in_libreoffice_with_the_right_columns(week, tmp_path):
+    """Comma in a name, CR in a value, leading '=': LibreOffice's import splitting on ';', on ',' or
+    on both (its dialog's choice) keeps every cell in its column, umlauts intact, and no formula; so
+    does a plain conversion (no options: ',' and Latin-1) of the ',' file, but for the umlauts. A ';'
+    file with an unquoted comma (the old export) shifts columns there: the check can fail."""
+    _, plans = week
+    plan = hostile_counters(plans[0])
+    files, expected = {}, {}
+    for sep in (";", ","):
+        files[sep] = tmp_path / f"slots{ord(sep)}.csv"
+        data = csv_export([plan], names=HOSTILE_NAMES, sep=sep)
+        files[sep].write_bytes(data)
+        expected[sep] = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=sep))
+    old = tmp_path / "old.csv"
+    old.write_bytes("\ufeffid;service_name;counter\r\n1;Übertrag, eAT;C01\r\n".encode())
+    runs = {"59": [";"], "44": [","], "44/59": [";", ",", "old"], None: [","]}
+    text_columns = ("id", "service", "service_name", "counter", "channel")
+    for separators, seps in runs.items():
+        tables = libreoffice_rows([old if sep == "old" else files[sep] for sep in seps], tmp_path, separators)
+        for sep, rows in zip(seps, tables):
+            if sep == "old":
+                assert rows[1][1:] == ("Übertrag", " eAT", "C01")
+                continue
+            header = expected[sep][0]
+            assert len(rows) == len(expected[sep]), (sep, separators)
+            assert all(len(row) == len(header) for row in rows), (sep, separators)
+            if separators is None:
+                continue
+            assert list(rows[0]) == header
+            for got, want in zip(rows[1:], expected[sep][1:]):
+                for column in text_columns:
+                    i = header.index(column)
+                    want_cell = want[i].replace("\r\n", "\n").replace("\r", "\n")  # LibreOffice's line break
+                    assert got[i] == want_cell, (sep, separators, column)
+            assert any(str(r[header.index("service_name")]).startswith("'=HYPERLINK") for r in rows)
+            assert any("Ü" in str(r[header.index("service_name")]) for r in rows)
 
 
 # ---------------------------------------------------------------------------------------- CLI
@@ -387,12 +489,12 @@ def test_export_command_writes_each_format(week, tmp_path):
     zms = json.loads((tmp_path / export_filename(plans[:2], "zms")).read_text(encoding="utf-8"))
     assert {r["startDate"] for r in zms} == {midnight(p.date) for p in plans[:2]}
     scope_map = tmp_path / "scopes.json"
-    scope_map.write_text(json.dumps({t.id: 10 + i for i, t in enumerate(scenario.service_types)}),
-                         encoding="utf-8")
+    pools = {t.id: [100 * i + k for k in range(1, 30)] for i, t in enumerate(scenario.service_types, start=1)}
+    scope_map.write_text(json.dumps(pools), encoding="utf-8")
     result = runner.invoke(app, ["export", str(files[0]), "--format", "zms", "--out",
                                  str(tmp_path / "z.json"), "--scope-map", str(scope_map)])
     assert result.exit_code == 0, result.output
-    assert {r["scope"]["id"] for r in json.loads((tmp_path / "z.json").read_text())} <= set(range(10, 16))
+    assert {r["scope"]["id"] for r in json.loads((tmp_path / "z.json").read_text())} <= set(range(101, 630))
 
 
 def test_export_command_input_errors_exit_2(week, tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,7 @@ from ..atomic import write_atomic
 from ..errors import InputError
 from ..export.formats import FORMATS, export_bytes
 from ..export.review import review_workbook
-from ..export.zms import load_scope_map
+from ..export.zms import load_scope_map, release_summary
 from ..io.readers import load_any_scenario
 from ..plan import read_plan
 from .app import app, console, user_errors
@@ -29,8 +31,8 @@ def export_command(
     scenario_path: Annotated[Path | None, typer.Option("--scenario", help="Scenario (JSON or .xlsx): "
                                                        "service names, time zone, booking horizon.")] = None,
     scope_map_path: Annotated[Path | None, typer.Option(
-        "--scope-map", help="ZMS: JSON mapping service id -> scope id (default: one scope per "
-                            "service).")] = None,
+        "--scope-map", help="ZMS: JSON mapping service id -> scope id or list of scope ids "
+                            "(default: scopes 100·i+1, 100·i+2, … for the i-th service).")] = None,
     sep: Annotated[str, typer.Option("--sep", help="CSV: column separator.")] = ";",
     timezone: Annotated[str | None, typer.Option("--timezone", help="Office time zone (default: the "
                                                  "scenario's, else Europe/Berlin).")] = None,
@@ -56,11 +58,18 @@ def export_command(
         fmt = fmt.strip().lower()
         if fmt not in FORMATS:
             raise InputError(f"--format: unknown format {fmt!r} (use {', '.join(FORMATS)})")
-        if scope_map_path is not None and fmt != "zms":
-            raise InputError("--scope-map: only for --format zms")
+        if scope_map_path is not None and not fmt.startswith("zms"):
+            raise InputError("--scope-map: only for --format zms and zms-release")
         scope_map = load_scope_map(scope_map_path) if scope_map_path is not None else None
         data = export_bytes(loaded, fmt, scenario=scenario, scope_map=scope_map, sep=sep, timezone=timezone,
                             horizon_days=horizon_days, stamp=dt.datetime.now(dt.timezone.utc))
         path = write_atomic(out, data)
         slots = sum(len(p.slots) for p in loaded)
         console.print(f"written {path} ({fmt}, {slots} slots of {len(loaded)} plan(s))", highlight=False)
+        if fmt == "zms":
+            report = export_bytes(loaded, "zms-release", scenario=scenario, scope_map=scope_map, sep=";",
+                                  timezone=timezone, horizon_days=horizon_days)
+            counts = release_summary(list(csv.DictReader(io.StringIO(report.decode("utf-8-sig")), delimiter=";")))
+            console.print(f"ZMS puts {counts['exact']} of {counts['slots']} slots online exactly at their "
+                          f"release_at, {counts['late']} later, {counts['staff_only']} only for staff "
+                          "(--format zms-release says it per slot)", highlight=False)

@@ -134,7 +134,7 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
         excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook (one "
                                                    "office: not with a folder).")] = None,
         export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into "
-                                                   "--out/exports, per office: zms,ics,csv.")] = None,
+                                                   "--out/exports, per office: zms,zms-release,ics,csv.")] = None,
     ) -> None:
         with user_errors():
             _check_numbers(time_limit=time_limit, workers=workers, gap=gap, jobs=jobs)

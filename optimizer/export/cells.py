@@ -7,8 +7,9 @@ otherwise run in the reviewer's spreadsheet.
 
 Two helpers share one rule, `is_risky`:
 
-- `safe_text(value)` -> str, for plain-text sinks such as CSV: a risky text gets a leading
-  apostrophe (the OWASP "CSV injection" recommendation), which spreadsheets show as text.
+- `safe_text(value)` -> str, for plain-text sinks such as CSV: every risky line of a text gets a
+  leading apostrophe (the OWASP "CSV injection" recommendation), which spreadsheets show as text.
+  Every line, because a spreadsheet may split a cell at an embedded line break.
 - `write_text(cell, value)`, for openpyxl cells: the cell is stored explicitly as a string (never
   ``<f>``), and a risky text also gets Excel's "quote prefix" style so that editing the cell in
   Excel or LibreOffice keeps it text.  The text itself stays unchanged, so a workbook read back
@@ -17,8 +18,10 @@ Two helpers share one rule, `is_risky`:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 RISKY_FIRST_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -28,7 +31,7 @@ def is_risky(text: str) -> bool:
 
 
 def safe_text(value: Any) -> str:
-    """`value` as text that no spreadsheet reads as a formula: a risky text is prefixed with ``'``.
+    """`value` as text that no spreadsheet reads as a formula: each risky line is prefixed with ``'``.
 
     ``None`` becomes ``""``.  Use it for every text cell from input data in CSV and other plain-text
     outputs; for openpyxl cells use `write_text`, which keeps the text unchanged.
@@ -36,7 +39,9 @@ def safe_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
-    return "'" + text if is_risky(text) else text
+    parts = _LINE_BREAK.split(text)  # lines at even positions, their breaks at odd ones
+    later = "".join("'" + p if i > 0 and i % 2 == 0 and is_risky(p) else p for i, p in enumerate(parts))
+    return "'" + later if is_risky(text) else later
 
 
 def write_text(cell: Any, value: Any) -> Any:

@@ -15,11 +15,11 @@ from ..plan import Plan
 from ..scenario import Scenario
 from .csv_export import csv_export
 from .ics import ics_export
-from .zms import ScopeMap, zms_export
+from .zms import ScopeMap, zms_export, zms_release_csv
 
-Format = Literal["zms", "ics", "csv"]
-FORMATS: tuple[str, ...] = ("zms", "ics", "csv")
-SUFFIXES = {"zms": ".zms.json", "ics": ".ics", "csv": ".csv"}
+Format = Literal["zms", "zms-release", "ics", "csv"]
+FORMATS: tuple[str, ...] = ("zms", "zms-release", "ics", "csv")
+SUFFIXES = {"zms": ".zms.json", "zms-release": ".zms-release.csv", "ics": ".ics", "csv": ".csv"}
 
 
 def parse_formats(text: str) -> list[str]:
@@ -43,13 +43,14 @@ def export_filename(plans: Sequence[Plan], fmt: str) -> str:
 def export_bytes(plans: Sequence[Plan], fmt: str, *, scenario: Scenario | None = None,
                  scope_map: ScopeMap | None = None, sep: str = ";", timezone: str | None = None,
                  horizon_days: int | None = None, stamp: dt.datetime | None = None) -> bytes:
-    """The plans in format `fmt` ("zms", "ics" or "csv") as bytes.
+    """The plans in format `fmt` ("zms", "zms-release", "ics" or "csv") as bytes.
 
     With a `scenario`, its office timezone, `policy.calendar_horizon_days`, service names (ICS
     summaries, CSV `service_name`), service order and durations are used; `timezone` and
     `horizon_days` override them. Without one, the timezone defaults to Europe/Berlin and the
     horizon is derived from the calendar slots' `release_at`. `scope_map` is for ZMS only (default:
-    one scope per service), `sep` for CSV only, `stamp` (ICS DTSTAMP) for ICS only.
+    a pool of scopes per service) and "zms-release" (when ZMS puts each slot online), `sep` for the
+    CSVs, `stamp` (ICS DTSTAMP) for ICS only.
     Raises `InputError` for a plan of another office than the scenario's, or bad options.
     """
     if fmt not in FORMATS:
@@ -65,12 +66,13 @@ def export_bytes(plans: Sequence[Plan], fmt: str, *, scenario: Scenario | None =
         if horizon_days is None:
             horizon_days = scenario.policy.calendar_horizon_days
     timezone = timezone or "Europe/Berlin"
-    if fmt == "zms":
-        return zms_export(
-            plans, timezone=timezone, horizon_days=horizon_days, scope_map=scope_map,
-            services=[t.id for t in scenario.service_types] if scenario else None,
-            durations={t.id: t.duration_min for t in scenario.service_types} if scenario else None,
-            provider_name=scenario.office.name if scenario else None)
+    if fmt in ("zms", "zms-release"):
+        options = {
+            "timezone": timezone, "horizon_days": horizon_days, "scope_map": scope_map,
+            "services": [t.id for t in scenario.service_types] if scenario else None,
+            "durations": {t.id: t.duration_min for t in scenario.service_types} if scenario else None,
+            "provider_name": scenario.office.name if scenario else None}
+        return zms_export(plans, **options) if fmt == "zms" else zms_release_csv(plans, sep=sep, **options)
     if fmt == "ics":
         return ics_export(plans, timezone=timezone, names=names, stamp=stamp)
     return csv_export(plans, names=names, sep=sep)
