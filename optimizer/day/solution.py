@@ -20,6 +20,55 @@ class SolveStatus(str, Enum):
 
 
 @dataclass(frozen=True)
+class SolveParameters:
+    """The day solve's tuning, in one place: each default with the measurement behind it.
+
+    Shares are of the primary level's time (the limit less the secondary level's reserve) unless said.
+    """
+
+    secondary_share: float = 0.25
+    """Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
+    secondary_max_s: float = 15.0
+    secondary_min_s: float = 3.0
+    """The re-plan's stability levels take at most twice the primary's time, within these and a quarter of
+    the limit."""
+    completion_s: float = 5.0
+    """Most seconds for completing a solution with a new level's auxiliary variables."""
+    hint_from_options: int = 15_000
+    """Hint the primary level with the constructive plan only from this many slot options on (planning
+    without sittings). Measured with the suite (30 staff has 7,000-9,000 options, 80 staff
+    18,000-22,000): on 30-staff days CP-SAT's LP-guided search alone closed the gap (Monday with bookings:
+    optimal in 3.4 s unhinted, 3.2 % gap hinted), on 80-staff Thursdays with bookings the hint won (3059
+    against 2954 in 20 s)."""
+    relaxation_share: float = 0.5
+    """Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
+    fluid_share: float = 0.3
+    """For the fluid seating model (`seating.fluid_seating`): it decides who sits where, the largest lever
+    on quality; at 1 CPU-second on the sample Monday it reached 707, at 7.5 CPU-seconds 737."""
+    floors_share: float = 0.1
+    """For the floors level (`model.add_floors`); it starts from the seated plan, which aims at the floors."""
+    seated_share: float = 0.2
+    """For the full model inside the seating (`seating.seated_model`): 1-5 CPU-seconds on the sample Monday."""
+    seated_polish_share: float = 0.3
+    """For re-planning four people at a time from the seated plan (sample Monday: 628.5 -> 686.5 from the
+    template's seating)."""
+    dive_share: float = 0.4
+    """For rounding the relaxation and diving (`rounding`; planning without sittings)."""
+    deterministic_dive_rounds: int = 10
+    """Deterministic runs limit the dive by rounds instead of seconds."""
+    direct_share: float = 0.3
+    """Share of the secondary budget for a plain CP-SAT solve before the people-by-people polish."""
+    proving_subsolvers: tuple[str, ...] = ("max_lp", "default_lp", "quick_restart", "reduced_costs",
+                                           "pseudo_costs", "core", "no_lp")
+    """Full-problem workers, best first, for the levels whose bound matters: with 2 workers the one full
+    worker is max_lp, whose stronger relaxation proved the sample Monday optimal several times faster than
+    default_lp (781 in 10 s against 779 of 790 after 30 s)."""
+    polishing_subsolvers: tuple[str, ...] = ("quick_restart", "default_lp", "no_lp", "max_lp", "reduced_costs",
+                                             "pseudo_costs", "core")
+    """For the secondary level, which starts from a complete hint and mostly needs fast local moves."""
+
+
+@dataclass(frozen=True)
 class SolveOptions:
     time_limit_s: float = 60.0
     workers: int = 2
@@ -31,6 +80,8 @@ class SolveOptions:
     """Count deterministic time instead of seconds and interleave the workers: repeatable runs."""
     sitting_rules: bool = True
     """Plan sittings at concrete counters (rule 11). Off only to measure the price of workability."""
+    parameters: SolveParameters = SolveParameters()
+    """The tuning (time shares, subsolvers); the defaults are measured, see `SolveParameters`."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from ..bounds import equipment_bound
+from ..bounds import equipment_bound, fluid_bound
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
 from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model
@@ -31,40 +31,8 @@ from .solution import DaySolution, Progress, ProgressFn, SittingChoice, SolveOpt
 
 STATUS_NAMES = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
                 cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
-SECONDARY_SHARE = 0.25
-"""Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
-SECONDARY_MAX_S = 15.0
-SECONDARY_MIN_S = 3.0
-COMPLETION_S = 5.0
-HINT_FROM_OPTIONS = 15_000
-"""Hint the primary level with the constructive plan only from this many slot options on. Measured with
-the suite (30 staff has 7,000-9,000 options, 80 staff 18,000-22,000): on 30-staff days CP-SAT's LP-guided
-search alone closed the gap (Monday with bookings: optimal in 3.4 s unhinted, 3.2 % gap hinted), on
-80-staff Thursdays with bookings the hint won (3059 against 2954 in 20 s)."""
-RELAXATION_SHARE = 0.5
-"""Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
-FLUID_SHARE = 0.3
-"""Most of the primary level's time for the fluid seating model (`seating.fluid_seating`)."""
-FLOORS_SHARE = 0.1
-"""Most of the primary level's time for the floors level (`model.add_floors`)."""
-SEATED_SHARE = 0.2
-"""Most of the primary level's time for the plan inside the template's seating (`seating`)."""
-SEATED_POLISH_SHARE = 0.3
-"""Most of the primary level's time for re-planning a few people at a time from that plan."""
-DIVE_SHARE = 0.4
-"""Most of the primary level's time for rounding the relaxation and diving (`rounding`)."""
-DETERMINISTIC_DIVE_ROUNDS = 10
-"""Deterministic runs limit the dive by rounds instead of seconds."""
 LAST_LEVEL = 4
-DIRECT_SHARE = 0.3
-"""Share of the secondary budget for a plain CP-SAT solve before the people-by-people polish."""
-PROVING_SUBSOLVERS = ("max_lp", "default_lp", "quick_restart", "reduced_costs", "pseudo_costs", "core", "no_lp")
-"""Full-problem workers, best first, for the levels whose bound matters: with 2 workers the one full
-worker is max_lp, whose stronger relaxation proves a day optimal several times faster than default_lp."""
-POLISHING_SUBSOLVERS = ("quick_restart", "default_lp", "no_lp", "max_lp", "reduced_costs", "pseudo_costs", "core")
-"""For the secondary level, which starts from a complete hint and mostly needs fast local moves."""
-
-
+"""The plan's shape (secondary terms); levels 2 and 3 are the re-plan's stability levels."""
 
 
 class Budget:
@@ -140,7 +108,8 @@ def _complete(model: cp_model.CpModel, decisions: list[cp_model.IntVar],
     assumptions) while CP-SAT fills in the auxiliary variables the new level added."""
     model.clear_hints()
     model.add_assumptions([v if previous(v) else ~v for v in decisions])
-    solver = budget.solver(COMPLETION_S, POLISHING_SUBSOLVERS)
+    params = budget.options.parameters
+    solver = budget.solver(params.completion_s, params.polishing_subsolvers)
     status = solver.solve(model)
     budget.charge(solver)
     model.clear_assumptions()
@@ -156,15 +125,16 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     Returns status INFEASIBLE when the hard rules cannot hold even with every booking given up.
     """
     budget = Budget(options)
+    params = options.parameters
     dm = build_day_model(index, disabled=options.disabled, soft_bookings=bool(index.bookings),
                          sittings=options.sitting_rules)
     model = dm.model
     result = DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
 
     def run(stage: str, scale: float, seconds: float, gap: float = 0.0,
-            subsolvers: tuple[str, ...] = PROVING_SUBSOLVERS,
+            subsolvers: tuple[str, ...] | None = None,
             stop_at: float | None = None) -> tuple[cp_model.CpSolver, int]:
-        solver = budget.solver(seconds, subsolvers)
+        solver = budget.solver(seconds, subsolvers or params.proving_subsolvers)
         solver.parameters.relative_gap_limit = gap
         began = time.monotonic()
         status = solver.solve(model, _Reporter(stage, scale, budget, on_progress, stop_at))
@@ -218,7 +188,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     # stays far above it on large days) and guides a second constructive plan. The better constructive
     # plan is the value to beat, and on large days the search's hint (on small ones a hint slowed it).
     scale = float(index.weight_scale)
-    primary_budget = budget.remaining() * (1 - SECONDARY_SHARE)
+    primary_budget = budget.remaining() * (1 - params.secondary_share)
     secondary_reserve = budget.remaining() - primary_budget
     # With sittings, the first complete plan is the model solved inside the template's seating.
     start = None
@@ -228,11 +198,11 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         if seating is None:
             began = time.monotonic()
             template = seat_from_template(dm)
-            seating = fluid_seating(index, primary_budget * FLUID_SHARE, options.workers, options.seed, template)
+            seating = fluid_seating(index, primary_budget * params.fluid_share, options.workers, options.seed, template)
             result.stages.append(StageReport("seating", "FEASIBLE" if seating else "UNKNOWN",
                                              seating.value if seating else 0.0, 0.0, time.monotonic() - began))
             seating = seating or template
-        start = _seated_start(dm, seating, budget, primary_budget * SEATED_SHARE,
+        start = _seated_start(dm, seating, budget, primary_budget * params.seated_share,
                               result.stages) if seating else None
     if start is not None and assume_held:
         held = {b: start.values[lit.index] for b, lit in dm.held.items()}
@@ -251,7 +221,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             if hold_most_bookings() is None:
                 return finish(result.stages[-1].status)
             assume_held = False
-        start = _meet_floors(dm, start, greedy, run, primary_budget * FLOORS_SHARE)
+        start = _meet_floors(dm, start, greedy, run, primary_budget * params.floors_share)
         if greedy is not None and start is not None and _shortfall(index, greedy.chosen_slots) > _shortfall(
                 index, [i for i, lit in enumerate(dm.slot) if start.values[lit.index]]):
             greedy = None  # it misses floors that the floors level met
@@ -271,7 +241,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         if constructive:
             if greedy is not None and on_progress:
                 on_progress(Progress("served", budget.elapsed(), _greedy_value(dm, greedy) / scale, lp_bound / scale))
-            rounded = _round_relaxation(dm, lp, result.unheld_bookings, enough, primary_budget * DIVE_SHARE, options)
+            rounded = _round_relaxation(dm, lp, result.unheld_bookings, enough, primary_budget * params.dive_share, options)
             greedy = _better(dm, greedy, rounded, result.unheld_bookings)
     floor = _greedy_value(dm, greedy) if greedy is not None else None
     start_values = None
@@ -281,8 +251,8 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         # serve most, which the search from the seated plan alone rarely finds.
         began = time.monotonic()
         start = polish(model, dm.decisions_by_person(), Snapshot(start.values, -served),
-                       min(budget.remaining() - secondary_reserve, primary_budget * SEATED_POLISH_SHARE),
-                       budget, POLISHING_SUBSOLVERS)
+                       min(budget.remaining() - secondary_reserve, primary_budget * params.seated_polish_share),
+                       budget, params.polishing_subsolvers)
         result.stages.append(StageReport("reseat", "FEASIBLE", -start.objective / scale, 0.0, time.monotonic() - began))
         _hint(model, start)
         floor = round(-start.objective)
@@ -294,7 +264,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         if on_progress:  # the best constructive plan is the first complete plan of this level
             on_progress(Progress("served", budget.elapsed(), floor / scale,
                                  (lp_bound if lp_bound is not None else floor) / scale))
-        if len(index.slot_options) >= HINT_FROM_OPTIONS:
+        if len(index.slot_options) >= params.hint_from_options:
             _hint_greedy(dm, greedy)
     found = False
     if floor is None or enough is None or floor < enough - 1e-9:
@@ -318,7 +288,11 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             return finish(STATUS_NAMES[status])
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bounds = [b for b in (lp_bound, round(-solver.best_objective_bound) if found else None) if b is not None]
-    bound = min(bounds) if bounds else math.ceil((equipment_bound(index.scenario, index.date) or 0.0) * scale)
+    if not bounds:  # the fluid bound is the tighter of the two independent bounds (the same on Mondays)
+        fallback = [b for b in (fluid_bound(index.scenario, index.date), equipment_bound(index.scenario, index.date))
+                    if b is not None]
+        bounds = [math.ceil(min(fallback, default=0.0) * scale)]
+    bound = min(bounds)
     if found and (floor is None or -solver.objective_value > floor):
         best_primary, value = round(-solver.objective_value), solver.value
     else:
@@ -333,7 +307,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
 
     primary_seconds = options.time_limit_s - budget.remaining()
     # Later levels: each holds what the levels before it reached. The stability level (re-plans) takes at
-    # most twice the primary's time, but at least SECONDARY_MIN_S and a quarter of the limit. The last
+    # most twice the primary's time, but at least `secondary_min_s` and a quarter of the limit. The last
     # level, the plan's shape, takes what is left: it improves for long (sample Monday, runs per serving
     # person: 9.25 after 3 s, 7.75 after 15 s, 4.54 after 40 s), and the polish stops once it stalls.
     model.add(dm.weighted_served() >= best_primary)
@@ -348,17 +322,17 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         if snap is None:
             break
         share = budget.remaining() if level == LAST_LEVEL else min(
-            budget.remaining(), max(SECONDARY_MAX_S, SECONDARY_SHARE * options.time_limit_s),
-            max(SECONDARY_MIN_S, 2 * primary_seconds, SECONDARY_SHARE * options.time_limit_s))
+            budget.remaining(), max(params.secondary_max_s, params.secondary_share * options.time_limit_s),
+            max(params.secondary_min_s, 2 * primary_seconds, params.secondary_share * options.time_limit_s))
         _hint(model, snap)
         name = {2: "keep_days", 3: "keep_published"}.get(level, "secondary")
-        direct, status2 = run(name, 1.0, share * DIRECT_SHARE, subsolvers=POLISHING_SUBSOLVERS)
+        direct, status2 = run(name, 1.0, share * params.direct_share, subsolvers=params.polishing_subsolvers)
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) and direct.objective_value <= snap.objective:
             snap = snapshot_of(model, direct)
         if status2 != cp_model.OPTIMAL:
             began = time.monotonic()
-            snap = polish(model, dm.decisions_by_person(), snap, min(budget.remaining(), share * (1 - DIRECT_SHARE)),
-                          budget, POLISHING_SUBSOLVERS)
+            snap = polish(model, dm.decisions_by_person(), snap, min(budget.remaining(), share * (1 - params.direct_share)),
+                          budget, params.polishing_subsolvers)
             result.stages.append(StageReport("polish", "FEASIBLE", snap.objective, 0.0, time.monotonic() - began))
         value = lambda var, values=snap.values: values[var.index]  # noqa: E731
         if level != LAST_LEVEL:
@@ -390,7 +364,7 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
     model.maximize(most * sum(dm.held.values()) + per_request * sum(met) + dm.weighted_served())
     sub = seated_model(dm, seating)
     model.clear_objective()
-    solver = budget.solver(seconds, PROVING_SUBSOLVERS)
+    solver = budget.solver(seconds, budget.options.parameters.proving_subsolvers)
     status = solver.solve(sub)
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -448,7 +422,7 @@ def _relaxation_seconds(primary_budget: float, options: SolveOptions) -> float |
     depends on the machine's speed (GLOP itself is deterministic)."""
     if options.deterministic:
         return None
-    return primary_budget * RELAXATION_SHARE
+    return primary_budget * options.parameters.relaxation_share
 
 
 def _round_relaxation(dm: DayModel, lp: LpRelaxation, unheld: list[str], enough: float, seconds: float,
@@ -459,7 +433,7 @@ def _round_relaxation(dm: DayModel, lp: LpRelaxation, unheld: list[str], enough:
         return _greedy_value(dm, plan) if set(plan.unheld_bookings) == set(unheld) else None
 
     if options.deterministic:
-        return dive(dm, lp, score, enough, deadline=None, rounds=DETERMINISTIC_DIVE_ROUNDS)
+        return dive(dm, lp, score, enough, deadline=None, rounds=options.parameters.deterministic_dive_rounds)
     return dive(dm, lp, score, enough, deadline=time.monotonic() + seconds)
 
 
