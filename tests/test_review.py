@@ -138,6 +138,13 @@ def test_kennzahlen_and_chart(workbook, plan, scenario):
     assert ws.cell(row=rows["Anteil der Fluid-Schranke"], column=2).value == plan.kpis["fluid_share"]
     assert ws.cell(row=rows["Lücke (Gap)"], column=2).value == plan.solver.gap
     assert ws.cell(row=rows["Schalterauslastung"], column=2).value == plan.kpis["counter_utilisation"]
+    figures = person_figures(plan_sittings(plan)).values()
+    assert ws.cell(row=rows["Sitzungen je Person"], column=2).value == pytest.approx(
+        sum(f.sittings for f in figures) / len(figures))
+    assert ws.cell(row=rows["Schalter je Person"], column=2).value == pytest.approx(
+        sum(f.counters for f in figures) / len(figures))
+    assert f"höchstens {max(f.counters for f in figures)}." in ws.cell(row=rows["Schalter je Person"],
+                                                                      column=3).value
     assert len(ws._charts) == 1
 
 

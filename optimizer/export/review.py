@@ -33,7 +33,7 @@ from collections import Counter as Tally
 from copy import copy
 from dataclasses import dataclass
 from functools import lru_cache
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -560,12 +560,8 @@ def _number(value: Any) -> str:
     return "–"
 
 
-def _mean_max(values: Iterable[int]) -> str:
-    """German "mean (höchstens max)" text, e.g. "1,2 (höchstens 3)"; "–" without values."""
-    values = list(values)
-    if not values:
-        return "–"
-    return f"{sum(values) / len(values):.1f}".replace(".", ",") + f" (höchstens {max(values)})"
+def _mean(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) -> None:
@@ -622,10 +618,12 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
         ("Schalterauslastung", k.get("counter_utilisation"), "0%",
          "Anteil der Schalterzeit in der Öffnungszeit, in der jemand bedient."),
         ("Schalter genutzt", k.get("counters_used"), "0", f"von {len(scenario.office.counters)} Schaltern."),
-        ("Schalter je Person", _mean_max(f.counters for f in figures), "@",
-         "Mittel (höchstens) über die Personen, die bedienen: an wie vielen Schaltern sie sitzen."),
-        ("Sitzungen je Person", _mean_max(f.sittings for f in figures), "@",
-         "Mittel (höchstens): Sitzungen = ununterbrochene Bedienzeiten an einem Schalter."),
+        ("Schalter je Person", _mean([f.counters for f in figures]), "0.0",
+         f"An wie vielen Schaltern eine Person bedient: Mittel über die {len(figures)} Personen, die "
+         f"bedienen; höchstens {max((f.counters for f in figures), default=0)}."),
+        ("Sitzungen je Person", _mean([f.sittings for f in figures]), "0.0",
+         f"Sitzung = ununterbrochene Bedienzeit an einem Schalter (Aktenarbeit am Platz eingeschlossen); "
+         f"höchstens {max((f.sittings for f in figures), default=0)}."),
         ("Buchungen gehalten", k.get("bookings_held"), "0", "Gebuchte Termine, die ihren Platz behalten."),
         ("Umzubuchen", len(plan.rebook), "0", "Buchungen, die nicht gehalten werden konnten (Liste unten)."),
         ("Anwesende Personen", k.get("staff_present"), "0", "Personen mit Anwesenheit an diesem Tag."),
