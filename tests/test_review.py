@@ -17,7 +17,8 @@ import pytest
 
 from optimizer.errors import InputError
 from optimizer.export.cells import safe_text, write_text
-from optimizer.export.review import MIXED_FILL, OPEN_HEADER_FILL, review_workbook, service_colours
+from optimizer.export.review import (MIXED_FILL, OPEN_HEADER_FILL, review_workbook, service_colours,
+                                     type_labels)
 from optimizer.plan import Plan, read_plan
 from optimizer.scenario import load_scenario, parse_scenario
 from optimizer.sittings_view import person_figures, plan_sittings
@@ -288,3 +289,13 @@ def test_sitting_blocks_survive_libreoffice(tmp_path, scenario):
     assert {k: len(v) for k, v in sittings.items() if v} == {"S004": 2, "S005": 1, "S006": 2, "S007": 1}
     assert sittings["S004"][0] == "C01 · Übertrag, Ausgabe · 07:30–10:30"
     assert "Pause" in people["S004"] and "Lotse" in people["S005"]
+
+
+def test_type_labels_stay_distinct():
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    data["service_types"][0]["name"] = "Ausgabe Pass"  # shares its first word with "Ausgabe eAT"
+    labels = type_labels(parse_scenario(data))
+    assert labels["uebertrag"] == ("Ausgabe Pass", "Ausgabe P.")
+    assert labels["eat_ausgabe"] == ("Ausgabe eAT", "Ausgabe e.")
+    assert labels["notfall"] == ("Notfall", "Notf.")  # "Notfall: Titel läuft ab"
+    assert len({abbreviation for _, abbreviation in labels.values()}) == len(labels)

@@ -272,8 +272,7 @@ def type_labels(scenario: Scenario) -> dict[str, tuple[str, str]]:
     """
     names = {t.id: (t.name.split() or [t.id])[0].rstrip(":;,.-–") or t.id for t in scenario.service_types}
     counts = Tally(names.values())
-    short = {k: (v if counts[v] == 1 else next(t.name for t in scenario.service_types if t.id == k))
-             for k, v in names.items()}
+    short = {t.id: names[t.id] if counts[names[t.id]] == 1 else t.name for t in scenario.service_types}
     out = {}
     for k, label in short.items():
         others = [v for o, v in short.items() if o != k]
@@ -708,7 +707,7 @@ def _week_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style:
     ws.print_title_rows = f"{head}:{head}"
 
 
-__all__ = ["review_workbook", "service_colours"]
+__all__ = ["review_workbook", "service_colours", "type_labels"]
 
 
 def _demand_served_colours(chart) -> None:
