@@ -3,10 +3,14 @@
 `review_workbook(plans, scenario) -> bytes` is a pure function (the caller writes atomically).  Per
 office-day it writes four sheets, German labels:
 
-- **Tagesplan**: people as rows, time in grid steps as columns; each activity is one merged,
-  coloured block (request type, Lotse, Back Office, Pause) with the counter id inside; the opening
-  hours are a green band above the time axis and framed in the grid; a legend below.
-- **Schalter**: the same grid by counter, the person's id inside each block.
+- **Tagesplan**: people as rows, time in grid steps as columns; one merged block per sitting
+  (`optimizer.sittings_view`: a stretch of service at one counter, back office at the desk
+  included) labelled with the counter and the request types, and blocks for Lotse, Back Office and
+  Pause outside sittings; per person the slots, sittings and counters; the opening hours are a
+  green band above the time axis and framed in the grid; a legend below.
+- **Schalterbelegung**: per counter, one block per sitting labelled with the person's name and the
+  request types, over the opening hours; per counter the slots, sittings and people: the page an
+  office pins on the wall.
 - **Termine**: every slot (date, time, request type, counter, person, channel, release time, booking),
   with filters and frozen headers.
 - **Kennzahlen**: served against demand per request type, the share of the fluid and equipment
@@ -27,6 +31,7 @@ import datetime as dt
 import io
 from collections import Counter as Tally
 from copy import copy
+from dataclasses import dataclass
 from functools import lru_cache
 from collections.abc import Sequence
 from typing import Any
@@ -35,13 +40,15 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..clock import hhmm
 from ..errors import InputError
 from ..office_days import opening_intervals
-from ..plan import Assignment, Plan
+from ..plan import Plan
 from ..scenario import Scenario
+from ..sittings_view import Sitting, person_figures, plan_sittings
 from .cells import write_text
 
 WEEKDAY_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
@@ -55,6 +62,8 @@ SERVICE_COLOURS = ("9DC3E6", "F4B183", "A9D18E", "FFD966", "D5A6E6", "F19C9C", "
 GUIDE_FILL = "1F4E79"
 BACK_OFFICE_FILL = "A6A6A6"
 BREAK_FILL = "EDEDED"
+MIXED_FILL = "DDD9C4"
+"""A sitting with several request types (one type: that type's colour)."""
 OPEN_FILL = "C6EFCE"
 OPEN_HEADER_FILL = "2E7D32"
 HEADER_FILL = "1F4E79"
@@ -76,6 +85,8 @@ HEADER_FONT = _font(9, bold=True, color="FFFFFF")
 BLOCK_FONT = _font(8)
 GUIDE_FONT = _font(8, bold=True, color="FFFFFF")
 BREAK_FONT = _font(8, italic=True, color="404040")
+SITTING_FONT = _font(8)
+COUNTER_SITTING_FONT = _font(9)
 NOTE_FONT = _font(8, color="404040")
 SIDES = {
     "none": Side(),
@@ -156,7 +167,8 @@ def review_workbook(plans: Sequence[Plan], scenario: Scenario) -> bytes:
     for plan in plans:
         suffix = f" {plan.date.isoformat()}" if multi else ""
         _grid_sheet(wb.create_sheet("Tagesplan" + suffix), plan, scenario, colours, style, by_counter=False)
-        _grid_sheet(wb.create_sheet("Schalter" + suffix), plan, scenario, colours, style, by_counter=True)
+        _grid_sheet(wb.create_sheet("Schalterbelegung" + suffix), plan, scenario, colours, style,
+                    by_counter=True)
         _slots_sheet(wb.create_sheet("Termine" + suffix), plan, scenario, style)
         _kpi_sheet(wb.create_sheet("Kennzahlen" + suffix), plan, scenario, style)
     wb.active = 0
@@ -220,67 +232,158 @@ def _share(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-# ---------------------------------------------------------------- Tagesplan / Schalter
+# ---------------------------------------------------------------- Tagesplan / Schalterbelegung
 
 
-def _span(plan: Plan, opening: list[tuple[int, int]]) -> tuple[int, int]:
-    times = [a.start for a in plan.assignments] + [a.end for a in plan.assignments]
+@dataclass(frozen=True)
+class _Block:
+    """One coloured block of a grid row: `[start, end)` in minutes, the first label that fits is shown."""
+
+    key: str
+    start: int
+    end: int
+    fill: str
+    labels: tuple[str, ...]
+    font: Font
+
+
+@dataclass(frozen=True)
+class _GridSpec:
+    """What differs between the sheet by person and the sheet by counter."""
+
+    title: str
+    heads: tuple[str, str]
+    label_width: float
+    keys: list[str]
+    labels: dict[str, str]
+    figures: tuple[str, ...]
+    values: dict[str, tuple[int, ...]]
+    blocks: list[_Block]
+    span: tuple[int, int]
+    row_height: float
+
+
+def type_labels(scenario: Scenario) -> dict[str, tuple[str, str]]:
+    """Per request type id: its short label and abbreviation in the grids, e.g. ("Übertrag", "Über.").
+
+    The short label is the first word of the name (without trailing punctuation), or the whole name
+    when two types share that word; the abbreviation is the shortest prefix of at least four letters
+    that no other type's short label shares, with a full stop (the short label when it is no longer).
+    """
+    names = {t.id: (t.name.split() or [t.id])[0].rstrip(":;,.-–") or t.id for t in scenario.service_types}
+    counts = Tally(names.values())
+    short = {t.id: names[t.id] if counts[names[t.id]] == 1 else t.name for t in scenario.service_types}
+    out = {}
+    for k, label in short.items():
+        others = [v for o, v in short.items() if o != k]
+        n = 4
+        while n < len(label) and any(v.startswith(label[:n]) for v in others):
+            n += 1
+        out[k] = (label, label if n + 1 >= len(label) else label[:n] + ".")
+    return out
+
+
+def _span(plan: Plan, opening: list[tuple[int, int]], service_only: bool) -> tuple[int, int]:
+    shown = [a for a in plan.assignments if a.activity == "service" or not service_only]
+    times = [a.start for a in shown] + [a.end for a in shown]
     times += [t for interval in opening for t in interval]
     if not times:
         return 8 * 60, 16 * 60
     return min(times) // 60 * 60, -(-max(times) // 60) * 60
 
 
-def _fits(text: str, steps: int) -> bool:
-    return len(text) * CHAR_WIDTH <= steps * STEP_WIDTH
+def _fits(text: str, steps: int, size: float = 8) -> bool:
+    return len(text) * CHAR_WIDTH * size / 8 <= steps * STEP_WIDTH - 0.6
 
 
-def _block(activity: Assignment, colours: dict[str, str], by_counter: bool,
-           steps: int) -> tuple[str, str, Font]:
-    """Fill, text (shortened or left out when the block is too narrow) and font of one activity."""
-    if activity.activity == "service":
-        text = activity.staff if by_counter else (activity.counter or "")
-        return colours.get(activity.service or "", "FFFFFF"), (text if _fits(text, steps) else ""), BLOCK_FONT
-    fill, font = {"guide": (GUIDE_FILL, GUIDE_FONT), "back_office": (BACK_OFFICE_FILL, BLOCK_FONT),
-                  "break": (BREAK_FILL, BREAK_FONT)}[activity.activity]
-    for text in (ACTIVITY_DE[activity.activity], ACTIVITY_SHORT[activity.activity]):
-        if _fits(text, steps):
-            return fill, text, font
-    return fill, "", font
+def _sitting_fill(sitting: Sitting, colours: dict[str, str]) -> str:
+    """The request type's colour when the sitting serves one type, else the colour for several."""
+    if len(sitting.services) == 1:
+        return colours.get(sitting.services[0], MIXED_FILL)
+    return MIXED_FILL
+
+
+def _sitting_labels(head: str, sitting: Sitting, short: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    """From the longest to the shortest: head with times and types, with types, with abbreviations, head."""
+    full = ", ".join(short.get(s, (s, s))[0] for s in sitting.services)
+    brief = ", ".join(short.get(s, (s, s))[1] for s in sitting.services)
+    times = f"{hhmm(sitting.start)}–{hhmm(sitting.end)}"
+    return (f"{head} · {full} · {times}", f"{head} · {full}", f"{head} · {brief}", head)
+
+
+def _person_spec(plan: Plan, scenario: Scenario, sittings: list[Sitting], colours: dict[str, str],
+                 short: dict[str, tuple[str, str]], opening: list[tuple[int, int]]) -> _GridSpec:
+    order = {p.id: i for i, p in enumerate(scenario.staff)}
+    names = {p.id: p.name for p in scenario.staff}
+    keys = sorted({a.staff for a in plan.assignments}, key=lambda k: (order.get(k, len(order)), k))
+    blocks = [_Block(s.staff, s.start, s.end, _sitting_fill(s, colours),
+                     _sitting_labels(s.counter or "?", s, short), SITTING_FONT) for s in sittings]
+    inside = {}
+    for s in sittings:
+        inside.setdefault(s.staff, []).append((s.start, s.end))
+    for a in plan.assignments:
+        if a.activity == "service" or any(s <= a.start and a.end <= e for s, e in inside.get(a.staff, [])):
+            continue
+        fill, font = {"guide": (GUIDE_FILL, GUIDE_FONT), "back_office": (BACK_OFFICE_FILL, BLOCK_FONT),
+                      "break": (BREAK_FILL, BREAK_FONT)}[a.activity]
+        blocks.append(_Block(a.staff, a.start, a.end, fill,
+                             (ACTIVITY_DE[a.activity], ACTIVITY_SHORT[a.activity]), font))
+    figures = person_figures(sittings)
+    slots = Tally(s.staff for s in plan.slots)
+    values = {k: (slots.get(k, 0), figures[k].sittings if k in figures else 0,
+                  figures[k].counters if k in figures else 0) for k in keys}
+    return _GridSpec(title=f"Tagesplan – {scenario.office.name} – {day_title(plan)}",
+                     heads=("Kennung", "Name"), label_width=22, keys=keys,
+                     labels={k: names.get(k, "") for k in keys},
+                     figures=("Termine", "Sitzungen", "Schalter"), values=values, blocks=blocks,
+                     span=_span(plan, opening, service_only=False), row_height=16)
+
+
+def _counter_spec(plan: Plan, scenario: Scenario, sittings: list[Sitting], colours: dict[str, str],
+                  short: dict[str, tuple[str, str]], opening: list[tuple[int, int]]) -> _GridSpec:
+    keys = [c.id for c in scenario.office.counters]
+    keys += sorted({s.counter for s in sittings if s.counter and s.counter not in keys})
+    names = {p.id: p.name for p in scenario.staff}
+    twice = {n for n, k in Tally(names.values()).items() if k > 1}
+
+    def person(staff: str) -> str:
+        name = names.get(staff) or staff
+        return f"{name} ({staff})" if name in twice else name
+
+    blocks = [_Block(s.counter, s.start, s.end, _sitting_fill(s, colours),
+                     _sitting_labels(person(s.staff), s, short) + (s.staff,), COUNTER_SITTING_FONT)
+              for s in sittings if s.counter]
+    slots = Tally(s.counter for s in plan.slots)
+    values = {k: (slots.get(k, 0), sum(1 for s in sittings if s.counter == k),
+                  len({s.staff for s in sittings if s.counter == k})) for k in keys}
+    return _GridSpec(title=f"Schalterbelegung – {scenario.office.name} – {day_title(plan)}",
+                     heads=("Schalter", "Ausstattung"), label_width=16, keys=keys,
+                     labels={c.id: ", ".join(c.equipment) for c in scenario.office.counters},
+                     figures=("Termine", "Sitzungen", "Personen"), values=values, blocks=blocks,
+                     span=_span(plan, opening, service_only=True), row_height=22)
 
 
 def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str, str], style: _Styler,
                 by_counter: bool) -> None:
+    """Tagesplan (a row per person) or Schalterbelegung (a row per counter): one block per sitting."""
     grid = scenario.office.granularity_min
     opening = opening_intervals(scenario, plan.date)
-    t0, t1 = _span(plan, opening)
+    sittings = plan_sittings(plan)
+    short = type_labels(scenario)
+    spec = (_counter_spec if by_counter else _person_spec)(plan, scenario, sittings, colours, short, opening)
+    t0, t1 = spec.span
     steps = (t1 - t0) // grid
     first = 3  # the grid starts in column C
-    extra = first + steps  # the slot count after the grid
+    extra = first + steps  # the figures after the grid
 
     def col(minutes: int) -> int:
         return first + (minutes - t0) // grid
 
-    if by_counter:
-        title = f"Schalterbelegung – {scenario.office.name} – {day_title(plan)}"
-        keys = [c.id for c in scenario.office.counters]
-        keys += sorted({a.counter for a in plan.assignments if a.counter and a.counter not in keys})
-        labels = {c.id: ", ".join(c.equipment) for c in scenario.office.counters}
-        heads = ("Schalter", "Ausstattung")
-        tally = Tally(s.counter for s in plan.slots)
-    else:
-        title = f"Tagesplan – {scenario.office.name} – {day_title(plan)}"
-        order = {p.id: i for i, p in enumerate(scenario.staff)}
-        names = {p.id: p.name for p in scenario.staff}
-        keys = sorted({a.staff for a in plan.assignments}, key=lambda k: (order.get(k, len(order)), k))
-        labels = {k: names.get(k, "") for k in keys}
-        heads = ("Kennung", "Name")
-        tally = Tally(s.staff for s in plan.slots)
     opening_text = ", ".join(f"{hhmm(s)}–{hhmm(e)}" for s, e in opening) or "geschlossen"
     subtitle = (f"Öffnungszeit {opening_text} · Status {plan.status} · gewichtet erledigt "
                 f"{_number(plan.kpis.get('weighted_served'))} · {len(plan.slots)} Termine · "
-                f"Raster {grid} Minuten")
-    _title(ws, style, title, subtitle, scenario, day_title(plan))
+                f"{len(sittings)} Sitzungen · Raster {grid} Minuten")
+    _title(ws, style, spec.title, subtitle, scenario, day_title(plan))
 
     band, head = 4, 5
     top = head + 1
@@ -295,7 +398,7 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
                   _align("centerContinuous"))
         if c1 >= c0:
             ws.cell(row=band, column=c0, value=f"geöffnet {hhmm(s)}–{hhmm(e)}")
-    for col_index, (label, width) in enumerate(zip(heads, (10, 16 if by_counter else 22)), start=1):
+    for col_index, (label, width) in enumerate(zip(spec.heads, (10, spec.label_width)), start=1):
         style(ws.cell(row=head, column=col_index, value=label), HEADER_FONT, _fill(HEADER_FILL), None,
               _align("left"))
         ws.column_dimensions[get_column_letter(col_index)].width = width
@@ -306,67 +409,81 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
         hour = _border(left="hour") if minutes % 60 == 0 else None
         style(cell, HEADER_FONT, _fill(fill), hour, _align("left"))
         ws.column_dimensions[get_column_letter(first + i)].width = STEP_WIDTH
-    style(ws.cell(row=head, column=extra, value="Termine"), HEADER_FONT, _fill(HEADER_FILL), None,
-          _align("center"))
-    ws.column_dimensions[get_column_letter(extra)].width = 8
+    for i, label in enumerate(spec.figures):
+        style(ws.cell(row=head, column=extra + i, value=label), HEADER_FONT, _fill(HEADER_FILL), None,
+              _align("center"))
+        ws.column_dimensions[get_column_letter(extra + i)].width = 9.5
     ws.row_dimensions[head].height = 15
 
     open_starts = {col(s) for s, _ in opening if t0 <= s < t1}
     open_ends = {col(e) - 1 for _, e in opening if t0 < e <= t1}
     hour_cols = {col(m) for m in range(t0, t1, 60)}
 
-    def sides(c: int, block_start: bool = False, block_end: bool = False) -> Border:
-        left = ("open" if c in open_starts else "block" if block_start
-                else "hour" if c in hour_cols else "none")
-        right = "open" if c in open_ends else ("block" if block_end else "none")
-        return _border(left, right, "grey", "grey")
+    def left(c: int, block_start: bool = False) -> str:
+        if c in open_starts:
+            return "open"
+        return "block" if block_start else "hour" if c in hour_cols else "none"
 
-    row_of = {k: top + i for i, k in enumerate(keys)}
+    def right(c: int, block_end: bool = False) -> str:
+        return "open" if c in open_ends else "block" if block_end else "none"
+
+    def sides(c: int, block_start: bool = False, block_end: bool = False) -> Border:
+        return _border(left(c, block_start), right(c, block_end), "grey", "grey")
+
+    row_of = {k: top + i for i, k in enumerate(spec.keys)}
     box = _border("grey", "grey", "grey", "grey")
     for k, r in row_of.items():
-        style(write_text(ws.cell(row=r, column=1), k), BOLD_FONT, None, box)
-        style(write_text(ws.cell(row=r, column=2), labels.get(k, "")), BODY_FONT, None, box)
-        style(ws.cell(row=r, column=extra, value=tally.get(k, 0)), BODY_FONT, None, box, _align("center"))
-        ws.row_dimensions[r].height = 16
+        style(write_text(ws.cell(row=r, column=1), k), BOLD_FONT, None, box, _align())
+        style(write_text(ws.cell(row=r, column=2), spec.labels.get(k, "")), BODY_FONT, None, box, _align())
+        for i, value in enumerate(spec.values[k]):
+            style(ws.cell(row=r, column=extra + i, value=value), BODY_FONT, None, box, _align("center"))
+        ws.row_dimensions[r].height = spec.row_height
         for c in range(first, extra):
             style(ws.cell(row=r, column=c), BLOCK_FONT, None, sides(c))
-    for a in plan.assignments:
-        key = a.counter if by_counter else a.staff
-        if by_counter and a.activity != "service":
+    for b in spec.blocks:
+        if b.key not in row_of or b.end <= b.start:
             continue
-        if key not in row_of or a.end <= a.start:
-            continue
-        r, c0, c1 = row_of[key], col(max(a.start, t0)), col(min(a.end, t1)) - 1
+        r, c0, c1 = row_of[b.key], col(max(b.start, t0)), col(min(b.end, t1)) - 1
         if c1 < c0:
             continue
-        colour, text, font = _block(a, colours, by_counter, c1 - c0 + 1)
+        width = c1 - c0 + 1
+        text = next((t for t in b.labels if _fits(t, width, b.font.sz)), None)
         for c in range(c0, c1 + 1):
-            style(ws.cell(row=r, column=c), font, _fill(colour), sides(c, c == c0, c == c1),
-                  _align("centerContinuous"))
-        write_text(ws.cell(row=r, column=c0), text or None)
-    bottom = top + len(keys)
-    if not keys:
+            style(ws.cell(row=r, column=c), b.font, _fill(b.fill), sides(c, c == c0, c == c1),
+                  _align("center"))
+        if c1 > c0:
+            # A merged block takes its frame from the first cell: give it both outer sides.
+            outer = _border(left(c0, True), right(c1, True), "grey", "grey")
+            style(ws.cell(row=r, column=c0), b.font, _fill(b.fill), outer, _align("center"))
+            # Declared directly: `ws.merge_cells` restyles the covered cells one by one, which took
+            # seconds per sheet; the covered cells keep the styles set above, as Excel saves them.
+            ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(c0)}{r}:{get_column_letter(c1)}{r}"))
+        write_text(ws.cell(row=r, column=c0), text)
+    bottom = top + len(spec.keys)
+    if not spec.keys:
         style(write_text(ws.cell(row=top, column=1), "Niemand eingeplant."), BODY_FONT)
         bottom += 1
-    _legend(ws, style, bottom + 1, plan, scenario, colours, by_counter)
+    _legend(ws, style, bottom + 1, sittings, scenario, colours, short, by_counter)
     ws.freeze_panes = ws.cell(row=top, column=first)
     ws.print_title_rows = f"{band}:{head}"
     ws.print_title_cols = "A:B"
 
 
-def _legend(ws: Worksheet, style: _Styler, row: int, plan: Plan, scenario: Scenario, colours: dict[str, str],
-            by_counter: bool) -> None:
+def _legend(ws: Worksheet, style: _Styler, row: int, sittings: list[Sitting], scenario: Scenario,
+            colours: dict[str, str], short: dict[str, tuple[str, str]], by_counter: bool) -> None:
     style(write_text(ws.cell(row=row, column=1), "Legende"), BOLD_FONT)
-    used = {a.service for a in plan.assignments if a.activity == "service"}
-    inside = "Person" if by_counter else "Schalter"
+    used = {s for sitting in sittings for s in sitting.services}
     entries: list[tuple[str, str, str, Font]] = []
     for t in scenario.service_types:
+        label, abbreviation = short[t.id]
         note = "" if t.id in used else " (an diesem Tag nicht eingeplant)"
-        entries.append((colours[t.id], inside, f"{t.name}{note}", BLOCK_FONT))
+        named = label if label == abbreviation else f"{label}, kurz {abbreviation}"
+        entries.append((colours[t.id], abbreviation, f"{t.name} – im Feld: {named}{note}", BLOCK_FONT))
+    entries.append((MIXED_FILL, "", "Sitzung mit mehreren Anliegen (im Feld genannt)", BLOCK_FONT))
     if not by_counter:
         entries += [(GUIDE_FILL, ACTIVITY_DE["guide"], "Lotse am Eingang (kurz: L)", GUIDE_FONT),
-                    (BACK_OFFICE_FILL, ACTIVITY_DE["back_office"], "Aktenarbeit ohne Publikum (kurz: BO)",
-                     BLOCK_FONT),
+                    (BACK_OFFICE_FILL, ACTIVITY_DE["back_office"],
+                     "Aktenarbeit ohne Publikum außerhalb einer Sitzung (kurz: BO)", BLOCK_FONT),
                     (BREAK_FILL, ACTIVITY_DE["break"], "Pause (kurz: P)", BREAK_FONT)]
     entries.append((OPEN_FILL, "", "Öffnungszeit: grüne Zeitachse, grün umrandet im Raster", BLOCK_FONT))
     block = _border("block", "block", "block", "block")
@@ -374,9 +491,12 @@ def _legend(ws: Worksheet, style: _Styler, row: int, plan: Plan, scenario: Scena
         r = row + i
         style(write_text(ws.cell(row=r, column=1), swatch_text), font, _fill(colour), block, _align("center"))
         style(write_text(ws.cell(row=r, column=2), text), BODY_FONT)
-    note = ("In den Feldern steht die Kennung der Person; die Zahl rechts ist die Anzahl der Termine."
-            if by_counter else "In den farbigen Feldern steht der Schalter; leere Felder: nicht anwesend. "
-            "Rechts: Anzahl der Termine der Person.")
+    sitting = ("Ein Feld ist eine Sitzung: eine Person bedient ohne Unterbrechung an einem Schalter; "
+               "Aktenarbeit am Platz zwischen den Terminen gehört dazu. ")
+    note = (sitting + "Im Feld: die Person und ihre Anliegen. Rechts: Termine, Sitzungen und Personen "
+            "am Schalter." if by_counter else
+            sitting + "Im Feld: der Schalter und die Anliegen; leere Felder: nicht anwesend. Rechts: "
+            "Termine, Sitzungen und genutzte Schalter der Person.")
     style(write_text(ws.cell(row=row + len(entries) + 1, column=2), note), _font(8, italic=True))
 
 
@@ -439,6 +559,10 @@ def _number(value: Any) -> str:
     return "–"
 
 
+def _mean(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
 def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) -> None:
     k = plan.kpis
     served, demand = k.get("served", {}), k.get("demand", {})
@@ -474,6 +598,7 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
     for c in range(4, 8):
         style(ws.cell(row=r, column=c), HEADER_FONT, _fill(HEADER_FILL))
     solver = plan.solver
+    figures = list(person_figures(plan_sittings(plan)).values())
     rows: list[tuple[str, Any, str, str]] = [
         ("Gewichtet erledigt", k.get("weighted_served"), "0.0",
          "Summe der erledigten Anliegen × Gewicht: das, was die Planung maximiert."),
@@ -493,6 +618,12 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
         ("Schalterauslastung", k.get("counter_utilisation"), "0%",
          "Anteil der Schalterzeit in der Öffnungszeit, in der jemand bedient."),
         ("Schalter genutzt", k.get("counters_used"), "0", f"von {len(scenario.office.counters)} Schaltern."),
+        ("Schalter je Person", _mean([f.counters for f in figures]), "0.0",
+         f"An wie vielen Schaltern eine Person bedient: Mittel über die {len(figures)} Personen, die "
+         f"bedienen; höchstens {max((f.counters for f in figures), default=0)}."),
+        ("Sitzungen je Person", _mean([f.sittings for f in figures]), "0.0",
+         f"Sitzung = ununterbrochene Bedienzeit an einem Schalter (Aktenarbeit am Platz eingeschlossen); "
+         f"höchstens {max((f.sittings for f in figures), default=0)}."),
         ("Buchungen gehalten", k.get("bookings_held"), "0", "Gebuchte Termine, die ihren Platz behalten."),
         ("Umzubuchen", len(plan.rebook), "0", "Buchungen, die nicht gehalten werden konnten (Liste unten)."),
         ("Anwesende Personen", k.get("staff_present"), "0", "Personen mit Anwesenheit an diesem Tag."),
@@ -577,7 +708,7 @@ def _week_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style:
     ws.print_title_rows = f"{head}:{head}"
 
 
-__all__ = ["review_workbook", "service_colours"]
+__all__ = ["review_workbook", "service_colours", "type_labels"]
 
 
 def _demand_served_colours(chart) -> None:
