@@ -79,7 +79,7 @@ def run_case(case: dict) -> dict:
     out: dict = {}
 
     began = time.monotonic()
-    template = plan_with_strategy(scenario, date, "template")
+    template = plan_with_strategy(scenario, date, strategy="template")
     out["template_s"] = time.monotonic() - began
     out["template_served"] = template.kpis["weighted_served"]
     out["template_violations"] = len(checker.check(data, template.to_json_dict()))
@@ -130,14 +130,12 @@ def run_case(case: dict) -> dict:
 
 def workability(plan) -> dict:
     """Counters and sittings per serving person (contract rule 11's reading), mean and max."""
-    from optimizer.day.baseline import published_sittings
+    from optimizer.sittings_view import person_figures, plan_sittings
 
-    people = sorted({a.staff for a in plan.assignments if a.activity == "service"})
-    sittings = [published_sittings(plan.assignments, p) for p in people]
-    counters = [len({c for c, _s, _e in sits}) for sits in sittings]
-    n = max(1, len(people))
-    return {"counters_mean": sum(counters) / n, "counters_max": max(counters, default=0),
-            "sittings_mean": sum(len(s) for s in sittings) / n, "sittings_max": max(map(len, sittings), default=0)}
+    figures = list(person_figures(plan_sittings(plan)).values())
+    n = max(1, len(figures))
+    return {"counters_mean": sum(f.counters for f in figures) / n, "counters_max": max((f.counters for f in figures), default=0),
+            "sittings_mean": sum(f.sittings for f in figures) / n, "sittings_max": max((f.sittings for f in figures), default=0)}
 
 
 def child_main(case_json: str) -> None:

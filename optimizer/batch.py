@@ -215,7 +215,7 @@ def run_job(job: Job, scenario: Scenario) -> JobResult:
     base = {"source": job.source, "office": office, "date": job.date, "strategy": job.strategy,
             "worker": worker}
     try:
-        plan = plan_with_strategy(scenario, job.date, job.strategy, job.options)
+        plan = plan_with_strategy(scenario, job.date, job.options, job.strategy)
         path = write_atomic(Path(job.out) / plan_filename(office, job.date), plan.to_json())
     except InputError as err:
         return JobResult(**base, outcome="input", message="; ".join(err.problems),

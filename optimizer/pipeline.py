@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from .day.diagnose import explain_infeasible, input_conflicts
 from .day.index import DayIndex, build_index
 from .day.schedule import build_schedule
-from .day.solve import DaySolution, ProgressFn, SolveOptions, solve_day
+from .day.solve import DaySolution, Progress, ProgressFn, SolveOptions, solve_day
+from .day.template import STRATEGY as TEMPLATE
+from .day.template import pin_counters, template_solution
 from .errors import InfeasibleError, NoPlanInTimeError
 from .plan import Plan
 from .scenario import Scenario
@@ -35,6 +38,31 @@ def solve_checked(index: DayIndex, options: SolveOptions, on_progress: ProgressF
 
 def plan_day(scenario: Scenario, date: dt.date, options: SolveOptions = SolveOptions(),
              on_progress: ProgressFn | None = None) -> Plan:
-    """Plan one office-day with CP-SAT; raises `InfeasibleError` with reasons in words."""
-    solution = solve_checked(build_index(scenario, date), options, on_progress)
+    """Plan one office-day with CP-SAT; raises `InfeasibleError` with reasons in words.
+
+    When the solver ends the day with no plan at all, the template plan stands in
+    (`solver.strategy: "template"`): a valid hand-style plan beats none before opening.
+    """
+    try:
+        solution = solve_checked(build_index(scenario, date), options, on_progress)
+    except NoPlanInTimeError as no_time:
+        try:
+            return template_plan(scenario, date, options, on_progress)
+        except InfeasibleError:
+            raise no_time from None
     return build_plan(scenario, build_schedule(solution))
+
+
+def template_plan(scenario: Scenario, date: dt.date, options: SolveOptions | None = None,
+                  on_progress: ProgressFn | None = None) -> Plan:
+    """The hand-style plan of one office-day (see `optimizer.day.template`); raises `InfeasibleError`."""
+    began = time.monotonic()
+    index = build_index(scenario, date)
+    conflicts = input_conflicts(index)
+    if conflicts:
+        raise InfeasibleError(conflicts)
+    solution = template_solution(index, options)
+    solution.seconds = time.monotonic() - began
+    if on_progress:
+        on_progress(Progress(TEMPLATE, solution.seconds, solution.objective, solution.bound))
+    return build_plan(scenario, pin_counters(build_schedule(solution, strategy=TEMPLATE), solution))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import hhmm
-from .day.baseline import build_baseline, published_sittings
+from .day.baseline import build_baseline
 from .day.index import build_index
 from .day.schedule import build_schedule
 from .day.solve import ProgressFn, SolveOptions
@@ -21,6 +21,7 @@ from .errors import InfeasibleError, InputError
 from .pipeline import solve_checked
 from .plan import Plan
 from .scenario import Scenario, parse_scenario
+from .sittings_view import plan_sittings
 from .slots import build_plan
 
 
@@ -136,7 +137,8 @@ def _day_of(plan: Plan, staff: str) -> dict[str, list[str]]:
                 out.append([a.start, a.end])
         return [f"{hhmm(s)}–{hhmm(e)}" for s, e in out]
 
-    return {"Sitzung": [f"{c} {hhmm(s)}–{hhmm(e)}" for c, s, e in published_sittings(plan.assignments, staff)],
+    sittings = [s for s in plan_sittings(plan) if s.staff == staff]
+    return {"Sitzung": [f"{s.counter} {hhmm(s.start)}–{hhmm(s.end)}" for s in sittings],
             "Pause": spans("break"), "Lotse": spans("guide")}
 
 

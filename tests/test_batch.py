@@ -194,7 +194,7 @@ def test_template_plans_pass_the_checker_with_one_counter_and_type_each(date, bo
     scenario = MAKE.build(30, 9, "2024-04-22", 7, booked)
     # make_scenario books appointments on public holidays too, which validation rightly refuses.
     scenario["bookings"] = [b for b in scenario["bookings"] if b["date"] != "2024-05-01"]
-    plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(date), "template")
+    plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(date), strategy="template")
     assert violations(scenario, plan) == []
     _one_counter_one_type(plan)
     assert plan.solver.strategy == "template" and plan.status in ("FEASIBLE", "OPTIMAL")
@@ -215,7 +215,7 @@ def test_template_on_the_sample_week_keeps_guides_first() -> None:
     for date in scenario.dates():
         index = build_index(scenario, date)
         solution = template_solution(index)
-        plan = plan_with_strategy(scenario, date, "template")
+        plan = plan_with_strategy(scenario, date, strategy="template")
         assert violations(data, plan) == []
         _one_counter_one_type(plan)
         guides = {index.people[p].id for p in solution.guide_steps}
@@ -235,7 +235,7 @@ def test_template_is_the_fallback_when_the_solver_finds_no_plan_in_time(monkeypa
 
     monkeypatch.setattr(pipeline, "solve_day", no_plan)
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    plan = plan_with_strategy(parse_scenario(data), dt.date.fromisoformat(MONDAY), "cp-sat", FAST)
+    plan = plan_with_strategy(parse_scenario(data), dt.date.fromisoformat(MONDAY), FAST, "cp-sat")
     assert plan.solver.strategy == "template"
     assert violations(data, plan) == []
     assert plan.kpis["weighted_served"] > 0
@@ -245,7 +245,7 @@ def test_template_is_the_fallback_when_the_solver_finds_no_plan_in_time(monkeypa
 @given(offices())
 def test_template_on_random_offices_passes_the_checker(scenario: dict) -> None:
     try:
-        plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(MONDAY), "template")
+        plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(MONDAY), strategy="template")
     except InfeasibleError:
         return
     assert violations(scenario, plan) == []

@@ -12,10 +12,10 @@ import datetime as dt
 
 from support import MONDAY, QUICK, plan_ok, tiny
 
-from optimizer.day.baseline import published_sittings
 from optimizer.pipeline import plan_day
 from optimizer.plan import Plan
 from optimizer.scenario import parse_scenario
+from optimizer.sittings_view import plan_sittings
 
 EAT_ONLY = {"id": "uebertrag", "name": "Übertrag", "duration_min": 15, "skill": "uebertrag", "weight": 3.0,
             "same_day_share": 0.0, "equipment": ["eat_reader"]}
@@ -33,7 +33,10 @@ def present(pid: str, start: str, end: str) -> dict:
 
 
 def sittings(plan: Plan) -> dict[str, list[tuple[str, int, int]]]:
-    return {a.staff: published_sittings(plan.assignments, a.staff) for a in plan.assignments}
+    out: dict[str, list[tuple[str, int, int]]] = {}
+    for sit in plan_sittings(plan):
+        out.setdefault(sit.staff, []).append((sit.counter, sit.start, sit.end))
+    return out
 
 
 def served(plan: Plan) -> int:

@@ -222,4 +222,4 @@ def _plan_with_progress(scenario: Scenario, day: dt.date, options: SolveOptions,
             gap = (abs(p.bound - p.objective) / abs(p.bound)) if p.bound else 0.0
             status.update(f"{day} [{p.stage}] {p.elapsed_s:5.1f} s  objective {p.objective:g}  "
                           f"bound {p.bound:g}  gap {gap:.2%}")
-        return plan_with_strategy(scenario, day, strategy, options, on_progress=show)
+        return plan_with_strategy(scenario, day, options, strategy, on_progress=show)

@@ -14,6 +14,7 @@ plan to start from. Two seatings exist:
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
@@ -24,6 +25,19 @@ from .index import DayIndex
 from .model import REGISTRY, DayModel, create_variables
 from .sittings import Seating, add_person_sittings
 from .template import template_solution
+
+
+class StopWhenDue(cp_model.CpSolverSolutionCallback):
+    """Stops the search at the first solution found after `seconds` (the solver's own limit is the
+    hard one)."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.due = time.monotonic() + seconds
+
+    def on_solution_callback(self) -> None:
+        if time.monotonic() >= self.due:
+            self.stop_search()
 
 
 def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
@@ -93,7 +107,7 @@ def _free_runs(dm: DayModel, p: int, guide_steps: list[int], break_plan: int | N
 
 
 def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
-                  hint: Seating | None = None) -> Seating | None:
+                  hint: Seating | None = None, grace: float = 1.0) -> Seating | None:
     """Seats, sittings, guide duty and breaks from the day's fluid model with sittings.
 
     The fluid model is the day model with appointments replaced by minutes of each request type per
@@ -103,7 +117,7 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     fraction of the full model's size and picks who sits at which class for how long. Each person holds
     the counter from their first sitting to their last, so `_give_counters` always finds one counter of
     the class per person; the full model may then let a colleague use it in between. Returns None when
-    no solution is found in `seconds`.
+    no solution is found in `seconds` (or `grace` times that, while none has been found).
     """
     fdm = create_variables(index, slots=False)
     sv, model, ix = fdm.sittings, fdm.model, index
@@ -186,8 +200,8 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver.parameters.max_time_in_seconds = max(0.1, seconds) * grace
+    if solver.solve(model, StopWhenDue(seconds)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     breaks = {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if solver.value(lit)}
     classes = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}

@@ -25,7 +25,7 @@ from .polish import Snapshot, polish, snapshot_of
 from .polish import hint as _hint
 from .relaxation import LpRelaxation
 from .rounding import dive
-from .seating import fluid_seating, seat_from_template, seated_model
+from .seating import StopWhenDue, fluid_seating, seat_from_template, seated_model
 from .sittings import Seating, seat_from_baseline
 from .solution import DaySolution, Progress, ProgressFn, SittingChoice, SolveOptions, StageReport
 
@@ -195,15 +195,19 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     if dm.sittings is not None:
         # Re-plans start from the published day of everyone still present; plans from the fluid model.
         seating = seat_from_baseline(dm)
+        template = None
         if seating is None:
             began = time.monotonic()
             template = seat_from_template(dm)
-            seating = fluid_seating(index, primary_budget * params.fluid_share, options.workers, options.seed, template)
+            seating = fluid_seating(index, primary_budget * params.fluid_share, options.workers, options.seed,
+                                    template, params.first_plan_grace)
             result.stages.append(StageReport("seating", "FEASIBLE" if seating else "UNKNOWN",
                                              seating.value if seating else 0.0, 0.0, time.monotonic() - began))
             seating = seating or template
         start = _seated_start(dm, seating, budget, primary_budget * params.seated_share,
                               result.stages) if seating else None
+        if start is None and template is not None and seating is not template:
+            start = _seated_start(dm, template, budget, primary_budget * params.seated_share, result.stages)
     if start is not None and assume_held:
         held = {b: start.values[lit.index] for b, lit in dm.held.items()}
         if all(held.values()):
@@ -364,8 +368,10 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
     model.maximize(most * sum(dm.held.values()) + per_request * sum(met) + dm.weighted_served())
     sub = seated_model(dm, seating)
     model.clear_objective()
-    solver = budget.solver(seconds, budget.options.parameters.proving_subsolvers)
-    status = solver.solve(sub)
+    grace = budget.options.parameters.first_plan_grace
+    solver = budget.solver(min(seconds * grace, max(seconds, budget.remaining() / 2)),
+                           budget.options.parameters.proving_subsolvers)
+    status = solver.solve(sub, StopWhenDue(seconds))
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
