@@ -7,12 +7,13 @@ import subprocess
 import sys
 
 import pytest
-from support import SAMPLE, SHARED
+from support import SAMPLE, SHARED, needs_shared
 
 from optimizer.bounds import equipment_bound, fluid_bound
 from optimizer.scenario import load_scenario
 
 
+@needs_shared
 @pytest.mark.parametrize("date", ["2024-04-22", "2024-04-25"])
 def test_fluid_bound_matches_the_shared_tool(date: str) -> None:
     pytest.importorskip("scipy")

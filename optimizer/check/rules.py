@@ -11,6 +11,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from ..clock import hhmm, merge_intervals, span
+from ..office_days import release_moments
 from ..plan import Plan, Slot
 from ..scenario import GUIDE_SKILL, Scenario
 from .day import Day, describe, describe_slot, duration, inside, spans, subtract, total
@@ -25,15 +26,11 @@ BREAKS_NEEDED = ((9 * 60, 45), (6 * 60, 30))
 
 
 def rule_0_format(day: Day) -> list[Violation]:
-    """The plan belongs to the scenario's office, and its slot ids identify one slot each."""
-    out = []
+    """The plan belongs to the scenario's office."""
     if day.plan.office != day.scenario.office.id:
-        out.append(Violation(0, f"the plan is for office '{day.plan.office}', the scenario for "
-                                f"'{day.scenario.office.id}'"))
-    for ident, n in Counter(slot.id for slot in day.plan.slots).items():
-        if n > 1:
-            out.append(Violation(0, f"slot id {ident} is used by {n} slots"))
-    return out
+        return [Violation(0, f"the plan is for office '{day.plan.office}', the scenario for "
+                             f"'{day.scenario.office.id}'")]
+    return []
 
 
 def rule_1_tiling(day: Day) -> list[Violation]:
@@ -63,11 +60,11 @@ def rule_1_tiling(day: Day) -> list[Violation]:
 def rule_2_opening_hours(day: Day) -> list[Violation]:
     """`service` and `guide` assignments lie inside opening hours; closed days have none."""
     out = []
-    hours = day.closed or f"open {spans(day.opening)}"
+    why = f"the office is closed: {day.closed}" if day.closed else f"outside opening hours {spans(day.opening)}"
     for items in day.by_staff.values():
         for a in items:
             if a.activity in ("service", "guide") and not inside(a.start, a.end, day.opening):
-                out.append(Violation(2, f"{describe(a)}: outside opening hours ({hours})"))
+                out.append(Violation(2, f"{describe(a)}: {why}"))
     return out
 
 
@@ -160,11 +157,21 @@ def _overbook_of(slot: Slot) -> str | None:
 
 
 def rule_6_slots(day: Day) -> list[Violation]:
-    """Slots lie in a matching `service` assignment, last the service's duration, start on the grid,
-    and a person's slots do not overlap, except an overbooked slot with its regular slot (one each)."""
+    """Slot ids are unique; slots lie in a matching `service` assignment (touching ones of the same
+    service and counter count as one), last the service's duration, start on the grid, and a person's
+    slots do not overlap, except an overbooked slot with its regular slot (one each)."""
     out = []
     grid = day.scenario.office.granularity_min
     by_id = {slot.id: slot for slot in day.plan.slots}
+    for ident, n in Counter(slot.id for slot in day.plan.slots).items():
+        if n > 1:
+            out.append(Violation(6, f"slot id {ident} is used by {n} slots"))
+    serving: dict[tuple[str, str | None, str | None], list[tuple[int, int]]] = defaultdict(list)
+    for staff, items in day.by_staff.items():
+        for a in items:
+            if a.activity == "service":
+                serving[(staff, a.service, a.counter)].append((a.start, a.end))
+    serving = {key: merge_intervals(spans_) for key, spans_ in serving.items()}
     for slot in day.plan.slots:
         name = describe_slot(slot)
         if slot.date != day.date:
@@ -177,8 +184,7 @@ def rule_6_slots(day: Day) -> list[Violation]:
                                     f"{service.duration_min} min"))
         if slot.start % grid:
             out.append(Violation(6, f"{name}: starts off the {grid}-minute grid"))
-        if not any(a.activity == "service" and a.service == slot.service and a.counter == slot.counter
-                   and a.start <= slot.start and slot.end <= a.end for a in day.by_staff.get(slot.staff, [])):
+        if not inside(slot.start, slot.end, serving.get((slot.staff, slot.service, slot.counter), [])):
             out.append(Violation(6, f"{name}: not inside a service assignment of {slot.staff} for "
                                     f"{slot.service} at {slot.counter}"))
     extra_per_regular: Counter[str] = Counter()
@@ -283,9 +289,10 @@ def _local(text: str, timezone: str) -> dt.datetime | None:
 
 
 def rule_10_release(day: Day) -> list[Violation]:
-    """`same_day` slots go online on the day, not after they start; `calendar` slots
-    `calendar_horizon_days` before the day."""
+    """`same_day` slots go online on the day at one of the release moments (`policy.same_day_release`,
+    else the opening times), not after they start; `calendar` slots `calendar_horizon_days` before."""
     out = []
+    moments = release_moments(day.scenario, day.date)
     horizon = day.scenario.policy.calendar_horizon_days
     calendar_day = day.date - dt.timedelta(days=horizon)
     for slot in day.plan.slots:
@@ -298,6 +305,9 @@ def rule_10_release(day: Day) -> list[Violation]:
             if moment.date() != day.date or moment > start:
                 out.append(Violation(10, f"{name}: same-day slot released {slot.release_at}, not on "
                                          f"{day.date} by {hhmm(slot.start)}"))
+            elif moments and (moment.hour * 60 + moment.minute not in moments or moment.second):
+                out.append(Violation(10, f"{name}: same-day slot released at {moment:%H:%M:%S}, not one of the "
+                                         f"release moments {', '.join(map(hhmm, moments))}"))
         elif moment.date() != calendar_day:
             out.append(Violation(10, f"{name}: calendar slot released {slot.release_at}, not on {calendar_day} "
                                      f"({horizon} days before)"))
