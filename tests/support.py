@@ -31,7 +31,7 @@ from optimizer.scenario import Scenario, parse_scenario
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 HAVE_SHARED = (SHARED / "tools" / "check_plan.py").is_file()
-SHARED_MISSING = f"compares with the independent tools in ../shared, which is not beside this checkout ({SHARED})"
+SHARED_MISSING = f"compares with the independent tools in ../shared, not beside this checkout ({SHARED})"
 needs_shared = pytest.mark.skipif(not HAVE_SHARED, reason=SHARED_MISSING)
 SAMPLE = ROOT / "data" / "sample.json"
 MONDAY = "2024-04-22"
@@ -56,7 +56,8 @@ def load_shared_tool(name: str) -> ModuleType:
 def shared_violations(scenario: dict, plan: Plan | dict) -> list[str]:
     """What ../shared/tools/check_plan.py finds wrong with a plan; skips the test when ../shared is absent."""
     plan_dict = plan.to_json_dict() if isinstance(plan, Plan) else plan
-    return load_shared_tool("check_plan").check(json.loads(json.dumps(scenario)), json.loads(json.dumps(plan_dict)))
+    checker = load_shared_tool("check_plan")
+    return checker.check(json.loads(json.dumps(scenario)), json.loads(json.dumps(plan_dict)))
 
 
 def own_violations(scenario: dict | Scenario, plan: Plan | dict) -> list[str]:

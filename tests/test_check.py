@@ -22,8 +22,8 @@ from support import SAMPLE, needs_shared, own_violations, shared_violations, tin
 from typer.testing import CliRunner
 
 from optimizer.check import check_plan
-from optimizer.clock import hhmm, parse_hhmm
 from optimizer.cli.main import app
+from optimizer.clock import hhmm, parse_hhmm
 from optimizer.plan import Plan
 from optimizer.scenario import parse_scenario
 from optimizer.strategies import plan_with_strategy
@@ -42,29 +42,44 @@ def sample() -> dict:
 def plans(sample: dict) -> dict[str, dict]:
     """The template plan of each sample day, as JSON dicts."""
     scenario = parse_scenario(sample)
-    return {day: plan_with_strategy(scenario, dt.date.fromisoformat(day), "template").to_json_dict()
-            for day in DAYS}
+    return {
+        day: plan_with_strategy(scenario, dt.date.fromisoformat(day), "template").to_json_dict()
+        for day in DAYS
+    }
 
 
 # --- building broken plans ------------------------------------------------------------------------------
+
 
 def _m(text: str) -> int:
     return parse_hhmm(text)
 
 
 def _of(plan: dict, staff: str, activity: str | None = None) -> list[dict]:
-    return sorted((a for a in plan["assignments"] if a["staff"] == staff
-                   and (activity is None or a["activity"] == activity)), key=lambda a: _m(a["start"]))
+    return sorted(
+        (
+            a
+            for a in plan["assignments"]
+            if a["staff"] == staff and (activity is None or a["activity"] == activity)
+        ),
+        key=lambda a: _m(a["start"]),
+    )
 
 
 def _first(plan: dict, activity: str, longer_than: int = 0) -> dict:
-    return next(a for a in plan["assignments"]
-                if a["activity"] == activity and _m(a["end"]) - _m(a["start"]) > longer_than)
+    return next(
+        a
+        for a in plan["assignments"]
+        if a["activity"] == activity and _m(a["end"]) - _m(a["start"]) > longer_than
+    )
 
 
 def _slots_in(plan: dict, a: dict) -> list[dict]:
-    return [s for s in plan["slots"] if s["staff"] == a["staff"] and _m(a["start"]) <= _m(s["start"])
-            and _m(s["end"]) <= _m(a["end"])]
+    return [
+        s
+        for s in plan["slots"]
+        if s["staff"] == a["staff"] and _m(a["start"]) <= _m(s["start"]) and _m(s["end"]) <= _m(a["end"])
+    ]
 
 
 def _needs_breaks(scenario: dict, plan: dict) -> dict:
@@ -98,14 +113,21 @@ def overlapping_assignments(scenario: dict, plan: dict) -> None:
 
 
 def service_before_opening(scenario: dict, plan: dict) -> None:
-    early = next(a for a in plan["assignments"] if a["activity"] == "back_office" and a["start"] < "07:30"
-                 and "guide" in _skills(scenario, a["staff"]))
+    early = next(
+        a
+        for a in plan["assignments"]
+        if a["activity"] == "back_office"
+        and a["start"] < "07:30"
+        and "guide" in _skills(scenario, a["staff"])
+    )
     early["activity"] = "guide"
 
 
 def closed_date(scenario: dict, plan: dict) -> None:
     scenario["office"]["closed_dates"].append(plan["date"])
-    scenario["bookings"] = [b for b in scenario["bookings"] if b["date"] != plan["date"]]  # else invalid input
+    scenario["bookings"] = [
+        b for b in scenario["bookings"] if b["date"] != plan["date"]
+    ]  # else invalid input
 
 
 def _skills(scenario: dict, staff: str) -> list[str]:
@@ -125,8 +147,13 @@ def guide_without_skill(scenario: dict, plan: dict) -> None:
 
 
 def counter_shared(scenario: dict, plan: dict) -> None:
-    a, b = [x for x in plan["assignments"] if x["activity"] == "service" and x["service"] == "uebertrag"
-            and _m(x["start"]) < _m("09:00") < _m(x["end"])][:2]
+    a, b = [
+        x
+        for x in plan["assignments"]
+        if x["activity"] == "service"
+        and x["service"] == "uebertrag"
+        and _m(x["start"]) < _m("09:00") < _m(x["end"])
+    ][:2]
     for item in [a, *_slots_in(plan, a)]:
         item["counter"] = b["counter"]
 
@@ -203,7 +230,9 @@ def same_day_released_late(scenario: dict, plan: dict) -> None:
 
 def calendar_released_early(scenario: dict, plan: dict) -> None:
     slot = next(s for s in plan["slots"] if s["channel"] == "calendar")
-    day = dt.date.fromisoformat(plan["date"]) - dt.timedelta(days=scenario["policy"]["calendar_horizon_days"] + 1)
+    day = dt.date.fromisoformat(plan["date"]) - dt.timedelta(
+        days=scenario["policy"]["calendar_horizon_days"] + 1
+    )
     slot["release_at"] = f"{day}T07:30:00"
 
 
@@ -213,8 +242,13 @@ def _free_counter(scenario: dict, plan: dict, a: dict) -> str:
     for counter in scenario["office"]["counters"]:
         if counter["id"] == a["counter"] or not need <= set(counter["equipment"]):
             continue
-        if not any(x["activity"] == "service" and x["counter"] == counter["id"] and x["start"] < a["end"]
-                   and a["start"] < x["end"] for x in plan["assignments"]):
+        if not any(
+            x["activity"] == "service"
+            and x["counter"] == counter["id"]
+            and x["start"] < a["end"]
+            and a["start"] < x["end"]
+            for x in plan["assignments"]
+        ):
             return counter["id"]
     raise AssertionError("no free counter")
 
@@ -244,18 +278,30 @@ def sitting_too_short(scenario: dict, plan: dict) -> None:
 
 
 BROKEN: list[tuple[int, str, Mutation]] = [
-    (1, MONDAY, gap_in_tiling), (1, MONDAY, outside_availability), (1, MONDAY, overlapping_assignments),
-    (2, MONDAY, service_before_opening), (2, MONDAY, closed_date),
-    (3, MONDAY, skill_lost), (3, MONDAY, guide_without_skill),
-    (4, MONDAY, counter_shared), (4, MONDAY, counter_lacks_equipment),
-    (5, THURSDAY, break_dropped), (5, THURSDAY, break_too_short),
-    (6, MONDAY, slot_too_long), (6, MONDAY, slots_overlap), (6, MONDAY, slot_at_wrong_counter),
-    (6, MONDAY, two_overbooks_of_one_slot), (6, MONDAY, overbook_at_other_time),
+    (1, MONDAY, gap_in_tiling),
+    (1, MONDAY, outside_availability),
+    (1, MONDAY, overlapping_assignments),
+    (2, MONDAY, service_before_opening),
+    (2, MONDAY, closed_date),
+    (3, MONDAY, skill_lost),
+    (3, MONDAY, guide_without_skill),
+    (4, MONDAY, counter_shared),
+    (4, MONDAY, counter_lacks_equipment),
+    (5, THURSDAY, break_dropped),
+    (5, THURSDAY, break_too_short),
+    (6, MONDAY, slot_too_long),
+    (6, MONDAY, slots_overlap),
+    (6, MONDAY, slot_at_wrong_counter),
+    (6, MONDAY, two_overbooks_of_one_slot),
+    (6, MONDAY, overbook_at_other_time),
     (7, MONDAY, booking_lost),
     (8, MONDAY, back_office_short),
     (9, MONDAY, guide_missing),
-    (10, MONDAY, same_day_released_late), (10, MONDAY, calendar_released_early),
-    (11, MONDAY, second_counter), (11, THURSDAY, too_many_sittings), (11, THURSDAY, sitting_too_short),
+    (10, MONDAY, same_day_released_late),
+    (10, MONDAY, calendar_released_early),
+    (11, MONDAY, second_counter),
+    (11, THURSDAY, too_many_sittings),
+    (11, THURSDAY, sitting_too_short),
 ]
 
 
@@ -271,13 +317,16 @@ def _rules(scenario: dict, plan: dict) -> set[int]:
 
 # --- tests ----------------------------------------------------------------------------------------------
 
+
 def test_template_plans_of_the_sample_week_are_valid(sample: dict, plans: dict) -> None:
     for day, plan in plans.items():
         assert own_violations(sample, plan) == [], day
 
 
 @pytest.mark.parametrize("rule, day, mutation", BROKEN, ids=[f"rule{r}-{m.__name__}" for r, _, m in BROKEN])
-def test_each_broken_rule_is_named(sample: dict, plans: dict, rule: int, day: str, mutation: Mutation) -> None:
+def test_each_broken_rule_is_named(
+    sample: dict, plans: dict, rule: int, day: str, mutation: Mutation
+) -> None:
     scenario, plan = _broken(sample, plans, day, mutation)
     assert rule in _rules(scenario, plan), own_violations(scenario, plan)
 
@@ -296,28 +345,39 @@ def test_the_rule_11_fields_bind_only_where_set(sample: dict, plans: dict) -> No
     scenario["policy"]["min_sitting_min"] = 35
     assert [v.split(": ", 1)[1] for v in own_violations(scenario, plans[THURSDAY])] == [
         "S016 sitting at C08 10:00–10:30: 30 min, at least 35 min",
-        "S018 sitting at C10 17:15–17:45: 30 min, at least 35 min"]
+        "S018 sitting at C10 17:15–17:45: 30 min, at least 35 min",
+    ]
 
 
 def test_messages_name_the_person_and_the_time(sample: dict, plans: dict) -> None:
     scenario, plan = _broken(sample, plans, MONDAY, guide_missing)
-    assert own_violations(scenario, plan) == ["rule 9 (entrance guides): entrance 07:30–12:30: 0 on guide duty, needs 1"]
+    assert own_violations(scenario, plan) == [
+        "rule 9 (entrance guides): entrance 07:30–12:30: 0 on guide duty, needs 1"
+    ]
     scenario, plan = _broken(sample, plans, MONDAY, booking_lost)
     (message,) = own_violations(scenario, plan)
-    assert message.startswith("rule 7 (bookings): booking B") and "holds no slot and is not in rebook" in message
+    assert (
+        message.startswith("rule 7 (bookings): booking B") and "holds no slot and is not in rebook" in message
+    )
 
 
-@pytest.mark.parametrize("day, weekday, calendar", [("2024-12-25", "wed", "DE-NW"), ("2024-03-08", "fri", "DE-BE")])
+@pytest.mark.parametrize(
+    "day, weekday, calendar", [("2024-12-25", "wed", "DE-NW"), ("2024-03-08", "fri", "DE-BE")]
+)
 def test_public_holidays_of_any_state_close_the_office(day: str, weekday: str, calendar: str) -> None:
-    """`office.holidays` names any calendar of the `holidays` library (the shared checker knows DE-BW only)."""
-    scenario = tiny(office={"opening_hours": {weekday: [["08:00", "12:00"]]}},
-                    availability=[{"staff": s, "date": day, "start": "08:00", "end": "12:00"} for s in ("S1", "S2")],
-                    demand=[{"date": day, "service": "uebertrag", "count": 10}])
+    """`office.holidays` names any calendar of the `holidays` library (check_plan.py knows DE-BW only)."""
+    scenario = tiny(
+        office={"opening_hours": {weekday: [["08:00", "12:00"]]}},
+        availability=[{"staff": s, "date": day, "start": "08:00", "end": "12:00"} for s in ("S1", "S2")],
+        demand=[{"date": day, "service": "uebertrag", "count": 10}],
+    )
     plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(day), "template")
     assert own_violations(scenario, plan) == [] and plan.slots
     scenario["office"]["holidays"] = calendar
     found = own_violations(scenario, plan)
-    assert found and all(v.startswith("rule 2 (opening hours): S") and "is a public holiday" in v for v in found)
+    assert found and all(
+        v.startswith("rule 2 (opening hours): S") and "is a public holiday" in v for v in found
+    )
 
 
 @needs_shared
@@ -328,8 +388,9 @@ def test_both_checkers_accept_the_valid_plans(sample: dict, plans: dict) -> None
 
 @needs_shared
 @pytest.mark.parametrize("rule, day, mutation", BROKEN, ids=[f"rule{r}-{m.__name__}" for r, _, m in BROKEN])
-def test_both_checkers_reject_the_broken_plans(sample: dict, plans: dict, rule: int, day: str,
-                                               mutation: Mutation) -> None:
+def test_both_checkers_reject_the_broken_plans(
+    sample: dict, plans: dict, rule: int, day: str, mutation: Mutation
+) -> None:
     """Both reject the plan, and both name the same broken rules (check_plan.py's lines start `R<rule>`)."""
     scenario, plan = _broken(sample, plans, day, mutation)
     theirs = shared_violations(scenario, plan)
@@ -337,6 +398,7 @@ def test_both_checkers_reject_the_broken_plans(sample: dict, plans: dict, rule: 
 
 
 # --- random mutations: both checkers agree on validity ---------------------------------------------------
+
 
 def _shift(text: str, minutes: int) -> str:
     return hhmm(min(max(_m(text) + minutes, 0), 24 * 60))
@@ -347,18 +409,38 @@ def mutated(draw, sample: dict, plans: dict) -> tuple[dict, dict]:
     """A sample day's template plan with one to three random edits, and maybe a sitting policy."""
     sample = copy.deepcopy(sample)
     plan = copy.deepcopy(plans[draw(st.sampled_from(DAYS))])
-    sample["policy"] |= {key: value for key, value in {
-        "max_counters_per_person": draw(st.sampled_from([None, 1, 2])),
-        "max_sittings": draw(st.sampled_from([None, 1, 2, 3])),
-        "min_sitting_min": draw(st.sampled_from([None, 30, 60, 120])),
-    }.items() if value is not None}
+    sample["policy"] |= {
+        key: value
+        for key, value in {
+            "max_counters_per_person": draw(st.sampled_from([None, 1, 2])),
+            "max_sittings": draw(st.sampled_from([None, 1, 2, 3])),
+            "min_sitting_min": draw(st.sampled_from([None, 30, 60, 120])),
+        }.items()
+        if value is not None
+    }
     delta = st.sampled_from([-30, -15, -10, -5, 5, 10, 15, 30])
     for _ in range(draw(st.integers(1, 3))):
         assignments, slots = plan["assignments"], plan["slots"]
         a = draw(st.sampled_from(assignments))
         s = draw(st.sampled_from(slots)) if slots else None
-        edit = draw(st.sampled_from(["a_start", "a_end", "a_move", "activity", "a_counter", "drop_a",
-                                     "s_move", "s_counter", "s_booking", "s_release", "s_overbook", "drop_s"]))
+        edit = draw(
+            st.sampled_from(
+                [
+                    "a_start",
+                    "a_end",
+                    "a_move",
+                    "activity",
+                    "a_counter",
+                    "drop_a",
+                    "s_move",
+                    "s_counter",
+                    "s_booking",
+                    "s_release",
+                    "s_overbook",
+                    "drop_s",
+                ]
+            )
+        )
         if edit == "a_start":
             a["start"] = _shift(a["start"], draw(delta))
         elif edit == "a_end":
@@ -408,6 +490,7 @@ def test_both_checkers_agree_on_random_mutations(sample: dict, plans: dict) -> N
 
 # --- command line ---------------------------------------------------------------------------------------
 
+
 def test_cli_exit_codes(sample: dict, plans: dict, tmp_path: Path) -> None:
     good = tmp_path / "good.json"
     good.write_text(json.dumps(plans[MONDAY]), encoding="utf-8")
@@ -421,12 +504,17 @@ def test_cli_exit_codes(sample: dict, plans: dict, tmp_path: Path) -> None:
 
     broken = runner.invoke(app, ["check", str(SAMPLE), str(good), str(bad)])
     assert broken.exit_code == 1
-    assert "bad.json: rule 9 (entrance guides): entrance 07:30–12:30: 0 on guide duty, needs 1" in broken.output
+    assert (
+        "bad.json: rule 9 (entrance guides): entrance 07:30–12:30: 0 on guide duty, needs 1" in broken.output
+    )
 
     garbled = tmp_path / "garbled.json"
     garbled.write_text("{ not json", encoding="utf-8")
-    for args in ([str(SAMPLE), str(garbled)], [str(tmp_path / "missing.json"), str(good)],
-                 [str(SAMPLE), str(tmp_path / "missing.json")]):
+    for args in (
+        [str(SAMPLE), str(garbled)],
+        [str(tmp_path / "missing.json"), str(good)],
+        [str(SAMPLE), str(tmp_path / "missing.json")],
+    ):
         result = runner.invoke(app, ["check", *args])
         assert result.exit_code == 2, result.output
         assert "input error" in result.output and "Traceback" not in result.output

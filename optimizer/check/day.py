@@ -46,14 +46,17 @@ class Day:
         for item in sorted(plan.assignments, key=lambda x: (x.start, x.end)):
             if item.start < item.end:
                 by_staff[item.staff].append(item)
-        return cls(scenario=scenario, plan=plan,
-                   services={t.id: t for t in scenario.service_types},
-                   counters={c.id: c for c in scenario.office.counters},
-                   people={p.id: p for p in scenario.staff},
-                   presence={staff: merge_intervals(w) for staff, w in windows.items()},
-                   opening=merge_intervals(opening_intervals(scenario, plan.date)),
-                   closed=closed_reason(scenario, plan.date),
-                   by_staff=dict(by_staff))
+        return cls(
+            scenario=scenario,
+            plan=plan,
+            services={t.id: t for t in scenario.service_types},
+            counters={c.id: c for c in scenario.office.counters},
+            people={p.id: p for p in scenario.staff},
+            presence={staff: merge_intervals(w) for staff, w in windows.items()},
+            opening=merge_intervals(opening_intervals(scenario, plan.date)),
+            closed=closed_reason(scenario, plan.date),
+            by_staff=dict(by_staff),
+        )
 
     def of_activity(self, staff: str, activity: str) -> list[Assignment]:
         return [a for a in self.by_staff.get(staff, []) if a.activity == activity]

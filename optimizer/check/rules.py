@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from ..clock import hhmm, merge_intervals, span
 from ..office_days import release_moments
-from ..plan import Plan, Slot
+from ..plan import Assignment, Plan, Slot
 from ..scenario import GUIDE_SKILL, Scenario
 from .day import Day, describe, describe_slot, duration, inside, spans, subtract, total
 from .sittings import rule_11_sittings
@@ -28,8 +29,11 @@ BREAKS_NEEDED = ((9 * 60, 45), (6 * 60, 30))
 def rule_0_format(day: Day) -> list[Violation]:
     """The plan belongs to the scenario's office."""
     if day.plan.office != day.scenario.office.id:
-        return [Violation(0, f"the plan is for office '{day.plan.office}', the scenario for "
-                             f"'{day.scenario.office.id}'")]
+        return [
+            Violation(
+                0, f"the plan is for office '{day.plan.office}', the scenario for '{day.scenario.office.id}'"
+            )
+        ]
     return []
 
 
@@ -60,7 +64,9 @@ def rule_1_tiling(day: Day) -> list[Violation]:
 def rule_2_opening_hours(day: Day) -> list[Violation]:
     """`service` and `guide` assignments lie inside opening hours; closed days have none."""
     out = []
-    why = f"the office is closed: {day.closed}" if day.closed else f"outside opening hours {spans(day.opening)}"
+    why = (
+        f"the office is closed: {day.closed}" if day.closed else f"outside opening hours {spans(day.opening)}"
+    )
     for items in day.by_staff.values():
         for a in items:
             if a.activity in ("service", "guide") and not inside(a.start, a.end, day.opening):
@@ -81,8 +87,13 @@ def rule_3_skills(day: Day) -> list[Violation]:
                 continue
             service = day.services.get(a.service or "")
             if service is None:
-                out.append(Violation(3, f"{describe(a)}: " + (f"unknown service '{a.service}'" if a.service
-                                                               else "names no service")))
+                out.append(
+                    Violation(
+                        3,
+                        f"{describe(a)}: "
+                        + (f"unknown service '{a.service}'" if a.service else "names no service"),
+                    )
+                )
             elif service.skill not in skills:
                 out.append(Violation(3, f"{describe(a)}: {staff} lacks skill '{service.skill}'"))
     return out
@@ -91,31 +102,46 @@ def rule_3_skills(day: Day) -> list[Violation]:
 def rule_4_counters(day: Day) -> list[Violation]:
     """A counter serves one person at a time, and has the equipment of the service served at it."""
     out = []
-    at_counter: dict[str, list] = defaultdict(list)
+    at_counter: dict[str, list[Assignment]] = defaultdict(list)
     for items in day.by_staff.values():
         for a in items:
             if a.activity != "service":
                 continue
             counter = day.counters.get(a.counter or "")
             if counter is None:
-                out.append(Violation(4, f"{describe(a)}: " + (f"unknown counter '{a.counter}'" if a.counter
-                                                               else "names no counter")))
+                out.append(
+                    Violation(
+                        4,
+                        f"{describe(a)}: "
+                        + (f"unknown counter '{a.counter}'" if a.counter else "names no counter"),
+                    )
+                )
                 continue
             at_counter[counter.id].append(a)
             service = day.services.get(a.service or "")
             missing = sorted(set(service.equipment) - set(counter.equipment)) if service else []
-            if missing:
-                out.append(Violation(4, f"{describe(a)}: counter {counter.id} lacks {', '.join(missing)}, "
-                                        f"which {service.id} needs"))
+            if service and missing:
+                out.append(
+                    Violation(
+                        4,
+                        f"{describe(a)}: counter {counter.id} lacks {', '.join(missing)}, "
+                        f"which {service.id} needs",
+                    )
+                )
     for counter_id, items in sorted(at_counter.items()):
         items.sort(key=lambda a: a.start)
         for i, a in enumerate(items):
-            for b in items[i + 1:]:
+            for b in items[i + 1 :]:
                 if b.start >= a.end:
                     break
                 if b.staff != a.staff:
-                    out.append(Violation(4, f"counter {counter_id} {span(b.start, min(a.end, b.end))}: "
-                                            f"{a.staff} and {b.staff} serve at once"))
+                    out.append(
+                        Violation(
+                            4,
+                            f"counter {counter_id} {span(b.start, min(a.end, b.end))}: "
+                            f"{a.staff} and {b.staff} serve at once",
+                        )
+                    )
     return out
 
 
@@ -138,17 +164,30 @@ def rule_5_breaks(day: Day) -> list[Violation]:
         work = working_minutes(day, staff)
         needed = next((need for over, need in BREAKS_NEEDED if work > over), 0)
         if total(breaks) < needed:
-            out.append(Violation(5, f"{staff} works {duration(work)} ({spans(presence)}) with "
-                                    f"{total(breaks)} min of breaks; needs at least {needed} min"))
+            out.append(
+                Violation(
+                    5,
+                    f"{staff} works {duration(work)} ({spans(presence)}) with "
+                    f"{total(breaks)} min of breaks; needs at least {needed} min",
+                )
+            )
         for s, e in breaks:
             if e - s < MIN_BREAK:
-                out.append(Violation(5, f"{staff} break {span(s, e)}: {e - s} min; a break lasts at least "
-                                        f"{MIN_BREAK} min"))
+                out.append(
+                    Violation(
+                        5, f"{staff} break {span(s, e)}: {e - s} min; a break lasts at least {MIN_BREAK} min"
+                    )
+                )
         rests = [(s, e) for s, e in breaks if e - s >= MIN_BREAK]
         for s, e in subtract(presence, rests):
             if e - s > LONGEST_STRETCH:
-                out.append(Violation(5, f"{staff} works {span(s, e)} ({duration(e - s)}) without a break; "
-                                        f"at most {duration(LONGEST_STRETCH)} in a row"))
+                out.append(
+                    Violation(
+                        5,
+                        f"{staff} works {span(s, e)} ({duration(e - s)}) without a break; "
+                        f"at most {duration(LONGEST_STRETCH)} in a row",
+                    )
+                )
     return out
 
 
@@ -180,13 +219,23 @@ def rule_6_slots(day: Day) -> list[Violation]:
         if service is None:
             out.append(Violation(6, f"{name}: unknown service '{slot.service}'"))
         elif slot.end - slot.start != service.duration_min:
-            out.append(Violation(6, f"{name}: lasts {slot.end - slot.start} min, {service.id} takes "
-                                    f"{service.duration_min} min"))
+            out.append(
+                Violation(
+                    6,
+                    f"{name}: lasts {slot.end - slot.start} min, {service.id} takes "
+                    f"{service.duration_min} min",
+                )
+            )
         if slot.start % grid:
             out.append(Violation(6, f"{name}: starts off the {grid}-minute grid"))
         if not inside(slot.start, slot.end, serving.get((slot.staff, slot.service, slot.counter), [])):
-            out.append(Violation(6, f"{name}: not inside a service assignment of {slot.staff} for "
-                                    f"{slot.service} at {slot.counter}"))
+            out.append(
+                Violation(
+                    6,
+                    f"{name}: not inside a service assignment of {slot.staff} for "
+                    f"{slot.service} at {slot.counter}",
+                )
+            )
     extra_per_regular: Counter[str] = Counter()
     for slot in day.plan.slots:
         regular_id = _overbook_of(slot)
@@ -199,25 +248,37 @@ def rule_6_slots(day: Day) -> list[Violation]:
             continue
         extra_per_regular[regular_id] += 1
         if (slot.staff, slot.counter, slot.service, slot.start, slot.end) != (
-                regular.staff, regular.counter, regular.service, regular.start, regular.end):
-            out.append(Violation(6, f"{name}: overbooks {describe_slot(regular)} but does not share its staff, "
-                                    "counter, service and time"))
+            regular.staff,
+            regular.counter,
+            regular.service,
+            regular.start,
+            regular.end,
+        ):
+            out.append(
+                Violation(
+                    6,
+                    f"{name}: overbooks {describe_slot(regular)} but does not share its staff, "
+                    "counter, service and time",
+                )
+            )
     for regular_id, n in sorted(extra_per_regular.items()):
         if n > 1:
-            out.append(Violation(6, f"{describe_slot(by_id[regular_id])}: {n} slots overbook it, at most one may"))
+            out.append(
+                Violation(6, f"{describe_slot(by_id[regular_id])}: {n} slots overbook it, at most one may")
+            )
     per_staff: dict[str, list[Slot]] = defaultdict(list)
     for slot in day.plan.slots:
         per_staff[slot.staff].append(slot)
     for staff, slots in sorted(per_staff.items()):
         slots.sort(key=lambda s: (s.start, s.end))
-        for i, a in enumerate(slots):
-            for b in slots[i + 1:]:
-                if b.start >= a.end:
+        for i, first in enumerate(slots):
+            for later in slots[i + 1 :]:
+                if later.start >= first.end:
                     break
-                if _overbook_of(a) == b.id or _overbook_of(b) == a.id:
+                if _overbook_of(first) == later.id or _overbook_of(later) == first.id:
                     continue
-                out.append(Violation(6, f"{staff}: slots {a.id} and {b.id} overlap at "
-                                        f"{span(b.start, min(a.end, b.end))}"))
+                when = span(later.start, min(first.end, later.end))
+                out.append(Violation(6, f"{staff}: slots {first.id} and {later.id} overlap at {when}"))
     return out
 
 
@@ -237,8 +298,13 @@ def rule_7_bookings(day: Day) -> list[Violation]:
             continue
         what = f"booking {booking.id} ({booking.service} at {hhmm(booking.start)})"
         if slots:
-            out.append(Violation(7, f"{what}: held by {', '.join(describe_slot(s) for s in slots)}, which has "
-                                    "another service or time, and not in rebook"))
+            out.append(
+                Violation(
+                    7,
+                    f"{what}: held by {', '.join(describe_slot(s) for s in slots)}, which has "
+                    "another service or time, and not in rebook",
+                )
+            )
         else:
             out.append(Violation(7, f"{what}: holds no slot and is not in rebook"))
     return out
@@ -247,7 +313,7 @@ def rule_7_bookings(day: Day) -> list[Violation]:
 def rule_8_back_office(day: Day) -> list[Violation]:
     """Each present person has `policy.back_office_min` minutes of back office, or all their working
     time when that is shorter."""
-    out = []
+    out: list[Violation] = []
     wanted = day.scenario.policy.back_office_min
     if not wanted:
         return out
@@ -268,14 +334,16 @@ def rule_9_guides(day: Day) -> list[Violation]:
     short: list[tuple[int, int, int]] = []
     for s, e in day.opening:
         cuts = sorted({s, e} | {t for d in duties for t in d if s < t < e})
-        for lo, hi in zip(cuts, cuts[1:]):
+        for lo, hi in pairwise(cuts):
             n = sum(1 for ds, de in duties if ds <= lo and hi <= de)
             if n < wanted:
                 if short and short[-1][1] == lo and short[-1][2] == n:
                     short[-1] = (short[-1][0], hi, n)
                 else:
                     short.append((lo, hi, n))
-    return [Violation(9, f"entrance {span(lo, hi)}: {n} on guide duty, needs {wanted}") for lo, hi, n in short]
+    return [
+        Violation(9, f"entrance {span(lo, hi)}: {n} on guide duty, needs {wanted}") for lo, hi, n in short
+    ]
 
 
 def _local(text: str, timezone: str) -> dt.datetime | None:
@@ -303,20 +371,46 @@ def rule_10_release(day: Day) -> list[Violation]:
         elif slot.channel == "same_day":
             start = dt.datetime.combine(day.date, dt.time()) + dt.timedelta(minutes=slot.start)
             if moment.date() != day.date or moment > start:
-                out.append(Violation(10, f"{name}: same-day slot released {slot.release_at}, not on "
-                                         f"{day.date} by {hhmm(slot.start)}"))
+                out.append(
+                    Violation(
+                        10,
+                        f"{name}: same-day slot released {slot.release_at}, not on "
+                        f"{day.date} by {hhmm(slot.start)}",
+                    )
+                )
             elif moments and (moment.hour * 60 + moment.minute not in moments or moment.second):
-                out.append(Violation(10, f"{name}: same-day slot released at {moment:%H:%M:%S}, not one of the "
-                                         f"release moments {', '.join(map(hhmm, moments))}"))
+                out.append(
+                    Violation(
+                        10,
+                        f"{name}: same-day slot released at {moment:%H:%M:%S}, not one of the "
+                        f"release moments {', '.join(map(hhmm, moments))}",
+                    )
+                )
         elif moment.date() != calendar_day:
-            out.append(Violation(10, f"{name}: calendar slot released {slot.release_at}, not on {calendar_day} "
-                                     f"({horizon} days before)"))
+            out.append(
+                Violation(
+                    10,
+                    f"{name}: calendar slot released {slot.release_at}, not on {calendar_day} "
+                    f"({horizon} days before)",
+                )
+            )
     return out
 
 
 RULES: tuple[Callable[[Day], list[Violation]], ...] = (
-    rule_0_format, rule_1_tiling, rule_2_opening_hours, rule_3_skills, rule_4_counters, rule_5_breaks,
-    rule_6_slots, rule_7_bookings, rule_8_back_office, rule_9_guides, rule_10_release, rule_11_sittings)
+    rule_0_format,
+    rule_1_tiling,
+    rule_2_opening_hours,
+    rule_3_skills,
+    rule_4_counters,
+    rule_5_breaks,
+    rule_6_slots,
+    rule_7_bookings,
+    rule_8_back_office,
+    rule_9_guides,
+    rule_10_release,
+    rule_11_sittings,
+)
 
 
 def check_plan(scenario: Scenario, plan: Plan) -> list[Violation]:
