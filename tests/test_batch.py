@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from support import MONDAY, SAMPLE, check_files, load_shared_tool, tiny, violations
+from support import MONDAY, SAMPLE, check_files, load_shared_tool, needs_shared, tiny, violations
 from test_properties import offices
 from typer.testing import CliRunner
 
@@ -186,6 +186,7 @@ def _one_counter_one_type(plan) -> None:
         assert seats[slot.staff] == {(slot.counter, slot.service)}
 
 
+@needs_shared  # scenarios from ../shared/tools/make_scenario.py
 @pytest.mark.parametrize("date", ["2024-04-22", "2024-04-23", "2024-04-25", "2024-04-26", "2024-05-01"])
 @pytest.mark.parametrize("booked", [0.0, 0.3])
 def test_template_plans_pass_the_checker_with_one_counter_and_type_each(date, booked) -> None:

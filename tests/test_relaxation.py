@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from support import SAMPLE, load_shared_tool, violations
+from support import SAMPLE, load_shared_tool, needs_shared, violations
 
 from optimizer.bounds import equipment_bound
 from optimizer.day.greedy import greedy_plan
@@ -45,6 +45,7 @@ def _as_plan(scenario, index, plan):
     return build_plan(scenario, build_schedule(solution))
 
 
+@needs_shared  # a scenario from ../shared/tools/make_scenario.py
 @pytest.mark.parametrize("bookings", [0.0, 0.3])
 def test_rounded_dive_plans_obey_every_rule_and_stay_under_the_lp_bound(bookings: float) -> None:
     """A generated 30-staff Thursday (late opening, breaks inside it): the dive's plan passes check_plan,
