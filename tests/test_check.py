@@ -339,13 +339,15 @@ def test_a_regular_slot_may_carry_one_overbooked_slot(sample: dict, plans: dict)
 
 
 def test_the_rule_11_fields_bind_only_where_set(sample: dict, plans: dict) -> None:
+    """The template plans one counter per person, at most two sittings, none under an hour (Thursday:
+    S011 sits 16:15–17:30 at C04 and S014 10:00–11:15 at C06, 75 min each, the shortest)."""
     scenario = copy.deepcopy(sample)
-    scenario["policy"] |= {"max_counters_per_person": 1, "max_sittings": 2, "min_sitting_min": 30}
+    scenario["policy"] |= {"max_counters_per_person": 1, "max_sittings": 2, "min_sitting_min": 75}
     assert own_violations(scenario, plans[THURSDAY]) == []
-    scenario["policy"]["min_sitting_min"] = 35
+    scenario["policy"]["min_sitting_min"] = 80
     assert [v.split(": ", 1)[1] for v in own_violations(scenario, plans[THURSDAY])] == [
-        "S016 sitting at C08 10:00–10:30: 30 min, at least 35 min",
-        "S018 sitting at C10 17:15–17:45: 30 min, at least 35 min",
+        "S011 sitting at C04 16:15–17:30: 1 h 15 min, at least 1 h 20 min",
+        "S014 sitting at C06 10:00–11:15: 1 h 15 min, at least 1 h 20 min",
     ]
 
 
