@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from support import MONDAY, SAMPLE, check_files, load_shared_tool, tiny, violations
+from support import MONDAY, SAMPLE, check_files, load_shared_tool, needs_shared, tiny, violations
 from test_properties import offices
 from typer.testing import CliRunner
 
@@ -27,8 +27,6 @@ runner = CliRunner()
 TUESDAY = "2024-04-23"
 FAST = SolveOptions(time_limit_s=5.0, workers=1, seed=0, deterministic=True)
 
-
-MAKE = load_shared_tool("make_scenario")
 
 
 def _office(office_id: str, extra_type: bool = False) -> dict:
@@ -188,10 +186,11 @@ def _one_counter_one_type(plan) -> None:
         assert seats[slot.staff] == {(slot.counter, slot.service)}
 
 
+@needs_shared  # scenarios from ../shared/tools/make_scenario.py
 @pytest.mark.parametrize("date", ["2024-04-22", "2024-04-23", "2024-04-25", "2024-04-26", "2024-05-01"])
 @pytest.mark.parametrize("booked", [0.0, 0.3])
 def test_template_plans_pass_the_checker_with_one_counter_and_type_each(date, booked) -> None:
-    scenario = MAKE.build(30, 9, "2024-04-22", 7, booked)
+    scenario = load_shared_tool("make_scenario").build(30, 9, "2024-04-22", 7, booked)
     # make_scenario books appointments on public holidays too, which validation rightly refuses.
     scenario["bookings"] = [b for b in scenario["bookings"] if b["date"] != "2024-05-01"]
     plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(date), strategy="template")

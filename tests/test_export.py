@@ -106,7 +106,7 @@ def week(request) -> tuple[Scenario, tuple[Plan, ...]]:
 @pytest.fixture(scope="session")
 def availability_validator() -> Draft4Validator:
     if not (ZMS_SPEC / "availability.json").exists():
-        pytest.skip(f"ZMS schemas not found under {ZMS_SPEC}")
+        pytest.skip(f"validates against the ZMS schemas in ../shared/spec/zms, not found under {ZMS_SPEC}")
     registry = Registry().with_resources(
         (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")),
                                            default_specification=DRAFT4))

@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from support import SAMPLE, load_shared_tool, violations
+from support import SAMPLE, load_shared_tool, needs_shared, violations
 
 from optimizer.bounds import equipment_bound
 from optimizer.day.greedy import greedy_plan
@@ -20,7 +20,6 @@ from optimizer.day.solve import DaySolution, SolveOptions
 from optimizer.scenario import parse_scenario
 from optimizer.slots import build_plan
 
-MAKE = load_shared_tool("make_scenario")
 THURSDAY = dt.date(2024, 4, 25)
 
 
@@ -46,12 +45,13 @@ def _as_plan(scenario, index, plan):
     return build_plan(scenario, build_schedule(solution))
 
 
+@needs_shared  # a scenario from ../shared/tools/make_scenario.py
 @pytest.mark.parametrize("bookings", [0.0, 0.3])
 def test_rounded_dive_plans_obey_every_rule_and_stay_under_the_lp_bound(bookings: float) -> None:
     """A generated 30-staff Thursday (late opening, breaks inside it): the dive's plan passes check_plan,
     holds the bookings the constructive plan holds, serves at least as much as plain greedy rounding,
     and never more than the LP bound, which itself is at most the equipment bound."""
-    raw = MAKE.build(30, 4, "2024-04-22", 1, bookings)
+    raw = load_shared_tool("make_scenario").build(30, 4, "2024-04-22", 1, bookings)
     scenario, index, dm, lp = _relaxed_day(raw, THURSDAY)
     bound = -lp.objective / index.weight_scale
     assert bound <= equipment_bound(scenario, THURSDAY) + 1e-6

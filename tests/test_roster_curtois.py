@@ -24,7 +24,8 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CURTOIS = SHARED / "benchmarks" / "curtois"
 EVAL = SHARED / "tools" / "curtois_eval.py"
 
-needs_benchmark = pytest.mark.skipif(not CURTOIS.is_dir(), reason="shared benchmark folder not present")
+needs_benchmark = pytest.mark.skipif(
+    not CURTOIS.is_dir(), reason=f"reads the Curtois & Qu instances in ../shared/benchmarks, not beside this checkout ({CURTOIS})")
 
 
 def section_rows(path: Path, section: str) -> int:

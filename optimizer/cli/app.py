@@ -11,6 +11,8 @@ from rich.console import Console
 from ..errors import InfeasibleError, InputError
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE = 0, 2, 3
+EXIT_RULE_BROKEN = 1
+"""`slotplan check`: a plan breaks a hard rule."""
 
 app = typer.Typer(
     name="slotplan",
