@@ -98,6 +98,19 @@ class Policy(_Model):
     guides_min: int = Field(default=0, ge=0)
     same_day_release: list[Clock] | None = None
     calendar_horizon_days: int = Field(default=14, ge=0)
+    no_show: Literal["off", "overbook"] = "off"
+    overflow_risk: float = Field(default=0.5, gt=0, lt=1)
+    """With `no_show: overbook`: the highest chance, per hour and counter, that more booked citizens
+    come than the counter can serve in that hour (docs/forecast.md)."""
+
+
+class NoShowRate(_Model):
+    """The chance that a citizen with a booked (calendar) appointment of `service` does not come."""
+
+    service: str
+    weekday: Weekday | None = None
+    """None: every weekday without a row of its own."""
+    rate: float = Field(ge=0, lt=1)
 
 
 class Scenario(_Model):
@@ -111,6 +124,8 @@ class Scenario(_Model):
     bookings: list[Booking] = []
     policy: Policy = Policy()
     roster: RosterSection | None = None
+    requests: list[Demand] = []
+    no_show_rates: list[NoShowRate] = []
 
     def to_json_dict(self) -> dict[str, Any]:
         """The scenario in its JSON format."""
@@ -231,6 +246,11 @@ def cross_check(s: Scenario) -> list[str]:
     for i, d in enumerate(s.demand):
         if d.service not in services:
             problems.append(f"demand[{i}].service: unknown service '{d.service}'")
+
+    for section, items in (("requests", s.requests), ("no_show_rates", s.no_show_rates)):
+        for i, item in enumerate(items):
+            if item.service not in services:
+                problems.append(f"{section}[{i}].service: unknown service '{item.service}'")
 
     counter_ids = {c.id for c in s.office.counters}
     for i, b in enumerate(s.bookings):
