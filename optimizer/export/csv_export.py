@@ -5,7 +5,8 @@ LibreOffice open without an import dialog; CRLF line ends. Every cell goes throu
 so no text from input data becomes a formula. Counters only: staff never appear.
 
 Columns: id, date, start, end, service, [service_name,] counter, channel, release_at, booked,
-booking. `service_name` appears when names are given (from the scenario).
+booking[, overbook_of]. `service_name` appears when names are given (from the scenario), `overbook_of`
+when a plan sells slots twice (the id of the regular slot an overbooked slot sits on).
 """
 
 from __future__ import annotations
@@ -36,13 +37,16 @@ def csv_export(plans: Sequence[Plan], *, names: Mapping[str, str] | None = None,
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=sep, quotechar='"', quoting=csv.QUOTE_MINIMAL,
                         lineterminator="\r\n")
-    writer.writerow(csv_columns(names is not None))
     rows = sorted(((p.office, s) for p in plans for s in p.slots),
                   key=lambda r: (r[1].date, r[1].start, r[1].counter, r[1].id))
+    overbooked = any(s.overbook_of for _office, s in rows)
+    writer.writerow(csv_columns(names is not None) + (["overbook_of"] if overbooked else []))
     for _office, s in rows:
         cells = [s.id, s.date.isoformat(), hhmm(s.start), hhmm(s.end), s.service, s.counter, s.channel,
                  s.release_at, "true" if s.booking is not None else "false", s.booking]
         if names is not None:
             cells.insert(5, names.get(s.service, s.service))
+        if overbooked:
+            cells.append(s.overbook_of)
         writer.writerow([safe_text(c) for c in cells])
     return (BOM + buffer.getvalue()).encode("utf-8")

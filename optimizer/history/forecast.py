@@ -16,12 +16,15 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .calendar import OfficeCalendar
 from .reader import History
 
 HARMONICS = (4, 8, 12)
 """Candidate numbers of Fourier pairs for the yearly season; AIC picks one per type."""
+OVERDISPERSION = 1.1
+"""Pearson χ²/df of the Poisson fit above which the negative binomial is fitted."""
 SIMULATIONS = 4000
 BAND = (0.10, 0.90)
 YEAR = 365.25
@@ -78,6 +81,11 @@ def design_matrix(dates: list[dt.date], origin: dt.date, weekdays: tuple[int, ..
 
 def fit_type(history: History, service: str) -> TypeModel:
     """The type's model, its number of Fourier pairs chosen by AIC."""
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only contend
+        return _fit_type(history, service)
+
+
+def _fit_type(history: History, service: str) -> TypeModel:
     rows = history.of(service)
     dates = [r.date for r in rows]
     y = np.array([r.requests for r in rows], dtype=float)
@@ -100,13 +108,17 @@ def fit_type(history: History, service: str) -> TypeModel:
 def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """(coefficients + alpha, their covariance, AIC) of the NB2 regression; the Poisson GLM (alpha = 0)
     when the data show no overdispersion (the NB fit then has no usable covariance at alpha ≈ 0)."""
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        poisson = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+        poisson = GLM(y, x, family=families.Poisson()).fit()
+        overdispersed = poisson.pearson_chi2 / poisson.df_resid > OVERDISPERSION
         try:
+            if not overdispersed:
+                raise ValueError("no overdispersion")
             nb = NegativeBinomial(y, x, loglike_method="nb2").fit(
                 start_params=np.append(poisson.params, 0.05), method="bfgs", maxiter=500, disp=0)
             cov = np.asarray(nb.cov_params())
@@ -134,7 +146,8 @@ def predict_with_weeks(model: TypeModel, dates: list[dt.date], calendar: OfficeC
     mondays = sorted({d - dt.timedelta(days=d.weekday()) for d in dates})
     weeks = {m: DayForecast(m, model.service, 0.0, 0, 0) for m in mondays}
     if open_days:
-        draws = simulate(model, open_days, seed, simulations)
+        with threadpool_limits(limits=1, user_api="blas"):
+            draws = simulate(model, open_days, seed, simulations)
         for i, d in enumerate(open_days):
             days[d] = _summary(d, model.service, draws["mu"][:, i], draws["y"][:, i])
         for m in mondays:

@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .reader import History
 
@@ -43,12 +44,14 @@ def estimate_no_shows(history: History, window_days: int = WINDOW_DAYS) -> list[
     for service in history.services:
         rows = [r for r in history.of(service) if r.date >= start and r.booked > 0]
         if rows:
-            out.append(_estimate(service, rows))
+            with threadpool_limits(limits=1, user_api="blas"):
+                out.append(_estimate(service, rows))
     return out
 
 
 def _estimate(service: str, rows) -> NoShowEstimate:
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
     from scipy.stats import chi2
 
     booked = np.array([r.booked for r in rows], dtype=float)
@@ -63,8 +66,8 @@ def _estimate(service: str, rows) -> NoShowEstimate:
     if len(weekdays) > 1 and 0 < missed.sum() < booked.sum():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            full = sm.GLM(endog, x, family=sm.families.Binomial()).fit()
-            pooled = sm.GLM(endog, x[:, :1], family=sm.families.Binomial()).fit()
+            full = GLM(endog, x, family=families.Binomial()).fit()
+            pooled = GLM(endog, x[:, :1], family=families.Binomial()).fit()
         p_value = float(chi2.sf(2 * (full.llf - pooled.llf), len(weekdays) - 1))
         if p_value < SIGNIFICANCE:
             fitted = full.predict(np.column_stack([np.ones(len(weekdays))] + [
