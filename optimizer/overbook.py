@@ -103,7 +103,8 @@ def carry_overbooked(published: Plan, plan: Plan) -> Plan:
         base = [s for s in slots if s.overbook_of is None and s.service == old.service
                 and s.start == old.start and s.id not in taken]
         if base:
-            on = min(base, key=lambda s: (s.id != old.overbook_of, s.staff != old.staff, s.counter != old.counter, s.id))
+            on = min(base, key=lambda s: (s.id != old.overbook_of, s.staff != old.staff,
+                                          s.counter != old.counter, s.id))
             taken.add(on.id)
             slots.append(on.model_copy(update={"id": old.id, "booking": old.booking, "overbook_of": on.id,
                                                "channel": old.channel, "release_at": old.release_at}))

@@ -28,8 +28,8 @@ WEEKDAY_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 
 @app.command("forecast")
 def forecast_command(
-    history_path: Annotated[Path, typer.Argument(metavar="HISTORY",
-                                                 help="History CSV (date;service;requests;…) or .xlsx with a sheet 'Historie'.")],
+    history_path: Annotated[Path, typer.Argument(
+        metavar="HISTORY", help="History CSV (date;service;requests;…) or .xlsx with a sheet 'Historie'.")],
     first: Annotated[str | None, typer.Option("--from", help="First day to forecast (YYYY-MM-DD).")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Last day to forecast (YYYY-MM-DD).")] = None,
     scenario_path: Annotated[Path | None, typer.Option(
@@ -39,9 +39,11 @@ def forecast_command(
         "--out", help="date;service;mean;low80;high80 CSV, or with --scenario the scenario JSON.")] = None,
     plot: Annotated[Path | None, typer.Option(
         "--plot", help="PNG of history, forecast and 80 % band (default: beside --out).")] = None,
-    run_backtest: Annotated[bool, typer.Option("--backtest", help="Hold out the last weeks and score the forecast.")] = False,
+    run_backtest: Annotated[bool, typer.Option(
+        "--backtest", help="Hold out the last weeks and score the forecast.")] = False,
     weeks: Annotated[int, typer.Option("--holdout-weeks", help="Weeks held out by --backtest.")] = 8,
-    holidays: Annotated[str, typer.Option("--holidays", help="Holiday calendar without --scenario, e.g. DE-BW.")] = "DE-BW",
+    holidays: Annotated[str, typer.Option(
+        "--holidays", help="Holiday calendar without --scenario, e.g. DE-BW.")] = "DE-BW",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the band's simulation.")] = 0,
 ) -> None:
     """Forecast new requests per office day and type (mean and 80 % band), with no-show rates."""
@@ -73,11 +75,12 @@ def forecast_command(
             known = {t.id for t in scenario.service_types}
             for s in services:
                 if s not in known:
-                    err_console.print(f"[yellow]note[/] {s}: in the history, not a type of the scenario; left out",
-                                      highlight=False)
+                    err_console.print(f"[yellow]note[/] {s}: in the history, not a type of the scenario; "
+                                      "left out", highlight=False)
             for t in scenario.service_types:
                 if t.id not in services:
-                    err_console.print(f"[yellow]note[/] {t.id}: no history, so no requests forecast", highlight=False)
+                    err_console.print(f"[yellow]note[/] {t.id}: no history, so no requests forecast",
+                                      highlight=False)
             services = [s for s in services if s in known]
             if not services:
                 raise InputError("--scenario: none of its request types appears in the history")
@@ -132,7 +135,8 @@ def no_show_table(estimates: list[NoShowEstimate]) -> Table:
     for e in estimates:
         days = [f"{100 * e.rates[w]:.1f} %" if w in e.rates else "–" for w in range(5)]
         verdict = "–" if e.p_value is None else f"{'ja' if e.by_weekday else 'nein'} (p={e.p_value:.2g})"
-        table.add_row(e.service, f"{100 * e.history_rate:.1f} %", f"{100 * e.estimated_rate:.1f} %", *days, verdict)
+        table.add_row(e.service, f"{100 * e.history_rate:.1f} %", f"{100 * e.estimated_rate:.1f} %", *days,
+                      verdict)
     return table
 
 

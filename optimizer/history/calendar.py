@@ -8,8 +8,8 @@ from functools import lru_cache
 
 import holidays as holiday_lib
 
-from ..office_days import holiday_calendar_problem
 from ..errors import InputError
+from ..office_days import holiday_calendar_problem
 from ..scenario import Scenario
 
 

@@ -67,8 +67,10 @@ class TypeModel:
         return math.exp(self.params[len(self.weekdays)])
 
 
-def design_matrix(dates: list[dt.date], origin: dt.date, weekdays: tuple[int, ...], harmonics: int) -> np.ndarray:
-    """Columns: intercept, weekday dummies (all but the first of `weekdays`), trend in years, Fourier pairs."""
+def design_matrix(dates: list[dt.date], origin: dt.date, weekdays: tuple[int, ...],
+                  harmonics: int) -> np.ndarray:
+    """Columns: intercept, weekday dummies (all but the first of `weekdays`), trend in years, Fourier
+    pairs."""
     n = len(dates)
     wd = np.array([d.weekday() for d in dates])
     years = np.array([(d - origin).days / YEAR for d in dates])
@@ -108,9 +110,9 @@ def _fit_type(history: History, service: str) -> TypeModel:
 def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """(coefficients + alpha, their covariance, AIC) of the NB2 regression; the Poisson GLM (alpha = 0)
     when the data show no overdispersion (the NB fit then has no usable covariance at alpha ≈ 0)."""
+    from statsmodels.discrete.discrete_model import NegativeBinomial
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
-    from statsmodels.discrete.discrete_model import NegativeBinomial
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -160,7 +162,7 @@ def predict_with_weeks(model: TypeModel, dates: list[dt.date], calendar: OfficeC
 
 def _summary(date: dt.date, service: str, mu: np.ndarray, y: np.ndarray) -> DayForecast:
     low, high = np.quantile(y, BAND)
-    return DayForecast(date, service, float(mu.mean()), int(math.floor(low)), int(math.ceil(high)))
+    return DayForecast(date, service, float(mu.mean()), math.floor(low), math.ceil(high))
 
 
 def simulate(model: TypeModel, dates: list[dt.date], seed: int, simulations: int) -> dict[str, np.ndarray]:
@@ -195,5 +197,8 @@ def forecast(history: History, first: dt.date, last: dt.date, calendar: OfficeCa
         days += d
         weeks += w
     order = list(models)
-    key = lambda f: (f.date, order.index(f.service))  # noqa: E731
+
+    def key(f: DayForecast) -> tuple[dt.date, int]:
+        return f.date, order.index(f.service)
+
     return Forecast(sorted(days, key=key), sorted(weeks, key=key), models)

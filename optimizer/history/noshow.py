@@ -50,9 +50,9 @@ def estimate_no_shows(history: History, window_days: int = WINDOW_DAYS) -> list[
 
 
 def _estimate(service: str, rows) -> NoShowEstimate:
+    from scipy.stats import chi2
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
-    from scipy.stats import chi2
 
     booked = np.array([r.booked for r in rows], dtype=float)
     missed = np.array([r.no_show for r in rows], dtype=float)

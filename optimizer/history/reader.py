@@ -149,7 +149,7 @@ def _parse_table(table: list[tuple[str, list[Any]]], name: str, where) -> Histor
         if len(problems) >= MAX_PROBLEMS:
             problems.append("… and more problems")
             break
-        row, problem = _parse_row(values, position, lambda col: where(place, col))
+        row, problem = _parse_row(values, position, lambda col, at=place: where(at, col))
         if problem:
             problems.append(problem)
             continue

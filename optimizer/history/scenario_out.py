@@ -31,7 +31,8 @@ def with_forecast(scenario_path: Path, result: Forecast, no_shows: list[NoShowEs
     forecast_types = set(result.models)
 
     def replaced(item: dict[str, Any]) -> bool:
-        return item.get("service") in forecast_types and first.isoformat() <= str(item.get("date")) <= last.isoformat()
+        inside = first.isoformat() <= str(item.get("date")) <= last.isoformat()
+        return item.get("service") in forecast_types and inside
 
     kept = [r for r in data.get("requests", []) if not replaced(r)]
     new = [{"date": f.date.isoformat(), "service": f.service, "count": round(f.mean)}
@@ -41,7 +42,8 @@ def with_forecast(scenario_path: Path, result: Forecast, no_shows: list[NoShowEs
     rates = [r for r in data.get("no_show_rates", []) if r.get("service") not in estimated]
     for e in no_shows:
         if e.by_weekday:
-            rates += [{"service": e.service, "weekday": WEEKDAYS[w], "rate": round(r, 4)} for w, r in e.rates.items()]
+            rates += [{"service": e.service, "weekday": WEEKDAYS[w], "rate": round(r, 4)}
+                      for w, r in e.rates.items()]
         else:
             rates.append({"service": e.service, "rate": round(e.history_rate, 4)})
     data["no_show_rates"] = rates
