@@ -189,3 +189,29 @@ def test_exports_carry_overbooked_slots():
 
     live = sum(1 for s in extras if s.service == base.service and s.start <= base.start < s.end)
     assert public_at(zms_records([plan])) == public_at(zms_records([plain])) + live
+
+
+def test_the_booking_service_sells_an_overbooked_slot_like_any_other(tmp_path):
+    import httpx
+    from service_support import OFFICE, publish_slots, slot, threaded_service
+
+    regular = slot("09:00")
+    extra = dict(regular, id=regular["id"] + "-ob", overbook_of=regular["id"])
+    with threaded_service(tmp_path / "svc.sqlite3") as handle, \
+            httpx.Client(base_url=handle.url, timeout=10.0) as http:
+        assert publish_slots(handle.url, [regular, extra]) == [201, 201]
+        free = http.get(f"/v1/offices/{OFFICE}/available", params={"date": regular["date"]}).json()
+        assert {regular["id"], extra["id"]} <= _ids(free)
+        for slot_id, email in ((regular["id"], "anna@example.org"), (extra["id"], "ben@example.org")):
+            response = http.post(f"/v1/offices/{OFFICE}/bookings",
+                                 json={"slot": slot_id, "name": "Test Person", "email": email})
+            assert response.status_code == 201, response.text
+
+
+def _ids(body) -> set[str]:
+    """Slot ids anywhere in an `available` response."""
+    if isinstance(body, dict):
+        return {body["id"]} if "id" in body else set().union(*(_ids(v) for v in body.values()), set())
+    if isinstance(body, list):
+        return set().union(*(_ids(v) for v in body), set())
+    return set()
