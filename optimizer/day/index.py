@@ -32,6 +32,10 @@ class Baseline:
     """Published slots without a booking, counted per (request type, start step)."""
     frozen_steps: int
     """Opening steps before this one lie before `now` and keep their published activity."""
+    sittings: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
+    """Person -> published sittings as (counter, start minute, end minute)."""
+    days: set[int] = field(default_factory=set)
+    """People whose whole published day (presence unchanged) can be kept: the `keep_days` family."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,10 @@ class DayIndex:
     weight_scale: int
     baseline: Baseline | None = None
     """A published plan to stay close to (re-planning), with what is frozen before `now`."""
+
+    @property
+    def class_of_counter(self) -> dict[str, int]:
+        return {c: cls.index for cls in self.classes for c in cls.counters}
 
     def scaled_weight(self, service: str) -> int:
         return round(self.services[service].weight * self.weight_scale)
