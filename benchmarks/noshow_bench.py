@@ -1,6 +1,6 @@
 """No-shows on the sample week: `policy.no_show` off vs overbook, measured by simulation.
 
-Usage: python benchmarks/noshow_bench.py [--seed 1] [--time-limit 10] [--sims 2000] [--risks 0.5,0.65,0.8]
+Usage: python benchmarks/noshow_bench.py [--seed 1] [--time-limit 30] [--sims 2000] [--risks 0.5,0.65,0.8]
 
 1. A history from ../shared/tools/make_history.py (seed `--seed`, 2021-01-04 to 2024-03-29) gives
    the no-show rates per type and weekday (optimizer.history.noshow), compared with the history.
@@ -79,7 +79,7 @@ def simulate_day(scenario: Scenario, plan: Plan, sims: int, rng: np.random.Gener
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--sims", type=int, default=2000)
     ap.add_argument("--risks", default="0.5,0.65,0.8")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "noshow.md")
@@ -154,7 +154,7 @@ def main() -> None:
     for label, _risk, extras, t, predicted in results:
         lines.append(f"| {label} | {extras} | {t['came']:.1f} | {t['served']:.1f} | "
                      f"{t['served'] - off['served']:+.1f} ({100 * (t['served'] / off['served'] - 1):+.1f} %) | "
-                     f"{t['idle']:.0f} | {t['overflow']:.1f} | {t['waiting']:.1f} | {t['came'] - t['served']:.1f} | "
+                     f"{t['idle']:.0f} | {t['overflow']:.1f} | {t['waiting']:.1f} | {max(t['came'] - t['served'], 0.0):.1f} | "
                      f"{t['worst']:.2f} / {predicted:.2f} |")
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
