@@ -83,6 +83,14 @@ class Demand(_Model):
     count: int = Field(ge=0)
 
 
+class Contingent(_Model):
+    """Slots of one type a date should offer, set by the horizon planner (optimizer/horizon)."""
+
+    date: dt.date
+    service: str
+    count: int = Field(ge=0)
+
+
 class Booking(_Model):
     id: str = Field(min_length=1)
     date: dt.date
@@ -104,6 +112,9 @@ class Policy(_Model):
     """Most sittings (stretches of service at one counter) per person and day; unset: planned with 2."""
     min_sitting_min: int | None = Field(default=None, ge=0)
     """Shortest sitting in minutes, unless its opening interval is shorter; unset: planned with 60."""
+    min_share: float = Field(default=0.25, ge=0, le=1)
+    """On a day without contingents, every type with demand first gets this share of its demand where
+    capacity allows, before the rest goes by weight (no type is starved)."""
     no_show: Literal["off", "overbook"] = "off"
     overflow_risk: float = Field(default=0.5, gt=0, lt=1)
     """With `no_show: overbook`: the highest chance, per hour and counter, that more booked citizens
@@ -139,6 +150,8 @@ class Scenario(_Model):
     bookings: list[Booking] = []
     policy: Policy = Policy()
     roster: RosterSection | None = None
+    contingents: list[Contingent] = []
+    """Per date and type, the slots the day should offer first (the horizon planner's contingents)."""
     requests: list[Demand] = []
     no_show_rates: list[NoShowRate] = []
 

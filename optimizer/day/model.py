@@ -62,6 +62,8 @@ class DayModel:
     """person -> length × literal of each of their slots: Σ is the person's steps at a counter."""
     sittings: SittingVars | None = None
     """Sittings at concrete counters (rule 11); None plans without the sitting rules."""
+    floor_short: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    """Type -> requests short of its floor (built with the `floors` level)."""
 
     def enforce(self, constraint: cp_model.Constraint, family: Family) -> None:
         """Make a hard family's constraint switchable (explanations only)."""
@@ -272,6 +274,20 @@ def add_weighted_served(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
                   penalties=[Penalty(-dm.weighted_served(), spec.weight, "weighted served demand")])
 
 
+def add_floors(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Each type's floor (its contingent, or its `min_share` of demand) is served before anything goes by
+    weight: minimise the requests short of the floors, summed over the types."""
+    fam = Family(spec.name, "objective", spec.why)
+    short = []
+    for k, floor in dm.index.floors.items():
+        gap = dm.model.new_int_var(0, floor, f"short_of_floor[{k}]")
+        dm.model.add(gap >= floor - dm.served(k))
+        short.append(gap)
+        dm.floor_short[k] = gap
+    fam.penalties.append(Penalty(total(short), spec.weight, "requests short of the floors"))
+    return fam
+
+
 def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     """Re-planning: keep the published unbooked slots online (same request type and start)."""
     ix = dm.index
@@ -393,6 +409,8 @@ def add_booking_staff(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
 
 HARD = "hard"
 OBJ = "objective"
+FLOORS_LEVEL = 0
+"""Solved after the bookings and before weighted served (`solve.py`)."""
 REGISTRY: list[FamilySpec[DayModel]] = [
     FamilySpec("one_activity", HARD, "A person does one thing at a time: serve, guide, break or back office.",
                add_one_activity),
@@ -413,6 +431,9 @@ REGISTRY: list[FamilySpec[DayModel]] = [
     FamilySpec("offer_within_demand", HARD, "No more slots of a type than its demand (or bookings); "
                "spare time is back office.", add_offer_within_demand),
     FamilySpec("frozen_past", HARD, "Re-planning: before `now` everything stays as published.", add_frozen_past),
+    FamilySpec("floors", OBJ, "No type is starved: each type's contingent (horizon planner) or "
+               "policy.min_share of its demand is served first, where capacity allows.", add_floors,
+               weight=1, level=FLOORS_LEVEL),
     FamilySpec("weighted_served", OBJ, "Serve the most valuable requests: Σ weight × served.",
                add_weighted_served, weight=1, level=1),
     FamilySpec("keep_days", OBJ, "Re-planning: as many present people as possible keep their published day "

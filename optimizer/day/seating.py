@@ -18,10 +18,11 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from ..errors import InfeasibleError
 from ..families import Family
 from .index import DayIndex
 from .model import REGISTRY, DayModel, create_variables
-from .sittings import Seating, add_counter_symmetry, add_sitting_structure
+from .sittings import Seating, add_person_sittings
 from .template import template_solution
 
 
@@ -34,6 +35,13 @@ def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
         fixed |= {lit.index: int(seating.breaks.get(p) == j) for j, lit in enumerate(lits)}
     fixed |= {lit.index: seating.seat.get(key, 0) for key, lit in sv.seat.items()}
     fixed |= {lit.index: 0 for key, lit in sv.sits.items() if not seating.sits.get(key, 0)}
+    # Appointments outside the seating cannot happen: fixing them lets presolve drop most of the model.
+    seat_class = {p: dm.index.class_of_counter[c] for (p, c), on in seating.seat.items() if on}
+    block_of = sv.grid.block_of_step
+    for o, lit in zip(dm.index.slot_options, dm.slot):
+        if seat_class.get(o.person) != o.cls or not all(
+                seating.sits.get((o.person, block_of[t]), 0) for t in range(o.step, o.step + o.length)):
+            fixed[lit.index] = 0
     sub = cp_model.CpModel()
     sub.proto.copy_from(dm.model.proto)
     for i, value in fixed.items():
@@ -47,7 +55,10 @@ def seat_from_template(dm: DayModel) -> Seating | None:
     sv, ix = dm.sittings, dm.index
     if sv is None:
         return None
-    tpl = template_solution(ix)
+    try:
+        tpl = template_solution(ix)
+    except InfeasibleError:  # the template's simple rules find no plan; the model may still
+        return None
     guide = {(p, step): 1 for p, steps in tpl.guide_steps.items() for step in steps}
     seat: dict[tuple[int, str], int] = {}
     sits: dict[tuple[int, int], int] = {}
@@ -86,10 +97,13 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     """Seats, sittings, guide duty and breaks from the day's fluid model with sittings.
 
     The fluid model is the day model with appointments replaced by minutes of each request type per
-    person and block (integer, not whole appointments): same sitting rules, counters, guides, breaks,
-    back office and demand, and the bookings as minutes of their type in their block. It is a fraction
-    of the full model's size and picks who sits where for how long, which the full model then fills
-    with appointments (`seated_model`). Returns None when no solution is found in `seconds`.
+    person and block (integer, not whole appointments), and concrete counters by counter classes: same
+    sitting rules, guides, breaks, back office, demand and floors, the bookings as minutes of their type
+    in their block, and at most as many people sitting at a class in a block as it has counters. It is a
+    fraction of the full model's size and picks who sits at which class for how long. Each person holds
+    the counter from their first sitting to their last, so `_give_counters` always finds one counter of
+    the class per person; the full model may then let a colleague use it in between. Returns None when
+    no solution is found in `seconds`.
     """
     fdm = create_variables(index, slots=False)
     sv, model, ix = fdm.sittings, fdm.model, index
@@ -99,50 +113,76 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     for spec in REGISTRY:
         if spec.name in ("one_activity", "breaks", "guides"):
             spec.build(fdm, spec)
-    add_sitting_structure(fdm, fam)
-    add_counter_symmetry(fdm, next(spec for spec in REGISTRY if spec.name == "counter_symmetry"))
     class_of = ix.class_of_counter
     unit = math.lcm(*(t.duration_min for t in ix.services.values()))
     of_type: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    of_type_block: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    sitting_with: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    """(type, block) -> sittings of the people who can serve the type."""
+    at_class: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    seat_class: dict[tuple[int, int], cp_model.IntVar] = {}
     value = []
     for p, blocks in sv.person_blocks.items():
         pd = ix.people[p]
-        usable = {class_of[c] for c in sv.person_counters[p]}
-        in_block: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        usable = sorted({class_of[c] for c in sv.person_counters[p]})
+        for cls in usable:
+            seat_class[(p, cls)] = model.new_bool_var(f"class[{pd.id},{cls}]")
+        model.add(sum(seat_class[(p, cls)] for cls in usable) <= 1)
+        add_person_sittings(fdm, fam, p, sum(seat_class[(p, cls)] for cls in usable))
+        # A person holds their counter from the first sitting's start to the last one's end (the hull),
+        # so that one counter per person can always be found (interval graphs colour exactly).
+        started = {b: model.new_bool_var(f"started[{pd.id},{b}]") for b in blocks}
+        going = {b: model.new_bool_var(f"going[{pd.id},{b}]") for b in blocks}
+        for i, b in enumerate(blocks):
+            model.add(started[b] >= sv.sits[(p, b)])
+            model.add(going[b] >= sv.sits[(p, b)])
+            if i:
+                model.add(started[b] >= started[blocks[i - 1]])
+                model.add(going[blocks[i - 1]] >= going[b])
+            hull = started[b] + going[b] - 1
+            for cls in usable:
+                both = model.new_bool_var(f"holds[{pd.id},{cls},{b}]")
+                model.add(both >= hull + seat_class[(p, cls)] - 1)
+                at_class[(cls, b)].append(both)
+        sitting_minutes = sum(sv.grid.blocks[b].steps * ix.grid * sv.sits[(p, b)] for b in blocks)
+        mine = []
         for k in pd.services:
             classes = [cls for cls in ix.service_classes[k] if cls in usable]
             if not classes:
                 continue
-            seat = sum(sv.seat[(p, c)] for c in sv.person_counters[p] if class_of[c] in classes)
-            per_type = []
+            total = sum(sv.grid.blocks[b].steps * ix.grid for b in blocks)
+            m = model.new_int_var(0, total, f"minutes[{pd.id},{k}]")
+            model.add(m <= total * sum(seat_class[(p, cls)] for cls in classes))
+            mine.append(m)
+            of_type[k].append(m)
+            value.append(ix.scaled_weight(k) * (unit // ix.services[k].duration_min) * m)
             for b in blocks:
-                m = model.new_int_var(0, sv.grid.blocks[b].steps * ix.grid, f"minutes[{pd.id},{k},{b}]")
-                per_type.append(m)
-                in_block[b].append(m)
-                of_type[k].append(m)
-                of_type_block[(k, b)].append(m)
-                value.append(ix.scaled_weight(k) * (unit // ix.services[k].duration_min) * m)
-            model.add(sum(per_type) <= sum(sv.grid.blocks[b].steps * ix.grid for b in blocks) * seat)
-        for b, ms in in_block.items():
-            model.add(sum(ms) <= sv.grid.blocks[b].steps * ix.grid * sv.sits[(p, b)])
+                sitting_with[(k, b)].append(sv.sits[(p, b)])
         guide_minutes = [ix.grid * lit for (q, _t), lit in fdm.guide.items() if q == p]
-        model.add(sum(m for ms in in_block.values() for m in ms) + sum(guide_minutes)
-                  <= max(0, pd.counter_capacity_min))
+        model.add(sum(mine) <= sitting_minutes)
+        model.add(sum(mine) + sum(guide_minutes) <= max(0, pd.counter_capacity_min))
+    for (cls, _b), lits in at_class.items():
+        model.add(sum(lits) <= ix.classes[cls].size)
     booked: dict[str, int] = defaultdict(int)
+    at_block: dict[tuple[str, int], int] = defaultdict(int)
     for bk in ix.bookings:
         booked[bk.service] += 1
         step = ix.step_of.get(bk.start)
         if step is not None:
-            blk = sv.grid.block_of_step[step]
-            need = min(ix.services[bk.service].duration_min, sv.grid.blocks[blk].steps * ix.grid)
-            model.add(sum(of_type_block[(bk.service, blk)]) >= need)
+            at_block[(bk.service, sv.grid.block_of_step[step])] += 1
+    for (k, b), n in at_block.items():  # someone who can serve the booking sits when it starts
+        model.add(sum(sitting_with[(k, b)]) >= min(n, len(sitting_with[(k, b)])))
+    met = []
     for k, t in ix.services.items():
         if of_type.get(k):
             model.add(sum(of_type[k]) <= max(ix.demand.get(k, 0), booked[k]) * t.duration_min)
-    model.maximize(sum(value))
+        if ix.floors.get(k):  # minutes toward the type's floor come first (a constructor's weighting)
+            m = model.new_int_var(0, ix.floors[k] * t.duration_min, f"floor_minutes[{k}]")
+            model.add(m <= sum(of_type.get(k, [])))
+            met.append(m)
+    first = max((ix.scaled_weight(k) * unit // t.duration_min for k, t in ix.services.items()), default=1) + 1
+    model.maximize(first * sum(met) + sum(value))
     if hint is not None:
-        _hint_seating(fdm, _counters_in_order(fdm, hint))
+        _hint_seating(fdm, hint, seat_class)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
@@ -150,35 +190,73 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     breaks = {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if solver.value(lit)}
-    return Seating({key: solver.value(v) for key, v in fdm.guide.items()}, breaks,
-                   {key: solver.value(v) for key, v in sv.seat.items()},
-                   {key: solver.value(v) for key, v in sv.sits.items()},
-                   solver.objective_value / unit / ix.weight_scale)
+    classes = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
+    sits = {key: solver.value(v) for key, v in sv.sits.items()}
+    seat = _in_symmetry_order(fdm, _give_counters(fdm, classes, sits))
+    return Seating({key: solver.value(v) for key, v in fdm.guide.items()}, breaks, seat, sits,
+                   solver.value(sum(value)) / unit / ix.weight_scale)
 
 
-def _counters_in_order(dm: DayModel, seating: Seating) -> Seating:
-    """The same seating with each class's counters renamed in the order `add_counter_symmetry` asks for
-    (counters ordered by the lowest person seated at them)."""
+def _give_counters(dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, int], int],
+                   seconds: float = 1.0) -> dict[tuple[int, str], int]:
+    """One counter of its class per seated person, so that people at one counter never sit at once: a
+    small assignment model per class (people × counters, one person per counter and block) that seats
+    as many sitting blocks as possible. Whoever gets no counter loses their sittings (`sits` is cut)."""
+    sv, ix = dm.sittings, dm.index
+    assert sv is not None
+    seat: dict[tuple[int, str], int] = {}
+    for cls in ix.classes:
+        people = [p for p, k in classes.items() if k == cls.index and any(
+            sits.get((p, b)) for b in sv.person_blocks[p])]
+        if not people:
+            continue
+        model = cp_model.CpModel()
+        x = {(p, c): model.new_bool_var("") for p in people for c in cls.counters}
+        for p in people:
+            model.add_at_most_one(x[(p, c)] for c in cls.counters)
+        for c in cls.counters:
+            for b in range(len(sv.grid.blocks)):
+                sitting = [x[(p, c)] for p in people if sits.get((p, b))]
+                if len(sitting) > 1:
+                    model.add_at_most_one(sitting)
+        blocks = {p: sum(1 for b in sv.person_blocks[p] if sits.get((p, b))) for p in people}
+        model.maximize(sum(blocks[p] * x[(p, c)] for p in people for c in cls.counters))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = seconds
+        found = solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        for p in people:
+            counter = next((c for c in cls.counters if found and solver.value(x[(p, c)])), None)
+            if counter is None:
+                for b in sv.person_blocks[p]:
+                    sits[(p, b)] = 0
+            else:
+                seat[(p, counter)] = 1
+    return seat
+
+
+def _in_symmetry_order(dm: DayModel, seat: dict[tuple[int, str], int]) -> dict[tuple[int, str], int]:
+    """The same seats with each class's counters renamed in the order `counter_symmetry` asks for:
+    counters ordered by the lowest person seated there (identical counters, so nothing else changes)."""
     rename: dict[str, str] = {}
     for cls in dm.index.classes:
-        first = {c: min((p for (p, d), on in seating.seat.items() if on and d == c), default=None)
-                 for c in cls.counters}
-        used = sorted((c for c in cls.counters if first[c] is not None), key=lambda c: first[c])
-        rename |= dict(zip(used, cls.counters))
-    seat = {(p, rename.get(c, c)): on for (p, c), on in seating.seat.items()}
-    return Seating(seating.guide, seating.breaks, seat, seating.sits, seating.value)
+        lowest = {c: min(p for (p, d), on in seat.items() if on and d == c)
+                  for c in cls.counters if any(on and d == c for (_p, d), on in seat.items())}
+        rename |= dict(zip(sorted(lowest, key=lowest.__getitem__), cls.counters))
+    return {(p, rename.get(c, c)): on for (p, c), on in seat.items()}
 
 
-def _hint_seating(dm: DayModel, seating: Seating) -> None:
-    """Hint the seating's values to a model built on the same index (seats, sittings, guides, breaks)."""
-    sv, model = dm.sittings, dm.model
+def _hint_seating(dm: DayModel, seating: Seating, seat_class: dict[tuple[int, int], cp_model.IntVar]) -> None:
+    """Hint a seating (the template's) to the fluid model: guides, breaks, classes and sittings."""
+    sv, model, class_of = dm.sittings, dm.model, dm.index.class_of_counter
     assert sv is not None
     for key, lit in dm.guide.items():
         model.add_hint(lit, seating.guide.get(key, 0))
     for p, lits in dm.brk.items():
         for j, lit in enumerate(lits):
             model.add_hint(lit, seating.breaks.get(p) == j)
-    for key, lit in sv.seat.items():
-        model.add_hint(lit, seating.seat.get(key, 0))
+    seated = {(p, class_of[c]) for (p, c), on in seating.seat.items() if on}
+    for key, lit in seat_class.items():
+        model.add_hint(lit, key in seated)
     for key, lit in sv.sits.items():
         model.add_hint(lit, seating.sits.get(key, 0))

@@ -169,24 +169,14 @@ def add_sittings(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
 
 
 def add_sitting_structure(dm: DayModel, fam: Family) -> None:
-    """One seat per person, sittings as long-enough runs of blocks, at most `max_sittings` of them, one
-    person per counter and block, and no guide duty or break inside a sitting."""
+    """One seat per person, each person's sittings (`add_person_sittings`), one person per counter and block."""
     sv = dm.sittings
     assert sv is not None
-    ix, model, grid = dm.index, dm.model, sv.grid
-    serving = {lit.index for lit in dm.slot}
-    for p, blocks in sv.person_blocks.items():
-        dm.enforce(model.add(sum(sv.seat[(p, c)] for c in sv.person_counters[p]) <= 1), fam)
-        _runs(dm, fam, p)
-        dm.enforce(model.add(sum(sv.starts[(p, b)] for b in blocks) <= grid.max_sittings), fam)
-        for b in blocks:
-            dm.enforce(model.add(sv.sits[(p, b)] <= sum(sv.seat[(p, c)] for c in sv.person_counters[p])), fam)
-        serving = {lit.index for lit in dm.slot}
-        for step in range(len(ix.step_start)):
-            sits = sv.sits.get((p, grid.block_of_step[step]))
-            away = [lit for lit in dm.cover.get((p, step), []) if lit.index not in serving]
-            if sits is not None and away:
-                dm.enforce(model.add(sits + sum(away) <= 1), fam)
+    ix, model = dm.index, dm.model
+    for p in sv.person_blocks:
+        seats = [sv.seat[(p, c)] for c in sv.person_counters[p]]
+        dm.enforce(model.add(sum(seats) <= 1), fam)
+        add_person_sittings(dm, fam, p, sum(seats))
     seated: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
     for (p, c), seat in sv.seat.items():
         for b in sv.person_blocks[p]:
@@ -196,6 +186,25 @@ def add_sitting_structure(dm: DayModel, fam: Family) -> None:
     for lits in seated.values():
         if len(lits) > 1:
             dm.enforce(model.add(sum(lits) <= 1), fam)
+
+
+def add_person_sittings(dm: DayModel, fam: Family, p: int, seated: cp_model.LinearExprT) -> None:
+    """Person p's sittings: long-enough runs of blocks, at most `max_sittings`, only when `seated` (p has a
+    counter), and no guide duty or break inside a sitting."""
+    sv = dm.sittings
+    assert sv is not None
+    ix, model, grid = dm.index, dm.model, sv.grid
+    _runs(dm, fam, p)
+    blocks = sv.person_blocks[p]
+    dm.enforce(model.add(sum(sv.starts[(p, b)] for b in blocks) <= grid.max_sittings), fam)
+    for b in blocks:
+        dm.enforce(model.add(sv.sits[(p, b)] <= seated), fam)
+    serving = {lit.index for lit in dm.slot}
+    for step in range(len(ix.step_start)):
+        sits = sv.sits.get((p, grid.block_of_step[step]))
+        away = [lit for lit in dm.cover.get((p, step), []) if lit.index not in serving]
+        if sits is not None and away:
+            dm.enforce(model.add(sits + sum(away) <= 1), fam)
 
 
 def _runs(dm: DayModel, fam: Family, p: int) -> None:

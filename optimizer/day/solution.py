@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from .index import DayIndex
+
+
+class SolveStatus(str, Enum):
+    """What a day's solve proved. OPTIMAL only when the bound is reached (zero gap)."""
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    MODEL_INVALID = "MODEL_INVALID"
+    UNKNOWN = "UNKNOWN"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 from ..bounds import equipment_bound
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
-from .model import DayModel, add_objective_level, build_day_model
+from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model
 from .polish import Snapshot, polish, snapshot_of
 from .polish import hint as _hint
 from .relaxation import LpRelaxation
@@ -43,11 +43,13 @@ search alone closed the gap (Monday with bookings: optimal in 3.4 s unhinted, 3.
 80-staff Thursdays with bookings the hint won (3059 against 2954 in 20 s)."""
 RELAXATION_SHARE = 0.5
 """Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
-FLUID_SHARE = 0.2
+FLUID_SHARE = 0.3
 """Most of the primary level's time for the fluid seating model (`seating.fluid_seating`)."""
-SEATED_SHARE = 0.3
+FLOORS_SHARE = 0.1
+"""Most of the primary level's time for the floors level (`model.add_floors`)."""
+SEATED_SHARE = 0.2
 """Most of the primary level's time for the plan inside the template's seating (`seating`)."""
-SEATED_POLISH_SHARE = 0.4
+SEATED_POLISH_SHARE = 0.3
 """Most of the primary level's time for re-planning a few people at a time from that plan."""
 DIVE_SHARE = 0.4
 """Most of the primary level's time for rounding the relaxation and diving (`rounding`)."""
@@ -244,6 +246,15 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
                 return finish(result.stages[-1].status)
             start = snapshot_of(model, solver)
         assume_held = False
+    if index.floors and "floors" not in options.disabled:
+        if assume_held:
+            if hold_most_bookings() is None:
+                return finish(result.stages[-1].status)
+            assume_held = False
+        start = _meet_floors(dm, start, greedy, run, primary_budget * FLOORS_SHARE)
+        if greedy is not None and start is not None and _shortfall(index, greedy.chosen_slots) > _shortfall(
+                index, [i for i, lit in enumerate(dm.slot) if start.values[lit.index]]):
+            greedy = None  # it misses floors that the floors level met
     model.clear_objective()
     model.clear_hints()
     model.minimize(add_objective_level(dm, 1))
@@ -368,8 +379,15 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
     model = dm.model
     model.clear_objective()
     model.clear_hints()
-    most = sum(dm.index.scaled_weight(o.service) for o in dm.index.slot_options) + 1
-    model.maximize(most * sum(dm.held.values()) + dm.weighted_served())
+    ix = dm.index
+    # Bookings first, then the floors, then weighted served: a constructor's weighting, not a level.
+    per_request = max((ix.scaled_weight(k) for k in ix.services), default=0) + 1
+    met = []
+    for k, floor in ix.floors.items():
+        met.append(model.new_int_var(0, floor, f"toward_floor[{k}]"))
+        model.add(met[-1] <= dm.served(k))
+    most = per_request * (sum(ix.floors.values()) + len(ix.slot_options)) + 1
+    model.maximize(most * sum(dm.held.values()) + per_request * sum(met) + dm.weighted_served())
     sub = seated_model(dm, seating)
     model.clear_objective()
     solver = budget.solver(seconds, PROVING_SUBSOLVERS)
@@ -381,6 +399,40 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
     served = _scaled_served(dm.index, [i for i, lit in enumerate(dm.slot) if snap.values[lit.index]])
     stages.append(StageReport("seated", STATUS_NAMES[status], served / dm.index.weight_scale, 0.0, solver.wall_time))
     return snap
+
+
+def _meet_floors(dm: DayModel, start: Snapshot | None, greedy: GreedyPlan | None,
+                 run: Callable[..., tuple[cp_model.CpSolver, int]], seconds: float) -> Snapshot | None:
+    """The floors level: fewest requests short of the floors, then held as a constraint. Returns the
+    level's solution (the next levels' start), or the start itself when the search found nothing better."""
+    model, index = dm.model, dm.index
+    model.clear_objective()
+    model.clear_hints()
+    objective = add_objective_level(dm, FLOORS_LEVEL)
+    model.minimize(objective)
+    chosen = ([i for i, lit in enumerate(dm.slot) if start.values[lit.index]] if start is not None
+              else greedy.chosen_slots if greedy is not None else None)
+    if start is not None:
+        _hint(model, start)
+    elif greedy is not None:
+        _hint_greedy(dm, greedy)
+    solver, status = run("floors", 1.0, seconds)
+    known = _shortfall(index, chosen) if chosen is not None else None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (known is None or solver.objective_value <= known):
+        model.add(objective <= round(solver.objective_value))
+        return snapshot_of(model, solver)
+    if known is not None:
+        model.add(objective <= known)
+    return start
+
+
+def _shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
+    """Requests short of the floors in a plan given by its chosen slot options."""
+    served: dict[str, int] = {}
+    for i in chosen_slots:
+        k = index.slot_options[i].service
+        served[k] = served.get(k, 0) + 1
+    return sum(max(0, floor - served.get(k, 0)) for k, floor in index.floors.items())
 
 
 def _class_level_model(index: DayIndex, options: SolveOptions) -> cp_model.CpModel:

@@ -22,6 +22,8 @@ The rules of the template, in order:
 5. **Free counter time** is filled with back-to-back slots of the person's type, up to its demand
    (or bookings, if more) and up to the person's counter-time limit (presence minus break and
    `policy.back_office_min`).
+6. **Workable sittings** (rule 11): a stretch of service shorter than `min_sitting_min`, or beyond
+   `max_sittings`, becomes back office unless it holds a booking.
 
 The result obeys every hard rule of the day model, so `schedule.build_schedule` and `slots.build_plan`
 turn it into a plan that passes the checker; `pin_counters` then gives each person their one counter.
@@ -217,6 +219,54 @@ class _Template(Occupancy):
                     self.take(i)
 
 
+    def workable_sittings(self) -> None:
+        """Rule 11 as hand planning keeps it: a person's stretch of service (slots joined across back
+        office at their own counter, cut by breaks and guide duty) shorter than `min_sitting_min` (unless
+        its opening interval is shorter), or beyond `max_sittings`, becomes back office, unless it holds
+        a booking."""
+        ix = self.ix
+        _counters, max_sittings, min_sitting = ix.scenario.policy.sitting_rules()
+        booked_steps = {(b.service, ix.step_of.get(b.start)) for b in ix.bookings}
+        by_person: dict[int, list[int]] = defaultdict(list)
+        for i in self.sol_slots:
+            by_person[ix.slot_options[i].person].append(i)
+        drop: set[int] = set()
+        for p, slots in by_person.items():
+            away = set(self.guide_steps.get(p, ()))
+            j = self.break_plan.get(p)
+            if j is not None:
+                away |= {ix.step_of[m] for s, e in ix.people[p].break_plans[j] for m in range(s, e, ix.grid)
+                         if m in ix.step_of}
+            groups: list[list[int]] = []
+            for i in sorted(slots, key=lambda i: ix.slot_options[i].step):
+                o = ix.slot_options[i]
+                if groups:
+                    last = ix.slot_options[groups[-1][-1]]
+                    if not away & set(range(last.step + last.length, o.step)):
+                        groups[-1].append(i)
+                        continue
+                groups.append([i])
+
+            def span(group: list[int]) -> tuple[int, int]:
+                first, last = ix.slot_options[group[0]], ix.slot_options[group[-1]]
+                return ix.step_start[first.step], ix.step_start[last.step + last.length - 1] + ix.grid
+
+            def held(group: list[int]) -> bool:
+                return any((ix.slot_options[i].service, ix.slot_options[i].step) in booked_steps for i in group)
+
+            def short(group: list[int]) -> bool:
+                start, end = span(group)
+                interval = max((e - s for s, e in ix.opening if s <= start and end <= e), default=end - start)
+                return end - start < min(min_sitting, interval)
+
+            kept = [g for g in groups if held(g) or not short(g)]
+            extra = sorted((g for g in kept if not held(g)), key=lambda g: span(g)[1] - span(g)[0])
+            while len(kept) > max_sittings and extra:
+                kept.remove(extra.pop(0))
+            drop |= {i for g in groups if g not in kept for i in g}
+        self.sol_slots = [i for i in self.sol_slots if i not in drop]
+
+
 def template_solution(index: DayIndex, options: SolveOptions | None = None) -> TemplateSolution:
     """The hand-style plan of the day, in index terms, with `equipment_bound` as its bound.
 
@@ -229,6 +279,7 @@ def template_solution(index: DayIndex, options: SolveOptions | None = None) -> T
     st.assign_counters()
     st.hold_bookings()
     st.fill()
+    st.workable_sittings()
     served = defaultdict(int)
     for i in st.sol_slots:
         served[index.slot_options[i].service] += 1
