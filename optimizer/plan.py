@@ -59,6 +59,8 @@ class Slot(_Model):
     channel: Channel
     release_at: str
     booking: str | None = None
+    overbook_of: str | None = None
+    """Sold on top of the regular slot with this id (same staff, counter, service and time)."""
 
 
 class Rebook(_Model):
@@ -79,8 +81,12 @@ class Plan(_Model):
     rebook: list[Rebook] = []
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The plan in its JSON format."""
-        return self.model_dump(mode="json")
+        """The plan in its JSON format (`overbook_of` only on overbooked slots)."""
+        data = self.model_dump(mode="json")
+        for slot in data["slots"]:
+            if slot.get("overbook_of") is None:
+                slot.pop("overbook_of", None)
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_json_dict(), ensure_ascii=False, indent=1) + "\n"

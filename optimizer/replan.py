@@ -18,6 +18,7 @@ from .day.index import build_index
 from .day.schedule import build_schedule
 from .day.solve import ProgressFn, SolveOptions
 from .errors import InfeasibleError, InputError
+from .overbook import carry_overbooked, without_overbooked
 from .pipeline import solve_checked
 from .plan import Plan
 from .scenario import Scenario, parse_scenario
@@ -160,14 +161,18 @@ def replan_day(current: Scenario, published: Plan, date: dt.date, changes: Chang
 
     Raises `InfeasibleError` with reasons in words.
     """
-    index = build_index(current, date)
-    index.baseline = build_baseline(index, published, changes.now)
+    regular = without_overbooked(published)
+    extras = {s.booking for s in published.slots if s.overbook_of and s.booking}
+    model = current.model_copy(update={"bookings": [b for b in current.bookings if b.id not in extras]})
+    index = build_index(model, date)
+    index.baseline = build_baseline(index, regular, changes.now)
     absent = f" ({', '.join(changes.absent)} absent)" if changes.absent else ""
     try:
         solution = solve_checked(index, options, on_progress)
     except InfeasibleError as err:
         raise InfeasibleError([reason + absent for reason in err.reasons]) from None
-    plan = build_plan(current, build_schedule(solution, strategy="cp-sat replan"), previous=published)
+    plan = build_plan(model, build_schedule(solution, strategy="cp-sat replan"), previous=regular)
+    plan = carry_overbooked(published, plan)
     if absent:
         for r in plan.rebook:
             r.reason += absent

@@ -118,6 +118,10 @@ class Policy(_Model):
     # ask the planner to place same-day slots so that ZMS can release them exactly at release_at
     # (docs/export.md, "Release aligned to ZMS"); None = not asked, like False
     release_aligned_to_zms: bool | None = None
+    no_show: Literal["off", "overbook"] = "off"
+    overflow_risk: float = Field(default=0.5, gt=0, lt=1)
+    """With `no_show: overbook`: the highest chance, per hour and counter, that more booked citizens
+    come than the counter can serve in that hour (docs/forecast.md)."""
 
     def sitting_rules(self) -> tuple[int, int, int]:
         """(max counters, max sittings, shortest sitting in minutes) to plan with: the policy's values,
@@ -127,6 +131,15 @@ class Policy(_Model):
 
 
 DEFAULT_MAX_COUNTERS, DEFAULT_MAX_SITTINGS, DEFAULT_MIN_SITTING_MIN = 1, 2, 60
+
+
+class NoShowRate(_Model):
+    """The chance that a citizen with a booked (calendar) appointment of `service` does not come."""
+
+    service: str
+    weekday: Weekday | None = None
+    """None: every weekday without a row of its own."""
+    rate: float = Field(ge=0, lt=1)
 
 
 class Scenario(_Model):
@@ -142,6 +155,8 @@ class Scenario(_Model):
     roster: RosterSection | None = None
     contingents: list[Contingent] = []
     """Per date and type, the slots the day should offer first (the horizon planner's contingents)."""
+    requests: list[Demand] = []
+    no_show_rates: list[NoShowRate] = []
 
     def to_json_dict(self) -> dict[str, Any]:
         """The scenario in its JSON format."""
@@ -262,6 +277,11 @@ def cross_check(s: Scenario) -> list[str]:
     for i, d in enumerate(s.demand):
         if d.service not in services:
             problems.append(f"demand[{i}].service: unknown service '{d.service}'")
+
+    for section, items in (("requests", s.requests), ("no_show_rates", s.no_show_rates)):
+        for i, item in enumerate(items):
+            if item.service not in services:
+                problems.append(f"{section}[{i}].service: unknown service '{item.service}'")
 
     counter_ids = {c.id for c in s.office.counters}
     for i, b in enumerate(s.bookings):

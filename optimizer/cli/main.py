@@ -13,6 +13,7 @@ from . import serve_cmd  # noqa: F401
 from . import whatif_cmd  # noqa: F401
 from . import roster_cmd  # noqa: F401
 from . import check_cmd  # noqa: F401
+from . import forecast_cmd  # noqa: F401
 from .app import app
 
 __all__ = ["app"]

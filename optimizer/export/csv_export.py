@@ -7,7 +7,8 @@ so no line of a text from input data becomes a formula, and every cell is quoted
 a spreadsheet's import dialog splits on. Counters only: staff never appear.
 
 Columns: id, date, start, end, service, [service_name,] counter, channel, release_at, booked,
-booking. `service_name` appears when names are given (from the scenario).
+booking[, overbook_of]. `service_name` appears when names are given (from the scenario), `overbook_of`
+when a plan sells slots twice (the id of the regular slot an overbooked slot sits on).
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ def csv_export(plans: Sequence[Plan], *, names: Mapping[str, str] | None = None,
     """The slots of `plans` as CSV bytes, ordered by date, start, counter and id."""
     rows = sorted(((p.office, s) for p in plans for s in p.slots),
                   key=lambda r: (r[1].date, r[1].start, r[1].counter, r[1].id))
+    overbooked = any(s.overbook_of for _office, s in rows)
     body = []
     for _office, s in rows:
         cells = [s.id, s.date.isoformat(), hhmm(s.start), hhmm(s.end), s.service, s.counter, s.channel,
                  s.release_at, "true" if s.booking is not None else "false", s.booking]
         if names is not None:
             cells.insert(5, names.get(s.service, s.service))
+        if overbooked:
+            cells.append(s.overbook_of)
         body.append(cells)
-    return write_csv(csv_columns(names is not None), body, sep=sep)
+    return write_csv(csv_columns(names is not None) + (["overbook_of"] if overbooked else []), body, sep=sep)

@@ -66,14 +66,17 @@ def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
             event.add("status", "CONFIRMED" if booked else "TENTATIVE")
             event.add("categories", ["Gebucht" if booked else "Frei", CHANNEL_LABEL[s.channel]])
             release = s.release_at[:16].replace("T", " ")
+            extra = f" · überbucht (zusätzlich zu {s.overbook_of})" if s.overbook_of else ""
             event.add("description", f"{'Gebucht' if booked else 'Frei'} · {CHANNEL_LABEL[s.channel]}, "
-                                     f"online ab {release} · Schalter {s.counter}")
+                                     f"online ab {release} · Schalter {s.counter}{extra}")
             event.add("x-slotplan-office", plan.office)
             event.add("x-slotplan-service", s.service)
             event.add("x-slotplan-channel", s.channel)
             event.add("x-slotplan-release-at", s.release_at)
             if booked:
                 event.add("x-slotplan-booking", s.booking)
+            if s.overbook_of:
+                event.add("x-slotplan-overbook-of", s.overbook_of)
             cal.add_component(event)
     if plans:
         cal.add_missing_timezones(first_date=dt.date(plans[0].date.year, 1, 1),

@@ -522,7 +522,8 @@ def _slots_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) 
         end = dt.time(slot.end // 60, slot.end % 60) if slot.end < 24 * 60 else dt.timedelta(days=1)
         release = _datetime(slot.release_at)
         texts = {4: services.get(slot.service, slot.service), 5: slot.service, 6: slot.counter, 7: slot.staff,
-                 8: names.get(slot.staff, ""), 9: CHANNEL_DE.get(slot.channel, slot.channel),
+                 8: names.get(slot.staff, ""),
+                 9: CHANNEL_DE.get(slot.channel, slot.channel) + (" (überbucht)" if slot.overbook_of else ""),
                  11: slot.booking, 12: slot.id}
         style(ws.cell(row=r, column=1, value=slot.date), BODY_FONT, fill, None, centre, "DD.MM.YYYY")
         start = dt.time(slot.start // 60, slot.start % 60)

@@ -1,0 +1,53 @@
+"""Which days the office is open, for the forecast: weekdays, public holidays and closed dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays as holiday_lib
+
+from ..errors import InputError
+from ..office_days import holiday_calendar_problem
+from ..scenario import Scenario
+
+
+@dataclass(frozen=True)
+class OfficeCalendar:
+    weekdays: frozenset[int]
+    """Weekdays (0 = Monday) the office opens."""
+    holidays: str | None = "DE-BW"
+    closed_dates: frozenset[dt.date] = frozenset()
+
+    def is_open(self, date: dt.date) -> bool:
+        if date.weekday() not in self.weekdays or date in self.closed_dates:
+            return False
+        return not (self.holidays and date in _holidays(self.holidays, date.year))
+
+    def open_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        days = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+        return [d for d in days if self.is_open(d)]
+
+
+def calendar_of(scenario: Scenario) -> OfficeCalendar:
+    """The scenario office's calendar: its opening weekdays, holiday calendar and closed dates."""
+    from ..clock import WEEKDAYS
+
+    office = scenario.office
+    return OfficeCalendar(weekdays=frozenset(i for i, d in enumerate(WEEKDAYS) if office.opening_hours.get(d)),
+                          holidays=office.holidays, closed_dates=frozenset(office.closed_dates))
+
+
+def default_calendar(weekdays: set[int], holidays: str | None) -> OfficeCalendar:
+    """Open on `weekdays` (those the history has), closed on the `holidays` calendar (e.g. "DE-BW")."""
+    problem = holiday_calendar_problem(holidays)
+    if problem:
+        raise InputError(f"--holidays: {problem}")
+    return OfficeCalendar(weekdays=frozenset(weekdays), holidays=holidays)
+
+
+@lru_cache(maxsize=64)
+def _holidays(code: str, year: int) -> holiday_lib.HolidayBase:
+    country, _, subdivision = code.partition("-")
+    return holiday_lib.country_holidays(country.upper(), subdiv=subdivision.upper() or None, years=year)
