@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli.main import app
 from optimizer.errors import InputError
+from optimizer.roster import master_lp
 from optimizer.roster.colgen import ColumnGeneration, InfeasibleEmployee, Pricer
 from optimizer.roster.curtois import parse_curtois, read_curtois, roster_csv, write_roster_csv
 from optimizer.roster.dp import DPPricer
@@ -332,3 +333,77 @@ def test_cli_writes_a_roster_the_evaluator_accepts(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "objective 607" in result.output
     assert evaluate(CURTOIS / "Instance1.txt", out) == (0, 607)
+
+
+# --- a failed master LP solve never loses the roster ---------------------------------------------------
+
+def two_week_problem() -> RosterProblem:
+    """Four people, two shift types, two weeks: small, but the root needs several LP solves and dives."""
+    emps = [Employee(x, max_minutes=8 * 480, min_minutes=6 * 480, max_consecutive=4, min_days_off=2,
+                     max_weekends=1) for x in "ABCD"]
+    cover = [(d, s, 1 + (d % 3 == 0), 100, 1) for d in range(14) for s in "EL"]
+    requests = [Request(x, (3 * i + 2) % 14, "EL"[i % 2], 2 + i % 3, on=i % 2 == 0) for i, x in enumerate("ABCDABCD")]
+    return tiny(14, emps, cover, requests, shifts=(E, L))
+
+
+def glop_unless_diving(failed: list[str]) -> master_lp.Rung:
+    """A master-LP solver that returns ABNORMAL as soon as a column is fixed (the dives fix columns)."""
+    glop = master_lp.LADDER[0]
+
+    def solve(lp):
+        if any(v.lb() == 1 for v in lp.variables()):
+            failed.append("abnormal")
+            return None
+        return glop.solve(lp)
+    return master_lp.Rung("GLOP, abnormal once diving", solve)
+
+
+def test_master_lp_ladder_recovers_from_a_failed_rung() -> None:
+    import time
+
+    problem = two_week_problem()
+    plain = ColumnGeneration(problem)
+    plain.generate(time.monotonic() + 30)
+    flaky = ColumnGeneration(problem)
+    always_abnormal = master_lp.Rung("abnormal", lambda lp: None)
+    ladder = master_lp.LADDER
+    try:
+        master_lp.LADDER = (always_abnormal, *ladder[1:])  # the warm start fails on every solve
+        flaky.generate(time.monotonic() + 30)
+    finally:
+        master_lp.LADDER = ladder
+    assert flaky.stats.lp_failures.count("abnormal") == flaky.stats.lp_solves > 0
+    assert abs(flaky.stats.lp_value - plain.stats.lp_value) < 1e-6
+    assert flaky.lower_bound() == plain.lower_bound()
+
+
+def test_every_rung_failing_raises_after_dropping_columns() -> None:
+    problem = two_week_problem()
+    cg = ColumnGeneration(problem)
+    cg.initial_columns()
+    ladder = master_lp.LADDER
+    try:
+        master_lp.LADDER = (master_lp.Rung("abnormal", lambda lp: None),)
+        with pytest.raises(master_lp.LPFailed):
+            cg.solve_lp()
+    finally:
+        master_lp.LADDER = ladder
+    assert cg.stats.lp_rebuilds == 1 and cg.stats.lp_failures == ["abnormal", "abnormal"]
+    assert len(cg.columns) == cg.n_emp  # one column per employee survives the rebuild
+    cg.solve_lp()  # and the rebuilt master solves normally again
+
+
+def test_failed_master_solve_keeps_the_best_roster(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = two_week_problem()
+    failed: list[str] = []
+    monkeypatch.setattr(master_lp, "LADDER", (glop_unless_diving(failed),))
+    result = solve(problem, SolveOptions(time_limit_s=10, workers=1))
+    names = [p.name for p in result.phases]
+    assert failed and names[:2] == ["root", "failed"], result.phases
+    root = result.phases[0]
+    assert root.objective is not None and result.phases[1].objective == root.objective
+    assert "best roster so far kept" in result.phases[1].note
+    assert result.objective is not None and result.objective <= root.objective
+    assert result.bound is not None and result.bound >= root.bound
+    assert violations(problem, result.roster) == []
+    assert result.objective == objective(problem, result.roster)

@@ -28,13 +28,14 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .dp import DPPricer, TooLarge
 from .families import build_model
+from .master_lp import LPFailed, LPSolution, solve_master
 from .problem import Roster, RosterProblem
 
 SMOOTHING = 0.5
@@ -139,6 +140,9 @@ class CGStats:
     pricing_seconds: float = 0.0
     lp_value: float = math.inf
     converged: bool = False
+    lp_solves: int = 0
+    lp_failures: list[str] = field(default_factory=list)  # failed rungs of the master LP's ladder
+    lp_rebuilds: int = 0  # masters rebuilt with fewer columns after every rung failed
 
 
 class ColumnGeneration:
@@ -174,33 +178,36 @@ class ColumnGeneration:
                     self.rows_of[e].setdefault((c.day, c.shift), []).append(i)
         self.pricers = [Pricer(problem, e, disabled, seed) for e in range(self.n_emp)]
 
-        self.lp = pywraplp.Solver.CreateSolver("GLOP")
-        self.lp.SetNumThreads(1)
-        inf = self.lp.infinity()
-        self.convexity = []
-        for e in range(self.n_emp):
-            self.convexity.append(self.lp.Constraint(1, 1, f"one[{e}]"))
-        self.cover_rows = []
-        objective = self.lp.Objective()
-        self.slack_bounds: list[tuple[float, float]] = []
-        for i, c in enumerate(self.cover):
-            row = self.lp.Constraint(c.requirement, c.requirement, f"cover[{c.day},{c.shift}]")
-            under = self.lp.NumVar(0, inf, f"u{i}")
-            over = self.lp.NumVar(0, inf, f"o{i}")
-            row.SetCoefficient(under, 1)
-            row.SetCoefficient(over, -1)
-            objective.SetCoefficient(under, weights[i][0])
-            objective.SetCoefficient(over, weights[i][1])
-            self.cover_rows.append(row)
-            self.slack_bounds.append((-weights[i][1], weights[i][0]))
-        objective.SetMinimization()
+        self.weights = weights
+        self.slack_bounds = [(-over, under) for under, over in weights]
+        self._new_lp()
         self.columns: list[tuple[int, Assignment]] = []
         self.column_vars: list[pywraplp.Variable] = []
         self.seen: set[tuple[int, Assignment]] = set()
         self.fixed: dict[int, int] = {}
         self.bound = -math.inf
         self.stats = CGStats()
+        self._solution: LPSolution | None = None
         self._dirty = True
+
+    def _new_lp(self) -> None:
+        """An empty master: convexity rows, cover rows with their slacks, no columns."""
+        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.lp.SetNumThreads(1)
+        inf = self.lp.infinity()
+        self.convexity = [self.lp.Constraint(1, 1, f"one[{e}]") for e in range(self.n_emp)]
+        self.cover_rows = []
+        objective = self.lp.Objective()
+        for i, c in enumerate(self.cover):
+            row = self.lp.Constraint(c.requirement, c.requirement, f"cover[{c.day},{c.shift}]")
+            under = self.lp.NumVar(0, inf, f"u{i}")
+            over = self.lp.NumVar(0, inf, f"o{i}")
+            row.SetCoefficient(under, 1)
+            row.SetCoefficient(over, -1)
+            objective.SetCoefficient(under, self.weights[i][0])
+            objective.SetCoefficient(over, self.weights[i][1])
+            self.cover_rows.append(row)
+        objective.SetMinimization()
 
     # --- the master ---------------------------------------------------------------------------------------
 
@@ -225,19 +232,52 @@ class ColumnGeneration:
         return True
 
     def solve_lp(self) -> tuple[float, list[float], list[float]]:
-        self._dirty = False
-        status = self.lp.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"master LP not solved (status {status})")
-        mu = [row.dual_value() for row in self.convexity]
-        pi = [min(max(row.dual_value(), lo), hi) for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)]
-        return self.lp.Objective().Value(), mu, pi
+        """Solve the master (`master_lp.solve_master`); if every rung fails, drop columns and try once more.
+
+        Returns the LP value, the convexity duals and the cover duals (clipped to the slack costs).
+        Raises `LPFailed` when the smaller master fails too.
+        """
+        self.stats.lp_solves += 1
+        try:
+            solution = solve_master(self.lp, self.stats.lp_failures)
+        except LPFailed:
+            self._drop_columns()
+            solution = solve_master(self.lp, self.stats.lp_failures)
+        self._solution, self._dirty = solution, False
+        mu = [solution.duals[row.index()] for row in self.convexity]
+        pi = [min(max(solution.duals[row.index()], lo), hi)
+              for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)]
+        return solution.value, mu, pi
+
+    def _drop_columns(self) -> None:
+        """Rebuild the master from scratch with the fixed columns, those the last solution used and, for an
+        employee with neither, their latest column."""
+        self.stats.lp_rebuilds += 1
+        used = set(self.fixed.values())
+        if self._solution is not None:
+            values = self._solution.values
+            used |= {j for j, var in enumerate(self.column_vars)
+                     if var.index() < len(values) and values[var.index()] > 1e-9}
+        latest = {e: j for j, (e, _a) in enumerate(self.columns)}
+        covered = {self.columns[j][0] for j in used}
+        used |= {j for e, j in latest.items() if e not in covered}
+        old, fixed = self.columns, self.fixed
+        self._new_lp()
+        self.columns, self.column_vars, self.seen, self.fixed = [], [], set(), {}
+        renumbered = {}
+        for j in sorted(used):
+            renumbered[j] = len(self.columns)
+            self.add_column(*old[j])
+        for e, j in fixed.items():
+            self.fix(e, renumbered[j])
+        self._solution = None
 
     def lp_values(self) -> list[float]:
         """The column weights of the master LP over the current pool (re-solved if the pool changed)."""
-        if self._dirty:
+        if self._dirty or self._solution is None:
             self.solve_lp()
-        return [v.solution_value() for v in self.column_vars]
+        assert self._solution is not None
+        return [self._solution.values[var.index()] for var in self.column_vars]
 
     # --- pricing ------------------------------------------------------------------------------------------
 
