@@ -407,3 +407,23 @@ def test_failed_master_solve_keeps_the_best_roster(monkeypatch: pytest.MonkeyPat
     assert result.bound is not None and result.bound >= root.bound
     assert violations(problem, result.roster) == []
     assert result.objective == objective(problem, result.roster)
+
+
+@settings(max_examples=60, deadline=None)
+@given(one_employee_and_costs())
+def test_relaxed_dp_returns_valid_schedules_and_a_lower_bound(case: tuple[RosterProblem, dict]) -> None:
+    problem, costs = case
+    emp = problem.employees[0]
+    exact_found, exact = DPPricer(problem, emp).solve(costs)
+    relaxed = DPPricer(problem, emp, relaxed=True)
+    found, bound = relaxed.solve(costs)
+    assert not relaxed.exact_pricing
+    if exact == float("inf"):
+        assert found == []
+        return
+    assert bound <= exact + 1e-6  # the Lagrangian value never exceeds the true minimum
+    for a in found:  # every schedule the relaxation returns obeys every rule, weekends and counts included
+        assert violations(problem, {(emp.id, d): s for d, s in a}) == []
+        assert sum(costs[k] for k in a) >= exact - 1e-6
+    if found:
+        assert sum(costs[k] for k in found[-1]) == min(sum(costs[k] for k in a) for a in found)

@@ -28,6 +28,7 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
@@ -95,12 +96,12 @@ class Pricer:
             except TooLarge:
                 self.dp = None
             else:
-                if not found:
+                if value == math.inf:
                     raise InfeasibleEmployee(self.employee)
                 return found, value - 1e-9 * (1.0 + abs(value))
-        return self._solve_cp(cost)
+        return self.solve_cp(cost)
 
-    def _solve_cp(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
+    def solve_cp(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
         if self.model is None:
             single = RosterProblem(days=self.problem.days, shifts=self.problem.shifts, employees=(self.emp,),
                                    first_weekday=self.problem.first_weekday, name=self.emp.id)
@@ -189,6 +190,7 @@ class ColumnGeneration:
         self.stats = CGStats()
         self._solution: LPSolution | None = None
         self._dirty = True
+        self.ready = False  # every employee has a column: the master can be solved
 
     def _new_lp(self) -> None:
         """An empty master: convexity rows, cover rows with their slacks, no columns."""
@@ -281,30 +283,59 @@ class ColumnGeneration:
 
     # --- pricing ------------------------------------------------------------------------------------------
 
-    def _price_all(self, employees: list[int], pi: list[float]) -> list[tuple[list[Assignment], float]]:
+    def _price_all(self, employees: list[int], pi: list[float], deadline: float = math.inf
+                   ) -> list[tuple[list[Assignment], float] | None]:
+        """Each employee's pricing answer, in order; None for those not priced before the deadline."""
         def one(e: int) -> tuple[list[Assignment], float]:
-            cost = {k: float(v) for k, v in self.base[e].items()}
-            for k, rows in self.rows_of[e].items():
-                dual = sum(pi[i] for i in rows)
-                if dual:
-                    cost[k] = cost.get(k, 0.0) - dual
-            return self.pricers[e].solve(cost)
+            return self.pricers[e].solve(self._pricing_cost(e, pi))
 
         start = time.perf_counter()
+        out: list[tuple[list[Assignment], float] | None] = [None] * len(employees)
         if self.workers > 1 and len(employees) > 1:
-            with ThreadPoolExecutor(self.workers) as pool:
-                out = list(pool.map(one, employees))
+            pool = ThreadPoolExecutor(self.workers)
+            futures = [pool.submit(one, e) for e in employees]
+            try:
+                for n, future in enumerate(futures):
+                    out[n] = future.result(timeout=max(0.0, deadline - time.monotonic())
+                                           if deadline < math.inf else None)
+            except FutureTimeout:
+                pass  # a running pricing finishes in its thread; its answer is not waited for
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
         else:
-            out = [one(e) for e in employees]
+            for n, e in enumerate(employees):
+                if time.monotonic() >= deadline:
+                    break
+                out[n] = one(e)
         self.stats.pricing_seconds += time.perf_counter() - start
-        self.stats.pricings += len(employees)
+        self.stats.pricings += sum(r is not None for r in out)
         return out
 
-    def initial_columns(self) -> None:
-        """One column per employee: the schedule best for their own requests (cover ignored)."""
+    def _pricing_cost(self, e: int, pi: list[float]) -> dict[tuple[int, str], float]:
+        """Employee e's cost per worked (day, shift): request costs minus the cover duals it earns."""
+        cost = {k: float(v) for k, v in self.base[e].items()}
+        for k, rows in self.rows_of[e].items():
+            dual = sum(pi[i] for i in rows)
+            if dual:
+                cost[k] = cost.get(k, 0.0) - dual
+        return cost
+
+    def initial_columns(self, deadline: float = math.inf) -> bool:
+        """One column per employee: the schedule best for their own requests (cover ignored).
+
+        Returns False if the deadline came first (then the master cannot be solved yet).
+        """
         zero = [0.0] * len(self.cover)
-        for e, (found, _bound) in zip(range(self.n_emp), self._price_all(list(range(self.n_emp)), zero)):
+        missing = [e for e in range(self.n_emp) if not any(c[0] == e for c in self.columns)]
+        for e, result in zip(missing, self._price_all(missing, zero, deadline)):
+            if result is None:
+                continue
+            found = result[0]
+            if not found:  # the relaxed DP found no schedule within the limits: ask the CP-SAT model
+                found, _bound = self.pricers[e].solve_cp(self._pricing_cost(e, zero))
             self.add_column(e, found[-1])
+        self.ready = len({e for e, _a in self.columns}) == self.n_emp
+        return self.ready
 
     def generate(self, deadline: float, max_iterations: int = 10_000, smoothing: float = SMOOTHING) -> float:
         """Price and re-solve until no column improves, the deadline passes or `max_iterations` rounds.
@@ -315,8 +346,8 @@ class ColumnGeneration:
         Stops early when the bound rounded up reaches the LP value (the integer bound cannot improve).
         Returns the master LP value.
         """
-        if not self.columns:
-            self.initial_columns()
+        if not self.ready and not self.initial_columns(deadline):
+            return math.inf
         value, mu, pi = self.solve_lp()
         center: list[float] | None = None
         best = -math.inf
@@ -326,13 +357,18 @@ class ColumnGeneration:
                 break
             free = [e for e in range(self.n_emp) if e not in self.fixed]
             at = pi if center is None or alpha == 0 else [alpha * c + (1 - alpha) * p for c, p in zip(center, pi)]
-            results = self._price_all(free, at)
-            self.stats.iterations += 1
+            answers = self._price_all(free, at, deadline)
             added = 0
-            for e, (found, _low) in zip(free, results):
-                for a in found:
+            for e, answer in zip(free, answers):
+                for a in answer[0] if answer is not None else ():
                     if self.cost(e, a) - mu[e] - self._covered(e, a, pi) < -1e-6:
                         added += self.add_column(e, a)
+            if any(answer is None for answer in answers):  # the deadline cut the round: no bound from it
+                if added:
+                    value, mu, pi = self.solve_lp()
+                break
+            results = [answer for answer in answers if answer is not None]
+            self.stats.iterations += 1
             lagrangian = self._lagrangian(at, free, results)
             if lagrangian > best:
                 best, center = lagrangian, at

@@ -164,6 +164,9 @@ def _column_phases(problem: RosterProblem, cg: ColumnGeneration, best: _Best,
         cg.generate(at(ROOT_SHARE))
     finally:  # a failed LP still leaves the bound of the complete pricing rounds before it
         best.raise_bound(cg.lower_bound())
+    if not cg.ready:
+        record("root", f"pricing had not given every employee a schedule by {ROOT_SHARE:.0%} of the time limit")
+        return
     best.offer(problem, cg.roster(cg.rounded()))
     record("root", f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
                    f"{'converged' if cg.stats.converged else 'not converged'}{_lp_note(cg)}")
