@@ -427,3 +427,17 @@ def test_relaxed_dp_returns_valid_schedules_and_a_lower_bound(case: tuple[Roster
         assert sum(costs[k] for k in a) >= exact - 1e-6
     if found:
         assert sum(costs[k] for k in found[-1]) == min(sum(costs[k] for k in a) for a in found)
+
+
+def test_column_purge_keeps_the_lp_value() -> None:
+    import time
+
+    cg = ColumnGeneration(two_week_problem())
+    cg.generate(time.monotonic() + 30)
+    value, mu, pi = cg.solve_lp()
+    before = len(cg.columns)
+    used = sum(1 for v in cg.lp_values() if v > 1e-9)
+    dropped = cg.purge(cg.n_emp, mu, pi)
+    assert dropped == before - len(cg.columns) > 0
+    assert len(cg.columns) == max(cg.n_emp, used)
+    assert abs(cg.solve_lp()[0] - value) < 1e-6

@@ -45,6 +45,10 @@ SMOOTHING = 0.5
 SCALE = 10_000
 """Pricing objectives are integers: reduced costs are scaled by this factor and rounded."""
 
+POOL_LIMIT = 20_000
+"""Column management: above this many columns the master keeps the used ones and those of least reduced
+cost, half the limit in all (the LP value does not change; GLOP's solve time grows with the pool)."""
+
 Assignment = frozenset[tuple[int, str]]
 """One employee's schedule: the (day, shift) pairs worked."""
 
@@ -144,6 +148,7 @@ class CGStats:
     lp_solves: int = 0
     lp_failures: list[str] = field(default_factory=list)  # failed rungs of the master LP's ladder
     lp_rebuilds: int = 0  # masters rebuilt with fewer columns after every rung failed
+    purged: int = 0  # columns dropped by column management
 
 
 class ColumnGeneration:
@@ -255,19 +260,44 @@ class ColumnGeneration:
         """Rebuild the master from scratch with the fixed columns, those the last solution used and, for an
         employee with neither, their latest column."""
         self.stats.lp_rebuilds += 1
+        self._rebuild(self._used_columns())
+
+    def _used_columns(self) -> set[int]:
+        """The fixed columns and those with a positive weight in the last solution of the master."""
         used = set(self.fixed.values())
         if self._solution is not None:
             values = self._solution.values
             used |= {j for j, var in enumerate(self.column_vars)
                      if var.index() < len(values) and values[var.index()] > 1e-9}
+        return used
+
+    def purge(self, keep: int, mu: list[float], pi: list[float]) -> int:
+        """Column management: keep the used columns and at most `keep` in all, those of least reduced cost.
+
+        Dropping columns of weight 0 leaves the LP value unchanged; a dropped column that prices out again
+        later is simply added again. Returns the number of columns dropped.
+        """
+        if len(self.columns) <= keep:
+            return 0
+        used = self._used_columns()
+        reduced = sorted((self.cost(e, a) - mu[e] - self._covered(e, a, pi), j)
+                         for j, (e, a) in enumerate(self.columns) if j not in used)
+        chosen = used | {j for _rc, j in reduced[:max(0, keep - len(used))]}
+        dropped = len(self.columns) - len(chosen)
+        self._rebuild(chosen)
+        self.stats.purged += dropped
+        return dropped
+
+    def _rebuild(self, keep: set[int]) -> None:
+        """A new master with columns `keep` (fixed ones stay fixed) and a column for every employee."""
         latest = {e: j for j, (e, _a) in enumerate(self.columns)}
-        covered = {self.columns[j][0] for j in used}
-        used |= {j for e, j in latest.items() if e not in covered}
+        covered = {self.columns[j][0] for j in keep}
+        keep = keep | {j for e, j in latest.items() if e not in covered}
         old, fixed = self.columns, self.fixed
         self._new_lp()
         self.columns, self.column_vars, self.seen, self.fixed = [], [], set(), {}
         renumbered = {}
-        for j in sorted(used):
+        for j in sorted(keep):
             renumbered[j] = len(self.columns)
             self.add_column(*old[j])
         for e, j in fixed.items():
@@ -385,6 +415,8 @@ class ColumnGeneration:
                 continue
             alpha = smoothing
             value, mu, pi = self.solve_lp()
+            if len(self.columns) > POOL_LIMIT and self.purge(POOL_LIMIT // 2, mu, pi):
+                value, mu, pi = self.solve_lp()
         if not self.fixed:
             self.stats.lp_value = value
         return value
