@@ -189,11 +189,13 @@ class ColumnGeneration:
         self._new_lp()
         self.columns: list[tuple[int, Assignment]] = []
         self.column_vars: list[pywraplp.Variable] = []
+        self.column_index: list[int] = []  # each column's variable index in the master
         self.seen: set[tuple[int, Assignment]] = set()
         self.fixed: dict[int, int] = {}
         self.bound = -math.inf
         self.stats = CGStats()
         self._solution: LPSolution | None = None
+        self._values: list[float] | None = None  # column weights of the last solution, read on demand
         self._dirty = True
         self.ready = False  # every employee has a column: the master can be solved
 
@@ -235,6 +237,7 @@ class ColumnGeneration:
         self.lp.Objective().SetCoefficient(var, self.cost(e, a))
         self.columns.append((e, a))
         self.column_vars.append(var)
+        self.column_index.append(var.index())
         self._dirty = True
         return True
 
@@ -250,7 +253,7 @@ class ColumnGeneration:
         except LPFailed:
             self._drop_columns()
             solution = solve_master(self.lp, self.stats.lp_failures)
-        self._solution, self._dirty = solution, False
+        self._solution, self._values, self._dirty = solution, None, False
         mu = [solution.duals[row.index()] for row in self.convexity]
         pi = [min(max(solution.duals[row.index()], lo), hi)
               for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)]
@@ -265,10 +268,8 @@ class ColumnGeneration:
     def _used_columns(self) -> set[int]:
         """The fixed columns and those with a positive weight in the last solution of the master."""
         used = set(self.fixed.values())
-        if self._solution is not None:
-            values = self._solution.values
-            used |= {j for j, var in enumerate(self.column_vars)
-                     if var.index() < len(values) and values[var.index()] > 1e-9}
+        if self._values is not None:
+            used |= {j for j, v in enumerate(self._values) if v > 1e-9}
         return used
 
     def purge(self, keep: int, mu: list[float], pi: list[float]) -> int:
@@ -279,6 +280,7 @@ class ColumnGeneration:
         """
         if len(self.columns) <= keep:
             return 0
+        self.lp_values()
         used = self._used_columns()
         reduced = sorted((self.cost(e, a) - mu[e] - self._covered(e, a, pi), j)
                          for j, (e, a) in enumerate(self.columns) if j not in used)
@@ -295,21 +297,25 @@ class ColumnGeneration:
         keep = keep | {j for e, j in latest.items() if e not in covered}
         old, fixed = self.columns, self.fixed
         self._new_lp()
-        self.columns, self.column_vars, self.seen, self.fixed = [], [], set(), {}
+        self.columns, self.column_vars, self.column_index, self.seen, self.fixed = [], [], [], set(), {}
         renumbered = {}
         for j in sorted(keep):
             renumbered[j] = len(self.columns)
             self.add_column(*old[j])
         for e, j in fixed.items():
             self.fix(e, renumbered[j])
-        self._solution = None
+        self._solution = self._values = None
 
     def lp_values(self) -> list[float]:
         """The column weights of the master LP over the current pool (re-solved if the pool changed)."""
         if self._dirty or self._solution is None:
             self.solve_lp()
-        assert self._solution is not None
-        return [self._solution.values[var.index()] for var in self.column_vars]
+        if self._values is None:
+            assert self._solution is not None
+            copied = self._solution.values
+            self._values = ([v.solution_value() for v in self.column_vars] if copied is None
+                            else [copied[i] for i in self.column_index])
+        return self._values
 
     # --- pricing ------------------------------------------------------------------------------------------
 

@@ -32,11 +32,15 @@ class LPFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class LPSolution:
-    """Objective, one dual per constraint and one value per variable (model order), and the rung used."""
+    """Objective, one dual per constraint (model order) and the rung used.
+
+    `values` holds one value per variable when a copy of the model was solved; None when the model itself
+    holds the solution (read its variables; reading 10 000 values through SWIG takes 0.1 s, so only on demand).
+    """
 
     value: float
     duals: list[float]
-    values: list[float]
+    values: list[float] | None
     method: str
 
 
@@ -47,13 +51,14 @@ class Rung(NamedTuple):
     solve: Callable[[pywraplp.Solver], LPSolution | None]
 
 
-def _read(solver: pywraplp.Solver, status: int, method: str) -> LPSolution | None:
+def _read(solver: pywraplp.Solver, status: int, method: str, copy: bool = False) -> LPSolution | None:
     if status != pywraplp.Solver.OPTIMAL:
         return None
     value = solver.Objective().Value()
     duals = [c.dual_value() for c in solver.constraints()]
-    values = [v.solution_value() for v in solver.variables()]
-    if not math.isfinite(value) or not all(map(math.isfinite, duals)) or not all(map(math.isfinite, values)):
+    values = [v.solution_value() for v in solver.variables()] if copy else None
+    if not math.isfinite(value) or not all(map(math.isfinite, duals)) or (
+            values is not None and not all(map(math.isfinite, values))):
         return None
     return LPSolution(value, duals, values, method)
 
@@ -86,7 +91,7 @@ def _on_copy(solver_name: str, algorithm: int | None, method: str) -> Rung:
         params = pywraplp.MPSolverParameters()
         if algorithm is not None:
             params.SetIntegerParam(params.LP_ALGORITHM, algorithm)
-        return _read(other, other.Solve(params), method)
+        return _read(other, other.Solve(params), method, copy=True)
     return Rung(method, attempt)
 
 
