@@ -441,3 +441,17 @@ def test_column_purge_keeps_the_lp_value() -> None:
     assert dropped == before - len(cg.columns) > 0
     assert len(cg.columns) == max(cg.n_emp, used)
     assert abs(cg.solve_lp()[0] - value) < 1e-6
+
+
+def test_dive_fixes_more_per_step_when_time_is_short() -> None:
+    import time
+
+    problem = two_week_problem()
+    cg = ColumnGeneration(problem)
+    cg.generate(time.monotonic() + 30)
+    cg.stats.round_seconds = 1000.0  # as if a pricing round took 1000 s: one step must fix everyone
+    rounds = cg.stats.iterations
+    choice = cg.dive(time.monotonic() + 30, rounds_per_step=1, share=0.0)
+    assert cg.stats.iterations - rounds <= 1  # one step (of at most one round), not one per employee
+    assert len(cg.fixed) == cg.n_emp and sorted(choice) == list(range(cg.n_emp))
+    assert violations(problem, cg.roster(choice)) == []

@@ -149,6 +149,7 @@ class CGStats:
     lp_failures: list[str] = field(default_factory=list)  # failed rungs of the master LP's ladder
     lp_rebuilds: int = 0  # masters rebuilt with fewer columns after every rung failed
     purged: int = 0  # columns dropped by column management
+    round_seconds: float = 0.0  # mean wall-clock seconds of a pricing round with its LP solve
 
 
 class ColumnGeneration:
@@ -389,7 +390,8 @@ class ColumnGeneration:
         best = -math.inf
         alpha = smoothing
         for _ in range(max_iterations):
-            if time.monotonic() >= deadline:
+            round_start = time.monotonic()
+            if round_start >= deadline:
                 break
             free = [e for e in range(self.n_emp) if e not in self.fixed]
             at = pi if center is None or alpha == 0 else [alpha * c + (1 - alpha) * p for c, p in zip(center, pi)]
@@ -423,6 +425,8 @@ class ColumnGeneration:
             value, mu, pi = self.solve_lp()
             if len(self.columns) > POOL_LIMIT and self.purge(POOL_LIMIT // 2, mu, pi):
                 value, mu, pi = self.solve_lp()
+            n = self.stats.iterations
+            self.stats.round_seconds += (time.monotonic() - round_start - self.stats.round_seconds) / n
         if not self.fixed:
             self.stats.lp_value = value
         return value
@@ -468,17 +472,27 @@ class ColumnGeneration:
         """Fix columns the LP is surest about, re-generate, repeat; the rest rounded at the deadline.
 
         Each step fixes every column at (nearly) 1 and at least `share` of the free employees (at least
-        one), the columns of largest LP value first.
+        one), the columns of largest LP value first; more when the mean step so far (before the first
+        step: `rounds_per_step` mean pricing rounds) says the steps left before the deadline would not
+        fix everyone, so that a slow (large or loaded) run still ends its dive instead of rounding the LP.
         """
+        steps: list[float] = []  # seconds of each step so far
         while len(self.fixed) < self.n_emp and time.monotonic() < deadline:
+            started = time.monotonic()
             values = self.lp_values()
             best = {e: j for e, j in self.rounded().items() if e not in self.fixed}
             ranked = sorted(best.items(), key=lambda kv: (-values[kv[1]], kv[0]))
             least = max(1, math.ceil(share * len(ranked)))
+            # fix more per step when the steps left before the deadline could not fix everyone
+            per_step = sum(steps) / len(steps) if steps else rounds_per_step * self.stats.round_seconds
+            if per_step > 0:
+                affordable = max(1, int((deadline - started) / per_step))
+                least = max(least, math.ceil(len(ranked) / affordable))
             for n, (e, j) in enumerate(ranked):
                 if n < least or values[j] > 0.99:
                     self.fix(e, j)
             self.generate(deadline, max_iterations=rounds_per_step)
+            steps.append(time.monotonic() - started)
         return self.rounded()
 
     def roster(self, choice: dict[int, int]) -> Roster:
