@@ -39,6 +39,9 @@ Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.45, 0.70, 0.82
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
+# the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
+# this size it is left out when the column generation has a roster (Curtois 23 and 24 have 0.4-1.1 million)
+POLISH_MAX_VARIABLES = 300_000
 # failures of a column generation phase after which the engine carries on with the best roster so far:
 # the master LP ladder exhausted, a CP-SAT pricer without answer, a DP walk that lost its way numerically
 SOLVER_FAILURES = (LPFailed, RuntimeError, AssertionError, MemoryError)
@@ -139,7 +142,10 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
                 best.raise_bound(cg.lower_bound())
             record("failed", f"column generation stopped: {err}; best roster so far kept")
 
-    if not best.closed():
+    size = _compact_size(problem)
+    if not best.closed() and best.roster is not None and size > POLISH_MAX_VARIABLES:
+        record("polish", f"skipped: the compact model would have {size} variables")
+    elif not best.closed():
         status = _polish(problem, options, best, start + options.time_limit_s)
         if status == "infeasible":
             return RosterResult("infeasible", None, best.bound, round(time.monotonic() - start, 2), {},
@@ -155,6 +161,11 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
         raise RuntimeError(f"internal error, the roster breaks rules: {broken[:3]}")
     return RosterResult("optimal" if best.closed() else "feasible", best.value, best.bound, seconds,
                         best.roster, tuple(best.phases))
+
+
+def _compact_size(problem: RosterProblem) -> int:
+    """The number of shift variables `x[e, d, s]` of the compact model."""
+    return problem.days * sum(sum(1 for s in problem.shifts if emp.may_work(s.id)) for emp in problem.employees)
 
 
 def _column_phases(problem: RosterProblem, cg: ColumnGeneration, best: _Best,
