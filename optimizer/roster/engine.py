@@ -40,8 +40,10 @@ ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.45, 0.70, 0.82
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
 # the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
-# this size it is left out when the column generation has a roster (Curtois 23 and 24 have 0.4-1.1 million)
+# this size it is left out when the column generation has a roster (Curtois 23 and 24 have 0.4-1.1 million),
+# and without one unless the time left is three times the build's estimate
 POLISH_MAX_VARIABLES = 300_000
+BUILD_RATE = 20_000
 # failures of a column generation phase after which the engine carries on with the best roster so far:
 # the master LP ladder exhausted, a CP-SAT pricer without answer, a DP walk that lost its way numerically
 SOLVER_FAILURES = (LPFailed, RuntimeError, AssertionError, MemoryError)
@@ -143,8 +145,10 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
             record("failed", f"column generation stopped: {err}; best roster so far kept")
 
     size = _compact_size(problem)
-    if not best.closed() and best.roster is not None and size > POLISH_MAX_VARIABLES:
-        record("polish", f"skipped: the compact model would have {size} variables")
+    left = start + options.time_limit_s - time.monotonic()
+    if not best.closed() and size > POLISH_MAX_VARIABLES and (
+            best.roster is not None or left < 3 * size / BUILD_RATE):
+        record("polish", f"skipped: the compact model would have {size} variables, {left:.0f} s left")
     elif not best.closed():
         status = _polish(problem, options, best, start + options.time_limit_s)
         if status == "infeasible":
