@@ -335,8 +335,10 @@ class ColumnGeneration:
                 for n, future in enumerate(futures):
                     out[n] = future.result(timeout=max(0.0, deadline - time.monotonic())
                                            if deadline < math.inf else None)
-            except FutureTimeout:
-                pass  # a running pricing finishes in its thread; its answer is not waited for
+            except FutureTimeout:  # keep the answers already there; running pricings are not waited for
+                for n, future in enumerate(futures):
+                    if out[n] is None and future.done() and not future.cancelled() and future.exception() is None:
+                        out[n] = future.result()
             finally:
                 pool.shutdown(wait=False, cancel_futures=True)
         else:

@@ -197,12 +197,13 @@ class DPPricer:
             value = finals[0][0] - weekend_price * (max_weekends or 0) - sum(
                 p * self.limits[j] for j, p in prices.items())
             bound = max(bound, value)
-            schedules = [self._walk(ws, os_, state, priced, start_price) for _v, state in finals[:extra + 1]]
-            found += [a for a in schedules[::-1] if self._obeys_limits(a) and a not in found]
-            weekends, counts = self._usage(schedules[0])
+            cheapest = self._walk(ws, os_, finals[0][1], priced, start_price)
+            weekends, counts = self._usage(cheapest)
             over_weekends = max_weekends is not None and weekends > max_weekends
             over = [j for j, limit in self.limits.items() if counts[j] > limit]
-            if not over_weekends and not over:
+            if not over_weekends and not over:  # the walks back cost time: the others only now
+                others = [self._walk(ws, os_, state, priced, start_price) for _v, state in finals[1:extra + 1]]
+                found += [a for a in [cheapest, *others] if self._obeys_limits(a) and a not in found]
                 break
             if over_weekends:
                 weekend_price = max(2 * weekend_price, 0.25 * scale)

@@ -179,8 +179,12 @@ def _column_phases(problem: RosterProblem, cg: ColumnGeneration, best: _Best,
         cg.generate(at(ROOT_SHARE))
     finally:  # a failed LP still leaves the bound of the complete pricing rounds before it
         best.raise_bound(cg.lower_bound())
-    if not cg.ready:
+    if not cg.ready:  # a large instance: the first columns are the roster, the dives could not start anyway
         record("root", f"pricing had not given every employee a schedule by {ROOT_SHARE:.0%} of the time limit")
+        if not cg.initial_columns(at(MASTER_SHARE)):
+            return
+        best.offer(problem, cg.roster(cg.rounded()))
+        record("first columns", f"every employee's own best schedule, {len(cg.columns)} columns")
         return
     best.offer(problem, cg.roster(cg.rounded()))
     record("root", f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
