@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli.main import app
 from optimizer.errors import InputError
+from optimizer.roster import master_lp
 from optimizer.roster.colgen import ColumnGeneration, InfeasibleEmployee, Pricer
 from optimizer.roster.curtois import parse_curtois, read_curtois, roster_csv, write_roster_csv
 from optimizer.roster.dp import DPPricer
@@ -333,3 +334,125 @@ def test_cli_writes_a_roster_the_evaluator_accepts(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "objective 607" in result.output
     assert evaluate(CURTOIS / "Instance1.txt", out) == (0, 607)
+
+
+# --- a failed master LP solve never loses the roster ---------------------------------------------------
+
+def two_week_problem() -> RosterProblem:
+    """Four people, two shift types, two weeks: small, but the root needs several LP solves and dives."""
+    emps = [Employee(x, max_minutes=8 * 480, min_minutes=6 * 480, max_consecutive=4, min_days_off=2,
+                     max_weekends=1) for x in "ABCD"]
+    cover = [(d, s, 1 + (d % 3 == 0), 100, 1) for d in range(14) for s in "EL"]
+    requests = [Request(x, (3 * i + 2) % 14, "EL"[i % 2], 2 + i % 3, on=i % 2 == 0) for i, x in enumerate("ABCDABCD")]
+    return tiny(14, emps, cover, requests, shifts=(E, L))
+
+
+def glop_unless_diving(failed: list[str]) -> master_lp.Rung:
+    """A master-LP solver that returns ABNORMAL as soon as a column is fixed (the dives fix columns)."""
+    glop = master_lp.LADDER[0]
+
+    def solve(lp):
+        if any(v.lb() == 1 for v in lp.variables()):
+            failed.append("abnormal")
+            return None
+        return glop.solve(lp)
+    return master_lp.Rung("GLOP, abnormal once diving", solve)
+
+
+def test_master_lp_ladder_recovers_from_a_failed_rung() -> None:
+    import time
+
+    problem = two_week_problem()
+    plain = ColumnGeneration(problem)
+    plain.generate(time.monotonic() + 30)
+    flaky = ColumnGeneration(problem)
+    always_abnormal = master_lp.Rung("abnormal", lambda lp: None)
+    ladder = master_lp.LADDER
+    try:
+        master_lp.LADDER = (always_abnormal, *ladder[1:])  # the warm start fails on every solve
+        flaky.generate(time.monotonic() + 30)
+    finally:
+        master_lp.LADDER = ladder
+    assert flaky.stats.lp_failures.count("abnormal") == flaky.stats.lp_solves > 0
+    assert abs(flaky.stats.lp_value - plain.stats.lp_value) < 1e-6
+    assert flaky.lower_bound() == plain.lower_bound()
+
+
+def test_every_rung_failing_raises_after_dropping_columns() -> None:
+    problem = two_week_problem()
+    cg = ColumnGeneration(problem)
+    cg.initial_columns()
+    ladder = master_lp.LADDER
+    try:
+        master_lp.LADDER = (master_lp.Rung("abnormal", lambda lp: None),)
+        with pytest.raises(master_lp.LPFailed):
+            cg.solve_lp()
+    finally:
+        master_lp.LADDER = ladder
+    assert cg.stats.lp_rebuilds == 1 and cg.stats.lp_failures == ["abnormal", "abnormal"]
+    assert len(cg.columns) == cg.n_emp  # one column per employee survives the rebuild
+    cg.solve_lp()  # and the rebuilt master solves normally again
+
+
+def test_failed_master_solve_keeps_the_best_roster(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = two_week_problem()
+    failed: list[str] = []
+    monkeypatch.setattr(master_lp, "LADDER", (glop_unless_diving(failed),))
+    result = solve(problem, SolveOptions(time_limit_s=10, workers=1))
+    names = [p.name for p in result.phases]
+    assert failed and names[:2] == ["root", "failed"], result.phases
+    root = result.phases[0]
+    assert root.objective is not None and result.phases[1].objective == root.objective
+    assert "best roster so far kept" in result.phases[1].note
+    assert result.objective is not None and result.objective <= root.objective
+    assert result.bound is not None and result.bound >= root.bound
+    assert violations(problem, result.roster) == []
+    assert result.objective == objective(problem, result.roster)
+
+
+@settings(max_examples=60, deadline=None)
+@given(one_employee_and_costs())
+def test_relaxed_dp_returns_valid_schedules_and_a_lower_bound(case: tuple[RosterProblem, dict]) -> None:
+    problem, costs = case
+    emp = problem.employees[0]
+    exact_found, exact = DPPricer(problem, emp).solve(costs)
+    relaxed = DPPricer(problem, emp, relaxed=True)
+    found, bound = relaxed.solve(costs)
+    assert not relaxed.exact_pricing
+    if exact == float("inf"):
+        assert found == []
+        return
+    assert bound <= exact + 1e-6  # the Lagrangian value never exceeds the true minimum
+    for a in found:  # every schedule the relaxation returns obeys every rule, weekends and counts included
+        assert violations(problem, {(emp.id, d): s for d, s in a}) == []
+        assert sum(costs[k] for k in a) >= exact - 1e-6
+    if found:
+        assert sum(costs[k] for k in found[-1]) == min(sum(costs[k] for k in a) for a in found)
+
+
+def test_column_purge_keeps_the_lp_value() -> None:
+    import time
+
+    cg = ColumnGeneration(two_week_problem())
+    cg.generate(time.monotonic() + 30)
+    value, mu, pi = cg.solve_lp()
+    before = len(cg.columns)
+    used = sum(1 for v in cg.lp_values() if v > 1e-9)
+    dropped = cg.purge(cg.n_emp, mu, pi)
+    assert dropped == before - len(cg.columns) > 0
+    assert len(cg.columns) == max(cg.n_emp, used)
+    assert abs(cg.solve_lp()[0] - value) < 1e-6
+
+
+def test_dive_fixes_more_per_step_when_time_is_short() -> None:
+    import time
+
+    problem = two_week_problem()
+    cg = ColumnGeneration(problem)
+    cg.generate(time.monotonic() + 30)
+    cg.stats.round_seconds = 1000.0  # as if a pricing round took 1000 s: one step must fix everyone
+    rounds = cg.stats.iterations
+    choice = cg.dive(time.monotonic() + 30, rounds_per_step=1, share=0.0)
+    assert cg.stats.iterations - rounds <= 1  # one step (of at most one round), not one per employee
+    assert len(cg.fixed) == cg.n_emp and sorted(choice) == list(range(cg.n_emp))
+    assert violations(problem, cg.roster(choice)) == []

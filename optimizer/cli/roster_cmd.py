@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -16,7 +16,7 @@ from ..roster.curtois import read_curtois, write_roster_csv
 from ..roster.engine import RosterResult, SolveOptions, solve
 from ..roster.from_scenario import ScenarioRoster, roster_availability, roster_problem
 from ..roster.problem import RosterProblem
-from .app import app, console, user_errors
+from .app import EXIT_INFEASIBLE, app, console, err_console, user_errors
 from .plan_cmd import parse_date
 
 
@@ -72,7 +72,7 @@ def roster_command(
             if result.status == "infeasible":
                 raise InfeasibleError(result.reason)
             if result.objective is None:
-                raise InfeasibleError(f"no roster found within {time_limit:g} s")
+                no_roster_in_time(time_limit, result)
             console.print(result_table(problem, result))
             console.print(f"written {write_roster_csv(out, problem, result.roster)}", highlight=False)
             return
@@ -88,12 +88,20 @@ def roster_command(
         if result.status == "infeasible":
             raise InfeasibleError(f"{result.reason} (check weekly hours, hours_flex, days off and allowed shifts)")
         if result.objective is None:
-            raise InfeasibleError(f"no roster found within {time_limit:g} s")
+            no_roster_in_time(time_limit, result)
         console.print(result_table(mapped.problem, result))
         console.print(people_table(mapped, result))
         updated = roster_availability(scenario, mapped, result.roster)
         text = json.dumps(updated.to_json_dict(), ensure_ascii=False, indent=2) + "\n"
         console.print(f"written {write_atomic(out, text)}", highlight=False)
+
+
+def no_roster_in_time(time_limit: float, result: RosterResult) -> NoReturn:
+    """The time ran out before any roster was found: say so, with the proven bound, and exit 3."""
+    bound = f" (proven lower bound {result.bound})" if result.bound is not None else ""
+    err_console.print(f"[bold red]no roster[/] none found within {time_limit:g} s{bound}; "
+                      "a longer --time-limit may find one", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_INFEASIBLE)
 
 
 def people_table(mapped: ScenarioRoster, result: RosterResult) -> Table:

@@ -28,13 +28,15 @@ import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .dp import DPPricer, TooLarge
 from .families import build_model
+from .master_lp import LPFailed, LPSolution, solve_master
 from .problem import Roster, RosterProblem
 
 SMOOTHING = 0.5
@@ -42,6 +44,10 @@ SMOOTHING = 0.5
 
 SCALE = 10_000
 """Pricing objectives are integers: reduced costs are scaled by this factor and rounded."""
+
+POOL_LIMIT = 20_000
+"""Column management: above this many columns the master keeps the used ones and those of least reduced
+cost, half the limit in all (the LP value does not change; GLOP's solve time grows with the pool)."""
 
 Assignment = frozenset[tuple[int, str]]
 """One employee's schedule: the (day, shift) pairs worked."""
@@ -94,12 +100,12 @@ class Pricer:
             except TooLarge:
                 self.dp = None
             else:
-                if not found:
+                if value == math.inf:
                     raise InfeasibleEmployee(self.employee)
                 return found, value - 1e-9 * (1.0 + abs(value))
-        return self._solve_cp(cost)
+        return self.solve_cp(cost)
 
-    def _solve_cp(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
+    def solve_cp(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
         if self.model is None:
             single = RosterProblem(days=self.problem.days, shifts=self.problem.shifts, employees=(self.emp,),
                                    first_weekday=self.problem.first_weekday, name=self.emp.id)
@@ -139,6 +145,11 @@ class CGStats:
     pricing_seconds: float = 0.0
     lp_value: float = math.inf
     converged: bool = False
+    lp_solves: int = 0
+    lp_failures: list[str] = field(default_factory=list)  # failed rungs of the master LP's ladder
+    lp_rebuilds: int = 0  # masters rebuilt with fewer columns after every rung failed
+    purged: int = 0  # columns dropped by column management
+    round_seconds: float = 0.0  # mean wall-clock seconds of a pricing round with its LP solve
 
 
 class ColumnGeneration:
@@ -174,33 +185,39 @@ class ColumnGeneration:
                     self.rows_of[e].setdefault((c.day, c.shift), []).append(i)
         self.pricers = [Pricer(problem, e, disabled, seed) for e in range(self.n_emp)]
 
+        self.weights = weights
+        self.slack_bounds = [(-over, under) for under, over in weights]
+        self._new_lp()
+        self.columns: list[tuple[int, Assignment]] = []
+        self.column_vars: list[pywraplp.Variable] = []
+        self.column_index: list[int] = []  # each column's variable index in the master
+        self.seen: set[tuple[int, Assignment]] = set()
+        self.fixed: dict[int, int] = {}
+        self.bound = -math.inf
+        self.stats = CGStats()
+        self._solution: LPSolution | None = None
+        self._values: list[float] | None = None  # column weights of the last solution, read on demand
+        self._dirty = True
+        self.ready = False  # every employee has a column: the master can be solved
+
+    def _new_lp(self) -> None:
+        """An empty master: convexity rows, cover rows with their slacks, no columns."""
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
         self.lp.SetNumThreads(1)
         inf = self.lp.infinity()
-        self.convexity = []
-        for e in range(self.n_emp):
-            self.convexity.append(self.lp.Constraint(1, 1, f"one[{e}]"))
+        self.convexity = [self.lp.Constraint(1, 1, f"one[{e}]") for e in range(self.n_emp)]
         self.cover_rows = []
         objective = self.lp.Objective()
-        self.slack_bounds: list[tuple[float, float]] = []
         for i, c in enumerate(self.cover):
             row = self.lp.Constraint(c.requirement, c.requirement, f"cover[{c.day},{c.shift}]")
             under = self.lp.NumVar(0, inf, f"u{i}")
             over = self.lp.NumVar(0, inf, f"o{i}")
             row.SetCoefficient(under, 1)
             row.SetCoefficient(over, -1)
-            objective.SetCoefficient(under, weights[i][0])
-            objective.SetCoefficient(over, weights[i][1])
+            objective.SetCoefficient(under, self.weights[i][0])
+            objective.SetCoefficient(over, self.weights[i][1])
             self.cover_rows.append(row)
-            self.slack_bounds.append((-weights[i][1], weights[i][0]))
         objective.SetMinimization()
-        self.columns: list[tuple[int, Assignment]] = []
-        self.column_vars: list[pywraplp.Variable] = []
-        self.seen: set[tuple[int, Assignment]] = set()
-        self.fixed: dict[int, int] = {}
-        self.bound = -math.inf
-        self.stats = CGStats()
-        self._dirty = True
 
     # --- the master ---------------------------------------------------------------------------------------
 
@@ -221,50 +238,143 @@ class ColumnGeneration:
         self.lp.Objective().SetCoefficient(var, self.cost(e, a))
         self.columns.append((e, a))
         self.column_vars.append(var)
+        self.column_index.append(var.index())
         self._dirty = True
         return True
 
     def solve_lp(self) -> tuple[float, list[float], list[float]]:
-        self._dirty = False
-        status = self.lp.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"master LP not solved (status {status})")
-        mu = [row.dual_value() for row in self.convexity]
-        pi = [min(max(row.dual_value(), lo), hi) for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)]
-        return self.lp.Objective().Value(), mu, pi
+        """Solve the master (`master_lp.solve_master`); if every rung fails, drop columns and try once more.
+
+        Returns the LP value, the convexity duals and the cover duals (clipped to the slack costs).
+        Raises `LPFailed` when the smaller master fails too.
+        """
+        self.stats.lp_solves += 1
+        try:
+            solution = solve_master(self.lp, self.stats.lp_failures)
+        except LPFailed:
+            self._drop_columns()
+            solution = solve_master(self.lp, self.stats.lp_failures)
+        self._solution, self._values, self._dirty = solution, None, False
+        mu = [solution.duals[row.index()] for row in self.convexity]
+        pi = [min(max(solution.duals[row.index()], lo), hi)
+              for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)]
+        return solution.value, mu, pi
+
+    def _drop_columns(self) -> None:
+        """Rebuild the master from scratch with the fixed columns, those the last solution used and, for an
+        employee with neither, their latest column."""
+        self.stats.lp_rebuilds += 1
+        self._rebuild(self._used_columns())
+
+    def _used_columns(self) -> set[int]:
+        """The fixed columns and those with a positive weight in the last solution of the master."""
+        used = set(self.fixed.values())
+        if self._values is not None:
+            used |= {j for j, v in enumerate(self._values) if v > 1e-9}
+        return used
+
+    def purge(self, keep: int, mu: list[float], pi: list[float]) -> int:
+        """Column management: keep the used columns and at most `keep` in all, those of least reduced cost.
+
+        Dropping columns of weight 0 leaves the LP value unchanged; a dropped column that prices out again
+        later is simply added again. Returns the number of columns dropped.
+        """
+        if len(self.columns) <= keep:
+            return 0
+        self.lp_values()
+        used = self._used_columns()
+        reduced = sorted((self.cost(e, a) - mu[e] - self._covered(e, a, pi), j)
+                         for j, (e, a) in enumerate(self.columns) if j not in used)
+        chosen = used | {j for _rc, j in reduced[:max(0, keep - len(used))]}
+        dropped = len(self.columns) - len(chosen)
+        self._rebuild(chosen)
+        self.stats.purged += dropped
+        return dropped
+
+    def _rebuild(self, keep: set[int]) -> None:
+        """A new master with columns `keep` (fixed ones stay fixed) and a column for every employee."""
+        latest = {e: j for j, (e, _a) in enumerate(self.columns)}
+        covered = {self.columns[j][0] for j in keep}
+        keep = keep | {j for e, j in latest.items() if e not in covered}
+        old, fixed = self.columns, self.fixed
+        self._new_lp()
+        self.columns, self.column_vars, self.column_index, self.seen, self.fixed = [], [], [], set(), {}
+        renumbered = {}
+        for j in sorted(keep):
+            renumbered[j] = len(self.columns)
+            self.add_column(*old[j])
+        for e, j in fixed.items():
+            self.fix(e, renumbered[j])
+        self._solution = self._values = None
 
     def lp_values(self) -> list[float]:
         """The column weights of the master LP over the current pool (re-solved if the pool changed)."""
-        if self._dirty:
+        if self._dirty or self._solution is None:
             self.solve_lp()
-        return [v.solution_value() for v in self.column_vars]
+        if self._values is None:
+            assert self._solution is not None
+            copied = self._solution.values
+            self._values = ([v.solution_value() for v in self.column_vars] if copied is None
+                            else [copied[i] for i in self.column_index])
+        return self._values
 
     # --- pricing ------------------------------------------------------------------------------------------
 
-    def _price_all(self, employees: list[int], pi: list[float]) -> list[tuple[list[Assignment], float]]:
+    def _price_all(self, employees: list[int], pi: list[float], deadline: float = math.inf
+                   ) -> list[tuple[list[Assignment], float] | None]:
+        """Each employee's pricing answer, in order; None for those not priced before the deadline."""
         def one(e: int) -> tuple[list[Assignment], float]:
-            cost = {k: float(v) for k, v in self.base[e].items()}
-            for k, rows in self.rows_of[e].items():
-                dual = sum(pi[i] for i in rows)
-                if dual:
-                    cost[k] = cost.get(k, 0.0) - dual
-            return self.pricers[e].solve(cost)
+            return self.pricers[e].solve(self._pricing_cost(e, pi))
 
         start = time.perf_counter()
+        out: list[tuple[list[Assignment], float] | None] = [None] * len(employees)
         if self.workers > 1 and len(employees) > 1:
-            with ThreadPoolExecutor(self.workers) as pool:
-                out = list(pool.map(one, employees))
+            pool = ThreadPoolExecutor(self.workers)
+            futures = [pool.submit(one, e) for e in employees]
+            try:
+                for n, future in enumerate(futures):
+                    out[n] = future.result(timeout=max(0.0, deadline - time.monotonic())
+                                           if deadline < math.inf else None)
+            except FutureTimeout:  # keep the answers already there; running pricings are not waited for
+                for n, future in enumerate(futures):
+                    if out[n] is None and future.done() and not future.cancelled() and future.exception() is None:
+                        out[n] = future.result()
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
         else:
-            out = [one(e) for e in employees]
+            for n, e in enumerate(employees):
+                if time.monotonic() >= deadline:
+                    break
+                out[n] = one(e)
         self.stats.pricing_seconds += time.perf_counter() - start
-        self.stats.pricings += len(employees)
+        self.stats.pricings += sum(r is not None for r in out)
         return out
 
-    def initial_columns(self) -> None:
-        """One column per employee: the schedule best for their own requests (cover ignored)."""
+    def _pricing_cost(self, e: int, pi: list[float]) -> dict[tuple[int, str], float]:
+        """Employee e's cost per worked (day, shift): request costs minus the cover duals it earns."""
+        cost = {k: float(v) for k, v in self.base[e].items()}
+        for k, rows in self.rows_of[e].items():
+            dual = sum(pi[i] for i in rows)
+            if dual:
+                cost[k] = cost.get(k, 0.0) - dual
+        return cost
+
+    def initial_columns(self, deadline: float = math.inf) -> bool:
+        """One column per employee: the schedule best for their own requests (cover ignored).
+
+        Returns False if the deadline came first (then the master cannot be solved yet).
+        """
         zero = [0.0] * len(self.cover)
-        for e, (found, _bound) in zip(range(self.n_emp), self._price_all(list(range(self.n_emp)), zero)):
+        missing = [e for e in range(self.n_emp) if not any(c[0] == e for c in self.columns)]
+        for e, result in zip(missing, self._price_all(missing, zero, deadline)):
+            if result is None:
+                continue
+            found = result[0]
+            if not found:  # the relaxed DP found no schedule within the limits: ask the CP-SAT model
+                found, _bound = self.pricers[e].solve_cp(self._pricing_cost(e, zero))
             self.add_column(e, found[-1])
+        self.ready = len({e for e, _a in self.columns}) == self.n_emp
+        return self.ready
 
     def generate(self, deadline: float, max_iterations: int = 10_000, smoothing: float = SMOOTHING) -> float:
         """Price and re-solve until no column improves, the deadline passes or `max_iterations` rounds.
@@ -275,24 +385,30 @@ class ColumnGeneration:
         Stops early when the bound rounded up reaches the LP value (the integer bound cannot improve).
         Returns the master LP value.
         """
-        if not self.columns:
-            self.initial_columns()
+        if not self.ready and not self.initial_columns(deadline):
+            return math.inf
         value, mu, pi = self.solve_lp()
         center: list[float] | None = None
         best = -math.inf
         alpha = smoothing
         for _ in range(max_iterations):
-            if time.monotonic() >= deadline:
+            round_start = time.monotonic()
+            if round_start >= deadline:
                 break
             free = [e for e in range(self.n_emp) if e not in self.fixed]
             at = pi if center is None or alpha == 0 else [alpha * c + (1 - alpha) * p for c, p in zip(center, pi)]
-            results = self._price_all(free, at)
-            self.stats.iterations += 1
+            answers = self._price_all(free, at, deadline)
             added = 0
-            for e, (found, _low) in zip(free, results):
-                for a in found:
+            for e, answer in zip(free, answers):
+                for a in answer[0] if answer is not None else ():
                     if self.cost(e, a) - mu[e] - self._covered(e, a, pi) < -1e-6:
                         added += self.add_column(e, a)
+            if any(answer is None for answer in answers):  # the deadline cut the round: no bound from it
+                if added:
+                    value, mu, pi = self.solve_lp()
+                break
+            results = [answer for answer in answers if answer is not None]
+            self.stats.iterations += 1
             lagrangian = self._lagrangian(at, free, results)
             if lagrangian > best:
                 best, center = lagrangian, at
@@ -309,6 +425,10 @@ class ColumnGeneration:
                 continue
             alpha = smoothing
             value, mu, pi = self.solve_lp()
+            if len(self.columns) > POOL_LIMIT and self.purge(POOL_LIMIT // 2, mu, pi):
+                value, mu, pi = self.solve_lp()
+            n = self.stats.iterations
+            self.stats.round_seconds += (time.monotonic() - round_start - self.stats.round_seconds) / n
         if not self.fixed:
             self.stats.lp_value = value
         return value
@@ -354,17 +474,27 @@ class ColumnGeneration:
         """Fix columns the LP is surest about, re-generate, repeat; the rest rounded at the deadline.
 
         Each step fixes every column at (nearly) 1 and at least `share` of the free employees (at least
-        one), the columns of largest LP value first.
+        one), the columns of largest LP value first; more when the mean step so far (before the first
+        step: `rounds_per_step` mean pricing rounds) says the steps left before the deadline would not
+        fix everyone, so that a slow (large or loaded) run still ends its dive instead of rounding the LP.
         """
+        steps: list[float] = []  # seconds of each step so far
         while len(self.fixed) < self.n_emp and time.monotonic() < deadline:
+            started = time.monotonic()
             values = self.lp_values()
             best = {e: j for e, j in self.rounded().items() if e not in self.fixed}
             ranked = sorted(best.items(), key=lambda kv: (-values[kv[1]], kv[0]))
             least = max(1, math.ceil(share * len(ranked)))
+            # fix more per step when the steps left before the deadline could not fix everyone
+            per_step = sum(steps) / len(steps) if steps else rounds_per_step * self.stats.round_seconds
+            if per_step > 0:
+                affordable = max(1, int((deadline - started) / per_step))
+                least = max(least, math.ceil(len(ranked) / affordable))
             for n, (e, j) in enumerate(ranked):
                 if n < least or values[j] > 0.99:
                     self.fix(e, j)
             self.generate(deadline, max_iterations=rounds_per_step)
+            steps.append(time.monotonic() - started)
         return self.rounded()
 
     def roster(self, choice: dict[int, int]) -> Roster:

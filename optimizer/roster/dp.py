@@ -11,6 +11,14 @@ axis and the DP runs again, so the answer stays exact while the tensors stay sma
 grow too large, or a rule the DP does not model is present, `DPPricer.usable` is False and the caller
 prices with CP-SAT instead.
 
+Long horizons (Curtois 20-24: up to 364 days, 32 shift types) make the weekend and count axes too large.
+There the DP runs *Lagrangian-relaxed*: weekends and per-type counts lose their axes and cost a multiplier
+each instead (a weekend's first worked day, a shift of a limited type); only the minutes stay exact. The
+multipliers rise on the resources the cheapest schedule overuses until it obeys every limit. For any
+multipliers >= 0, `value - sum(multiplier * limit)` is a lower bound on the exact minimum, so the column
+generation's bound stays valid; the schedules returned always obey every rule. `DPPricer.exact` says which
+mode is in use.
+
 Rules modelled (the same as `families.REGISTRY`): days off, allowed shift types and max shifts per type,
 forbidden successors, min/max total minutes, min/max consecutive worked days, min consecutive days off
 (runs touching the horizon's ends exempt from the minimums), max weekends.
@@ -27,13 +35,17 @@ from .problem import Employee, RosterProblem
 
 INF = np.inf
 MAX_CELLS = 300_000
-"""Largest tensor (cells per day) the DP accepts before the caller falls back to CP-SAT."""
+"""Largest tensor (cells per day) of the exact DP; beyond it the relaxed DP (weekends and counts priced)."""
+MAX_RELAXED_CELLS = 400_000
+"""Largest tensor of the relaxed DP (minutes axis only) before the caller falls back to CP-SAT."""
+RELAXED_ROUNDS = 8
+"""Multiplier updates of the relaxed DP before it gives up on a schedule that obeys every limit."""
 
 
 class DPPricer:
     """Cheapest schedules of one employee for a cost per (day, shift)."""
 
-    def __init__(self, problem: RosterProblem, emp: Employee):
+    def __init__(self, problem: RosterProblem, emp: Employee, relaxed: bool = False):
         self.n = n = problem.days
         self.emp = emp
         self.shifts = [s for s in problem.shifts if emp.max_shifts.get(s.id, n) > 0]
@@ -70,7 +82,28 @@ class DPPricer:
                        if s in emp.max_shifts
                        and emp.max_shifts[s] < min(available, self.max_units // max(1, self.units[j]) if self.unit else n)}
         self.exact: list[int] = []  # shift indices with a count axis
-        if self._cells() > MAX_CELLS:
+        # shift indices with the same allowed predecessors share one minimum over them
+        by_preds: dict[tuple[int, ...], list[int]] = {}
+        for j, preds in enumerate(self.preds):
+            by_preds.setdefault(tuple(preds), []).append(j)
+        self.pred_groups = list(by_preds.items())
+        self.relaxed = False  # weekends and per-type limits priced by multipliers, not tracked
+        self.track_weekends_limit = self.track_weekends
+        if relaxed or self._cells() > MAX_CELLS:
+            self._relax()
+
+    @property
+    def exact_pricing(self) -> bool:
+        """True when `solve` returns the exact minimum, False when a Lagrangian lower bound of it."""
+        return not self.relaxed
+
+    def _relax(self) -> None:
+        """Drop the weekend and count axes (priced by multipliers instead), or give up on the DP."""
+        self.relaxed = True
+        self.track_weekends = False
+        self.weekend_axis = 1
+        self.exact = []
+        if self._cells() > MAX_RELAXED_CELLS:
             self.usable = False
 
     def _cells(self, exact: list[int] | None = None) -> int:
@@ -82,9 +115,15 @@ class DPPricer:
 
     def solve(self, cost: Mapping[tuple[int, str], float], extra: int = 4
               ) -> tuple[list[frozenset[tuple[int, str]]], float]:
-        """Schedules (best last, up to `extra` more) and the exact minimum; ([], inf) when none exists."""
+        """Schedules (best last, up to `extra` more) and the minimum; ([], inf) when none exists.
+
+        Exact mode: the minimum itself. Relaxed mode: a lower bound on it, and possibly no schedule at all
+        (a finite bound with an empty list) when the multipliers found none that obeys every limit.
+        """
         if not self.shifts:  # never works: the empty schedule, if the contract allows it
             return ([frozenset()], 0.0) if self.min_units <= 0 else ([], INF)
+        if self.relaxed:
+            return self._solve_relaxed(cost, extra)
         while True:
             ws, os_ = self._forward(cost)
             finals = self._finals(ws[-1], os_[-1])
@@ -97,14 +136,81 @@ class DPPricer:
             if not broken:
                 break
             if self._cells(self.exact + broken) > MAX_CELLS:
-                raise TooLarge
+                self._relax()
+                if not self.usable:
+                    raise TooLarge
+                return self._solve_relaxed(cost, extra)
             self.exact = sorted(self.exact + broken)
         found = [best]
         for _value, state in finals[1:extra + 1]:
             a = self._walk(ws, os_, state, cost)
-            if all(sum(1 for _d, s in a if s == self.sid[j]) <= limit for j, limit in self.limits.items()):
+            if self._obeys_limits(a):
                 found.append(a)
         return found[1:][::-1] + [best], best_value
+
+    def _usage(self, a: frozenset[tuple[int, str]]) -> tuple[int, dict[int, int]]:
+        """Weekends worked and shifts per limited type of schedule `a`."""
+        days = {d for d, _s in a}
+        weekends = 0
+        for d in days:
+            if self.weekend_first[d] or (self.weekend_later[d] and d - 1 not in days):
+                weekends += 1
+        counts = {j: sum(1 for _d, s in a if s == self.sid[j]) for j in self.limits}
+        return weekends, counts
+
+    def _obeys_limits(self, a: frozenset[tuple[int, str]]) -> bool:
+        weekends, counts = self._usage(a)
+        if self.relaxed and self.track_weekends_limit and weekends > (self.emp.max_weekends or 0):
+            return False
+        return all(counts[j] <= limit for j, limit in self.limits.items())
+
+    def _solve_relaxed(self, cost: Mapping[tuple[int, str], float], extra: int
+                       ) -> tuple[list[frozenset[tuple[int, str]]], float]:
+        """Lagrangian relaxation of the weekend and per-type limits, multipliers raised where overused."""
+        max_weekends = self.emp.max_weekends if self.track_weekends_limit else None
+        scale = max([abs(v) for v in cost.values()] + [1.0])
+        weekend_price = 0.0
+        prices = {j: 0.0 for j in self.limits}
+        bound = -INF
+        found: list[frozenset[tuple[int, str]]] = []
+        for round_ in range(RELAXED_ROUNDS + 1):
+            if round_ == RELAXED_ROUNDS:  # last try: limits before cost
+                weekend_price = weekend_price and 1e3 * scale
+                prices = {j: p and 1e3 * scale for j, p in prices.items()}
+            priced = dict(cost)
+            for j, price in prices.items():
+                if price:
+                    for d in range(self.n):
+                        priced[d, self.sid[j]] = priced.get((d, self.sid[j]), 0.0) + price
+            start_price = [0.0] * self.n
+            if weekend_price:
+                for d in range(self.n):
+                    if self.weekend_first[d]:
+                        for sid in self.sid:
+                            priced[d, sid] = priced.get((d, sid), 0.0) + weekend_price
+                    elif self.weekend_later[d]:
+                        start_price[d] = weekend_price
+            ws, os_ = self._forward(priced, start_price)
+            finals = self._finals(ws[-1], os_[-1])
+            if not finals:
+                return [], INF  # not even the relaxation has a schedule
+            value = finals[0][0] - weekend_price * (max_weekends or 0) - sum(
+                p * self.limits[j] for j, p in prices.items())
+            bound = max(bound, value)
+            cheapest = self._walk(ws, os_, finals[0][1], priced, start_price)
+            weekends, counts = self._usage(cheapest)
+            over_weekends = max_weekends is not None and weekends > max_weekends
+            over = [j for j, limit in self.limits.items() if counts[j] > limit]
+            if not over_weekends and not over:  # the walks back cost time: the others only now
+                others = [self._walk(ws, os_, state, priced, start_price) for _v, state in finals[1:extra + 1]]
+                found += [a for a in [cheapest, *others] if self._obeys_limits(a) and a not in found]
+                break
+            if over_weekends:
+                weekend_price = max(2 * weekend_price, 0.25 * scale)
+            for j in over:
+                prices[j] = max(2 * prices[j], 0.25 * scale / max(1, counts[j] - self.limits[j]))
+        found.sort(key=lambda a: -sum(cost.get(k, 0.0) for k in a))  # best last
+        return found[-(extra + 1):], bound
 
     def _shape(self) -> tuple[int, ...]:
         return (self.max_units + 1, self.weekend_axis, *(self.limits[j] + 1 for j in self.exact))
@@ -136,8 +242,11 @@ class DPPricer:
             groups.setdefault((self.units[j], j if j in self.exact else -1), []).append(j)
         return list(groups.values())
 
-    def _forward(self, cost: Mapping[tuple[int, str], float]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def _forward(self, cost: Mapping[tuple[int, str], float], start_price: list[float] | None = None
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Minimal costs per day; `start_price[d]` is added to a run that starts on day d (relaxed weekends)."""
         S, kw, ko = len(self.shifts), self.kw, self.ko
+        start_price = start_price or [0.0] * self.n
         shape = self._shape()
         nres = len(shape)
         groups = self._groups()
@@ -145,10 +254,6 @@ class DPPricer:
         origin[(0,) * nres] = 0.0
         costs = np.array([[cost.get((d, s), 0.0) for s in self.sid] for d in range(self.n)]).reshape(
             (self.n, S) + (1,) * (1 + nres))
-        allowed = np.full((S, S), INF)
-        for j, preds in enumerate(self.preds):
-            allowed[preds, j] = 0.0
-        allowed = allowed.reshape((1, S, S, 1) + (1,) * nres)
         # W[f, j, k-1, resources]: working shift j today in a run of k days (f=1: the run began on day 0)
         # O[k-1, resources]: off today, k days off in a row (k = ko means "at least ko", or began on day 0)
         W = np.full((2, S, kw, *shape), INF)
@@ -158,13 +263,21 @@ class DPPricer:
             first = self.weekend_first[0] or self.weekend_later[0]
             for group in groups:
                 W[1, group, 0] = self._shifted(origin, self._moves(group[0], first, 0))
-            W[1, :, 0] += costs[0, :, 0]
+            W[1, :, 0] += costs[0, :, 0] + start_price[0]
         ws, os_ = [W], [O]
         for d in range(1, self.n):
             if d in self.days_off:
                 Wn = np.full_like(W, INF)
             else:
-                cont = (W[:, :, None] + allowed).min(axis=1)  # (2, S, kw, *shape): best predecessor per shift
+                cont = np.empty_like(W)  # (2, S, kw, *shape): the best allowed predecessor per shift
+                for preds, targets in self.pred_groups:
+                    if not preds:
+                        cont[:, targets] = INF
+                        continue
+                    best_pred = W[:, preds[0]].copy()
+                    for p in preds[1:]:
+                        np.minimum(best_pred, W[:, p], out=best_pred)
+                    cont[:, targets] = best_pred[:, None]
                 moved = np.full_like(cont, INF)
                 moved[:, :, 1:] = cont[:, :, :-1]
                 if self.saturate:
@@ -176,7 +289,7 @@ class DPPricer:
                     Wn[:, group] = self._shifted(moved[:, group], self._moves(group[0], self.weekend_first[d], 3))
                     began = self._shifted(np.broadcast_to(start, (len(group), *shape)),
                                           self._moves(group[0], start_weekend, 1))
-                    Wn[0, group, 0] = np.minimum(Wn[0, group, 0], began)
+                    Wn[0, group, 0] = np.minimum(Wn[0, group, 0], began + start_price[d])
                 Wn += costs[d]
             On = np.full_like(O, INF)
             On[0] = self._end_work(W)
@@ -213,8 +326,10 @@ class DPPricer:
         return out
 
     def _walk(self, ws: list[np.ndarray], os_: list[np.ndarray], state: tuple,
-              cost: Mapping[tuple[int, str], float]) -> frozenset[tuple[int, str]]:
+              cost: Mapping[tuple[int, str], float], start_price: list[float] | None = None
+              ) -> frozenset[tuple[int, str]]:
         """The schedule that reaches `state` on the last day, by walking back through the tensors."""
+        start_price = start_price or [0.0] * self.n
         kind, idx = state
         idx = tuple(int(i) for i in idx)
         out: list[tuple[int, str]] = []
@@ -248,7 +363,8 @@ class DPPricer:
                     candidates.append(("o", (k, *res)))
             for ckind, cidx in candidates:
                 held = (W if ckind == "w" else O)[cidx]
-                if held < INF and abs(held - value) <= 1e-9 * max(1.0, abs(value)):
+                expected = value - start_price[d] if kind == "w" and ckind == "o" else value
+                if held < INF and abs(held - expected) <= 1e-9 * max(1.0, abs(expected)):
                     kind, idx = ckind, cidx
                     break
             else:

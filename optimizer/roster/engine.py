@@ -29,6 +29,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .colgen import ColumnGeneration, InfeasibleEmployee
+from .master_lp import LPFailed
 from .families import build_model, hint_roster
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
 
@@ -38,6 +39,14 @@ Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.45, 0.70, 0.82
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
+# the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
+# this size it is left out when the column generation has a roster (Curtois 23 and 24 have 0.4-1.1 million),
+# and without one unless the time left is three times the build's estimate
+POLISH_MAX_VARIABLES = 300_000
+BUILD_RATE = 20_000
+# failures of a column generation phase after which the engine carries on with the best roster so far:
+# the master LP ladder exhausted, a CP-SAT pricer without answer, a DP walk that lost its way numerically
+SOLVER_FAILURES = (LPFailed, RuntimeError, AssertionError, MemoryError)
 
 
 @dataclass(frozen=True)
@@ -122,30 +131,25 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
             on_phase(phase)
 
     if options.column_generation and problem.employees:
+        cg: ColumnGeneration | None = None
         try:
             cg = ColumnGeneration(problem, options.disabled, options.workers, options.seed)
-            cg.generate(at(ROOT_SHARE))
+            _column_phases(problem, cg, best, at, record)
         except InfeasibleEmployee as err:
             return RosterResult("infeasible", None, None, round(time.monotonic() - start, 2), {},
                                 tuple(best.phases), str(err))
-        best.raise_bound(cg.lower_bound())
-        best.offer(problem, cg.roster(cg.rounded()))
-        record("root", f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
-                       f"{'converged' if cg.stats.converged else 'not converged'}")
-        for n, (rounds, share) in enumerate(DIVES):
-            if best.closed() or time.monotonic() >= at(DIVE_SHARE):
-                break
-            if n:
-                cg.unfix()
-            best.offer(problem, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)))
-            record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns")
-        if not best.closed() and time.monotonic() < at(MASTER_SHARE):
-            roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
-            if roster is not None:
-                best.offer(problem, roster)
-            record("master", f"{len(cg.columns)} columns")
+        except SOLVER_FAILURES as err:
+            # the LP ladder and its smaller master both failed (or a pricer did): keep what we have
+            if cg is not None:
+                best.raise_bound(cg.lower_bound())
+            record("failed", f"column generation stopped: {err}; best roster so far kept")
 
-    if not best.closed():
+    size = _compact_size(problem)
+    left = start + options.time_limit_s - time.monotonic()
+    if not best.closed() and size > POLISH_MAX_VARIABLES and (
+            best.roster is not None or left < 3 * size / BUILD_RATE):
+        record("polish", f"skipped: the compact model would have {size} variables, {left:.0f} s left")
+    elif not best.closed():
         status = _polish(problem, options, best, start + options.time_limit_s)
         if status == "infeasible":
             return RosterResult("infeasible", None, best.bound, round(time.monotonic() - start, 2), {},
@@ -161,6 +165,51 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
         raise RuntimeError(f"internal error, the roster breaks rules: {broken[:3]}")
     return RosterResult("optimal" if best.closed() else "feasible", best.value, best.bound, seconds,
                         best.roster, tuple(best.phases))
+
+
+def _compact_size(problem: RosterProblem) -> int:
+    """The number of shift variables `x[e, d, s]` of the compact model."""
+    return problem.days * sum(sum(1 for s in problem.shifts if emp.may_work(s.id)) for emp in problem.employees)
+
+
+def _column_phases(problem: RosterProblem, cg: ColumnGeneration, best: _Best,
+                   at: Callable[[float], float], record: Callable[..., None]) -> None:
+    """Root, dives and master MIP; every roster found is offered to `best` as soon as it exists."""
+    try:
+        cg.generate(at(ROOT_SHARE))
+    finally:  # a failed LP still leaves the bound of the complete pricing rounds before it
+        best.raise_bound(cg.lower_bound())
+    if not cg.ready:  # a large instance: the first columns are the roster, the dives could not start anyway
+        record("root", f"pricing had not given every employee a schedule by {ROOT_SHARE:.0%} of the time limit")
+        if not cg.initial_columns(at(MASTER_SHARE)):
+            return
+        best.offer(problem, cg.roster(cg.rounded()))
+        record("first columns", f"every employee's own best schedule, {len(cg.columns)} columns")
+        return
+    best.offer(problem, cg.roster(cg.rounded()))
+    record("root", f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
+                   f"{'converged' if cg.stats.converged else 'not converged'}{_lp_note(cg)}")
+    for n, (rounds, share) in enumerate(DIVES):
+        if best.closed() or time.monotonic() >= at(DIVE_SHARE):
+            break
+        if n:
+            cg.unfix()
+        best.offer(problem, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)))
+        record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns"
+                       f"{_lp_note(cg)}")
+    if not best.closed() and time.monotonic() < at(MASTER_SHARE):
+        roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
+        if roster is not None:
+            best.offer(problem, roster)
+        record("master", f"{len(cg.columns)} columns")
+
+
+def _lp_note(cg: ColumnGeneration) -> str:
+    """How often the master LP needed a fallback so far, if ever."""
+    stats = cg.stats
+    if not stats.lp_failures:
+        return ""
+    return f"; LP fallbacks {len(stats.lp_failures)}, rebuilt {stats.lp_rebuilds}×"
 
 
 def _master_mip(cg: ColumnGeneration, incumbent: Roster | None, deadline: float) -> Roster | None:
