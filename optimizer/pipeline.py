@@ -12,6 +12,7 @@ from .day.solve import DaySolution, Progress, ProgressFn, SolveOptions, solve_da
 from .day.template import STRATEGY as TEMPLATE
 from .day.template import pin_counters, template_solution
 from .errors import InfeasibleError, NoPlanInTimeError
+from .overbook import overbook
 from .plan import Plan
 from .scenario import Scenario
 from .slots import build_plan
@@ -41,7 +42,8 @@ def plan_day(scenario: Scenario, date: dt.date, options: SolveOptions = SolveOpt
     """Plan one office-day with CP-SAT; raises `InfeasibleError` with reasons in words.
 
     When the solver ends the day with no plan at all, the template plan stands in
-    (`solver.strategy: "template"`): a valid hand-style plan beats none before opening.
+    (`solver.strategy: "template"`): a valid hand-style plan beats none before opening. With
+    `policy.no_show: overbook`, calendar slots are sold twice within `policy.overflow_risk` (`overbook`).
     """
     try:
         solution = solve_checked(build_index(scenario, date), options, on_progress)
@@ -50,7 +52,7 @@ def plan_day(scenario: Scenario, date: dt.date, options: SolveOptions = SolveOpt
             return template_plan(scenario, date, options, on_progress)
         except InfeasibleError:
             raise no_time from None
-    return build_plan(scenario, build_schedule(solution))
+    return overbook(scenario, build_plan(scenario, build_schedule(solution)))
 
 
 def template_plan(scenario: Scenario, date: dt.date, options: SolveOptions | None = None,
