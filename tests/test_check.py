@@ -43,7 +43,7 @@ def plans(sample: dict) -> dict[str, dict]:
     """The template plan of each sample day, as JSON dicts."""
     scenario = parse_scenario(sample)
     return {
-        day: plan_with_strategy(scenario, dt.date.fromisoformat(day), "template").to_json_dict()
+        day: plan_with_strategy(scenario, dt.date.fromisoformat(day), strategy="template").to_json_dict()
         for day in DAYS
     }
 
@@ -373,7 +373,7 @@ def test_public_holidays_of_any_state_close_the_office(day: str, weekday: str, c
         availability=[{"staff": s, "date": day, "start": "08:00", "end": "12:00"} for s in ("S1", "S2")],
         demand=[{"date": day, "service": "uebertrag", "count": 10}],
     )
-    plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(day), "template")
+    plan = plan_with_strategy(parse_scenario(scenario), dt.date.fromisoformat(day), strategy="template")
     assert own_violations(scenario, plan) == [] and plan.slots
     scenario["office"]["holidays"] = calendar
     found = own_violations(scenario, plan)

@@ -140,7 +140,7 @@ def test_cli_replan_writes_plan_report_and_scenario(tmp_path) -> None:
     current = json.loads((new / "tiny_2024-04-22.scenario.json").read_text(encoding="utf-8"))
     assert violations(current, plan) == []
     assert set(json.loads((new / "tiny_2024-04-22.changes.json").read_text(encoding="utf-8"))) == {
-        "kept", "moved", "withdrawn", "new", "notify"}
+        "kept", "moved", "withdrawn", "new", "notify", "people"}
     bad = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--arrive", "S3"])
     assert bad.exit_code == 2 and "--arrive" in bad.output
     bad = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--absent", "S99"])
