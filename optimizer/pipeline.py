@@ -42,7 +42,8 @@ def plan_day(scenario: Scenario, date: dt.date, options: SolveOptions = SolveOpt
     """Plan one office-day with CP-SAT; raises `InfeasibleError` with reasons in words.
 
     When the solver ends the day with no plan at all, the template plan stands in
-    (`solver.strategy: "template"`): a valid hand-style plan beats none before opening. With
+    (`solver.strategy: "template"`): a valid hand-style plan beats none before opening. It also stands in
+    when the search ends with a plan that holds fewer bookings or serves less. With
     `policy.no_show: overbook`, calendar slots are sold twice within `policy.overflow_risk` (`overbook`).
     """
     try:
@@ -52,7 +53,19 @@ def plan_day(scenario: Scenario, date: dt.date, options: SolveOptions = SolveOpt
             return template_plan(scenario, date, options, on_progress)
         except InfeasibleError:
             raise no_time from None
-    return overbook(scenario, build_plan(scenario, build_schedule(solution)))
+    plan = build_plan(scenario, build_schedule(solution))
+    try:  # the hand-style plan, ready in a blink, when the search ends below it
+        template = template_plan(scenario, date, options)
+    except InfeasibleError:
+        template = None
+    if template is not None and _rank(template) > _rank(plan):
+        plan = template
+    return overbook(scenario, plan)
+
+
+def _rank(plan: Plan) -> tuple[int, float]:
+    """Plans compare by bookings held, then by weighted served demand."""
+    return plan.kpis["bookings_held"], plan.kpis["weighted_served"]
 
 
 def template_plan(scenario: Scenario, date: dt.date, options: SolveOptions | None = None,
