@@ -54,6 +54,8 @@ class RequestType(_Model):
     same_day_share: float = Field(default=0.0, ge=0, le=1)
     equipment: list[str] = []
     info: str | None = None
+    target_wait_days: int | None = Field(default=None, ge=0)
+    """A request should get its appointment within this many calendar days of being made; 0 = same day."""
 
 
 class Person(_Model):
@@ -78,6 +80,30 @@ class Vacancy(_Model):
 
 
 class Demand(_Model):
+    date: dt.date
+    service: str
+    count: int = Field(ge=0)
+
+
+class Requests(_Model):
+    """New requests of one type made on one date (citizens who start looking for an appointment)."""
+
+    date: dt.date
+    service: str
+    count: int = Field(ge=0)
+
+
+class Backlog(_Model):
+    """Requests of one type already waiting when the plans begin, made on date `since`."""
+
+    service: str
+    since: dt.date
+    count: int = Field(ge=0)
+
+
+class Contingent(_Model):
+    """Slots of one type a date should offer, set by the horizon planner (optimizer/horizon)."""
+
     date: dt.date
     service: str
     count: int = Field(ge=0)
@@ -111,6 +137,9 @@ class Scenario(_Model):
     bookings: list[Booking] = []
     policy: Policy = Policy()
     roster: RosterSection | None = None
+    requests: list[Requests] = []
+    backlog: list[Backlog] = []
+    contingents: list[Contingent] = []
 
     def to_json_dict(self) -> dict[str, Any]:
         """The scenario in its JSON format."""
@@ -228,9 +257,11 @@ def cross_check(s: Scenario) -> list[str]:
                 problems.append(f"{loc}: overlaps availability[{j}] of staff '{a.staff}' on {a.date}")
         windows[(a.staff, a.date)].append((i, a.start, a.end))
 
-    for i, d in enumerate(s.demand):
-        if d.service not in services:
-            problems.append(f"demand[{i}].service: unknown service '{d.service}'")
+    for section, items in (("demand", s.demand), ("requests", s.requests), ("backlog", s.backlog),
+                           ("contingents", s.contingents)):
+        for i, d in enumerate(items):
+            if d.service not in services:
+                problems.append(f"{section}[{i}].service: unknown service '{d.service}'")
 
     counter_ids = {c.id for c in s.office.counters}
     for i, b in enumerate(s.bookings):

@@ -1,0 +1,101 @@
+"""Planning a range of days with the horizon: contingents first, then each day, rolling forward.
+
+Before each office-day the horizon LP is solved again for the rest of the range, with the queue as
+the days already planned left it; that day is planned with its contingents; its free slots then serve
+the queue. A day with a published plan (`previous`) is re-planned from it, so every slot that
+survives keeps its id, and its bookings keep their slots (`optimizer.replan`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..day.solve import ProgressFn, SolveOptions
+from ..office_days import opening_intervals
+from ..plan import Plan
+from ..replan import Changes, apply_changes, replan_day
+from ..scenario import Contingent, Demand, Scenario
+from ..strategies import plan_with_strategy
+from .model import HorizonOptions, HorizonPlan, plan_horizon
+from .queue import DAY, free_slots, run_queues
+
+DAY_MODEL_FLOORS = False
+"""Whether the day model treats `contingents` as floors of their own objective level. Until it does,
+a day's demand is its contingents (plus its bookings), so the day plan offers exactly them where
+capacity allows; once it does, the demand is the queue waiting that day and the contingents are
+floors: what capacity is left over goes by weight."""
+
+PlanOne = Callable[[Scenario, dt.date, Plan | None], Plan | None]
+"""Plans one day of the prepared scenario, from its published plan if any; None when it failed."""
+
+
+def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int],
+                 waiting: Mapping[str, int]) -> Scenario:
+    """The scenario the day model plans `day` with: the day's contingents, and its demand set from
+    them (see `DAY_MODEL_FLOORS`); every slot counts against demand, so bookings are added."""
+    booked: dict[str, int] = defaultdict(int)
+    for b in scenario.bookings:
+        if b.date == day:
+            booked[b.service] += 1
+    demand = [d for d in scenario.demand if d.date != day]
+    kept = [c for c in scenario.contingents if c.date != day]
+    for t in scenario.service_types:
+        free = max(contingents.get(t.id, 0), waiting.get(t.id, 0)) if DAY_MODEL_FLOORS else contingents.get(t.id, 0)
+        demand.append(Demand(date=day, service=t.id, count=booked[t.id] + free))
+        kept.append(Contingent(date=day, service=t.id, count=contingents.get(t.id, 0)))
+    return scenario.model_copy(update={"demand": demand, "contingents": kept})
+
+
+def plan_or_replan(scenario: Scenario, day: dt.date, previous: Plan | None, options: SolveOptions,
+                   on_progress: ProgressFn | None = None) -> Plan:
+    """Plan `day`; with a published plan, re-plan from it so surviving slots keep their ids."""
+    if previous is None:
+        return plan_with_strategy(scenario, day, options=options, on_progress=on_progress)
+    current = apply_changes(scenario, day, previous, Changes())
+    plan, _ = replan_day(current, previous, day, Changes(), options, on_progress)
+    return plan
+
+
+@dataclass
+class HorizonRun:
+    """What planning a range with the horizon produced."""
+
+    plans: list[Plan] = field(default_factory=list)
+    horizons: list[HorizonPlan] = field(default_factory=list)
+    """The horizon LP solved before each office-day."""
+
+    @property
+    def horizon_seconds(self) -> float:
+        return sum(h.seconds for h in self.horizons)
+
+
+def plan_across_days(scenario: Scenario, days: list[dt.date], plan_one: PlanOne, *,
+                     previous: Mapping[dt.date, Plan] | None = None,
+                     options: HorizonOptions = HorizonOptions(),
+                     on_horizon: Callable[[HorizonPlan], None] | None = None) -> HorizonRun:
+    """Plan `days` (sorted) with contingents from the horizon LP, re-solved before each office-day."""
+    previous = previous or {}
+    office = [d for d in days if opening_intervals(scenario, d)]
+    run = HorizonRun()
+    free: dict[tuple[dt.date, str], int] = {}
+    for day in days:
+        rest = [d for d in office if d >= day]
+        contingents: dict[str, int] = {}
+        waiting: dict[str, int] = {}
+        if rest and rest[0] == day:
+            horizon = plan_horizon(scenario, rest, first=days[0], free_before=free, options=options)
+            run.horizons.append(horizon)
+            if on_horizon:
+                on_horizon(horizon)
+            contingents = horizon.for_day(day)
+            queues = run_queues(scenario, free, days[0], days[-1], until=day - DAY)
+            waiting = {k: q.waiting + sum(n for m, n in q.pending if m <= day) for k, q in queues.items()}
+        plan = plan_one(day_scenario(scenario, day, contingents, waiting), day, previous.get(day))
+        if plan is not None:
+            plan.kpis.setdefault("contingents", {t.id: contingents.get(t.id, 0) for t in scenario.service_types})
+            run.plans.append(plan)
+            free.update(free_slots([plan]))
+    return run
