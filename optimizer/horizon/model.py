@@ -12,6 +12,9 @@ target day inside the horizon, whose last office day within target is d*, gets `
 `min(n_g, max(0, S[k,d*] - B_g))`; `w_g` drops the `max(0, .)`, so it is a concave lower bound
 that is exact unless the queue has not even reached the group by its last day: that counts negative,
 by how far the queue lags. So the LP plans with a guaranteed share and pays to catch up a late queue.
+Where the optimum leaves a group unreached anyway, that group is given up (`w_g = 0`, its row
+dropped, which is exact for it) and level 1 solved again, for at most `rounds` solves: a late queue
+then no longer drags a whole type down when its share is better spent on the groups it can reach.
 
 Lexicographic objective, each level a separate GLOP solve with the optimum of the levels before it
 held (to `tolerance`), no weights mixing levels:
@@ -44,6 +47,8 @@ class HorizonOptions:
     """Share of a day's fluid capacity the contingents may plan with."""
     tolerance: float = 1e-4
     """How far a later level may lower an earlier level's optimum (absolute, on shares)."""
+    rounds: int = 6
+    """Solves of level 1 at most, each giving up the groups the queue does not reach in time."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,8 @@ def plan_horizon(scenario: Scenario, days: list[dt.date], *, first: dt.date | No
         capacity[d] = add_day_capacity(solver, scenario, d, tag=f"{d:%m%d}")
     served: dict[str, list[pywraplp.Variable]] = {}
     within: dict[str, list] = {}
+    reach: list[tuple[pywraplp.Variable, pywraplp.Constraint]] = []
+    """Per counted group: w_g and its row w_g <= S[k,d*] - B_g."""
     counted: dict[str, int] = {}
     already: dict[str, int] = {}
     for t in types:
@@ -143,8 +150,9 @@ def plan_horizon(scenario: Scenario, days: list[dt.date], *, first: dt.date | No
         for g in groups:
             if g.counted and g.deadline is not None:
                 v = solver.NumVar(-inf, g.count, f"w[{t.id},{g.made}]")
-                solver.Add(v <= cum[days.index(g.deadline)] - g.ahead)
+                row = solver.Add(v <= cum[days.index(g.deadline)] - g.ahead)
                 w.append(v)
+                reach.append((v, row))
         within[t.id] = w
         counted[t.id] = q.within + q.missed + sum(g.count for g in groups if g.counted)
         already[t.id] = q.within
@@ -152,14 +160,21 @@ def plan_horizon(scenario: Scenario, days: list[dt.date], *, first: dt.date | No
 
     held: list[tuple] = []
 
-    def optimise(name: str, objective) -> None:
+    def optimise(name: str, objective, give_up_late: bool = False) -> None:
         for expression, value in held:  # the levels before hold their optimum
             solver.Add(expression >= value - options.tolerance * max(1.0, abs(value)))
         held.clear()
         solver.Maximize(objective)
-        status = solver.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"horizon LP, level {name}: solver status {status}")
+        for attempt in range(options.rounds):
+            status = solver.Solve()
+            if status != pywraplp.Solver.OPTIMAL:
+                raise RuntimeError(f"horizon LP, level {name}: solver status {status}")
+            late = [(v, row) for v, row in reach if v.solution_value() < -0.5] if give_up_late else []
+            if not late or attempt == options.rounds - 1:
+                break
+            for v, row in late:  # the queue does not reach these by their last day: they count 0, exactly
+                v.SetBounds(0.0, 0.0)
+                row.SetUb(inf)
         levels[name] = solver.Objective().Value()
         held.append((objective, levels[name]))
 
@@ -170,7 +185,7 @@ def plan_horizon(scenario: Scenario, days: list[dt.date], *, first: dt.date | No
         worst = solver.NumVar(-inf, 1.0, "worst")
         for t in shared:
             solver.Add(worst * counted[t.id] <= already[t.id] + sum(within[t.id]))
-        optimise("worst_share", worst)
+        optimise("worst_share", worst, give_up_late=True)
         total = sum(t.weight * counted[t.id] for t in shared) or 1.0
         optimise("weighted_share", sum(t.weight * (already[t.id] + sum(within[t.id])) for t in shared) / total)
     scale = sum(t.weight * served[t.id][-1].ub() for t in types) or 1.0

@@ -51,11 +51,16 @@ def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int
 
 def plan_or_replan(scenario: Scenario, day: dt.date, previous: Plan | None, options: SolveOptions,
                    on_progress: ProgressFn | None = None) -> Plan:
-    """Plan `day`; with a published plan, re-plan from it so surviving slots keep their ids."""
+    """Plan `day`; with a published plan, re-plan from it so surviving slots keep their ids.
+
+    The plan's `kpis.contingents` are the day's contingents (unless the day model already wrote them).
+    """
     if previous is None:
-        return plan_with_strategy(scenario, day, options=options, on_progress=on_progress)
-    current = apply_changes(scenario, day, previous, Changes())
-    plan, _ = replan_day(current, previous, day, Changes(), options, on_progress)
+        plan = plan_with_strategy(scenario, day, options=options, on_progress=on_progress)
+    else:
+        current = apply_changes(scenario, day, previous, Changes())
+        plan, _ = replan_day(current, previous, day, Changes(), options, on_progress)
+    plan.kpis.setdefault("contingents", {c.service: c.count for c in scenario.contingents if c.date == day})
     return plan
 
 
@@ -95,7 +100,6 @@ def plan_across_days(scenario: Scenario, days: list[dt.date], plan_one: PlanOne,
             waiting = {k: q.waiting + sum(n for m, n in q.pending if m <= day) for k, q in queues.items()}
         plan = plan_one(day_scenario(scenario, day, contingents, waiting), day, previous.get(day))
         if plan is not None:
-            plan.kpis.setdefault("contingents", {t.id: contingents.get(t.id, 0) for t in scenario.service_types})
             run.plans.append(plan)
             free.update(free_slots([plan]))
     return run
