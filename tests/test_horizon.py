@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from optimizer.cli.main import app
 from optimizer.errors import InputError
 from optimizer.horizon import HorizonOptions, free_slots, plan_horizon, wait_report
+from optimizer.horizon.explain import explain_waits
 from optimizer.horizon.queue import run_queues
 from optimizer.plan import Plan, SolverReport, Slot, read_plan
 from optimizer.scenario import parse_scenario
@@ -119,9 +121,17 @@ def test_emergency_with_target_zero_is_served_on_its_day(tmp_path: Path) -> None
     path.write_text(json.dumps(scn))
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["plan", str(path), "--date", "2024-04-22", "--to", "2024-04-24",
-                                      "--time-limit", "3", "--out", str(out)])
+                                      "--time-limit", "3", "--out", str(out), "--excel", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
     assert "Wartezeiten" in result.output
+    sheet = load_workbook(tmp_path / "r.xlsx")["Wartezeiten"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=5, max_row=6, values_only=True)}
+    assert rows["Notfall"][6:9] == (7, 0, 1)  # within, missed, share
+    assert sheet._charts, "the queue chart"
+    explained = CliRunner().invoke(app, ["explain", str(path), "--date", "2024-04-22", "--to", "2024-04-24",
+                                         "--plans", str(out)])
+    assert explained.exit_code == 0, explained.output
+    assert "Notfall: all 7 counted requests within the target of 0 days" in explained.output
     plans = sorted(out.glob("*.json"))
     dicts = [json.loads(p.read_text()) for p in plans]
     for d in dicts:
@@ -147,6 +157,15 @@ def test_shortfall_is_shared_fairly() -> None:
     # the LP's tolerance, plus a whole slot of rounding per type
     allowed = options.tolerance + 1 / min(q.within + q.missed for q in queues.values())
     assert abs(shares["heavy"] - shares["light"]) <= allowed, shares
+
+
+def test_explain_names_the_type_that_misses_its_target() -> None:
+    scn = office([service("notfall", 30, 1.0, 0)], DESK, WEEK[:1],
+                 requests=[{"date": "2024-04-22", "service": "notfall", "count": 5}])
+    lines = explain_waits(parse_scenario(scn), [_fake_plan(WEEK[0], {"notfall": 3}, {})])
+    # the plan has nobody at work (no assignments): nobody with the skill was free
+    assert lines == ["Notfall: 2 of 5 counted requests missed the target of 0 days (share within target 60.0%); "
+                     "late on 1 planned days, limited by people with skill 'desk' on 1 (2024-04-22)"]
 
 
 def test_horizon_needs_requests() -> None:

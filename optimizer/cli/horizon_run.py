@@ -28,7 +28,8 @@ def wait_table(report: WaitReport, scenario: Scenario) -> Table:
                         f"{'–' if worst is None else f'{worst:.1%}'}", title_justify="left")
     for column in ("Anliegen", "requests", "served", "mean wait", "p90 wait", "target", "within target",
                    "waiting at end"):
-        table.add_column(column, justify="left" if column == "Anliegen" else "right")
+        table.add_column(column, justify="left" if column == "Anliegen" else "right",
+                         min_width=20 if column == "Anliegen" else None)
     days = lambda v: "–" if v is None else f"{v:g} d"  # noqa: E731
     for t in scenario.service_types:
         w = report.types[t.id]
