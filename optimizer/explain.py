@@ -49,12 +49,12 @@ class Usage:
 
 
 def limiting_resource(usage: Usage, t: RequestType) -> tuple[str, str] | None:
-    """What capacity limited request type `t` that day: ("counters" | "skill", words), or None when
+    """What limited request type `t` that day: ("no counter" | "counters" | "skill", words), or None when
     neither its counters nor its skilled people were taken for at least `LIMITING_SHARE` of the day."""
     fitting = {c for c, eq in usage.counters.items() if set(t.equipment) <= eq}
     where = f"counters with {', '.join(t.equipment)}" if t.equipment else "counters"
     if not fitting:
-        return "counters", f"no counter has {', '.join(t.equipment)}"
+        return "no counter", f"no counter has {', '.join(t.equipment)}"
     minutes = usage.minutes
     full = [m for m in minutes if fitting <= usage.seated[m]]
     if minutes and len(full) >= LIMITING_SHARE * len(minutes):
@@ -81,8 +81,8 @@ def explain_limits(scenario: Scenario, plan: Plan) -> list[str]:
             continue
         limit = limiting_resource(usage, t)
         if limit is not None:
-            _, words = limit
-            out.append(f"{head}: {words}" if words.startswith("no counter") else f"{head}: limited by {words}")
+            kind, words = limit
+            out.append(f"{head}: {words}" if kind == "no counter" else f"{head}: limited by {words}")
         else:
             worth = t.weight / t.duration_min
             better = [o.name for o in scenario.service_types if o.weight / o.duration_min > worth]

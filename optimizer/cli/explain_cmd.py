@@ -30,8 +30,9 @@ def explain_command(
     date: Annotated[str, typer.Option("--date", help="The day (YYYY-MM-DD).")],
     plan_path: Annotated[Path | None, typer.Option("--plan", help="A plan of that day (default: plan it now).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds, when planning now.")] = 30.0,
-    to: Annotated[str | None, typer.Option("--to", help="Last date of a planned range: say which request type "
-                                           "misses its target wait, and why (scenarios with requests).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last date of a planned range: say which request "
+                                           "type misses its target wait, and why (scenarios with "
+                                           "requests).")] = None,
     plans_dir: Annotated[Path, typer.Option("--plans", help="With --to: the folder the range's plans were "
                                             "written to by `slotplan plan`.")] = Path("out"),
 ) -> None:

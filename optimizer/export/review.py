@@ -629,8 +629,8 @@ def _waits_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style
         chart = LineChart()
         chart.title = "Warteschlange je Anliegen"
         chart.y_axis.title = "wartende Anfragen"
-        chart.add_data(Reference(ws, min_col=2, max_col=1 + len(scenario.service_types), min_row=top, max_row=r),
-                       titles_from_data=True)
+        types = len(scenario.service_types)
+        chart.add_data(Reference(ws, min_col=2, max_col=1 + types, min_row=top, max_row=r), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=r))
         chart.x_axis.number_format = "DD.MM."
         chart.x_axis.delete = False

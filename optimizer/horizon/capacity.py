@@ -25,8 +25,12 @@ def _forced_break(presence: int) -> int:
     return 45 if presence - 45 > 540 else 30 if presence - 30 > 360 else 0
 
 
-def _segments(opening: list[tuple[int, int]], windows: dict[str, list[tuple[int, int]]]) -> list[tuple[int, int]]:
-    cuts = {m for s, e in opening for m in (s, e)} | {m for ws in windows.values() for s, e in ws for m in (s, e)}
+Intervals = list[tuple[int, int]]
+
+
+def _segments(opening: Intervals, windows: dict[str, Intervals]) -> Intervals:
+    cuts = {m for s, e in opening for m in (s, e)}
+    cuts |= {m for ws in windows.values() for s, e in ws for m in (s, e)}
     ordered = sorted(cuts)
     return [(a, b) for a, b in zip(ordered, ordered[1:]) if any(s <= a and b <= e for s, e in opening)]
 

@@ -44,7 +44,8 @@ def explain_waits(scenario: Scenario, plans: list[Plan]) -> list[str]:
         head = f"{t.name}: {w.missed_target} of {counted} counted requests missed the target of " \
                f"{w.target_wait_days} days (share within target {w.share_within_target:.1%})"
         if not w.missed_target:
-            out.append(f"{t.name}: all {counted} counted requests within the target of {w.target_wait_days} days")
+            out.append(f"{t.name}: all {counted} counted requests within the target of "
+                       f"{w.target_wait_days} days")
             continue
         causes: Counter[str] = Counter()
         examples: dict[str, list[str]] = {}
@@ -54,7 +55,7 @@ def explain_waits(scenario: Scenario, plans: list[Plan]) -> list[str]:
             limit = limiting_resource(usage[d], t)
             if limit is None:
                 cause = "by the staff as a whole (its capacity went to other types' contingents)"
-            elif limit[0] == "counters":
+            elif limit[0] in ("counters", "no counter"):
                 cause = f"by counters with {', '.join(t.equipment)}" if t.equipment else "by the counters"
             else:
                 cause = f"by people with skill '{t.skill}'"

@@ -84,7 +84,8 @@ def _groups(entries: list[Entry], pending: list[tuple[dt.date, int]], target: in
         counted = target is not None and not late and made + dt.timedelta(days=target) <= last
         deadline = None
         if counted:
-            inside = [d for d in days if made <= d <= made + dt.timedelta(days=target)]  # type: ignore[operator]
+            end = made + dt.timedelta(days=target)  # type: ignore[arg-type]
+            inside = [d for d in days if made <= d <= end]
             deadline = inside[-1] if inside else None
         out.append(_Group(made, count, ahead, deadline, counted))
         ahead += count
@@ -187,7 +188,8 @@ def plan_horizon(scenario: Scenario, days: list[dt.date], *, first: dt.date | No
             solver.Add(worst * counted[t.id] <= already[t.id] + sum(within[t.id]))
         optimise("worst_share", worst, give_up_late=True)
         total = sum(t.weight * counted[t.id] for t in shared) or 1.0
-        optimise("weighted_share", sum(t.weight * (already[t.id] + sum(within[t.id])) for t in shared) / total)
+        weighted = sum(t.weight * (already[t.id] + sum(within[t.id])) for t in shared)
+        optimise("weighted_share", weighted / total)
     scale = sum(t.weight * served[t.id][-1].ub() for t in types) or 1.0
     optimise("weighted_served", sum(t.weight * served[t.id][-1] for t in types) / scale)
     contingents = {}

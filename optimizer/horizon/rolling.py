@@ -43,7 +43,9 @@ def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int
     demand = [d for d in scenario.demand if d.date != day]
     kept = [c for c in scenario.contingents if c.date != day]
     for t in scenario.service_types:
-        free = max(contingents.get(t.id, 0), waiting.get(t.id, 0)) if DAY_MODEL_FLOORS else contingents.get(t.id, 0)
+        free = contingents.get(t.id, 0)
+        if DAY_MODEL_FLOORS:
+            free = max(free, waiting.get(t.id, 0))
         demand.append(Demand(date=day, service=t.id, count=booked[t.id] + free))
         kept.append(Contingent(date=day, service=t.id, count=contingents.get(t.id, 0)))
     return scenario.model_copy(update={"demand": demand, "contingents": kept})
