@@ -85,14 +85,6 @@ class Demand(_Model):
     count: int = Field(ge=0)
 
 
-class Requests(_Model):
-    """New requests of one type made on one date (citizens who start looking for an appointment)."""
-
-    date: dt.date
-    service: str
-    count: int = Field(ge=0)
-
-
 class Backlog(_Model):
     """Requests of one type already waiting when the plans begin, made on date `since`."""
 
@@ -137,7 +129,8 @@ class Scenario(_Model):
     bookings: list[Booking] = []
     policy: Policy = Policy()
     roster: RosterSection | None = None
-    requests: list[Requests] = []
+    requests: list[Demand] = []
+    """New requests per date and type (citizens who start looking for an appointment)."""
     backlog: list[Backlog] = []
     contingents: list[Contingent] = []
 
