@@ -20,6 +20,7 @@ See docs/performance.md for what each column means.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import importlib.util
 import json
@@ -110,13 +111,33 @@ def run_case(case: dict) -> dict:
     out["equipment_bound"] = plan.kpis["equipment_bound"]
     out["fluid_bound"] = plan.kpis["fluid_bound"]
     out["fluid_tool"] = fluid_tool.bound(data, case["date"])
+    out["fluid_tool_share"] = out["served"] / out["fluid_tool"] if out["fluid_tool"] else None
     out["violations"] = len(checker.check(data, plan.to_json_dict()))
     out["rebook"] = len(plan.rebook)
     out["staff_present"] = plan.kpis["staff_present"]
     out["slots"] = len(plan.slots)
     t = out["template_served"]
     out["gain_pct"] = 100.0 * (out["served"] - t) / t if t else None
+    out.update(workability(plan))
+    if case.get("free"):  # the price of workability: the same day without the sitting rules
+        free = plan_day(scenario, date, dataclasses.replace(options, sitting_rules=False))
+        out["free_served"] = free.kpis["weighted_served"]
+        out["free_fluid_share"] = free.kpis["weighted_served"] / out["fluid_tool"] if out["fluid_tool"] else None
+        out["free_rule11_violations"] = sum(1 for v in checker.check(data, free.to_json_dict()) if v.startswith("R11"))
+        out.update({f"free_{k}": v for k, v in workability(free).items()})
     return out
+
+
+def workability(plan) -> dict:
+    """Counters and sittings per serving person (contract rule 11's reading), mean and max."""
+    from optimizer.day.baseline import published_sittings
+
+    people = sorted({a.staff for a in plan.assignments if a.activity == "service"})
+    sittings = [published_sittings(plan.assignments, p) for p in people]
+    counters = [len({c for c, _s, _e in sits}) for sits in sittings]
+    n = max(1, len(people))
+    return {"counters_mean": sum(counters) / n, "counters_max": max(counters, default=0),
+            "sittings_mean": sum(len(s) for s in sittings) / n, "sittings_max": max(map(len, sittings), default=0)}
 
 
 def child_main(case_json: str) -> None:
@@ -149,7 +170,7 @@ def make_scenarios(folder: Path, sizes: tuple[int, ...]) -> dict[tuple[int, floa
     paths = {}
     for size in sizes:
         for booked in BOOKINGS:
-            data = make.build(size, 4, DAYS["Mon"], SEED, booked)  # Monday to Thursday
+            data = make.build(size, 4, DAYS["Mon"], SEED, booked, sittings=True)  # Monday to Thursday
             path = folder / f"staff{size}_book{booked:g}.json"
             path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             paths[(size, booked)] = path
@@ -205,6 +226,20 @@ def _target(size: int, r: dict) -> str:
     return "yes" if valid and in_time and close else "no"
 
 
+def _free(r: dict) -> str:
+    if "free_served" not in r:
+        return "–"
+    return (f"{r['free_served']:g}, {_fmt(r['free_fluid_share'], '{:.1%}')}, {r['free_counters_mean']:.2f}, "
+            f"{r['free_counters_max']}, {r['free_rule11_violations']}")
+
+
+def _price(r: dict) -> str:
+    """Weighted served given up for workable days, in % of the plan without the sitting rules."""
+    if not r.get("free_served"):
+        return "–"
+    return f"{100 * (r['free_served'] - r['served']) / r['free_served']:.1f} %"
+
+
 def machine_note() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -226,8 +261,9 @@ def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:
              "size as in issue 8. Scenarios: `make_scenario.py --staff N --days 4 --seed 1 --bookings B`. "
              "Columns: docs/performance.md.", ""]
     head = ("| staff | day | book | limit s | status | first feasible s | 1 % gap s | total s | final gap | "
-            "fluid share | equipment share | peak MB | violations | template served | optimizer served | "
-            "gain % | target |")
+            "fluid share | peak MB | violations | template served | optimizer served | "
+            "gain % | counters / sittings per person (mean, max) | without rules: served, fluid share, "
+            "counters (mean, max), R11 violations | price of workability | target |")
     lines += [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         c = r["case"]
@@ -241,10 +277,11 @@ def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:
         lines.append(
             f"| {c['size']} | {c['day']} | {c['booked']:g} | {c['limit']:g} | {r['status']} | "
             f"{_fmt(r['first_feasible_s'])} | {gap1} | {r['total_s']:.1f} | {r['gap']:.2%} | "
-            f"{_fmt(r['fluid_share'], '{:.1%}')} | {_fmt(r['equipment_share'], '{:.1%}')} | "
+            f"{_fmt(r.get('fluid_tool_share'), '{:.1%}')} | "
             f"{r['peak_mb']:.0f} | "
             f"{r['violations']} / {r['template_violations']} | {r['template_served']:g} | {r['served']:g} | "
-            f"{_fmt(r['gain_pct'], '{:+.1f}')} | {_target(c['size'], r)} |")
+            f"{_fmt(r['gain_pct'], '{:+.1f}')} | {r['counters_mean']:.2f}, {r['counters_max']} / "
+            f"{r['sittings_mean']:.2f}, {r['sittings_max']} | {_free(r)} | {_price(r)} | {_target(c['size'], r)} |")
     if jobs:
         lines += ["", f"## Many offices: {jobs['office_days']} office-days ({JOBS_OFFICES} offices x "
                   f"{JOBS_DAYS} days, {JOBS_STAFF} staff, time limit {jobs['limit']:g} s, 1 CP-SAT worker "
@@ -278,15 +315,15 @@ def plot(rows: list[dict], path: Path) -> None:
         left.plot(sizes, [r["total_s"] for r in pick], marker=marker, color=color, label=f"{label}: total")
         left.plot(sizes, [r["first_feasible_s"] or float("nan") for r in pick], marker=marker, color=color,
                   linestyle=":", label=f"{label}: first feasible")
-        right.plot(sizes, [100 * (r["equipment_share"] or 0) for r in pick], marker=marker, color=color,
+        right.plot(sizes, [100 * (r.get("fluid_tool_share") or 0) for r in pick], marker=marker, color=color,
                    label=f"{label}: optimizer")
-        right.plot(sizes, [100 * r["template_served"] / r["equipment_bound"] if r["equipment_bound"] else
+        right.plot(sizes, [100 * r["template_served"] / r["fluid_tool"] if r.get("fluid_tool") else
                            float("nan") for r in pick], marker=marker, color=color, linestyle="--",
                    label=f"{label}: template")
     limits = sorted({r["case"]["size"] for r in good})
     left.plot(limits, [LIMITS[s] for s in limits], color="grey", linestyle="-.", label="time limit")
     left.set(xscale="log", yscale="log", xlabel="staff", ylabel="seconds", title="Solve time")
-    right.set(xscale="log", xlabel="staff", ylabel="% of equipment bound", title="Weighted served demand")
+    right.set(xscale="log", xlabel="staff", ylabel="% of fluid bound (shared tool)", title="Weighted served demand")
     from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     for ax in (left, right):
@@ -310,6 +347,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--jobs-limit", type=float, help="time limit per office-day of the --jobs measurement "
                     "(default 5 s, 2 s with --quick)")
     ap.add_argument("--no-jobs", action="store_true", help="skip the --jobs 1 vs 2 measurement")
+    ap.add_argument("--no-free", action="store_true", help="skip planning each day without the sitting rules "
+                    "(the price of workability)")
     ap.add_argument("--render", metavar="RESULTS.json", help="only redo the table and plot of a results file")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -334,6 +373,7 @@ def main(argv: list[str]) -> int:
                 for booked in BOOKINGS:
                     case = {"size": size, "day": day, "date": date, "booked": booked,
                             "limit": LIMITS.get(size, 60.0), "workers": args.workers, "gap": GAP,
+                            "free": not args.no_free,
                             "scenario": str(scenarios[(size, booked)])}
                     result = run_in_child(case)
                     result["case"] = {k: v for k, v in case.items() if k != "scenario"}

@@ -29,7 +29,7 @@ INFO = {
 
 def main() -> None:
     raw = subprocess.run([sys.executable, str(GENERATOR), "--staff", "30", "--days", "5", "--start",
-                          "2024-04-22", "--seed", "1", "--bookings", "0.3"],
+                          "2024-04-22", "--seed", "1", "--bookings", "0.3", "--sittings"],
                          check=True, capture_output=True, text=True).stdout
     scenario = json.loads(raw)
     for service in scenario["service_types"]:

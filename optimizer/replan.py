@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import hhmm
-from .day.baseline import build_baseline
+from .day.baseline import build_baseline, published_sittings
 from .day.index import build_index
 from .day.schedule import build_schedule
 from .day.solve import ProgressFn, SolveOptions
@@ -48,10 +48,16 @@ class ChangeReport:
     new: list[str] = field(default_factory=list)
     notify: list[dict[str, Any]] = field(default_factory=list)
     """Bookings that lost their time: booking, service, start, reason, proposal."""
+    people: list[dict[str, Any]] = field(default_factory=list)
+    """Per present person: staff, whether the day is unchanged, and what changed (German, for the office)."""
 
     def to_json_dict(self) -> dict[str, Any]:
         return {"kept": self.kept, "moved": self.moved, "withdrawn": self.withdrawn, "new": self.new,
-                "notify": self.notify}
+                "notify": self.notify, "people": self.people}
+
+    @property
+    def unchanged_people(self) -> int:
+        return sum(1 for p in self.people if p["unchanged"])
 
 
 def apply_changes(scenario: Scenario, date: dt.date, published: Plan, changes: Changes) -> Scenario:
@@ -108,6 +114,7 @@ def compare(published: Plan, plan: Plan) -> ChangeReport:
         else:
             report.moved.append(slot_id)
     report.withdrawn = [slot_id for slot_id in old if slot_id not in new]
+    report.people = day_changes(published, plan)
     booking_slot = {s.booking: s for s in published.slots if s.booking}
     for r in plan.rebook:
         s = booking_slot.get(r.booking)
@@ -115,6 +122,33 @@ def compare(published: Plan, plan: Plan) -> ChangeReport:
                               "service": s.service if s else None, "start": hhmm(s.start) if s else None,
                               "reason": r.reason, "proposal": r.proposal})
     return report
+
+
+def _day_of(plan: Plan, staff: str) -> dict[str, list[str]]:
+    """A person's day as the office sees it: sittings (counter and time), breaks, guide duty."""
+    def spans(activity: str) -> list[str]:
+        out: list[list[int]] = []
+        for a in sorted((a for a in plan.assignments if a.staff == staff and a.activity == activity),
+                        key=lambda a: a.start):
+            if out and out[-1][1] == a.start:
+                out[-1][1] = a.end
+            else:
+                out.append([a.start, a.end])
+        return [f"{hhmm(s)}–{hhmm(e)}" for s, e in out]
+
+    return {"Sitzung": [f"{c} {hhmm(s)}–{hhmm(e)}" for c, s, e in published_sittings(plan.assignments, staff)],
+            "Pause": spans("break"), "Lotse": spans("guide")}
+
+
+def day_changes(published: Plan, plan: Plan) -> list[dict[str, Any]]:
+    """For every person present in the new plan: unchanged, or what changed in their day."""
+    out = []
+    for staff in sorted({a.staff for a in plan.assignments}):
+        before, after = _day_of(published, staff), _day_of(plan, staff)
+        what = [f"{kind}: {', '.join(before[kind]) or '–'} → {', '.join(after[kind]) or '–'}"
+                for kind in before if before[kind] != after[kind]]
+        out.append({"staff": staff, "unchanged": not what, "changes": what})
+    return out
 
 
 def replan_day(current: Scenario, published: Plan, date: dt.date, changes: Changes,

@@ -116,6 +116,24 @@ class Policy(_Model):
     guides_min: int = Field(default=0, ge=0)
     same_day_release: list[Clock] | None = None
     calendar_horizon_days: int = Field(default=14, ge=0)
+    max_counters_per_person: int | None = Field(default=None, ge=1)
+    """Most distinct counters one person serves at in a day (rule 11); unset: planned with 1."""
+    max_sittings: int | None = Field(default=None, ge=1)
+    """Most sittings (stretches of service at one counter) per person and day; unset: planned with 2."""
+    min_sitting_min: int | None = Field(default=None, ge=0)
+    """Shortest sitting in minutes, unless its opening interval is shorter; unset: planned with 60."""
+    min_share: float = Field(default=0.25, ge=0, le=1)
+    """On a day without contingents, every type with demand first gets this share of its demand where
+    capacity allows, before the rest goes by weight (no type is starved)."""
+
+    def sitting_rules(self) -> tuple[int, int, int]:
+        """(max counters, max sittings, shortest sitting in minutes) to plan with: the policy's values,
+        else what offices expect, 1 / 2 / 60 (docs/day-model.md)."""
+        return (self.max_counters_per_person or DEFAULT_MAX_COUNTERS, self.max_sittings or DEFAULT_MAX_SITTINGS,
+                DEFAULT_MIN_SITTING_MIN if self.min_sitting_min is None else self.min_sitting_min)
+
+
+DEFAULT_MAX_COUNTERS, DEFAULT_MAX_SITTINGS, DEFAULT_MIN_SITTING_MIN = 1, 2, 60
 
 
 class Scenario(_Model):
@@ -133,6 +151,7 @@ class Scenario(_Model):
     """New requests per date and type (citizens who start looking for an appointment)."""
     backlog: list[Backlog] = []
     contingents: list[Contingent] = []
+    """Per date and type, the slots the day should offer first (the horizon planner's contingents)."""
 
     def to_json_dict(self) -> dict[str, Any]:
         """The scenario in its JSON format."""

@@ -210,6 +210,10 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
     for d in scenario.demand:
         if d.date == date:
             demand[d.service] += d.count
+    contingents: dict[str, int] = defaultdict(int)
+    for c in scenario.contingents:
+        if c.date == date:
+            contingents[c.service] += c.count
     count: dict[str, int] = defaultdict(int)
     same_day: dict[str, int] = defaultdict(int)
     for s in slots:
@@ -239,4 +243,5 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
         "fluid_share": round(weighted / fluid, 4) if fluid else None,
         "equipment_bound": None if equipment is None else round(equipment, 4),
         "equipment_share": round(weighted / equipment, 4) if equipment else None,
+        "contingents": {k: contingents[k] for k in types if k in contingents},
     }

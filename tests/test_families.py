@@ -125,10 +125,24 @@ def test_weighted_served_prefers_valuable_requests() -> None:
                         service_types=tiny()["service_types"] + [NOTFALL],
                         office={"counters": [{"id": "C1", "equipment": ["eat_reader"]}]},
                         demand=[{"date": MONDAY, "service": "uebertrag", "count": 40},
-                                {"date": MONDAY, "service": "notfall", "count": 2}]))
+                                {"date": MONDAY, "service": "notfall", "count": 2}],
+                        policy={"min_share": 0.0}))
     # Übertrag earns 3/15 per minute, Notfall 4/30: Notfall only loses value, so none is planned.
     assert plan.kpis["served"] == {"uebertrag": 16, "notfall": 0}
     assert plan.status == "OPTIMAL" and plan.solver.gap == 0
+
+
+def test_floors_serve_the_less_valuable_type_first() -> None:
+    staff = [{"id": "S1", "name": "A", "skills": ["uebertrag", "notfall"], "weekly_hours": 39}]
+    scenario = tiny(staff=staff, availability=tiny()["availability"][:1],
+                    service_types=tiny()["service_types"] + [NOTFALL],
+                    demand=[{"date": MONDAY, "service": "uebertrag", "count": 40},
+                            {"date": MONDAY, "service": "notfall", "count": 8}],
+                    policy={"min_share": 0.25})
+    # Without the floor Notfall would get nothing (see above); with it, a quarter of its demand.
+    assert plan_ok(scenario).kpis["served"] == {"uebertrag": 12, "notfall": 2}
+    contingent = [{"date": MONDAY, "service": "notfall", "count": 3}]
+    assert plan_ok({**scenario, "contingents": contingent}).kpis["served"]["notfall"] == 3
 
 
 def test_type_switches_keep_runs_together() -> None:

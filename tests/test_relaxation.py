@@ -31,7 +31,7 @@ def _served(index, plan) -> float:
 def _relaxed_day(raw: dict, date: dt.date):
     scenario = parse_scenario(raw)
     index = build_index(scenario, date)
-    dm = build_day_model(index)
+    dm = build_day_model(index, sittings=False)  # the relaxation, greedy and dive serve the class-level model
     dm.model.minimize(add_objective_level(dm, 1))
     lp = LpRelaxation(dm.model)
     assert lp.solve(60)

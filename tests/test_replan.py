@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import MONDAY, tiny, violations
@@ -144,3 +145,29 @@ def test_cli_replan_writes_plan_report_and_scenario(tmp_path) -> None:
     assert bad.exit_code == 2 and "--arrive" in bad.output
     bad = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--absent", "S99"])
     assert bad.exit_code == 2 and "unknown staff 'S99'" in bad.output
+
+
+@pytest.fixture(scope="module")
+def sample_published(sample_dict: dict):
+    scenario = parse_scenario(sample_dict)
+    return scenario, plan_day(scenario, DAY, SolveOptions(time_limit_s=20.0, workers=2, seed=0, gap_limit=0.005))
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_replan_of_the_sample_monday_keeps_bookings_and_most_days(sample_published, data) -> None:
+    """Two random people absent, `--now 07:00`: no booking lost, at least 80 % of the present people keep
+    their day, and no more published slots withdrawn than the absent people's plus 10 %."""
+    scenario, published = sample_published
+    serving = sorted({s.staff for s in published.slots})
+    absent = tuple(data.draw(st.lists(st.sampled_from(serving), min_size=2, max_size=2, unique=True)))
+    change = Changes(absent=absent, now=7 * 60)
+    current = apply_changes(scenario, DAY, published, change)
+    plan, report = replan_day(current, published, DAY, change, SolveOptions(time_limit_s=8.0, workers=2))
+    assert violations(current.to_json_dict(), plan) == []
+    booked = {s.booking for s in published.slots if s.booking}
+    assert booked == {s.booking for s in plan.slots if s.booking}
+    assert report.unchanged_people >= 0.8 * len(report.people)
+    theirs = sum(1 for s in published.slots if s.staff in absent)
+    assert len(report.withdrawn) <= theirs + 0.1 * len(published.slots)

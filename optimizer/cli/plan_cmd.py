@@ -126,6 +126,9 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
         deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given "
                                                     "seed and worker count (deterministic time; "
                                                     "slower).")] = False,
+        no_sitting_rules: Annotated[bool, typer.Option("--no-sitting-rules", help="Plan without rule 11 "
+                                                       "(sittings at one counter): only to measure what "
+                                                       "workable days cost; the plans are not workable.")] = False,
         strategy: Annotated[str, typer.Option("--strategy", help="cp-sat (the optimizer) or template "
                                               "(today's hand-style plan, one counter and type per "
                                               "person).")] = CP_SAT,
@@ -145,7 +148,7 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
             first, last = parse_range(date, to)
             formats = parse_formats(export) if export else []
             solve = SolveOptions(time_limit_s=time_limit, workers=workers or default_workers(jobs), seed=seed,
-                                 gap_limit=gap, deterministic=deterministic)
+                                 gap_limit=gap, deterministic=deterministic, sitting_rules=not no_sitting_rules)
             if always_batch or scenario_path.is_dir() or jobs > 1 or executor == "ray":
                 if excel is not None and scenario_path.is_dir():
                     raise InputError("--excel: the review workbook is one office's, not allowed with a "

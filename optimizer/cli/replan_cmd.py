@@ -46,6 +46,18 @@ def report_table(report: ChangeReport) -> Table:
     return table
 
 
+def people_table(report: ChangeReport) -> Table:
+    """Per person whose day changed: what changed (the others keep their published day)."""
+    table = Table(title=f"Tage unverändert: {report.unchanged_people} von {len(report.people)} Personen; "
+                        "geändert:", title_justify="left")
+    table.add_column("Person")
+    table.add_column("Änderung")
+    for p in report.people:
+        if not p["unchanged"]:
+            table.add_row(p["staff"], "\n".join(p["changes"]))
+    return table
+
+
 def notify_table(report: ChangeReport) -> Table:
     table = Table(title="Zu benachrichtigen", title_justify="left")
     for column in ("booking", "slot", "start", "reason", "proposal"):
@@ -89,6 +101,7 @@ def replan_command(
                      json.dumps(current.to_json_dict(), ensure_ascii=False, indent=1) + "\n")
         console.print(summary_table(plan, scenario))
         console.print(report_table(report))
+        console.print(people_table(report))
         if report.notify:
             console.print(notify_table(report))
         console.print(f"written {path}, {changes_path} and the scenario as it stands now "

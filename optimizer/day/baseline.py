@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..plan import Plan
+from ..plan import Assignment, Plan
 from .index import Baseline, DayIndex
 
 
@@ -43,4 +43,28 @@ def build_baseline(ix: DayIndex, published: Plan, now: int | None = None) -> Bas
             if tuple(sorted(plan)) == wanted:
                 breaks[p] = j
     frozen = sum(1 for m in ix.step_start if now is not None and m < now)
-    return Baseline(options=options, guide=guide, breaks=breaks, unbooked=dict(unbooked), frozen_steps=frozen)
+    sittings = {pd.index: published_sittings(published.assignments, pd.id) for pd in ix.people}
+    presence = {pd.index: sum(a.end - a.start for a in published.assignments if a.staff == pd.id)
+                for pd in ix.people}
+    days = {pd.index for pd in ix.people if presence[pd.index] == pd.presence_min}
+    return Baseline(options=options, guide=guide, breaks=breaks, unbooked=dict(unbooked), frozen_steps=frozen,
+                    sittings={p: s for p, s in sittings.items() if s}, days=days)
+
+
+def published_sittings(assignments: list[Assignment], staff: str) -> list[tuple[str, int, int]]:
+    """One person's sittings as (counter, start, end), read as contract rule 11 does: service at one
+    counter, joined across back office when nobody else served at that counter meanwhile."""
+    others = [(a.counter, a.start, a.end) for a in assignments if a.activity == "service" and a.staff != staff]
+    out: list[list] = []
+    joinable = False
+    for a in sorted((a for a in assignments if a.staff == staff), key=lambda a: a.start):
+        if a.activity != "service":
+            joinable = joinable and a.activity == "back_office"
+            continue
+        if out and joinable and out[-1][0] == a.counter and not any(
+                c == a.counter and s < a.start and out[-1][2] < e for c, s, e in others):
+            out[-1][2] = a.end
+        else:
+            out.append([a.counter, a.start, a.end])
+        joinable = True
+    return [(c, s, e) for c, s, e in out]

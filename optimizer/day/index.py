@@ -32,6 +32,10 @@ class Baseline:
     """Published slots without a booking, counted per (request type, start step)."""
     frozen_steps: int
     """Opening steps before this one lie before `now` and keep their published activity."""
+    sittings: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
+    """Person -> published sittings as (counter, start minute, end minute)."""
+    days: set[int] = field(default_factory=set)
+    """People whose whole published day (presence unchanged) can be kept: the `keep_days` family."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +106,18 @@ class DayIndex:
     people: list[PersonDay]
     slot_options: list[SlotOption]
     demand: dict[str, int]
+    floors: dict[str, int]
+    """Per type, the slots the day offers first, before the rest goes by weight: the date's contingents
+    if it has any, else `policy.min_share` of the demand (rounded up)."""
     bookings: list[Booking]
     release_moments: list[int]
     weight_scale: int
     baseline: Baseline | None = None
     """A published plan to stay close to (re-planning), with what is frozen before `now`."""
+
+    @property
+    def class_of_counter(self) -> dict[str, int]:
+        return {c: cls.index for cls in self.classes for c in cls.counters}
 
     def scaled_weight(self, service: str) -> int:
         return round(self.services[service].weight * self.weight_scale)
@@ -116,6 +127,17 @@ def _weight_scale(types: list[RequestType]) -> int:
     """The smallest factor that makes every weight an integer (capped at 1000)."""
     denominators = [Fraction(str(t.weight)).limit_denominator(1000).denominator for t in types]
     return min(math.lcm(*denominators) if denominators else 1, 1000)
+
+
+def _floors(scenario: Scenario, date: dt.date, demand: dict[str, int], offered: list[str]) -> dict[str, int]:
+    contingents: dict[str, int] = defaultdict(int)
+    for c in scenario.contingents:
+        if c.date == date:
+            contingents[c.service] += c.count
+    if contingents:
+        return {k: n for k, n in contingents.items() if k in offered and n > 0}
+    share = scenario.policy.min_share
+    return {k: math.ceil(share * demand.get(k, 0)) for k in offered if math.ceil(share * demand.get(k, 0)) > 0}
 
 
 def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = frozenset()) -> DayIndex:
@@ -190,5 +212,6 @@ def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = fro
         scenario=scenario, date=date, grid=grid, closed=closed, opening=opening, step_start=step_start,
         step_first_of_interval=first_flags, step_of=step_of, classes=classes, services=services,
         service_classes=service_classes, people=people, slot_options=options, demand=dict(demand),
+        floors=_floors(scenario, date, demand, offered),
         bookings=bookings, release_moments=release_moments(scenario, date),
         weight_scale=_weight_scale(scenario.service_types))

@@ -22,6 +22,15 @@ from ortools.sat.python import cp_model
 
 from ..families import Family, FamilySpec, Penalty, select, switch_literal
 from .index import DayIndex
+from .sittings import (
+    SittingVars,
+    add_counter_symmetry,
+    add_keep_days,
+    add_sittings,
+    build_sitting_grid,
+    create_sitting_variables,
+    freeze_sittings,
+)
 
 PERCENT = 100
 
@@ -51,6 +60,10 @@ class DayModel:
     """(request type, start step) -> slot literals."""
     service_steps: dict[int, list[cp_model.LinearExprT]] = field(default_factory=lambda: defaultdict(list))
     """person -> length × literal of each of their slots: Σ is the person's steps at a counter."""
+    sittings: SittingVars | None = None
+    """Sittings at concrete counters (rule 11); None plans without the sitting rules."""
+    floor_short: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    """Type -> requests short of its floor (built with the `floors` level)."""
 
     def enforce(self, constraint: cp_model.Constraint, family: Family) -> None:
         """Make a hard family's constraint switchable (explanations only)."""
@@ -66,6 +79,8 @@ class DayModel:
         out = list(self.slot) + list(self.guide.values()) + list(self.held.values())
         for lits in self.brk.values():
             out += lits
+        if self.sittings is not None:
+            out += self.sittings.decisions()
         return out
 
     def decisions_by_person(self) -> list[list[cp_model.IntVar]]:
@@ -77,6 +92,9 @@ class DayModel:
             out[p].append(lit)
         for p, lits in self.brk.items():
             out[p].extend(lits)
+        if self.sittings is not None:
+            for p in self.sittings.person_blocks:
+                out[p].extend(self.sittings.of_person(p))
         return out
 
     def served(self, service: str) -> cp_model.LinearExpr:
@@ -92,11 +110,14 @@ def total(terms) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.sum(list(terms))
 
 
-def create_variables(index: DayIndex, explain: bool = False) -> DayModel:
-    """All decision variables of the day and the coverage maps the families read."""
+def create_variables(index: DayIndex, explain: bool = False, sittings: bool = True,
+                     slots: bool = True) -> DayModel:
+    """All decision variables of the day and the coverage maps the families read; `sittings=False`
+    plans without rule 11 (counter classes only, concrete counters given afterwards); `slots=False`
+    leaves out the appointments (for the fluid seating model, `seating.fluid_seating`)."""
     model = cp_model.CpModel()
     dm = DayModel(index=index, model=model, slot=[], guide={}, brk={}, held={}, explain=explain)
-    for o in index.slot_options:
+    for o in index.slot_options if slots else ():
         lit = model.new_bool_var(f"slot[{index.people[o.person].id},{o.service},c{o.cls},{o.step}]")
         dm.slot.append(lit)
         dm.slots_of_service[o.service].append(lit)
@@ -121,6 +142,8 @@ def create_variables(index: DayIndex, explain: bool = False) -> DayModel:
                 for start, end in plan:
                     for step in _steps_within(index, start, end):
                         dm.cover[(pd.index, step)].append(lit)
+    if sittings and index.step_start:
+        dm.sittings = create_sitting_variables(dm, build_sitting_grid(index))
     return dm
 
 
@@ -239,6 +262,7 @@ def add_frozen_past(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
             started = min(s for s, _ in dm.index.people[p].break_plans[j]) < now
             if started and base.breaks.get(p) != j:
                 dm.enforce(dm.model.add(lit == 0), fam)
+    freeze_sittings(dm, fam, base.frozen_steps)
     return fam
 
 
@@ -248,6 +272,20 @@ def add_frozen_past(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
 def add_weighted_served(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     return Family(spec.name, "objective", spec.why,
                   penalties=[Penalty(-dm.weighted_served(), spec.weight, "weighted served demand")])
+
+
+def add_floors(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
+    """Each type's floor (its contingent, or its `min_share` of demand) is served before anything goes by
+    weight: minimise the requests short of the floors, summed over the types."""
+    fam = Family(spec.name, "objective", spec.why)
+    short = []
+    for k, floor in dm.index.floors.items():
+        gap = dm.model.new_int_var(0, floor, f"short_of_floor[{k}]")
+        dm.model.add(gap >= floor - dm.served(k))
+        short.append(gap)
+        dm.floor_short[k] = gap
+    fam.penalties.append(Penalty(total(short), spec.weight, "requests short of the floors"))
+    return fam
 
 
 def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
@@ -371,12 +409,20 @@ def add_booking_staff(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
 
 HARD = "hard"
 OBJ = "objective"
+FLOORS_LEVEL = 0
+"""Solved after the bookings and before weighted served (`solve.py`)."""
 REGISTRY: list[FamilySpec[DayModel]] = [
     FamilySpec("one_activity", HARD, "A person does one thing at a time: serve, guide, break or back office.",
                add_one_activity),
     FamilySpec("breaks", HARD, "ArbZG §4: 30 min over 6 h, 45 min over 9 h, blocks of 15 min, never 6 h "
                "in a row; chosen among precomputed lawful placements.", add_breaks),
     FamilySpec("counters", HARD, "A counter seats one person; counters are pooled by equipment.", add_counters),
+    FamilySpec("sittings", HARD, "Rule 11: each person serves in at most max_sittings sittings at no more than "
+               "max_counters_per_person counters, each sitting at least min_sitting_min long; a counter "
+               "holds one sitting at a time; breaks, guide duty and back office fall between sittings.",
+               add_sittings),
+    FamilySpec("counter_symmetry", HARD, "Counters with the same equipment are used in order (symmetry "
+               "breaking; no plan is lost up to renaming counters).", add_counter_symmetry),
     FamilySpec("guides", HARD, "policy.guides_min entrance guides at every minute of opening hours.",
                add_guides),
     FamilySpec("back_office", HARD, "Everyone keeps policy.back_office_min minutes for files, and the "
@@ -385,20 +431,25 @@ REGISTRY: list[FamilySpec[DayModel]] = [
     FamilySpec("offer_within_demand", HARD, "No more slots of a type than its demand (or bookings); "
                "spare time is back office.", add_offer_within_demand),
     FamilySpec("frozen_past", HARD, "Re-planning: before `now` everything stays as published.", add_frozen_past),
+    FamilySpec("floors", OBJ, "No type is starved: each type's contingent (horizon planner) or "
+               "policy.min_share of its demand is served first, where capacity allows.", add_floors,
+               weight=1, level=FLOORS_LEVEL),
     FamilySpec("weighted_served", OBJ, "Serve the most valuable requests: Σ weight × served.",
                add_weighted_served, weight=1, level=1),
+    FamilySpec("keep_days", OBJ, "Re-planning: as many present people as possible keep their published day "
+               "(sittings, counter, guide duty, break).", add_keep_days, weight=1, level=2),
     FamilySpec("keep_published", OBJ, "Re-planning: published slots stay online.", add_keep_published,
-               weight=1, level=2),
+               weight=1, level=3),
     FamilySpec("type_switches", OBJ, "Few changes of request type per person.", add_type_switches,
-               weight=10, level=3),
+               weight=10, level=4),
     FamilySpec("short_runs", OBJ, "Runs of one type last at least policy.min_block_min.", add_short_runs,
-               weight=2, level=3),
+               weight=2, level=4),
     FamilySpec("same_day_share", OBJ, "Each type can release its same_day_share after the first release "
-               "moment.", add_same_day_share, weight=30, level=3),
+               "moment.", add_same_day_share, weight=30, level=4),
     FamilySpec("fair_counter_time", OBJ, "Counter time is spread over the people.", add_fair_counter_time,
-               weight=3, level=3),
+               weight=3, level=4),
     FamilySpec("booking_staff", OBJ, "A booking stays with the person it names.", add_booking_staff,
-               weight=20, level=3),
+               weight=20, level=4),
 ]
 STRUCTURAL = {
     "skills": "Only people with a request type's skill serve it; only skill 'guide' guides.",
@@ -407,13 +458,13 @@ STRUCTURAL = {
 
 
 def build_day_model(index: DayIndex, disabled: Sequence[str] = (), explain: bool = False,
-                    soft_bookings: bool = False) -> DayModel:
+                    soft_bookings: bool = False, sittings: bool = True) -> DayModel:
     """Create the variables and build every enabled hard family, in registry order.
 
     Objective families are added per lexicographic level by `add_objective_level`, so a level's
     auxiliary variables do not weigh on the solves before it.
     """
-    dm = create_variables(index, explain=explain)
+    dm = create_variables(index, explain=explain, sittings=sittings)
     dm.disabled = tuple(disabled)
     if soft_bookings:
         dm.held = {b.id: dm.model.new_bool_var(f"held[{b.id}]") for b in index.bookings}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..plan import Assignment, SolverReport
 from .index import DayIndex
-from .solve import DaySolution, StageReport
+from .solution import DaySolution, StageReport
 
 
 @dataclass
@@ -43,6 +43,8 @@ class _Cell:
     activity: str
     service: str | None = None
     cls: int | None = None
+    counter: str | None = None
+    """The sitting's counter, when the model chose sittings."""
 
 
 def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
@@ -50,12 +52,14 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
     ix = solution.index
     cells: dict[int, dict[int, _Cell]] = defaultdict(dict)  # person -> minute -> cell
     raw_slots = []
+    seated = {(c.person, minute): c.counter for c in solution.sittings for minute in range(c.start, c.end, ix.grid)}
     for i in solution.chosen_slots:
         o = ix.slot_options[i]
         start = ix.step_start[o.step]
         raw_slots.append((o.person, o.service, o.cls, start, start + o.length * ix.grid))
         for step in range(o.step, o.step + o.length):
-            cells[o.person][ix.step_start[step]] = _Cell("service", o.service, o.cls)
+            minute = ix.step_start[step]
+            cells[o.person][minute] = _Cell("service", o.service, o.cls, seated.get((o.person, minute)))
     for p, steps in solution.guide_steps.items():
         for step in steps:
             cells[p][ix.step_start[step]] = _Cell("guide")
@@ -78,7 +82,10 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
             if current:
                 runs.append((pd.index, current[0], w_end, current[1]))
 
-    counter_of = _assign_counters(ix, runs)
+    if solution.sittings:
+        counter_of = {(p, start): cell.counter for p, start, _end, cell in runs if cell.activity == "service"}
+    else:
+        counter_of = _assign_counters(ix, runs)
     options = solution.options
     report = SolverReport(objective=round(solution.objective, 4), bound=round(solution.bound, 4),
                           gap=round(solution.gap, 6), seconds=round(solution.seconds, 3),
@@ -95,7 +102,7 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
         if cell.activity == "service":
             service_runs[p].append((start, end))
     for p, service, _cls, start, end in raw_slots:
-        run_start = next(s for s, e in service_runs[p] if s <= start < e)
+        run_start = max(s for s, e in service_runs[p] if s <= start < e)
         schedule.slots.append(ServedSlot(ix.people[p].id, service, counter_of[(p, run_start)], start, end))
     schedule.slots.sort(key=lambda s: (s.start, s.service, s.counter))
     return schedule

@@ -39,7 +39,7 @@ from ..errors import InfeasibleError
 from .index import DayIndex, PersonDay
 from .occupancy import Occupancy
 from .schedule import Schedule
-from .solve import DaySolution, SolveOptions
+from .solution import DaySolution, SolveOptions
 
 STRATEGY = "template"
 

@@ -22,20 +22,18 @@ from ..strategies import plan_with_strategy
 from .model import HorizonOptions, HorizonPlan, plan_horizon
 from .queue import DAY, free_slots, run_queues
 
-DAY_MODEL_FLOORS = False
-"""Whether the day model treats `contingents` as floors of their own objective level. Until it does,
-a day's demand is its contingents (plus its bookings), so the day plan offers exactly them where
-capacity allows; once it does, the demand is the queue waiting that day and the contingents are
-floors: what capacity is left over goes by weight."""
-
 PlanOne = Callable[[Scenario, dt.date, Plan | None], Plan | None]
 """Plans one day of the prepared scenario, from its published plan if any; None when it failed."""
 
 
 def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int],
                  waiting: Mapping[str, int]) -> Scenario:
-    """The scenario the day model plans `day` with: the day's contingents, and its demand set from
-    them (see `DAY_MODEL_FLOORS`); every slot counts against demand, so bookings are added."""
+    """The scenario the day model plans `day` with.
+
+    The day model serves each type's contingent first (its `floors` level, where capacity allows),
+    then goes by weight up to demand. Both count every slot of the type, booked ones included, so
+    the day's bookings are added: contingent = bookings + the horizon's free slots, demand =
+    bookings + the requests waiting that day (at least the contingent)."""
     booked: dict[str, int] = defaultdict(int)
     for b in scenario.bookings:
         if b.date == day:
@@ -44,25 +42,19 @@ def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int
     kept = [c for c in scenario.contingents if c.date != day]
     for t in scenario.service_types:
         free = contingents.get(t.id, 0)
-        if DAY_MODEL_FLOORS:
-            free = max(free, waiting.get(t.id, 0))
-        demand.append(Demand(date=day, service=t.id, count=booked[t.id] + free))
-        kept.append(Contingent(date=day, service=t.id, count=contingents.get(t.id, 0)))
+        demand.append(Demand(date=day, service=t.id, count=booked[t.id] + max(free, waiting.get(t.id, 0))))
+        kept.append(Contingent(date=day, service=t.id, count=booked[t.id] + free))
     return scenario.model_copy(update={"demand": demand, "contingents": kept})
 
 
 def plan_or_replan(scenario: Scenario, day: dt.date, previous: Plan | None, options: SolveOptions,
                    on_progress: ProgressFn | None = None) -> Plan:
-    """Plan `day`; with a published plan, re-plan from it so surviving slots keep their ids.
-
-    The plan's `kpis.contingents` are the day's contingents (unless the day model already wrote them).
-    """
+    """Plan `day`; with a published plan, re-plan from it so surviving slots keep their ids."""
     if previous is None:
         plan = plan_with_strategy(scenario, day, options=options, on_progress=on_progress)
     else:
         current = apply_changes(scenario, day, previous, Changes())
         plan, _ = replan_day(current, previous, day, Changes(), options, on_progress)
-    plan.kpis.setdefault("contingents", {c.service: c.count for c in scenario.contingents if c.date == day})
     return plan
 
 

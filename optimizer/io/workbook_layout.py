@@ -277,6 +277,17 @@ POLICY = Sheet(
         Column("calendar_horizon_days", T("Kalender-Vorlauf (Tage)", "Calendar horizon (days)"), "int",
                help=T("So viele Tage im Voraus gehen Kalendertermine online (Standard 14).",
                       "Calendar slots go online this many days ahead (default 14).")),
+        Column("max_counters_per_person", T("Schalter je Person höchstens", "Counters per person at most"),
+               "int", help=T("An höchstens so vielen verschiedenen Schaltern bedient eine Person am Tag "
+                             "(leer = 1).", "Most distinct counters one person serves at in a day (empty = 1).")),
+        Column("max_sittings", T("Sitzungen je Person höchstens", "Sittings per person at most"), "int",
+               help=T("Höchstens so viele Sitzungen (Bedienzeit am Stück an einem Schalter) je Person und Tag "
+                      "(leer = 2).", "Most sittings (a stretch of service at one counter) per person and "
+                      "day (empty = 2).")),
+        Column("min_sitting_min", T("Kürzeste Sitzung (Minuten)", "Shortest sitting (minutes)"), "int",
+               help=T("Eine Sitzung dauert mindestens so lange, außer die Öffnungszeit ist kürzer (leer = 60).",
+                      "A sitting lasts at least this long, unless the opening interval is shorter "
+                      "(empty = 60).")),
     ),
 )
 

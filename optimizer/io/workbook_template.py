@@ -155,7 +155,8 @@ def example_records(lang: Lang, today: dt.date | None = None) -> dict[str, list[
         "bookings": [{"id": "B0001", "date": day, "start": 8 * 60, "service": "ausweis", "staff": None,
                       "counter": None}],
         "policy": [{"back_office_min": 0, "min_block_min": 60, "guides_min": 0, "same_day_release": [],
-                    "calendar_horizon_days": 14}],
+                    "calendar_horizon_days": 14, "max_counters_per_person": 1, "max_sittings": 2,
+                    "min_sitting_min": 60}],
     }
 
 
