@@ -198,8 +198,9 @@ def test_rerun_next_morning_keeps_published_slot_ids(tmp_path: Path) -> None:
     morning["bookings"] = [{"id": "B1", "date": "2024-04-23", "start": f"{booked.start // 60:02d}:"
                             f"{booked.start % 60:02d}", "service": booked.service}]
     path.write_text(json.dumps(morning))
+    # 10 s: at 3 s under load, the day model's re-plan may not reach its keep-published level
     second = runner.invoke(app, ["plan", str(path), "--date", "2024-04-23", "--to", "2024-04-24",
-                                 "--time-limit", "3", "--out", str(out)])
+                                 "--time-limit", "10", "--out", str(out)])
     assert second.exit_code == 0, second.output
     again = read_plan(out / "h_2024-04-23.json")
     holder = next(s for s in again.slots if s.booking == "B1")

@@ -27,23 +27,32 @@ PlanOne = Callable[[Scenario, dt.date, Plan | None], Plan | None]
 
 
 def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int],
-                 waiting: Mapping[str, int]) -> Scenario:
+                 waiting: Mapping[str, int], published: Plan | None = None) -> Scenario:
     """The scenario the day model plans `day` with.
 
     The day model serves each type's contingent first (its `floors` level, where capacity allows),
     then goes by weight up to demand. Both count every slot of the type, booked ones included, so
     the day's bookings are added: contingent = bookings + the horizon's free slots, demand =
-    bookings + the requests waiting that day (at least the contingent)."""
+    bookings + the requests waiting that day (at least the contingent). A day already published
+    keeps its offer: contingent = demand = its published slots per type (or its bookings, if more),
+    so the re-plan from it has no reason to move or withdraw a published slot; what the horizon
+    wanted beyond that moves to the next days' contingents."""
     booked: dict[str, int] = defaultdict(int)
     for b in scenario.bookings:
         if b.date == day:
             booked[b.service] += 1
     demand = [d for d in scenario.demand if d.date != day]
     kept = [c for c in scenario.contingents if c.date != day]
+    offered: dict[str, int] = defaultdict(int)
+    for s in published.slots if published else []:
+        offered[s.service] += 1
     for t in scenario.service_types:
-        free = contingents.get(t.id, 0)
-        demand.append(Demand(date=day, service=t.id, count=booked[t.id] + max(free, waiting.get(t.id, 0))))
-        kept.append(Contingent(date=day, service=t.id, count=booked[t.id] + free))
+        floor = booked[t.id] + contingents.get(t.id, 0)
+        cap = max(floor, booked[t.id] + waiting.get(t.id, 0))
+        if published is not None:
+            floor = cap = max(booked[t.id], offered[t.id])
+        demand.append(Demand(date=day, service=t.id, count=cap))
+        kept.append(Contingent(date=day, service=t.id, count=floor))
     return scenario.model_copy(update={"demand": demand, "contingents": kept})
 
 
@@ -92,7 +101,8 @@ def plan_across_days(scenario: Scenario, days: list[dt.date], plan_one: PlanOne,
             contingents = horizon.for_day(day)
             queues = run_queues(scenario, free, days[0], days[-1], until=day - DAY)
             waiting = {k: q.waiting + sum(n for m, n in q.pending if m <= day) for k, q in queues.items()}
-        plan = plan_one(day_scenario(scenario, day, contingents, waiting), day, previous.get(day))
+        published = previous.get(day)
+        plan = plan_one(day_scenario(scenario, day, contingents, waiting, published), day, published)
         if plan is not None:
             run.plans.append(plan)
             free.update(free_slots([plan]))
