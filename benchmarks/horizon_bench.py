@@ -128,7 +128,7 @@ def main() -> None:
     meta = {"command": " ".join(["make_scenario.py"] + command[2:]), "days": len(days),
             "first": days[0].isoformat(), "last": days[-1].isoformat(), "time_limit_s": args.time_limit,
             "bound": round(bound, 4), "bound_s": round(bound_s, 1), "counted": counted,
-            "day_model": "contingents as floors (level before weighted served), demand = queue waiting",
+            "day_model": "contingents as floors (level before weighted served) and as demand",
             "load_avg": [round(x, 2) for x in load],
             "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -20,20 +20,23 @@ from ..replan import Changes, apply_changes, replan_day
 from ..scenario import Contingent, Demand, Scenario
 from ..strategies import plan_with_strategy
 from .model import HorizonOptions, HorizonPlan, plan_horizon
-from .queue import DAY, free_slots, run_queues
+from .queue import free_slots
 
 PlanOne = Callable[[Scenario, dt.date, Plan | None], Plan | None]
 """Plans one day of the prepared scenario, from its published plan if any; None when it failed."""
 
 
 def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int],
-                 waiting: Mapping[str, int], published: Plan | None = None) -> Scenario:
+                 published: Plan | None = None) -> Scenario:
     """The scenario the day model plans `day` with.
 
     The day model serves each type's contingent first (its `floors` level, where capacity allows),
     then goes by weight up to demand. Both count every slot of the type, booked ones included, so
-    the day's bookings are added: contingent = bookings + the horizon's free slots, demand =
-    bookings + the requests waiting that day (at least the contingent). A day already published
+    the day's bookings are added: contingent = demand = bookings + the horizon's free slots. The
+    demand caps each type at its contingent so that, should the floors level run out of time, the
+    weighted level still cannot pour the day into the types worth most per minute (measured:
+    docs/horizon.md); the horizon's own last level has already filled the capacity with waiting
+    requests by weight. A day already published
     keeps its offer: contingent = demand = its published slots per type (or its bookings, if more),
     so the re-plan from it has no reason to move or withdraw a published slot; what the horizon
     wanted beyond that moves to the next days' contingents."""
@@ -47,8 +50,7 @@ def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int
     for s in published.slots if published else []:
         offered[s.service] += 1
     for t in scenario.service_types:
-        floor = booked[t.id] + contingents.get(t.id, 0)
-        cap = max(floor, booked[t.id] + waiting.get(t.id, 0))
+        floor = cap = booked[t.id] + contingents.get(t.id, 0)
         if published is not None:
             floor = cap = max(booked[t.id], offered[t.id])
         demand.append(Demand(date=day, service=t.id, count=cap))
@@ -92,17 +94,14 @@ def plan_across_days(scenario: Scenario, days: list[dt.date], plan_one: PlanOne,
     for day in days:
         rest = [d for d in office if d >= day]
         contingents: dict[str, int] = {}
-        waiting: dict[str, int] = {}
         if rest and rest[0] == day:
             horizon = plan_horizon(scenario, rest, first=days[0], free_before=free, options=options)
             run.horizons.append(horizon)
             if on_horizon:
                 on_horizon(horizon)
             contingents = horizon.for_day(day)
-            queues = run_queues(scenario, free, days[0], days[-1], until=day - DAY)
-            waiting = {k: q.waiting + sum(n for m, n in q.pending if m <= day) for k, q in queues.items()}
         published = previous.get(day)
-        plan = plan_one(day_scenario(scenario, day, contingents, waiting, published), day, published)
+        plan = plan_one(day_scenario(scenario, day, contingents, published), day, published)
         if plan is not None:
             run.plans.append(plan)
             free.update(free_slots([plan]))
