@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..day.solve import ProgressFn, SolveOptions
 from ..office_days import opening_intervals
@@ -21,6 +21,9 @@ from ..scenario import Contingent, Demand, Scenario
 from ..strategies import plan_with_strategy
 from .model import HorizonOptions, HorizonPlan, plan_horizon
 from .queue import free_slots
+
+MIN_CAPACITY_FACTOR = 0.6
+"""The learned capacity factor never drops below this: a day that went badly does not empty the plan."""
 
 PlanOne = Callable[[Scenario, dt.date, Plan | None], Plan | None]
 """Plans one day of the prepared scenario, from its published plan if any; None when it failed."""
@@ -69,6 +72,10 @@ def plan_or_replan(scenario: Scenario, day: dt.date, previous: Plan | None, opti
     return plan
 
 
+def _booked(scenario: Scenario, day: dt.date, service: str) -> int:
+    return sum(1 for b in scenario.bookings if b.date == day and b.service == service)
+
+
 @dataclass
 class HorizonRun:
     """What planning a range with the horizon produced."""
@@ -86,22 +93,35 @@ def plan_across_days(scenario: Scenario, days: list[dt.date], plan_one: PlanOne,
                      previous: Mapping[dt.date, Plan] | None = None,
                      options: HorizonOptions = HorizonOptions(),
                      on_horizon: Callable[[HorizonPlan], None] | None = None) -> HorizonRun:
-    """Plan `days` (sorted) with contingents from the horizon LP, re-solved before each office-day."""
+    """Plan `days` (sorted) with contingents from the horizon LP, re-solved before each office-day.
+
+    The capacity factor learns from the days planned: it is `options.capacity_factor` times the share
+    of the contingents' minutes the day plans delivered so far (never below `MIN_CAPACITY_FACTOR`), so
+    the contingents come down to what the day model really reaches, and the horizon, not the day
+    model's weights, decides who gets the shortfall."""
     previous = previous or {}
     office = [d for d in days if opening_intervals(scenario, d)]
+    duration = {t.id: t.duration_min for t in scenario.service_types}
     run = HorizonRun()
     free: dict[tuple[dt.date, str], int] = {}
+    wanted = delivered = 0
     for day in days:
         rest = [d for d in office if d >= day]
         contingents: dict[str, int] = {}
         if rest and rest[0] == day:
-            horizon = plan_horizon(scenario, rest, first=days[0], free_before=free, options=options)
+            factor = options.capacity_factor * (delivered / wanted if wanted else 1.0)
+            learned = replace(options, capacity_factor=max(MIN_CAPACITY_FACTOR, factor))
+            horizon = plan_horizon(scenario, rest, first=days[0], free_before=free, options=learned)
             run.horizons.append(horizon)
             if on_horizon:
                 on_horizon(horizon)
             contingents = horizon.for_day(day)
         published = previous.get(day)
         plan = plan_one(day_scenario(scenario, day, contingents, published), day, published)
+        if plan is not None and published is None:
+            wanted += sum(duration[k] * n for k, n in contingents.items())
+            delivered += sum(duration[k] * min(n, plan.kpis["slots"].get(k, 0) - _booked(scenario, day, k))
+                             for k, n in contingents.items())
         if plan is not None:
             run.plans.append(plan)
             free.update(free_slots([plan]))
