@@ -54,6 +54,8 @@ class RequestType(_Model):
     same_day_share: float = Field(default=0.0, ge=0, le=1)
     equipment: list[str] = []
     info: str | None = None
+    target_wait_days: int | None = Field(default=None, ge=0)
+    """A request should get its appointment within this many calendar days of being made; 0 = same day."""
 
 
 class Person(_Model):
@@ -80,6 +82,14 @@ class Vacancy(_Model):
 class Demand(_Model):
     date: dt.date
     service: str
+    count: int = Field(ge=0)
+
+
+class Backlog(_Model):
+    """Requests of one type already waiting when the plans begin, made on date `since`."""
+
+    service: str
+    since: dt.date
     count: int = Field(ge=0)
 
 
@@ -153,6 +163,9 @@ class Scenario(_Model):
     bookings: list[Booking] = []
     policy: Policy = Policy()
     roster: RosterSection | None = None
+    requests: list[Demand] = []
+    """New requests per date and type (citizens who start looking for an appointment)."""
+    backlog: list[Backlog] = []
     contingents: list[Contingent] = []
     """Per date and type, the slots the day should offer first (the horizon planner's contingents)."""
     requests: list[Demand] = []
@@ -274,9 +287,11 @@ def cross_check(s: Scenario) -> list[str]:
                 problems.append(f"{loc}: overlaps availability[{j}] of staff '{a.staff}' on {a.date}")
         windows[(a.staff, a.date)].append((i, a.start, a.end))
 
-    for i, d in enumerate(s.demand):
-        if d.service not in services:
-            problems.append(f"demand[{i}].service: unknown service '{d.service}'")
+    for section, items in (("demand", s.demand), ("requests", s.requests), ("backlog", s.backlog),
+                           ("contingents", s.contingents)):
+        for i, d in enumerate(items):
+            if d.service not in services:
+                problems.append(f"{section}[{i}].service: unknown service '{d.service}'")
 
     for section, items in (("requests", s.requests), ("no_show_rates", s.no_show_rates)):
         for i, item in enumerate(items):

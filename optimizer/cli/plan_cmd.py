@@ -29,6 +29,7 @@ from ..scenario import Scenario
 from ..strategies import CP_SAT, STRATEGIES, plan_with_strategy
 from .app import EXIT_INFEASIBLE, EXIT_OK, app, console, err_console, user_errors
 from .batch_run import run_batch_cli
+from .horizon_run import plan_horizon_in_turn
 
 
 def parse_date(text: str, option: str) -> dt.date:
@@ -171,6 +172,11 @@ def _plan_in_turn(path: Path, *, options: SolveOptions, strategy: str, out: Path
     """One scenario, date by date in this process, with a live progress line and a table per day."""
     scenario = load_any_scenario(path)
     days = dates_to_plan(scenario, first, last)
+    if scenario.requests and strategy == CP_SAT:  # planning across days: docs/horizon.md
+        code, planned, waits = plan_horizon_in_turn(scenario, days, options, out)
+        if planned:
+            _write_extras(planned, scenario, out, excel, formats)
+        return code
     failures, plans = [], []
     for day in days:
         try:

@@ -15,6 +15,9 @@ office-day it writes four sheets, German labels:
   with filters and frozen headers.
 - **Kennzahlen**: served against demand per request type, the share of the fluid and equipment
   bounds, the solver's gap, counter utilisation, a native bar chart, and bookings to rebook.
+- **Wartezeiten** (scenarios with `requests`, docs/horizon.md): per request type requests, served,
+  mean and 90th-percentile wait, target, share within target and the queue at the end, counted as
+  ../shared/tools/wait_eval.py counts; the day's contingents; a line chart of the queue per type.
 
 Several days get a **Woche** overview first and one such sheet set per day, the date appended to
 the sheet names.  Every sheet prints landscape, one page wide, with the office and date as title.
@@ -37,7 +40,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.merge import MergedCellRange
@@ -164,6 +167,8 @@ def review_workbook(plans: Sequence[Plan], scenario: Scenario) -> bytes:
     multi = len(plans) > 1
     if multi:
         _week_sheet(wb.create_sheet("Woche"), plans, scenario, style)
+    if scenario.requests:
+        _waits_sheet(wb.create_sheet("Wartezeiten"), plans, scenario, style)
     for plan in plans:
         suffix = f" {plan.date.isoformat()}" if multi else ""
         _grid_sheet(wb.create_sheet("Tagesplan" + suffix), plan, scenario, colours, style, by_counter=False)
@@ -707,6 +712,66 @@ def _week_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style:
         ws.add_chart(chart, f"A{r + 3}")
     ws.freeze_panes = ws.cell(row=head + 1, column=2)
     ws.print_title_rows = f"{head}:{head}"
+
+
+# ---------------------------------------------------------------- Wartezeiten
+
+
+def _waits_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style: _Styler) -> None:
+    from ..horizon.queue import wait_report  # the waiting as wait_eval.py counts it
+
+    report = wait_report(scenario, list(plans))
+    when = f"{report.first:%d.%m.%Y} – {report.last:%d.%m.%Y}"
+    worst = report.worst_share
+    _title(ws, style, f"Wartezeiten – {scenario.office.name} – {when}",
+           "Anteil im Ziel: Anfragen, die innerhalb der Zielwartezeit ihres Anliegens einen Termin bekamen "
+           "(gezählt, sobald ihr letzter Tag im Ziel im Zeitraum liegt); schlechtester Anteil "
+           f"{'–' if worst is None else f'{worst:.1%}'}", scenario, when)
+    head = 4
+    _header_row(ws, style, head, ["Anliegen", "Anfragen", "Termine (frei)", "Ø Wartezeit (Tage)",
+                                  "90 %-Wartezeit (Tage)", "Zielwartezeit (Tage)", "im Ziel", "Ziel verfehlt",
+                                  "Anteil im Ziel", "Warteschlange am Ende"],
+                (34, 10, 11, 11, 11, 11, 9, 9, 10, 12), height=32)
+    line = _border(bottom="grey")
+    formats = [None, "0", "0", "0.0", "0", "0", "0", "0", "0.0%", "0"]
+    r = head
+    for t in scenario.service_types:
+        w = report.types[t.id]
+        r += 1
+        style(write_text(ws.cell(row=r, column=1), t.name), BODY_FONT, None, line)
+        row = [w.requests, w.served, w.mean_wait_days, w.p90_wait_days, w.target_wait_days, w.within_target,
+               w.missed_target, w.share_within_target, w.still_waiting]
+        for c, (value, fmt) in enumerate(zip(row, formats[1:]), start=2):
+            style(ws.cell(row=r, column=c, value=value), BODY_FONT, None, line, None, fmt)
+    # The queue per type at the end of each planned day, with the day's contingents beside it.
+    top = r + 3
+    style(write_text(ws.cell(row=top - 1, column=1), "Warteschlange am Ende des Tages (wartende Anfragen)"),
+          BOLD_FONT)
+    _header_row(ws, style, top, ["Datum"] + [t.name for t in scenario.service_types]
+                + [f"Kontingent {t.name}" for t in scenario.service_types], height=44)
+    contingents = {p.date: p.kpis.get("contingents") or {} for p in plans}
+    r = top
+    for day, queue in report.queue_by_day.items():
+        r += 1
+        style(ws.cell(row=r, column=1, value=day), BODY_FONT, None, line, None, "DD.MM.YYYY")
+        values = [queue[t.id] for t in scenario.service_types] + [
+            contingents.get(day, {}).get(t.id) for t in scenario.service_types]
+        for c, value in enumerate(values, start=2):
+            style(ws.cell(row=r, column=c, value=value), BODY_FONT, None, line, None, "0")
+    if r > top:
+        chart = LineChart()
+        chart.title = "Warteschlange je Anliegen"
+        chart.y_axis.title = "wartende Anfragen"
+        types = len(scenario.service_types)
+        chart.add_data(Reference(ws, min_col=2, max_col=1 + types, min_row=top, max_row=r), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=r))
+        chart.x_axis.number_format = "DD.MM."
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.legend.position = "b"
+        chart.height, chart.width = 9, 20
+        ws.add_chart(chart, f"O{head}")
+    ws.freeze_panes = ws.cell(row=head + 1, column=2)
 
 
 __all__ = ["review_workbook", "service_colours", "type_labels"]
