@@ -187,6 +187,14 @@ def threaded_service(db_path: Path, now: str = f"{DAY}T07:00", **settings: Any) 
         thread.join(timeout=10)
 
 
+def book_confirmed(server: Any, office: str, slot_id: str, email: str, name: str = "Anna Beispiel") -> str:
+    """Book `slot_id` as a citizen through the JSON API; the confirmation code."""
+    answer = httpx.post(f"{server.url}/v1/offices/{office}/bookings",
+                        json={"slot": slot_id, "name": name, "email": email}, timeout=10.0)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["code"]
+
+
 def burst(url: str, office: str, slot_id: str, threads: int, start_at: float,
           prefix: str) -> tuple[Counter[str], list[str]]:
     """THREADS booking attempts of one slot, released together at wall-clock `start_at`: the status

@@ -84,7 +84,7 @@ def test_publish_contract_create_update_list_withdraw(svc):
     url_a = f"/v1/offices/{OFFICE}/slots/{a['id']}"
     first = http.put(url_a, json=a, headers=auth())
     assert first.status_code == 201
-    assert first.json() == {k: v for k, v in a.items() if k != "staff"} | {"booked": False}
+    assert first.json() == {k: v for k, v in a.items() if k != "staff"} | {"booked": False, "staff_ref": None}
     assert http.put(url_a, json=a, headers=auth()).status_code == 200  # idempotent
     assert publish_slots(svc.url, [b]) == [201]
     listed = http.get(f"/v1/offices/{OFFICE}/slots", params={"date": DAY}, headers=auth()).json()["slots"]

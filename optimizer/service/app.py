@@ -36,6 +36,7 @@ log = logging.getLogger("slotplan.service")
 MAX_BODY = 64 * 1024
 _IDENT = re.compile(IDENTIFIER)
 _OFFICE_SIDE = re.compile(r"^/v1/offices/[^/]+/slots(/|$)")
+_OFFICE_READS = re.compile(r"^/v1/offices/[^/]+/bookings$")
 _BOOKING_ATTEMPT = re.compile(
     r"^(/v1/offices/[^/]+/bookings|/termine/[^/]+/buchen|/v1/bookings/[^/]+|/buchung.*)$")
 _CODE_IN_PATH = re.compile(r"^(/v1/bookings/)[^/]+")
@@ -119,7 +120,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         started = time.perf_counter()
         path = request.url.path
         response: Response | None = None
-        if not _OFFICE_SIDE.match(path) and not path.startswith("/static/") and path != "/healthz":
+        office_side = _OFFICE_SIDE.match(path) or (request.method == "GET" and _OFFICE_READS.match(path))
+        if not office_side and not path.startswith("/static/") and path != "/healthz":
             client = client_of(request)
             wait = limiter.take(("citizen", client), settings.rate_limit_per_min)
             if not wait and request.method in ("POST", "DELETE") and _BOOKING_ATTEMPT.match(path):
@@ -210,6 +212,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         slot = parse_slot(await read_json(request), slot_id)
         status, stored = await run_in_threadpool(store.put_slot, office, slot)
         return JSONResponse(stored, status_code=status)
+
+    @app.get("/v1/offices/{office}/bookings")
+    async def day_bookings(request: Request, office: str, date: str | None = None) -> Any:
+        """The office's active bookings of a day (with names: the office's own check-in data)."""
+        authorize(request, office)
+        day = parse_date(date)
+        rows = await run_in_threadpool(store.day_bookings, office, day)
+        return {"office": office, "date": day.isoformat(), "bookings": rows}
 
     @app.delete("/v1/offices/{office}/slots/{slot_id}")
     async def withdraw_slot(request: Request, office: str, slot_id: str) -> Any:

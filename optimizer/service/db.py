@@ -55,6 +55,8 @@ slots = Table(
     Column("release_at", DateTime, nullable=False),
     # the `booking` the plan says this slot holds (made before the plan, outside this service)
     Column("plan_booking", String(200), nullable=True),
+    # the office's opaque per-day pseudonym of the serving staff member (never shown to citizens)
+    Column("staff_ref", String(64), nullable=True),
     # bookings.id of the active citizen booking that holds this slot
     Column("taken_by", Integer, nullable=True),
     Column("updated_at", DateTime, nullable=False),

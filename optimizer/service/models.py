@@ -38,6 +38,7 @@ class SlotInput(BaseModel):
     channel: Literal["calendar", "same_day"]
     release_at: str = Field(pattern=LOCAL_DATETIME)
     booking: str | None = Field(default=None, max_length=200)
+    staff_ref: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
     @model_validator(mode="after")
     def _consistent(self) -> SlotInput:
@@ -56,7 +57,8 @@ class SlotInput(BaseModel):
     def to_slot(self) -> SlotData:
         return SlotData(id=self.id, date=dt.date.fromisoformat(self.date), start=self.start, end=self.end,
                         service=self.service, counter=self.counter, channel=self.channel,
-                        release_at=dt.datetime.fromisoformat(self.release_at), booking=self.booking)
+                        release_at=dt.datetime.fromisoformat(self.release_at), booking=self.booking,
+                        staff_ref=self.staff_ref)
 
 
 class BookingRequest(BaseModel):

@@ -51,6 +51,7 @@ class SlotData:
     channel: str
     release_at: dt.datetime
     booking: str | None
+    staff_ref: str | None = None
 
     @property
     def start_at(self) -> dt.datetime:
@@ -111,7 +112,7 @@ def public_slot(row: Any) -> dict[str, Any]:
     return {"id": row.id, "date": row.date.isoformat(), "start": row.start, "end": row.end,
             "service": row.service, "counter": row.counter, "channel": row.channel,
             "release_at": row.release_at.isoformat(timespec="seconds"), "booking": row.plan_booking,
-            "booked": row.taken_by is not None or row.plan_booking is not None}
+            "booked": row.taken_by is not None or row.plan_booking is not None, "staff_ref": row.staff_ref}
 
 
 def _utcnow() -> dt.datetime:
@@ -141,11 +142,12 @@ class Store:
         """Create (201) or update (200) a slot. A booked slot keeps date, start, end and service (409)."""
         values = {"date": slot.date, "start": slot.start, "end": slot.end, "start_at": slot.start_at,
                   "service": slot.service, "counter": slot.counter, "channel": slot.channel,
-                  "release_at": slot.release_at, "plan_booking": slot.booking}
+                  "release_at": slot.release_at, "plan_booking": slot.booking, "staff_ref": slot.staff_ref}
         key = (slots.c.office == office) & (slots.c.id == slot.id)
         for attempt in range(3):
             try:
                 with self.write.begin() as conn:
+                    self._check_collisions(conn, office, slot)
                     row = conn.execute(select(slots).where(key).with_for_update()).first()
                     if row is None:
                         conn.execute(insert(slots).values(office=office, id=slot.id, taken_by=None,
@@ -169,6 +171,24 @@ class Store:
                 if attempt == 2:  # a concurrent PUT of the same new id: the next round updates it
                     raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _check_collisions(conn: Any, office: str, slot: SlotData) -> None:
+        """409 `conflict` when `slot` overlaps another, booked slot at the same counter, or takes the staff
+        member (same `staff_ref`) of an overlapping booked slot that has not been given somebody else."""
+        overlapping = conn.execute(select(slots).where(
+            slots.c.office == office, slots.c.date == slot.date, slots.c.id != slot.id,
+            slots.c.start < slot.end, slots.c.end > slot.start,
+            (slots.c.taken_by.is_not(None)) | (slots.c.plan_booking.is_not(None)),
+        ).order_by(slots.c.start_at, slots.c.id)).all()
+        for other in overlapping:
+            if other.counter == slot.counter:
+                raise ServiceError(409, "conflict", f"slot {slot.id} ({slot.start}–{slot.end}) overlaps booked "
+                                   f"slot {other.id} ({other.start}–{other.end}) at counter {slot.counter}")
+            if slot.staff_ref is not None and other.staff_ref == slot.staff_ref:
+                raise ServiceError(409, "conflict", f"slot {slot.id} ({slot.start}–{slot.end}) would take the "
+                                   f"staff member of booked slot {other.id} ({other.start}–{other.end}) away; "
+                                   "publish the booked slot with its replacement first")
 
     @staticmethod
     def _booked(slot_id: str, moved: list[str]) -> ServiceError:
@@ -324,6 +344,16 @@ class Store:
         with self.write.begin() as conn:
             return conn.execute(update(bookings).where(bookings.c.date < cutoff, bookings.c.email != "")
                                 .values(name="", email="")).rowcount
+
+    def day_bookings(self, office: str, day: dt.date) -> list[dict[str, Any]]:
+        """The office's active bookings of one day with their slot's counter, by start (office side)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(bookings, slots.c.counter).join(
+                slots, (slots.c.office == bookings.c.office) & (slots.c.id == bookings.c.slot), isouter=True,
+            ).where(bookings.c.office == office, bookings.c.date == day, bookings.c.cancelled_at.is_(None))
+                .order_by(bookings.c.start, bookings.c.slot)).all()
+        return [{"slot": r.slot, "date": r.date.isoformat(), "start": r.start, "end": r.end, "service": r.service,
+                 "counter": r.counter, "name": r.name} for r in rows]
 
     def count_active(self, office: str, slot_id: str) -> int:
         """Active bookings of one slot (0 or 1; for tests and monitoring)."""
