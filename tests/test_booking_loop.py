@@ -7,16 +7,16 @@ overlapping slots. Tiny office, short solves: each round takes a few seconds.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import random
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from service_support import TOKEN, auth, book_confirmed, threaded_service
+from service_support import TOKEN, auth, book_confirmed, http_client, threaded_service
 from support import MONDAY, tiny
 from typer.testing import CliRunner
 
@@ -49,13 +49,13 @@ def client(url: str) -> SlotClient:
 
 
 def server_slots(url: str, office_id: str) -> dict[str, dict[str, Any]]:
-    answer = httpx.get(f"{url}/v1/offices/{office_id}/slots", params={"date": MONDAY}, headers=auth())
+    answer = http_client().get(f"{url}/v1/offices/{office_id}/slots", params={"date": MONDAY}, headers=auth())
     return {s["id"]: s for s in answer.json()["slots"]}
 
 
 def active_bookings(url: str, office_id: str) -> list[dict[str, Any]]:
     """The service's own record of the bookings (the check-in list's CSV source)."""
-    answer = httpx.get(f"{url}/v1/offices/{office_id}/bookings", params={"date": MONDAY}, headers=auth())
+    answer = http_client().get(f"{url}/v1/offices/{office_id}/bookings", params={"date": MONDAY}, headers=auth())
     assert answer.status_code == 200, answer.text
     return answer.json()["bookings"]
 
@@ -78,7 +78,7 @@ def assert_consistent(url: str, plan: Plan, absent: set[str], booked_before: dic
         per_counter[s["counter"]].append((s["start"], s["end"], s["id"]))
     for counter, spans in per_counter.items():
         spans.sort()
-        for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        for (_, end, first), (start, _, second) in itertools.pairwise(spans):
             assert end <= start, f"{first} and {second} overlap at {counter}"
 
 
@@ -111,7 +111,7 @@ def loop(tmp: Path, seed: int, share: float) -> None:
         assert_consistent(server.url, plan2, absent, booked_before)
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                 HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), share=st.sampled_from([0.2, 0.5, 0.9]))
 def test_loop_keeps_every_booking_with_present_staff(tmp_path_factory, seed: int, share: float) -> None:
@@ -130,8 +130,8 @@ def test_server_refuses_a_slot_on_a_booked_slots_counter_or_staff(tmp_path) -> N
         # the office moves another slot onto the booked slot's counter and time
         other = next(s for s in plan1.slots if s.start == target.start and s.counter != target.counter)
         moved = other.model_copy(update={"counter": target.counter})
-        answer = httpx.put(f"{server.url}/v1/offices/loop/slots/{other.id}", headers=auth(),
-                           json=public_slot(moved))
+        answer = http_client().put(f"{server.url}/v1/offices/loop/slots/{other.id}", headers=auth(),
+                                   json=public_slot(moved))
         assert answer.status_code == 409 and answer.json()["error"] == "conflict"
         assert other.id in answer.json()["message"] and target.id in answer.json()["message"]
         # the same person serving another slot at the booked slot's time: the booked slot would lose them

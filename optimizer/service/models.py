@@ -69,6 +69,16 @@ class BookingRequest(BaseModel):
     slot: str = Field(min_length=1, max_length=200, pattern=IDENTIFIER)
     name: str = Field(max_length=200)
     email: str = Field(max_length=300)
+    document: str = Field(max_length=40)
+    altcha: str = Field(default="", max_length=2000)
+
+
+class ConfirmRequest(BaseModel):
+    """`POST /v1/confirmations` body: the token from the confirmation mail's link."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    token: str = Field(min_length=16, max_length=64)
 
 
 def describe(err: ValidationError) -> str:
@@ -96,9 +106,18 @@ def parse_slot(data: Any, slot_id: str) -> SlotData:
 
 def parse_booking_request(data: Any) -> BookingRequest:
     if not isinstance(data, dict):
-        raise ServiceError(422, "invalid", "the body must be an object {slot, name, email}")
+        raise ServiceError(422, "invalid", "the body must be an object {slot, name, email, document, altcha}")
     try:
         return BookingRequest.model_validate(data)
+    except ValidationError as err:
+        raise ServiceError(422, "invalid", describe(err)) from None
+
+
+def parse_confirm_request(data: Any) -> ConfirmRequest:
+    if not isinstance(data, dict):
+        raise ServiceError(422, "invalid", "the body must be an object {token}")
+    try:
+        return ConfirmRequest.model_validate(data)
     except ValidationError as err:
         raise ServiceError(422, "invalid", describe(err)) from None
 
