@@ -666,3 +666,29 @@ def test_checkin_marks_attendance_and_statistics_match(svc):
 
 def store_rows(svc):
     return svc.store.checkin_list(OFFICE, dt.date.fromisoformat(DAY))
+
+
+def test_booked_slots_swap_counters_only_in_one_batch(svc):
+    http = svc.http
+    a, b = slot("10:00", n=1, counter="C01", staff_ref="ref-anna-0001"), \
+        slot("10:00", n=2, counter="C03", staff_ref="ref-bora-0002")
+    free = slot("10:00", n=3, counter="C05", staff_ref="ref-cem-00003")
+    publish_slots(svc.url, [a, b, free])
+    for s, email in ((a, "a@example.org"), (b, "b@example.org")):
+        assert book(svc, s["id"], email=email).status_code == 201
+    one = http.put(f"/v1/offices/{OFFICE}/slots/{a['id']}", json=a | {"counter": "C03"}, headers=auth())
+    assert one.status_code == 409 and one.json()["error"] == "conflict"
+    assert a["id"] in one.json()["message"] and b["id"] in one.json()["message"]
+    # the unbooked slot may not take a booked slot's person, a booked slot's own update may (people swap)
+    thief = http.put(f"/v1/offices/{OFFICE}/slots/{free['id']}", json=free | {"staff_ref": "ref-anna-0001"},
+                     headers=auth())
+    assert thief.status_code == 409 and "would take the staff member" in thief.json()["message"]
+    swap = [a | {"counter": "C03", "staff_ref": "ref-bora-0002"}, b | {"counter": "C01", "staff_ref": "ref-anna-0001"}]
+    clash = http.post(f"/v1/offices/{OFFICE}/slot-batches", json={"slots": swap[:1] + [free | {"counter": "C01"}]},
+                      headers=auth())
+    assert clash.status_code == 409 and published(http)[a["id"]]["counter"] == "C01"  # all or none
+    done = http.post(f"/v1/offices/{OFFICE}/slot-batches", json={"slots": swap}, headers=auth())
+    assert done.status_code == 200, done.text
+    after = published(http)
+    assert (after[a["id"]]["counter"], after[b["id"]]["counter"]) == ("C03", "C01")
+    assert after[a["id"]]["booked"] and after[b["id"]]["booked"]

@@ -23,7 +23,8 @@ DB_HELP = ("Database URL (sqlite:///FILE or postgresql+psycopg://USER@HOST/DB) o
 NOW_HELP = "Fix the service's clock at this local moment, e.g. 2024-04-22T07:00 (tests, demos)."
 SCENARIO_HELP = ("Scenario JSON whose office and request types (names, info texts) the citizen page shows; "
                  "repeatable.")
-CONFIG_HELP = "TOML file: token, db, offices, timezone, scenarios, rate limits, retention_days."
+CONFIG_HELP = ("TOML file: token, db, offices, timezone, scenarios, rate limits, retention_days, hold_minutes, "
+               "office_booking_limit_per_min, challenge_base.")
 RATE_HELP = "Citizen requests per minute and client (0: off). Default 120."
 BOOKING_HELP = "Booking attempts per minute and client (0: off). Default 10."
 PROXY_HELP = ("Trust X-Forwarded-For from these proxy addresses (comma-separated) for the client "

@@ -12,9 +12,10 @@ by stable slot id (`diff_slots`) and applies it unless `dry_run`:
   counter or take a booked slot's staff member): the slot is not published (exit 4).
 
 Writes go out in an order that lets a consistent plan through: first the booked slots' own updates
-(their new counter and staff), then withdrawals, then the other updates, then new slots; a slot
-refused on the way gets one more try at the end. A plan slot whose `booking` names a slot booked
-online on the server (`booking` = that slot's id, as `read_bookings` reports it) is that slot:
+(their new counter and staff; several in one `POST …/slot-batches` transaction where the server
+offers it, so booked slots can swap counters or people), then withdrawals, then the other updates, then new slots; slots
+refused on the way are tried again, round after round, while each round gets one more through.
+A plan slot whose `booking` names a slot booked online on the server (`booking` = that slot's id, as `read_bookings` reports it) is that slot:
 it is published under that id and without `booking` (the server already holds the booking).
 Each slot carries `staff_ref`, a keyed hash of its staff id (key: the token) for this office-day,
 so that the server can tell when a booked slot would lose its staff member without learning who.
@@ -397,6 +398,22 @@ class SlotClient:
             raise Rejected(f"PUT {url}: answered 404{self._message(response)}", 404)
         return response.status_code
 
+    def put_batch(self, office: str, batch: list[dict[str, Any]]) -> bool:
+        """`POST …/slot-batches`: several slots in one transaction, all or none. False when the server
+        does not offer it (404, 405: the caller sends them one by one); raises `Conflict` on 409."""
+        url = f"{self.base_url}/v1/offices/{quote(office, safe='')}/slot-batches"
+        try:
+            response = self._call("POST", url, json={"slots": batch})
+        except Rejected as err:
+            if err.status == 405:
+                return False
+            raise
+        if response.status_code == 409:
+            message = self._message(response)
+            raise Conflict(f"POST {url}: answered 409{message}", 409, self._code(response),
+                           message.removeprefix(": "))
+        return response.status_code != 404
+
     def withdraw(self, office: str, slot_id: str) -> int:
         """`DELETE …/slots/{id}`; 404 (already gone) counts as done. Raises `Conflict` on 409."""
         url = self._url(office, slot_id)
@@ -433,8 +450,20 @@ def publish(plan: Plan, client: SlotClient, *, dry_run: bool = False) -> Publish
         result.outcome = "conflicts" if result.conflicts else "done"
         return result
     pending = sorted((i for i, c in enumerate(changes) if c.needs_write), key=lambda i: _write_order(changes[i]))
-    for last_round in (False, True):
-        refused: list[int] = []
+    booked = [i for i in pending if _write_order(changes[i]) == 0]
+    if len(booked) > 1:  # booked slots may swap counters or people: one transaction, checked as a whole
+        try:
+            if client.put_batch(plan.office, [changes[i].after or {} for i in booked]):
+                result.applied += [changes[i].slot_id for i in booked]
+                pending = [i for i in pending if i not in set(booked)]
+        except Conflict:
+            pass  # one by one below, so that only the colliding slots are refused
+        except PublishError as err:
+            result.outcome = "unreachable" if isinstance(err, Unreachable) else "rejected"
+            result.error = str(err)
+            return result
+    while pending:
+        refused: dict[int, str] = {}
         for i in pending:
             change = changes[i]
             try:
@@ -445,9 +474,7 @@ def publish(plan: Plan, client: SlotClient, *, dry_run: bool = False) -> Publish
                 result.applied.append(change.slot_id)
             except Conflict as err:
                 if err.code == "conflict":
-                    refused.append(i)
-                    if last_round:
-                        changes[i] = Change("refused", change.slot_id, change.before, change.after, err.detail)
+                    refused[i] = err.detail
                     continue
                 reason = ("booked meanwhile; not withdrawn" if change.kind == "withdrawn"
                           else "booked meanwhile; the server refused to move it")
@@ -456,8 +483,10 @@ def publish(plan: Plan, client: SlotClient, *, dry_run: bool = False) -> Publish
                 result.outcome = "unreachable" if isinstance(err, Unreachable) else "rejected"
                 result.error = str(err)
                 return result
-        pending = refused  # a collision with a slot that was still to move may be gone now
-        if not pending:
+        if len(refused) == len(pending):  # no progress: these collide with what stays
+            for i, detail in refused.items():
+                changes[i] = Change("refused", changes[i].slot_id, changes[i].before, changes[i].after, detail)
             break
+        pending = list(refused)  # a collision with a slot that was still to move may be gone now
     result.outcome = "conflicts" if result.conflicts else "done"
     return result

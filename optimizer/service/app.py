@@ -40,10 +40,11 @@ from .store import ServiceError, Store
 log = logging.getLogger("slotplan.service")
 
 MAX_BODY = 64 * 1024
+MAX_BATCH = 100
 _IDENT = re.compile(IDENTIFIER)
-_OFFICE_SIDE = re.compile(r"^(/v1/offices/[^/]+/(slots(/|$)|statistics)|/buero/)")
+_OFFICE_SIDE = re.compile(r"^(/v1/offices/[^/]+/(slots(/|$)|slot-batches$|statistics)|/buero/)")
 _OFFICE_READS = re.compile(r"^/v1/offices/[^/]+/bookings$")
-_PUBLISH_API = re.compile(r"^/v1/offices/[^/]+/slots(/|$)")  # bearer token, not a browser: no Origin check
+_PUBLISH_API = re.compile(r"^/v1/offices/[^/]+/(slots(/|$)|slot-batches$)")  # bearer token, not a browser: no Origin check
 _BOOKING_ATTEMPT = re.compile(
     r"^(/v1/offices/[^/]+/bookings|/termine/[^/]+/buchen|/v1/bookings/[^/]+|/buchung.*)$")
 _CODE_IN_PATH = re.compile(r"^(/v1/bookings/|/bestaetigen/)[^/]+")
@@ -295,6 +296,26 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         slot = parse_slot(await read_json(request), slot_id)
         status, stored = await run_in_threadpool(store.put_slot, office, slot)
         return JSONResponse(stored, status_code=status)
+
+    @app.post("/v1/offices/{office}/slot-batches")
+    async def put_slot_batch(request: Request, office: str) -> Any:
+        """Several PUTs in one transaction, all or none (booked slots that swap counters or people)."""
+        authorize(request, office)
+        data = await read_json(request)
+        items = data.get("slots") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+            raise ServiceError(422, "invalid", f"the body must be {{slots: [1 to {MAX_BATCH} slots]}}")
+        batch = []
+        for item in items:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(ident, str):
+                raise ServiceError(422, "invalid", "every slot needs an id")
+            check_identifier(ident, "slot")
+            batch.append(parse_slot(item, ident))
+        if len({slot.id for slot in batch}) != len(batch):
+            raise ServiceError(422, "invalid", "a slot id appears twice")
+        stored = await run_in_threadpool(store.put_slots, office, batch)
+        return {"slots": [body for _status, body in stored]}
 
     @app.get("/v1/offices/{office}/bookings")
     async def day_bookings(request: Request, office: str, date: str | None = None) -> Any:

@@ -194,42 +194,55 @@ class Store:
 
     def put_slot(self, office: str, slot: SlotData) -> tuple[int, dict[str, Any]]:
         """Create (201) or update (200) a slot. A booked slot keeps date, start, end and service (409)."""
-        values = {"date": slot.date, "start": slot.start, "end": slot.end, "start_at": slot.start_at,
-                  "service": slot.service, "counter": slot.counter, "channel": slot.channel,
-                  "release_at": slot.release_at, "plan_booking": slot.booking, "staff_ref": slot.staff_ref}
-        key = (slots.c.office == office) & (slots.c.id == slot.id)
+        return self.put_slots(office, [slot])[0]
+
+    def put_slots(self, office: str, batch: list[SlotData]) -> list[tuple[int, dict[str, Any]]]:
+        """Create or update several slots in one transaction, all or none. The collision check (409
+        `conflict`) sees the batch's final state, so booked slots may swap counters or people."""
         for attempt in range(3):
             try:
                 with self.write.begin() as conn:
-                    self._check_collisions(conn, office, slot)
-                    row = conn.execute(select(slots).where(key).with_for_update()).first()
-                    if row is None:
-                        conn.execute(insert(slots).values(office=office, id=slot.id, taken_by=None,
-                                                          updated_at=_utcnow(), **values))
-                        status = 201
-                    else:
-                        status = 200
-                        moved = [k for k in PINNED if getattr(row, k) != values[k]]
-                        booked = row.taken_by is not None or row.plan_booking is not None
-                        if moved and booked:
-                            raise self._booked(slot.id, moved)
-                        if any(getattr(row, k) != v for k, v in values.items()):
-                            stmt = update(slots).where(key)
-                            if moved:  # only an unbooked slot may move, decided by the database
-                                stmt = stmt.where(slots.c.taken_by.is_(None), slots.c.plan_booking.is_(None))
-                            if conn.execute(stmt.values(updated_at=_utcnow(), **values)).rowcount != 1:
-                                raise self._booked(slot.id, moved)
-                    stored = conn.execute(select(slots).where(key)).one()
-                return status, public_slot(stored)
+                    done = [self._put(conn, office, slot) for slot in batch]
+                    for slot, (_status, booked) in zip(batch, done, strict=True):
+                        self._check_collisions(conn, office, slot, itself_booked=booked and len(batch) == 1)
+                    stored = [conn.execute(select(slots).where(slots.c.office == office, slots.c.id == slot.id))
+                              .one() for slot in batch]
+                return [(status, public_slot(row)) for (status, _booked), row in zip(done, stored, strict=True)]
             except IntegrityError:
                 if attempt == 2:  # a concurrent PUT of the same new id: the next round updates it
                     raise
         raise AssertionError("unreachable")
 
+    def _put(self, conn: Any, office: str, slot: SlotData) -> tuple[int, bool]:
+        """Insert or update one slot inside `conn`'s transaction: (status, whether the slot is booked)."""
+        values = {"date": slot.date, "start": slot.start, "end": slot.end, "start_at": slot.start_at,
+                  "service": slot.service, "counter": slot.counter, "channel": slot.channel,
+                  "release_at": slot.release_at, "plan_booking": slot.booking, "staff_ref": slot.staff_ref}
+        key = (slots.c.office == office) & (slots.c.id == slot.id)
+        row = conn.execute(select(slots).where(key).with_for_update()).first()
+        if row is None:
+            conn.execute(insert(slots).values(office=office, id=slot.id, taken_by=None, updated_at=_utcnow(),
+                                              **values))
+            return 201, slot.booking is not None
+        moved = [k for k in PINNED if getattr(row, k) != values[k]]
+        booked = row.taken_by is not None or row.plan_booking is not None
+        if moved and booked:
+            raise self._booked(slot.id, moved)
+        if any(getattr(row, k) != v for k, v in values.items()):
+            stmt = update(slots).where(key)
+            if moved:  # only an unbooked slot may move, decided by the database
+                stmt = stmt.where(slots.c.taken_by.is_(None), slots.c.plan_booking.is_(None))
+            if conn.execute(stmt.values(updated_at=_utcnow(), **values)).rowcount != 1:
+                raise self._booked(slot.id, moved)
+        return 200, booked or slot.booking is not None
+
     @staticmethod
-    def _check_collisions(conn: Any, office: str, slot: SlotData) -> None:
+    def _check_collisions(conn: Any, office: str, slot: SlotData, itself_booked: bool) -> None:
         """409 `conflict` when `slot` overlaps another, booked slot at the same counter, or takes the staff
-        member (same `staff_ref`) of an overlapping booked slot that has not been given somebody else."""
+        member (same `staff_ref`) of an overlapping booked slot that has not been given somebody else.
+        A booked slot's own single update may name a person another booked slot still shows: that is
+        the replacement, and the other booked slot gets its own in the same publish (people may swap;
+        a batch checks its final state instead)."""
         overlapping = conn.execute(select(slots).where(
             slots.c.office == office, slots.c.date == slot.date, slots.c.id != slot.id,
             slots.c.start < slot.end, slots.c.end > slot.start,
@@ -239,7 +252,7 @@ class Store:
             if other.counter == slot.counter:
                 raise ServiceError(409, "conflict", f"slot {slot.id} ({slot.start}–{slot.end}) overlaps booked "
                                    f"slot {other.id} ({other.start}–{other.end}) at counter {slot.counter}")
-            if slot.staff_ref is not None and other.staff_ref == slot.staff_ref:
+            if not itself_booked and slot.staff_ref is not None and other.staff_ref == slot.staff_ref:
                 raise ServiceError(409, "conflict", f"slot {slot.id} ({slot.start}–{slot.end}) would take the "
                                    f"staff member of booked slot {other.id} ({other.start}–{other.end}) away; "
                                    "publish the booked slot with its replacement first")
