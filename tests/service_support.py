@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import signal
@@ -31,12 +32,24 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample.json"
 TOKEN = "svc-test-token-7d2f0b9e41c8"
 OFFICE = "abh-servicepoint"
 DAY = "2024-04-22"
+
+
+_HTTP: httpx.Client | None = None
+
+
+def http_client() -> httpx.Client:
+    """One shared client for the helpers (a fresh httpx client loads the CA bundle: slow on a busy machine)."""
+    global _HTTP
+    if _HTTP is None:
+        _HTTP = httpx.Client(timeout=10.0)
+    return _HTTP
 
 
 def free_port() -> int:
@@ -66,8 +79,9 @@ def auth(token: str = TOKEN) -> dict[str, str]:
 def publish_slots(url: str, slots: list[dict[str, Any]], office: str = OFFICE,
                   token: str = TOKEN) -> list[int]:
     """PUT each slot; the statuses."""
-    with httpx.Client(base_url=url, headers=auth(token), timeout=10.0) as http:
-        return [http.put(f"/v1/offices/{office}/slots/{s['id']}", json=s).status_code for s in slots]
+    http = http_client()
+    return [http.put(f"{url}/v1/offices/{office}/slots/{s['id']}", json=s, headers=auth(token)).status_code
+            for s in slots]
 
 
 def active_bookings(db_path: Path, slot_id: str | None = None) -> list[tuple[str, str]]:
@@ -96,15 +110,17 @@ class ServiceProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.db_path.with_suffix(".log")
+        self._smtp = contextlib.ExitStack()
+        self.inbox, self.smtp_port = self._smtp.enter_context(smtp_server())
 
-    def start(self, now: str | None = None, timeout_s: float = 30.0) -> ServiceProcess:
+    def start(self, now: str | None = None, timeout_s: float = 90.0) -> ServiceProcess:
         args = [sys.executable, *self.command, "--db", str(self.db_path), "--port", str(self.port),
-                "--log-level", "warning", *self.extra]
+                "--log-level", "warning", "--challenge-base", "500", *self.extra]
         if now is not None:
             args += ["--now", now]
         if self.scenario is not None:
             args += ["--scenario", str(self.scenario)]
-        env = {k: v for k, v in os.environ.items() if k != "SLOTPLAN_TOKEN"}
+        env = {k: v for k, v in os.environ.items() if k != "SLOTPLAN_TOKEN"} | mail_environ(self.smtp_port)
         if self.token is not None:
             env["SLOTPLAN_TOKEN"] = self.token
         log = self.log_path.open("ab")
@@ -151,26 +167,90 @@ class ServiceProcess:
     def __enter__(self) -> ServiceProcess:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Stop the service and its SMTP server."""
         self.stop()
+        self._smtp.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd on 127.0.0.1) received: parsed messages, newest last."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Any]:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def confirm_token(self, address: str, timeout_s: float = 10.0) -> str:
+        """The token of the newest confirmation link mailed to `address` (waits for the mail)."""
+        import re
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for message in reversed(self.to(address)):
+                found = re.search(r"/bestaetigen/([A-Za-z0-9_-]+)", message.get_body(("plain",)).get_content())
+                if found:
+                    return found.group(1)
+            time.sleep(0.02)
+        raise AssertionError(f"no confirmation mail to {address}")
 
 
 @contextlib.contextmanager
-def threaded_service(db_path: Path, now: str = f"{DAY}T07:00", **settings: Any) -> Iterator[Any]:
-    """The service in this process (uvicorn in a thread, real HTTP). Yields an object with `url`,
-    `clock` (a `FixedClock`: `clock.set(datetime)` moves it), `store` and `settings`."""
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on a free 127.0.0.1 port (aiosmtpd); yields its inbox and port."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def mail_environ(port: int) -> dict[str, str]:
+    return {"SLOTPLAN_SMTP_HOST": "127.0.0.1", "SLOTPLAN_SMTP_PORT": str(port),
+            "SLOTPLAN_MAIL_FROM": "termine@abh.example", "SLOTPLAN_DOCUMENT_KEY": "document-key-for-tests-01"}
+
+
+@contextlib.contextmanager
+def threaded_service(db_path: Path, now: str = f"{DAY}T07:00", forwarded: bool = False,
+                     **settings: Any) -> Iterator[Any]:
+    """The service in this process (uvicorn in a thread, real HTTP) with a real SMTP server. Yields an
+    object with `url`, `clock` (a `FixedClock`: `clock.set(datetime)` moves it), `store`, `settings`
+    and `inbox` (the mails received). `forwarded`: trust X-Forwarded-For from 127.0.0.1 (a test can
+    then speak from many client addresses)."""
     import uvicorn
 
     from optimizer.service import FixedClock, build_settings, create_app, parse_now
+    from optimizer.service.http import deadline_protocol
 
     clock = FixedClock(parse_now(now))
-    options = {"rate_limit_per_min": 0, "booking_limit_per_min": 0} | settings
+    options = {"rate_limit_per_min": 0, "booking_limit_per_min": 0, "challenge_base": 500,
+               "office_booking_limit_per_min": 0} | settings
+    stack = contextlib.ExitStack()
+    inbox, smtp_port = stack.enter_context(smtp_server())
     built, _warnings = build_settings(db=f"sqlite:///{db_path}", clock=clock, scenarios=[SAMPLE],
-                                      environ={"SLOTPLAN_TOKEN": TOKEN}, **options)
+                                      environ={"SLOTPLAN_TOKEN": TOKEN} | mail_environ(smtp_port), **options)
     app = create_app(built)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           access_log=False, lifespan="on"))
+                                           access_log=False, lifespan="on", proxy_headers=forwarded,
+                                           http=deadline_protocol(built.request_timeout_s),
+                                           forwarded_allow_ips="127.0.0.1" if forwarded else None))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -179,24 +259,76 @@ def threaded_service(db_path: Path, now: str = f"{DAY}T07:00", **settings: Any) 
             raise RuntimeError("threaded service did not start")
         time.sleep(0.02)
     handle = SimpleNamespace(url=f"http://127.0.0.1:{port}", clock=clock, store=app.state.store,
-                             settings=built)
+                             settings=built, inbox=inbox, app=app)
     try:
         yield handle
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        stack.close()
+
+
+def solved_challenge(url: str, office: str = OFFICE) -> str:
+    """A fresh ALTCHA challenge of the service, solved (what the page's script does)."""
+    from optimizer.service.challenge import solve
+
+    answer = http_client().get(f"{url}/v1/offices/{office}/challenge")
+    assert answer.status_code == 200, answer.text
+    return solve(answer.json())
+
+
+def document_of(email: str) -> str:
+    """The document number the helpers use for an e-mail address (a person: one address, one document)."""
+    return "X" + hashlib.sha256(email.encode()).hexdigest()[:8].upper()
+
+
+def request_booking(url: str, slot_id: str, *, email: str = "anna@example.org", name: str = "Anna Beispiel",
+                    document: str | None = None, office: str = OFFICE, altcha: str | None = None,
+                    http: httpx.Client | None = None) -> httpx.Response:
+    """`POST …/bookings` with a solved challenge (202 pending, or the refusal)."""
+    body = {"slot": slot_id, "name": name, "email": email,
+            "document": document if document is not None else document_of(email),
+            "altcha": altcha if altcha is not None else solved_challenge(url, office)}
+    if http is not None:
+        return http.post(f"{url}/v1/offices/{office}/bookings", json=body)
+    return http_client().post(f"{url}/v1/offices/{office}/bookings", json=body)
+
+
+def confirm(server: Any, email: str) -> httpx.Response:
+    """Confirm the newest booking mailed to `email` with the token from its link (`POST /v1/confirmations`)."""
+    token = server.inbox.confirm_token(email)
+    return http_client().post(f"{server.url}/v1/confirmations", json={"token": token})
+
+
+def book(server: Any, slot_id: str, email: str = "anna@example.org", name: str = "Anna Beispiel",
+         office: str = OFFICE, document: str | None = None) -> httpx.Response:
+    """A citizen's whole booking: challenge, request, mail, confirmation. The confirmation's answer
+    (201 with the code), or the request's refusal."""
+    requested = request_booking(server.url, slot_id, email=email, name=name, document=document, office=office)
+    if requested.status_code != 202:
+        return requested
+    return confirm(server, email.strip())
+
+
+def book_confirmed(server: Any, office: str, slot_id: str, email: str, name: str = "Anna Beispiel") -> str:
+    """Book and confirm `slot_id` as a citizen; the confirmation code."""
+    answer = book(server, slot_id, email=email, name=name, office=office)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["code"]
 
 
 def burst(url: str, office: str, slot_id: str, threads: int, start_at: float,
           prefix: str) -> tuple[Counter[str], list[str]]:
-    """THREADS booking attempts of one slot, released together at wall-clock `start_at`: the status
-    counts (or exception names) and the confirmation codes received."""
+    """THREADS booking attempts of one slot (each with a solved challenge), released together at
+    wall-clock `start_at`: the status counts (or exception names) and the e-mail addresses that got
+    the pending hold."""
     counts: Counter[str] = Counter()
     codes: list[str] = []
     lock = threading.Lock()
 
     def one(i: int) -> None:
-        body = {"slot": slot_id, "name": f"Person {prefix}-{i}", "email": f"{prefix}-{i}@example.org"}
+        body = {"slot": slot_id, "name": f"Person {prefix}-{i}", "email": f"{prefix}-{i}@example.org",
+                "document": f"D{prefix}X{i:04d}".upper(), "altcha": solved_challenge(url, office)}
         with httpx.Client(timeout=30.0) as http:
             delay = start_at - time.time()
             if delay > 0:
@@ -204,9 +336,9 @@ def burst(url: str, office: str, slot_id: str, threads: int, start_at: float,
             try:
                 response = http.post(f"{url}/v1/offices/{office}/bookings", json=body)
                 status = str(response.status_code)
-                if response.status_code == 201:
+                if response.status_code == 202:
                     with lock:
-                        codes.append(response.json()["code"])
+                        codes.append(body["email"])
             except httpx.HTTPError as err:
                 status = type(err).__name__
         with lock:
@@ -224,7 +356,7 @@ def main(argv: list[str]) -> None:
     if len(argv) == 7 and argv[0] == "burst":
         _, url, office, slot_id, threads, start_at, prefix = argv
         counts, codes = burst(url, office, slot_id, int(threads), float(start_at), prefix)
-        print(json.dumps({"counts": dict(counts), "codes": codes}))
+        print(json.dumps({"counts": dict(counts), "held": codes}))
         return
     sys.exit("usage: service_support.py burst URL OFFICE SLOT THREADS START_EPOCH PREFIX")
 

@@ -136,6 +136,11 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
                                                    "office: not with a folder).")] = None,
         export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into "
                                                    "--out/exports, per office: zms,zms-release,ics,csv.")] = None,
+        bookings_from: Annotated[str | None, typer.Option("--bookings-from", help="URL of the booking system "
+                                 "(slotplan serve): plan its current bookings like the scenario's; token from "
+                                 "--token-env.")] = None,
+        token_env: Annotated[str, typer.Option("--token-env", help="Environment variable that holds the "
+                                               "booking system's token.")] = "SLOTPLAN_TOKEN",
     ) -> None:
         with user_errors():
             _check_numbers(time_limit=time_limit, workers=workers, gap=gap, jobs=jobs)
@@ -150,6 +155,9 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
             solve = SolveOptions(time_limit_s=time_limit, workers=workers or default_workers(jobs), seed=seed,
                                  gap_limit=gap, deterministic=deterministic, sitting_rules=not no_sitting_rules)
             if always_batch or scenario_path.is_dir() or jobs > 1 or executor == "ray":
+                if bookings_from is not None:
+                    raise InputError("--bookings-from: only for one scenario file planned in turn "
+                                     "(without --jobs or --executor ray)")
                 if excel is not None and scenario_path.is_dir():
                     raise InputError("--excel: the review workbook is one office's, not allowed with a "
                                      "folder; write it per office with `slotplan export --excel`")
@@ -158,7 +166,8 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
                 code = _plan_in_parallel(scenario_path, options, first, last, excel, formats)
             else:
                 code = _plan_in_turn(scenario_path, options=solve, strategy=strategy, out=out, first=first,
-                                     last=last, excel=excel, formats=formats)
+                                     last=last, excel=excel, formats=formats,
+                                     bookings_from=(bookings_from, token_env) if bookings_from else None)
         raise typer.Exit(code)
 
     return command
@@ -168,10 +177,18 @@ app.command("plan", help=PLAN_HELP)(plan_command_for(always_batch=False))
 
 
 def _plan_in_turn(path: Path, *, options: SolveOptions, strategy: str, out: Path, first: dt.date | None,
-                  last: dt.date | None, excel: Path | None, formats: list[str]) -> int:
-    """One scenario, date by date in this process, with a live progress line and a table per day."""
+                  last: dt.date | None, excel: Path | None, formats: list[str],
+                  bookings_from: tuple[str, str] | None = None) -> int:
+    """One scenario, date by date in this process, with a live progress line and a table per day.
+    `bookings_from` (URL, token variable): the booking system whose current bookings are added."""
     scenario = load_any_scenario(path)
     days = dates_to_plan(scenario, first, last)
+    if bookings_from is not None:
+        from ..publish.bookings import fetch_booked, with_bookings
+
+        booked = fetch_booked(bookings_from[0], scenario.office.id, days, bookings_from[1])
+        scenario = with_bookings(scenario, booked)
+        console.print(f"{len(booked)} booking(s) read from the booking system", highlight=False)
     if scenario.requests and strategy == CP_SAT:  # planning across days: docs/horizon.md
         code, planned, waits = plan_horizon_in_turn(scenario, days, options, out)
         if planned:

@@ -21,12 +21,13 @@ from ..publish.client import (DEFAULT_TOKEN_ENV, EXIT_CONFLICTS, EXIT_DONE, EXIT
 from .app import app, console, err_console, user_errors
 
 KIND_STYLE = {"new": "green", "changed": "yellow", "withdrawn": "red", "kept": "bold magenta",
-              "unchanged": "dim"}
+              "unchanged": "dim", "refused": "bold red"}
 
 
 def diff_table(result: PublishResult, show_unchanged: bool = False) -> Table:
     """The diff as a table: one row per slot that is (or would be) written or kept."""
-    counts = ", ".join(f"{result.count(k)} {k}" for k in ("new", "changed", "unchanged", "withdrawn", "kept"))
+    counts = ", ".join(f"{result.count(k)} {k}" for k in ("new", "changed", "unchanged", "withdrawn", "kept",
+                                                              "refused"))
     table = Table(title=f"{result.office} {result.date}{' (dry run)' if result.dry_run else ''}: {counts}",
                   title_justify="left")
     for column in ("change", "slot", "time", "service", "counter", "channel", "note"):
@@ -98,9 +99,12 @@ def publish_command(
                 if result.outcome == "rejected":
                     err_console.print(f"[bold red]refused[/] {result.error}", highlight=False, soft_wrap=True)
                     raise typer.Exit(EXIT_REJECTED)
+                report = result.report()
+                console.print(f"{plan.office} {plan.date}: "
+                              + ", ".join(f"{len(ids)} {word}" for word, ids in report.items()), highlight=False)
                 for c in result.conflicts:
-                    err_console.print(f"[bold magenta]kept[/] {c.slot_id}: {c.reason}", highlight=False,
-                                      soft_wrap=True)
+                    word = "[bold magenta]kept[/]" if c.kind == "kept" else "[bold red]refused[/]"
+                    err_console.print(f"{word} {c.slot_id}: {c.reason}", highlight=False, soft_wrap=True)
                 if result.conflicts:
                     code = EXIT_CONFLICTS
                 if not result.changes:

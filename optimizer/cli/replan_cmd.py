@@ -15,6 +15,8 @@ from ..day.solve import SolveOptions
 from ..errors import InputError
 from ..io.readers import load_any_scenario
 from ..plan import plan_filename, read_plan
+from ..publish.bookings import fetch_booked, for_replan, with_bookings
+from ..publish.client import DEFAULT_TOKEN_ENV
 from ..replan import ChangeReport, Changes, apply_changes, replan_day
 from .app import app, console, user_errors
 from .plan_cmd import parse_date, summary_table
@@ -80,6 +82,10 @@ def replan_command(
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds of solving (the whole run stays inside 10 s).")] = 8.0,
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
+    bookings_from: Annotated[str | None, typer.Option("--bookings-from", help="URL of the booking system "
+                             "(slotplan serve): its current bookings of the day are kept like any other.")] = None,
+    token_env: Annotated[str, typer.Option("--token-env", help="Environment variable that holds the "
+                                           "booking system's token.")] = DEFAULT_TOKEN_ENV,
 ) -> None:
     """Re-plan a published day: keep every booking at its time, change as little as possible."""
     with user_errors():
@@ -89,8 +95,15 @@ def replan_command(
                           now=_minute(now, "--now") if now else None)
         scenario = load_any_scenario(scenario_path)
         published = read_plan(plan_path)
+        online: list[dict] = []
+        if bookings_from:
+            booked = fetch_booked(bookings_from, published.office, [day], token_env)
+            published, online = for_replan(published, booked)
+            console.print(f"{len(booked)} booking(s) read from the booking system", highlight=False)
         with console.status(f"{day}: re-planning …"):
             current = apply_changes(scenario, day, published, changes)
+            if online:
+                current = with_bookings(current, online)
             plan, report = replan_day(current, published, day, changes,
                                       SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed))
         name = plan_filename(scenario.office.id, day)

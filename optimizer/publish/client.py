@@ -6,8 +6,19 @@ by stable slot id (`diff_slots`) and applies it unless `dry_run`:
 - **new** (not published) and **changed** (published with other fields): `PUT`;
 - **unchanged**: nothing is sent, so a second identical publish writes nothing;
 - **withdrawn** (published, not in the plan, not booked): `DELETE`;
-- **kept** (booked and the plan drops it or would move it, or the server answered 409): nothing
-  is sent, the booking stays; it is a conflict for the office to resolve (exit 4).
+- **kept** (booked and the plan drops it or would move it, or the server answered 409 `booked`):
+  nothing is sent, the booking stays; it is a conflict for the office to resolve (exit 4);
+- **refused** (the server answered 409 `conflict`: the slot would overlap a booked slot at its
+  counter or take a booked slot's staff member): the slot is not published (exit 4).
+
+Writes go out in an order that lets a consistent plan through: first the booked slots' own updates
+(their new counter and staff; several in one `POST …/slot-batches` transaction where the server
+offers it, so booked slots can swap counters or people), then withdrawals, then the other updates, then new slots; slots
+refused on the way are tried again, round after round, while each round gets one more through.
+A plan slot whose `booking` names a slot booked online on the server (`booking` = that slot's id, as `read_bookings` reports it) is that slot:
+it is published under that id and without `booking` (the server already holds the booking).
+Each slot carries `staff_ref`, a keyed hash of its staff id (key: the token) for this office-day,
+so that the server can tell when a booked slot would lose its staff member without learning who.
 
 `SlotClient` retries 5xx answers, 429 and timeouts/connection failures with bounded exponential
 backoff (`Retry-After` honoured up to `max_backoff_s`) and stops at the first other 4xx. The token
@@ -18,6 +29,8 @@ message, and texts that come back from the server are scrubbed of it. Nothing he
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import os
 import time
 from collections.abc import Callable, Generator, Iterable
@@ -38,7 +51,7 @@ FIELDS = ("id", "date", "start", "end", "service", "counter", "channel", "releas
 #: Fields a booked slot must keep: changing them would move the booking.
 PINNED = ("date", "start", "end", "service")
 
-Kind = Literal["new", "changed", "unchanged", "withdrawn", "kept"]
+Kind = Literal["new", "changed", "unchanged", "withdrawn", "kept", "refused"]
 Outcome = Literal["done", "conflicts", "unreachable", "rejected"]
 
 
@@ -59,7 +72,12 @@ class Rejected(PublishError):
 
 
 class Conflict(PublishError):
-    """The server answered 409: the slot is booked and the call would withdraw or move it."""
+    """The server answered 409: `code` `booked` (the call would withdraw or move a booking) or
+    `conflict` (the slot would collide with another, booked slot)."""
+
+    def __init__(self, message: str, status: int | None = None, code: str = "booked", detail: str = ""):
+        self.code, self.detail = code, detail or message
+        super().__init__(message, status)
 
 
 def token_from_env(var: str = DEFAULT_TOKEN_ENV, environ: dict[str, str] | None = None) -> str:
@@ -82,6 +100,11 @@ class _Bearer(httpx.Auth):
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
+    def staff_ref(self, office: str, date: dt.date, staff: str) -> str:
+        """A pseudonym of `staff` valid for one office-day: HMAC-SHA256 keyed with the token."""
+        message = f"{office}/{date.isoformat()}/{staff}".encode()
+        return hmac.new(self._token.encode(), message, hashlib.sha256).hexdigest()[:24]
+
     def scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
 
@@ -89,14 +112,26 @@ class _Bearer(httpx.Auth):
         return "<Bearer token=***>"
 
 
-def public_slot(slot: Slot) -> dict[str, Any]:
-    """The plan's slot as the contract's `SlotInput`: JSON fields without `staff`."""
+StaffRef = Callable[[Slot], str | None]
+
+
+def public_slot(slot: Slot, staff_ref: StaffRef | None = None) -> dict[str, Any]:
+    """The plan's slot as the contract's `SlotInput`: JSON fields without `staff` (with `staff_ref`,
+    its pseudonym, when `staff_ref` is given)."""
     data = slot.model_dump(mode="json")
-    return {k: data.get(k) for k in FIELDS}
+    out = {k: data.get(k) for k in FIELDS}
+    if staff_ref is not None:
+        out["staff_ref"] = staff_ref(slot)
+    return out
+
+
+def _compared_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    """FIELDS, and `staff_ref` when the server keeps it (servers that do not are not asked to)."""
+    return FIELDS + (("staff_ref",) if "staff_ref" in before and "staff_ref" in after else ())
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    out = {k: data.get(k) for k in FIELDS}
+    out = {k: data.get(k) for k in FIELDS + ("staff_ref",)}
     if isinstance(out.get("release_at"), str) and len(out["release_at"]) == 16:
         out["release_at"] += ":00"  # the contract allows seconds to be left out
     return out
@@ -121,7 +156,7 @@ class Change:
         if not self.before or not self.after:
             return ()
         a, b = _comparable(self.before), _comparable(self.after)
-        return tuple(k for k in FIELDS if a[k] != b[k])
+        return tuple(k for k in _compared_fields(self.before, self.after) if a[k] != b[k])
 
     @property
     def needs_write(self) -> bool:
@@ -150,7 +185,18 @@ class PublishResult:
 
     @property
     def conflicts(self) -> list[Change]:
-        return [c for c in self.changes if c.kind == "kept"]
+        """Booked slots kept against the plan, and slots the server refused."""
+        return [c for c in self.changes if c.kind in ("kept", "refused")]
+
+    def report(self) -> dict[str, list[str]]:
+        """Slot ids by what happened to them, in the office's words: kept (as published, or booked and
+        kept against the plan), moved (published with other fields), withdrawn, new and refused."""
+        groups: dict[str, list[str]] = {"kept": [], "moved": [], "withdrawn": [], "new": [], "refused": []}
+        word = {"unchanged": "kept", "kept": "kept", "changed": "moved", "withdrawn": "withdrawn",
+                "new": "new", "refused": "refused"}
+        for c in self.changes:
+            groups[word[c.kind]].append(c.slot_id)
+        return groups
 
     @property
     def exit_code(self) -> int:
@@ -158,10 +204,35 @@ class PublishResult:
                 "rejected": EXIT_REJECTED}[self.outcome]
 
 
-def diff_slots(plan_slots: Iterable[Slot], published: Iterable[dict[str, Any]]) -> list[Change]:
+def align_online_bookings(wanted: dict[str, dict[str, Any]],
+                          have: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The plan's slots keyed by the id they are published under: a slot whose `booking` names a slot
+    booked online (booked on the server without a plan `booking`) takes that slot's id (a plan slot
+    that had the id takes the freed one) and is sent without `booking`."""
+    out = {ident: dict(data) for ident, data in wanted.items()}
+    for ident, data in list(out.items()):
+        target = data.get("booking")
+        online = have.get(target) if isinstance(target, str) else None
+        if online is None or not online.get("booked") or online.get("booking"):
+            continue
+        data["booking"] = None
+        if ident == target:
+            continue
+        holder = out.pop(target, None)
+        del out[ident]
+        data["id"] = target
+        out[target] = data
+        if holder is not None:
+            holder["id"] = ident
+            out[ident] = holder
+    return out
+
+
+def diff_slots(plan_slots: Iterable[Slot], published: Iterable[dict[str, Any]],
+               staff_ref: StaffRef | None = None) -> list[Change]:
     """The diff by slot id, ordered by start time then id: new, changed, unchanged, withdrawn, kept."""
-    wanted = {s.id: public_slot(s) for s in plan_slots}
     have = {p["id"]: p for p in published}
+    wanted = align_online_bookings({s.id: public_slot(s, staff_ref) for s in plan_slots}, have)
     changes: list[Change] = []
     for ident, after in wanted.items():
         before = have.get(ident)
@@ -281,6 +352,17 @@ class SlotClient:
         return f": {text}" if text else ""
 
     @staticmethod
+    def _code(response: httpx.Response) -> str:
+        try:
+            return str(response.json().get("error") or "booked")
+        except (ValueError, AttributeError):
+            return "booked"
+
+    def staff_ref(self, office: str, date: dt.date, staff: str) -> str:
+        """The pseudonym `slotplan publish` sends for `staff` on this office-day."""
+        return self._auth.staff_ref(office, date, staff)
+
+    @staticmethod
     def _retry_after(response: httpx.Response) -> float:
         try:
             return max(0.0, float(response.headers.get("Retry-After", "0")))
@@ -309,10 +391,28 @@ class SlotClient:
         url = self._url(office, slot["id"])
         response = self._call("PUT", url, json=slot)
         if response.status_code == 409:
-            raise Conflict(f"PUT {url}: answered 409{self._message(response)}", 409)
+            message = self._message(response)
+            raise Conflict(f"PUT {url}: answered 409{message}", 409, self._code(response),
+                           message.removeprefix(": "))
         if response.status_code == 404:
             raise Rejected(f"PUT {url}: answered 404{self._message(response)}", 404)
         return response.status_code
+
+    def put_batch(self, office: str, batch: list[dict[str, Any]]) -> bool:
+        """`POST …/slot-batches`: several slots in one transaction, all or none. False when the server
+        does not offer it (404, 405: the caller sends them one by one); raises `Conflict` on 409."""
+        url = f"{self.base_url}/v1/offices/{quote(office, safe='')}/slot-batches"
+        try:
+            response = self._call("POST", url, json={"slots": batch})
+        except Rejected as err:
+            if err.status == 405:
+                return False
+            raise
+        if response.status_code == 409:
+            message = self._message(response)
+            raise Conflict(f"POST {url}: answered 409{message}", 409, self._code(response),
+                           message.removeprefix(": "))
+        return response.status_code != 404
 
     def withdraw(self, office: str, slot_id: str) -> int:
         """`DELETE …/slots/{id}`; 404 (already gone) counts as done. Raises `Conflict` on 409."""
@@ -321,6 +421,13 @@ class SlotClient:
         if response.status_code == 409:
             raise Conflict(f"DELETE {url}: answered 409{self._message(response)}", 409)
         return response.status_code
+
+
+def _write_order(change: Change) -> int:
+    """Booked slots' own updates first, then withdrawals, other updates, new slots."""
+    if change.kind == "changed" and change.booked:
+        return 0
+    return {"withdrawn": 1, "changed": 2, "new": 3}[change.kind]
 
 
 def publish(plan: Plan, client: SlotClient, *, dry_run: bool = False) -> PublishResult:
@@ -333,19 +440,42 @@ def publish(plan: Plan, client: SlotClient, *, dry_run: bool = False) -> Publish
         result.outcome = "unreachable" if isinstance(err, Unreachable) else "rejected"
         result.error = str(err)
         return result
-    changes = diff_slots(plan.slots, published)
+
+    def staff_ref(slot: Slot) -> str | None:
+        return client.staff_ref(plan.office, plan.date, slot.staff) if slot.staff else None
+
+    changes = diff_slots(plan.slots, published, staff_ref)
     result.changes = changes
-    if not dry_run:
-        for i, change in enumerate(changes):
-            if not change.needs_write:
-                continue
+    if dry_run:
+        result.outcome = "conflicts" if result.conflicts else "done"
+        return result
+    pending = sorted((i for i, c in enumerate(changes) if c.needs_write), key=lambda i: _write_order(changes[i]))
+    booked = [i for i in pending if _write_order(changes[i]) == 0]
+    if len(booked) > 1:  # booked slots may swap counters or people: one transaction, checked as a whole
+        try:
+            if client.put_batch(plan.office, [changes[i].after or {} for i in booked]):
+                result.applied += [changes[i].slot_id for i in booked]
+                pending = [i for i in pending if i not in set(booked)]
+        except Conflict:
+            pass  # one by one below, so that only the colliding slots are refused
+        except PublishError as err:
+            result.outcome = "unreachable" if isinstance(err, Unreachable) else "rejected"
+            result.error = str(err)
+            return result
+    while pending:
+        refused: dict[int, str] = {}
+        for i in pending:
+            change = changes[i]
             try:
                 if change.kind == "withdrawn":
                     client.withdraw(plan.office, change.slot_id)
                 else:
                     client.put(plan.office, change.after or {})
                 result.applied.append(change.slot_id)
-            except Conflict:
+            except Conflict as err:
+                if err.code == "conflict":
+                    refused[i] = err.detail
+                    continue
                 reason = ("booked meanwhile; not withdrawn" if change.kind == "withdrawn"
                           else "booked meanwhile; the server refused to move it")
                 changes[i] = Change("kept", change.slot_id, change.before, change.after, reason)
@@ -353,5 +483,10 @@ def publish(plan: Plan, client: SlotClient, *, dry_run: bool = False) -> Publish
                 result.outcome = "unreachable" if isinstance(err, Unreachable) else "rejected"
                 result.error = str(err)
                 return result
+        if len(refused) == len(pending):  # no progress: these collide with what stays
+            for i, detail in refused.items():
+                changes[i] = Change("refused", changes[i].slot_id, changes[i].before, changes[i].after, detail)
+            break
+        pending = list(refused)  # a collision with a slot that was still to move may be gone now
     result.outcome = "conflicts" if result.conflicts else "done"
     return result

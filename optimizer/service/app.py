@@ -6,7 +6,10 @@ parse, call the `Store`, and turn `ServiceError` into the contract's `{error, me
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -25,8 +28,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .challenge import new_challenge
 from .db import create_schema, make_engine
-from .models import IDENTIFIER, parse_booking_request, parse_date, parse_slot
+from .flow import BookingFlow
+from .mail import Mailer
+from .models import IDENTIFIER, parse_booking_request, parse_confirm_request, parse_date, parse_slot
 from .ratelimit import RateLimiter, retry_after
 from .settings import Settings
 from .store import ServiceError, Store
@@ -34,19 +40,22 @@ from .store import ServiceError, Store
 log = logging.getLogger("slotplan.service")
 
 MAX_BODY = 64 * 1024
+MAX_BATCH = 100
 _IDENT = re.compile(IDENTIFIER)
-_OFFICE_SIDE = re.compile(r"^/v1/offices/[^/]+/slots(/|$)")
+_OFFICE_SIDE = re.compile(r"^(/v1/offices/[^/]+/(slots(/|$)|slot-batches$|statistics)|/buero/)")
+_OFFICE_READS = re.compile(r"^/v1/offices/[^/]+/bookings$")
+_PUBLISH_API = re.compile(r"^/v1/offices/[^/]+/(slots(/|$)|slot-batches$)")  # bearer token, not a browser: no Origin check
 _BOOKING_ATTEMPT = re.compile(
     r"^(/v1/offices/[^/]+/bookings|/termine/[^/]+/buchen|/v1/bookings/[^/]+|/buchung.*)$")
-_CODE_IN_PATH = re.compile(r"^(/v1/bookings/)[^/]+")
+_CODE_IN_PATH = re.compile(r"^(/v1/bookings/|/bestaetigen/)[^/]+")
 STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "invalid",
                 409: "booked", 413: "invalid", 415: "invalid", 422: "invalid", 429: "rate_limited",
                 503: "unavailable"}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make browsers send `Origin: null` on our own forms
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; "
                                 "frame-ancestors 'none'; base-uri 'none'"),
     "Cache-Control": "no-store",
 }
@@ -71,11 +80,39 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     return b"".join(chunks)
 
 
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
 async def read_json(request: Request) -> Any:
+    """The body as JSON: 400 when it is not JSON or nests deeper than MAX_JSON_DEPTH (a slot nests 1)."""
     body = await read_body(request)
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise ServiceError(400, "invalid", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ServiceError(400, "invalid", "the body is not JSON") from None
 
 
@@ -97,20 +134,43 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     engine = engine if engine is not None else make_engine(settings.db_url)
     create_schema(engine)
     store = Store(engine, settings)
-    erased = store.erase_old_personal_data()
-    if erased:
-        log.info("erased names and e-mail addresses of %d old booking(s)", erased)
+    flow = BookingFlow(store, settings, Mailer(settings.mail))
     limiter = RateLimiter()
     token_digest = _digest(settings.token) if settings.token else None
 
+    def maintain(last_retention: dt.date | None) -> dt.date:
+        """Expire unconfirmed holds; once a day (by the service clock) erase old personal data."""
+        store.expire_holds()
+        today = settings.clock.now(settings.timezone).date()
+        if last_retention != today:
+            erased = store.erase_old_personal_data()
+            if erased:
+                log.info("erased names and e-mail addresses of %d old booking(s)", erased)
+        return today
+
+    app_state: dict[str, Any] = {"retention": maintain(None)}
+
+    async def maintenance() -> None:
+        while True:
+            await asyncio.sleep(settings.maintenance_interval_s)
+            try:
+                app_state["retention"] = await run_in_threadpool(maintain, app_state["retention"])
+            except Exception:
+                log.exception("maintenance round failed")
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(maintenance())
         yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         engine.dispose()
 
     app = FastAPI(title="slotplan booking service", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
     app.state.settings, app.state.store, app.state.limiter = settings, store, limiter
+    app.state.maintenance = app_state
 
     # ---- cross-cutting: rate limits, security headers, a request log without secrets -----------------
 
@@ -119,13 +179,19 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         started = time.perf_counter()
         path = request.url.path
         response: Response | None = None
-        if not _OFFICE_SIDE.match(path) and not path.startswith("/static/") and path != "/healthz":
+        office_side = _OFFICE_SIDE.match(path) or (request.method == "GET" and _OFFICE_READS.match(path))
+        if not office_side and not path.startswith("/static/") and path != "/healthz":
             client = client_of(request)
             wait = limiter.take(("citizen", client), settings.rate_limit_per_min)
             if not wait and request.method in ("POST", "DELETE") and _BOOKING_ATTEMPT.match(path):
                 wait = limiter.take(("booking", client), settings.booking_limit_per_min)
             if wait:
                 response = too_many(request, wait)
+        if response is None and request.method not in ("GET", "HEAD", "OPTIONS") and not _PUBLISH_API.match(path):
+            origin = request.headers.get("origin")
+            if origin is not None and origin != own_origin(request):
+                err = ServiceError(403, "forbidden", "cross-site request refused (Origin)")
+                response = error_page(request, err) if wants_html(request) else error_response(err)
         if response is None:
             response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
@@ -143,9 +209,21 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             return error_page(request, err)
         return error_response(err)
 
+    def own_origin(request: Request) -> str:
+        """The service's own origin: that of SLOTPLAN_PUBLIC_URL, else the one the request was sent to."""
+        if settings.mail.public_url:
+            parts = settings.mail.public_url.split("/")
+            return "/".join(parts[:3])
+        return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+
+    def error_page(request: Request, err: ServiceError) -> Response:
+        from .pages import error_page as page
+
+        return page(request, err)
+
     def wants_html(request: Request) -> bool:
         path = request.url.path
-        return path == "/" or path.startswith(("/termine", "/buchung"))
+        return path == "/" or path.startswith(("/termine", "/buchung", "/bestaetigen", "/buero"))
 
     # ---- errors as {error, message} (or a page for the citizen pages) ---------------------------------
 
@@ -179,19 +257,27 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     # ---- office side: the publish contract ----------------------------------------------------------
 
-    def authorize(request: Request, office: str) -> None:
+    def authorize(request: Request, office: str, basic: bool = False) -> None:
+        """The office token as `Authorization: Bearer`, or as the password of HTTP Basic (office pages,
+        which ask the browser for it when `basic`)."""
         client = client_of(request)
         wait = limiter.blocked(("auth", client), settings.auth_failures_per_min)
         if wait:
             raise ServiceError(429, "rate_limited", "too many failed authentications",
                                {"Retry-After": retry_after(wait)})
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        ok = (token_digest is not None and scheme.lower() == "bearer"
+        if scheme.lower() == "basic":  # the office's browser: any user name, the token as password
+            try:
+                given = base64.b64decode(given.strip(), validate=True).decode("utf-8").partition(":")[2]
+            except (ValueError, UnicodeDecodeError):
+                given = ""
+        ok = (token_digest is not None and scheme.lower() in ("bearer", "basic")
               and hmac.compare_digest(_digest(given.strip()), token_digest))
         if not ok:
             limiter.take(("auth", client), settings.auth_failures_per_min)
+            challenge = 'Basic realm="slotplan", charset="UTF-8"' if basic else "Bearer"
             raise ServiceError(401, "unauthorized", "missing or invalid bearer token",
-                               {"WWW-Authenticate": "Bearer"})
+                               {"WWW-Authenticate": challenge})
         check_identifier(office, "office")
         if not settings.allows(office):
             raise ServiceError(403, "forbidden", f"this token may not publish for office {office}")
@@ -210,6 +296,34 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         slot = parse_slot(await read_json(request), slot_id)
         status, stored = await run_in_threadpool(store.put_slot, office, slot)
         return JSONResponse(stored, status_code=status)
+
+    @app.post("/v1/offices/{office}/slot-batches")
+    async def put_slot_batch(request: Request, office: str) -> Any:
+        """Several PUTs in one transaction, all or none (booked slots that swap counters or people)."""
+        authorize(request, office)
+        data = await read_json(request)
+        items = data.get("slots") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+            raise ServiceError(422, "invalid", f"the body must be {{slots: [1 to {MAX_BATCH} slots]}}")
+        batch = []
+        for item in items:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(ident, str):
+                raise ServiceError(422, "invalid", "every slot needs an id")
+            check_identifier(ident, "slot")
+            batch.append(parse_slot(item, ident))
+        if len({slot.id for slot in batch}) != len(batch):
+            raise ServiceError(422, "invalid", "a slot id appears twice")
+        stored = await run_in_threadpool(store.put_slots, office, batch)
+        return {"slots": [body for _status, body in stored]}
+
+    @app.get("/v1/offices/{office}/bookings")
+    async def day_bookings(request: Request, office: str, date: str | None = None) -> Any:
+        """The office's active bookings of a day (with names: the office's own check-in data)."""
+        authorize(request, office)
+        day = parse_date(date)
+        rows = await run_in_threadpool(store.day_bookings, office, day)
+        return {"office": office, "date": day.isoformat(), "bookings": rows}
 
     @app.delete("/v1/offices/{office}/slots/{slot_id}")
     async def withdraw_slot(request: Request, office: str, slot_id: str) -> Any:
@@ -232,11 +346,24 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         rows = await run_in_threadpool(store.available, office, day, service or None)
         return [{"id": r.id, "start": r.start, "end": r.end, "service": r.service} for r in rows]
 
-    @app.post("/v1/offices/{office}/bookings", status_code=201)
+    @app.get("/v1/offices/{office}/challenge")
+    async def challenge(office: str) -> Any:
+        citizen_office(office)
+        return await run_in_threadpool(new_challenge, store, office)
+
+    @app.post("/v1/offices/{office}/bookings", status_code=202)
     async def book(request: Request, office: str) -> Any:
         citizen_office(office)
         wanted = parse_booking_request(await read_json(request))
-        done = await run_in_threadpool(store.book, office, wanted.slot, wanted.name, wanted.email)
+        held = await run_in_threadpool(flow.request, office, wanted, str(request.base_url))
+        return JSONResponse({"status": "pending", "slot": held.slot, "date": held.date.isoformat(),
+                             "start": held.start, "end": held.end, "service": held.service,
+                             "hold_until": held.hold_until.isoformat(timespec="minutes")}, status_code=202)
+
+    @app.post("/v1/confirmations", status_code=201)
+    async def confirm(request: Request) -> Any:
+        wanted = parse_confirm_request(await read_json(request))
+        done = await run_in_threadpool(flow.confirm, wanted.token)
         return JSONResponse({"code": done.code, "slot": done.slot, "date": done.date.isoformat(),
                              "start": done.start, "end": done.end, "service": done.service}, status_code=201)
 
@@ -255,5 +382,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     from .pages import add_pages
 
-    add_pages(app, store, settings)
+    add_pages(app, store, settings, flow)
+    from .office_pages import add_office_pages
+
+    add_office_pages(app, store, settings, authorize)
     return app

@@ -55,8 +55,13 @@ slots = Table(
     Column("release_at", DateTime, nullable=False),
     # the `booking` the plan says this slot holds (made before the plan, outside this service)
     Column("plan_booking", String(200), nullable=True),
+    # the office's opaque per-day pseudonym of the serving staff member (never shown to citizens)
+    Column("staff_ref", String(64), nullable=True),
     # bookings.id of the active citizen booking that holds this slot
     Column("taken_by", Integer, nullable=True),
+    # after a cancellation: only the same document (keyed hash) may book the slot until `reserved_until`
+    Column("reserved_for", String(64), nullable=True),
+    Column("reserved_until", DateTime, nullable=True),
     Column("updated_at", DateTime, nullable=False),
     Index("ix_slots_office_date_start", "office", "date", "start_at"),
 )
@@ -64,7 +69,7 @@ slots = Table(
 bookings = Table(
     "bookings", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("code_hash", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=True),  # set at confirmation
     Column("office", String(200), nullable=False),
     Column("slot", String(200), nullable=False),
     Column("date", Date, nullable=False),
@@ -74,13 +79,35 @@ bookings = Table(
     Column("name", String(100), nullable=False),
     Column("email", String(254), nullable=False),
     Column("created_at", DateTime, nullable=False),
-    Column("cancelled_at", DateTime, nullable=True),
+    Column("cancelled_at", DateTime, nullable=True),  # the office's local time (service clock)
     Column("active_slot", String(401), nullable=True),
     Column("active_key", String(500), nullable=True),
+    # pending -> confirmed (by the link in the mail) -> cancelled; pending -> expired
+    Column("status", String(16), nullable=False),
+    # the office's local time (service clock) of the request, and until when a pending booking holds
+    Column("requested_at", DateTime, nullable=False),
+    Column("hold_until", DateTime, nullable=True),
+    Column("confirm_hash", String(64), nullable=True),
+    # HMAC of the document number (eAT or passport); the number itself is never stored
+    Column("document_hash", String(64), nullable=False),
+    Column("active_document", String(500), nullable=True),
+    # check-in: attended or no_show (None: not yet marked)
+    Column("attendance", String(16), nullable=True),
     UniqueConstraint("code_hash", name="uq_bookings_code_hash"),
+    UniqueConstraint("confirm_hash", name="uq_bookings_confirm_hash"),
     UniqueConstraint("active_slot", name="uq_bookings_active_slot"),
     UniqueConstraint("active_key", name="uq_bookings_active_key"),
+    UniqueConstraint("active_document", name="uq_bookings_active_document"),
     Index("ix_bookings_office_slot", "office", "slot"),
+    Index("ix_bookings_office_requested", "office", "requested_at"),
+    Index("ix_bookings_status_hold", "status", "hold_until"),
+)
+
+# ALTCHA solutions already used (a solved challenge books once); forgotten after they expire
+used_challenges = Table(
+    "used_challenges", metadata,
+    Column("signature", String(128), primary_key=True),
+    Column("expires_at", DateTime, nullable=False),
 )
 
 

@@ -38,6 +38,7 @@ class SlotInput(BaseModel):
     channel: Literal["calendar", "same_day"]
     release_at: str = Field(pattern=LOCAL_DATETIME)
     booking: str | None = Field(default=None, max_length=200)
+    staff_ref: str | None = Field(default=None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
     @model_validator(mode="after")
     def _consistent(self) -> SlotInput:
@@ -56,7 +57,8 @@ class SlotInput(BaseModel):
     def to_slot(self) -> SlotData:
         return SlotData(id=self.id, date=dt.date.fromisoformat(self.date), start=self.start, end=self.end,
                         service=self.service, counter=self.counter, channel=self.channel,
-                        release_at=dt.datetime.fromisoformat(self.release_at), booking=self.booking)
+                        release_at=dt.datetime.fromisoformat(self.release_at), booking=self.booking,
+                        staff_ref=self.staff_ref)
 
 
 class BookingRequest(BaseModel):
@@ -67,6 +69,16 @@ class BookingRequest(BaseModel):
     slot: str = Field(min_length=1, max_length=200, pattern=IDENTIFIER)
     name: str = Field(max_length=200)
     email: str = Field(max_length=300)
+    document: str = Field(max_length=40)
+    altcha: str = Field(default="", max_length=2000)
+
+
+class ConfirmRequest(BaseModel):
+    """`POST /v1/confirmations` body: the token from the confirmation mail's link."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    token: str = Field(min_length=16, max_length=64)
 
 
 def describe(err: ValidationError) -> str:
@@ -94,9 +106,18 @@ def parse_slot(data: Any, slot_id: str) -> SlotData:
 
 def parse_booking_request(data: Any) -> BookingRequest:
     if not isinstance(data, dict):
-        raise ServiceError(422, "invalid", "the body must be an object {slot, name, email}")
+        raise ServiceError(422, "invalid", "the body must be an object {slot, name, email, document, altcha}")
     try:
         return BookingRequest.model_validate(data)
+    except ValidationError as err:
+        raise ServiceError(422, "invalid", describe(err)) from None
+
+
+def parse_confirm_request(data: Any) -> ConfirmRequest:
+    if not isinstance(data, dict):
+        raise ServiceError(422, "invalid", "the body must be an object {token}")
+    try:
+        return ConfirmRequest.model_validate(data)
     except ValidationError as err:
         raise ServiceError(422, "invalid", describe(err)) from None
 

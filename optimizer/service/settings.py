@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -23,6 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .clock import DEFAULT_TIMEZONE, Clock, SystemClock, zone
 
 TOKEN_ENV = "SLOTPLAN_TOKEN"
+DOCUMENT_KEY_ENV = "SLOTPLAN_DOCUMENT_KEY"
+SMTP_ENV = ("SLOTPLAN_SMTP_HOST", "SLOTPLAN_SMTP_PORT", "SLOTPLAN_SMTP_USER", "SLOTPLAN_SMTP_PASSWORD",
+            "SLOTPLAN_SMTP_STARTTLS", "SLOTPLAN_MAIL_FROM", "SLOTPLAN_PUBLIC_URL")
 MIN_TOKEN_LENGTH = 16
 DEFAULT_DB = "sqlite:///slotplan-service.sqlite3"
 
@@ -92,6 +96,35 @@ def office_from_scenario(path: str | Path) -> OfficeInfo:
 
 # ---- settings ---------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class MailSettings:
+    """SMTP for confirmation mails, from the environment (`SLOTPLAN_SMTP_*`, `SLOTPLAN_MAIL_FROM`);
+    `public_url` (`SLOTPLAN_PUBLIC_URL`) is the base of the links in the mails."""
+
+    host: str | None = None
+    port: int = 25
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    starttls: bool = False
+    sender: str = "termine@localhost"
+    public_url: str | None = None
+
+    @staticmethod
+    def from_environ(environ: Mapping[str, str]) -> MailSettings:
+        port_text = environ.get("SLOTPLAN_SMTP_PORT", "").strip() or "25"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"SLOTPLAN_SMTP_PORT: {port_text!r} is not a port")
+        public = environ.get("SLOTPLAN_PUBLIC_URL", "").strip().rstrip("/") or None
+        if public is not None and not public.startswith(("http://", "https://")):
+            raise SettingsError("SLOTPLAN_PUBLIC_URL: an http(s) URL is needed, e.g. https://termine.example.org")
+        return MailSettings(
+            host=environ.get("SLOTPLAN_SMTP_HOST", "").strip() or None, port=int(port_text),
+            user=environ.get("SLOTPLAN_SMTP_USER", "").strip() or None,
+            password=environ.get("SLOTPLAN_SMTP_PASSWORD") or None,
+            starttls=environ.get("SLOTPLAN_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "yes"),
+            sender=environ.get("SLOTPLAN_MAIL_FROM", "").strip() or "termine@localhost", public_url=public)
+
+
 @dataclass
 class Settings:
     """Everything `create_app` needs. `token=None` disables the office side (every call answers 401)."""
@@ -109,8 +142,25 @@ class Settings:
     booking_limit_per_min: int = 10
     #: Failed office-side authentications per minute and client before 429.
     auth_failures_per_min: int = 10
-    #: Names and e-mail addresses of bookings whose day lies this many days back are erased at start.
+    #: Names and e-mail addresses of bookings whose day lies this many days back are erased (daily).
     retention_days: int = 30
+    #: Minutes a pending (unconfirmed) booking holds its slot; also how long a cancelled slot stays
+    #: reserved for the same document.
+    hold_minutes: int = 15
+    #: New bookings per minute and office (pending or confirmed), whoever makes them (0: no limit).
+    office_booking_limit_per_min: int = 20
+    #: ALTCHA search space at a quiet moment; multiplied by 1 + bookings of the office in the last
+    #: minute (at most 64 times).
+    challenge_base: int = 50_000
+    #: Key of the ALTCHA challenges' HMAC (random per start unless configured).
+    challenge_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    #: Key of the document numbers' HMAC (`SLOTPLAN_DOCUMENT_KEY`).
+    document_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    mail: MailSettings = field(default_factory=MailSettings)
+    #: Seconds between the maintenance rounds (expire holds; retention once a day).
+    maintenance_interval_s: float = 30.0
+    #: Seconds a client may take to send a request's headers and body.
+    request_timeout_s: float = 5.0
 
     def office(self, office_id: str) -> OfficeInfo:
         """The catalogue entry of `office_id`, or a stand-in named by its id."""
@@ -142,7 +192,8 @@ def read_config(path: str | Path) -> dict[str, Any]:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise SettingsError(f"--config {path}: not valid TOML ({err})") from None
     known = {"token", "db", "offices", "timezone", "scenarios", "rate_limit_per_min", "booking_limit_per_min",
-             "auth_failures_per_min", "retention_days"}
+             "auth_failures_per_min", "retention_days", "hold_minutes", "office_booking_limit_per_min",
+             "challenge_base"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise SettingsError(f"--config {path}: unknown key(s) {', '.join(unknown)}")
@@ -177,7 +228,9 @@ def build_settings(*, db: str | None = None, clock: Clock | None = None, scenari
                    config_path: Path | None = None, environ: Mapping[str, str] | None = None,
                    rate_limit_per_min: int | None = None, booking_limit_per_min: int | None = None,
                    retention_days: int | None = None, timezone: str | None = None,
-                   ) -> tuple[Settings, list[str]]:
+                   hold_minutes: int | None = None, office_booking_limit_per_min: int | None = None,
+                   challenge_base: int | None = None, maintenance_interval_s: float = 30.0,
+                   request_timeout_s: float = 5.0) -> tuple[Settings, list[str]]:
     """Settings from command-line values (which win), a config file and the environment; and warnings."""
     config = read_config(config_path) if config_path is not None else {}
     warnings = list(config.get("_warnings", []))
@@ -208,5 +261,19 @@ def build_settings(*, db: str | None = None, clock: Clock | None = None, scenari
         rate_limit_per_min=_int(config, "rate_limit_per_min", rate_limit_per_min, 120),
         booking_limit_per_min=_int(config, "booking_limit_per_min", booking_limit_per_min, 10),
         auth_failures_per_min=_int(config, "auth_failures_per_min", None, 10),
-        retention_days=_int(config, "retention_days", retention_days, 30))
+        retention_days=_int(config, "retention_days", retention_days, 30),
+        hold_minutes=max(1, _int(config, "hold_minutes", hold_minutes, 15)),
+        office_booking_limit_per_min=_int(config, "office_booking_limit_per_min",
+                                          office_booking_limit_per_min, 20),
+        challenge_base=max(1, _int(config, "challenge_base", challenge_base, 50_000)),
+        mail=MailSettings.from_environ(environ), maintenance_interval_s=maintenance_interval_s,
+        request_timeout_s=request_timeout_s)
+    document_key = environ.get(DOCUMENT_KEY_ENV, "").strip()
+    if document_key:
+        settings.document_key = check_token(document_key, f"environment variable {DOCUMENT_KEY_ENV}")
+    else:
+        warnings.append(f"no {DOCUMENT_KEY_ENV}: document numbers are hashed with a key made for this run, "
+                        "so they cannot be matched at check-in after a restart")
+    if settings.mail.host is None:
+        warnings.append("no SLOTPLAN_SMTP_HOST: no confirmation mail can be sent, so citizens cannot book")
     return settings, warnings
