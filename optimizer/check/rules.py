@@ -191,10 +191,6 @@ def rule_5_breaks(day: Day) -> list[Violation]:
     return out
 
 
-def _overbook_of(slot: Slot) -> str | None:
-    return (slot.model_extra or {}).get("overbook_of")
-
-
 def rule_6_slots(day: Day) -> list[Violation]:
     """Slot ids are unique; slots lie in a matching `service` assignment (touching ones of the same
     service and counter count as one), last the service's duration, start on the grid, and a person's
@@ -238,12 +234,12 @@ def rule_6_slots(day: Day) -> list[Violation]:
             )
     extra_per_regular: Counter[str] = Counter()
     for slot in day.plan.slots:
-        regular_id = _overbook_of(slot)
+        regular_id = slot.overbook_of
         if regular_id is None:
             continue
         regular = by_id.get(regular_id)
         name = describe_slot(slot)
-        if regular is None or _overbook_of(regular) is not None:
+        if regular is None or regular.overbook_of is not None:
             out.append(Violation(6, f"{name}: overbook_of '{regular_id}' is not a regular slot of this plan"))
             continue
         extra_per_regular[regular_id] += 1
@@ -275,7 +271,7 @@ def rule_6_slots(day: Day) -> list[Violation]:
             for later in slots[i + 1 :]:
                 if later.start >= first.end:
                     break
-                if _overbook_of(first) == later.id or _overbook_of(later) == first.id:
+                if first.overbook_of == later.id or later.overbook_of == first.id:
                     continue
                 when = span(later.start, min(first.end, later.end))
                 out.append(Violation(6, f"{staff}: slots {first.id} and {later.id} overlap at {when}"))
