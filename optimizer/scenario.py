@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
-from .clock import Clock, hhmm
+from .clock import Clock, Weekday, hhmm
 from .errors import InputError
 from .io.json_file import read_json
 from .roster.section import RosterSection
 
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 GUIDE_SKILL = "guide"
 
 
@@ -206,7 +206,7 @@ def location(loc: tuple[Any, ...]) -> str:
     return out or "scenario"
 
 
-def format_validation_error(error: dict[str, Any]) -> str:
+def format_validation_error(error: ErrorDetails) -> str:
     """One pydantic error as `path: message`, the offending value quoted where it helps."""
     loc = location(tuple(p for p in error["loc"] if not str(p).startswith("function-")))
     kind = error["type"]
@@ -293,10 +293,11 @@ def cross_check(s: Scenario) -> list[str]:
             if d.service not in services:
                 problems.append(f"{section}[{i}].service: unknown service '{d.service}'")
 
-    for section, items in (("requests", s.requests), ("no_show_rates", s.no_show_rates)):
-        for i, item in enumerate(items):
-            if item.service not in services:
-                problems.append(f"{section}[{i}].service: unknown service '{item.service}'")
+    for section, named in (("requests", [r.service for r in s.requests]),
+                           ("no_show_rates", [r.service for r in s.no_show_rates])):
+        for i, service in enumerate(named):
+            if service not in services:
+                problems.append(f"{section}[{i}].service: unknown service '{service}'")
 
     counter_ids = {c.id for c in s.office.counters}
     for i, b in enumerate(s.bookings):
@@ -306,12 +307,12 @@ def cross_check(s: Scenario) -> list[str]:
         if b.counter is not None and b.counter not in counter_ids:
             problems.append(f"{loc}.counter: unknown counter '{b.counter}'")
         on_grid(loc + ".start", b.start)
-        t = services.get(b.service)
-        if t is None:
+        booked = services.get(b.service)
+        if booked is None:
             problems.append(f"{loc}.service: unknown service '{b.service}'")
             continue
         if problem is None:
-            end = b.start + t.duration_min
+            end = b.start + booked.duration_min
             if not any(s0 <= b.start and end <= e0 for s0, e0 in opening_intervals(s, b.date)):
                 problems.append(f"{loc}.start: {b.service} at '{hhmm(b.start)}'–'{hhmm(end)}' on {b.date} "
                                 "is outside opening hours")
