@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -168,7 +169,6 @@ class Scenario(_Model):
     backlog: list[Backlog] = []
     contingents: list[Contingent] = []
     """Per date and type, the slots the day should offer first (the horizon planner's contingents)."""
-    requests: list[Demand] = []
     no_show_rates: list[NoShowRate] = []
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -287,8 +287,9 @@ def cross_check(s: Scenario) -> list[str]:
                 problems.append(f"{loc}: overlaps availability[{j}] of staff '{a.staff}' on {a.date}")
         windows[(a.staff, a.date)].append((i, a.start, a.end))
 
-    for section, items in (("demand", s.demand), ("requests", s.requests), ("backlog", s.backlog),
-                           ("contingents", s.contingents)):
+    per_date: list[tuple[str, Sequence[Demand | Backlog | Contingent]]] = [
+        ("demand", s.demand), ("requests", s.requests), ("backlog", s.backlog), ("contingents", s.contingents)]
+    for section, items in per_date:
         for i, d in enumerate(items):
             if d.service not in services:
                 problems.append(f"{section}[{i}].service: unknown service '{d.service}'")
