@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from .bounds import equipment_bound, fluid_bound
 from .clock import hhmm
@@ -204,7 +205,7 @@ def unheld_reason(scenario: Scenario, date: dt.date, booking: Booking) -> str:
     return f"At {when} the people with skill '{service.skill}' or the {where} are taken by other bookings or duties"
 
 
-def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list[Assignment]) -> dict:
+def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list[Assignment]) -> dict[str, Any]:
     """Served against demand per type, weighted served, channel counts and counter utilisation."""
     demand: dict[str, int] = defaultdict(int)
     for d in scenario.demand:

@@ -777,7 +777,7 @@ def _waits_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style
 __all__ = ["review_workbook", "service_colours", "type_labels"]
 
 
-def _demand_served_colours(chart) -> None:
+def _demand_served_colours(chart: BarChart) -> None:
     """Axes shown, legend below, demand grey and served blue (the two series of our bar charts)."""
     chart.x_axis.delete = False
     chart.y_axis.delete = False
