@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .atomic import write_atomic
 from .day.solve import SolveOptions
@@ -34,6 +34,9 @@ from .io.readers import WORKBOOK_SUFFIXES, load_any_scenario
 from .plan import plan_filename
 from .scenario import Scenario
 from .strategies import CP_SAT, STRATEGIES, plan_with_strategy
+
+if TYPE_CHECKING:
+    from ray import ObjectRef
 
 Outcome = Literal["ok", "input", "infeasible", "crash"]
 Executor = Literal["process", "ray"]
@@ -212,7 +215,7 @@ def run_job(job: Job, scenario: Scenario) -> JobResult:
     began = time.monotonic()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     office = scenario.office.id
-    base = {"source": job.source, "office": office, "date": job.date, "strategy": job.strategy,
+    base: dict[str, Any] = {"source": job.source, "office": office, "date": job.date, "strategy": job.strategy,
             "worker": worker}
     try:
         plan = plan_with_strategy(scenario, job.date, job.options, job.strategy)
@@ -307,7 +310,7 @@ def _run_ray(tasks: Sequence[Task], jobs: int, address: str | None, emit: Result
     try:
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         remote = ray.remote(max_retries=1)(run_job)
-        refs: dict[str, object] = {}
+        refs: dict[str, ObjectRef[Scenario]] = {}
         queue: deque[Task] = deque(tasks)
         running: dict[object, Task] = {}
         while queue or running:

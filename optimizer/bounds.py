@@ -116,8 +116,8 @@ def fluid_bound(scenario: Scenario, date: dt.date) -> float | None:
         guides_present = 0
         at_type: dict[int, pywraplp.Constraint] = {}  # people's minutes of a type - counters' <= 0
         for key, n in people.items():
-            ws, serves, guides = key
-            if not any(s <= a and b <= e for s, e in ws):
+            spans, serves, guides = key
+            if not any(s <= a and b <= e for s, e in spans):
                 continue
             own = solver.Constraint(-inf, n * length)
             for k in serves:

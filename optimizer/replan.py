@@ -119,9 +119,9 @@ def compare(published: Plan, plan: Plan) -> ChangeReport:
     report.people = day_changes(published, plan)
     booking_slot = {s.booking: s for s in published.slots if s.booking}
     for r in plan.rebook:
-        s = booking_slot.get(r.booking)
-        report.notify.append({"booking": r.booking, "slot": s.id if s else None,
-                              "service": s.service if s else None, "start": hhmm(s.start) if s else None,
+        held = booking_slot.get(r.booking)
+        report.notify.append({"booking": r.booking, "slot": held.id if held else None,
+                              "service": held.service if held else None, "start": hhmm(held.start) if held else None,
                               "reason": r.reason, "proposal": r.proposal})
     return report
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
-from .clock import Clock, hhmm
+from .clock import Clock, Weekday, hhmm
 from .errors import InputError
 from .io.json_file import read_json
 from .roster.section import RosterSection
 
 
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 GUIDE_SKILL = "guide"
 
 
@@ -168,7 +169,6 @@ class Scenario(_Model):
     backlog: list[Backlog] = []
     contingents: list[Contingent] = []
     """Per date and type, the slots the day should offer first (the horizon planner's contingents)."""
-    requests: list[Demand] = []
     no_show_rates: list[NoShowRate] = []
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -206,7 +206,7 @@ def location(loc: tuple[Any, ...]) -> str:
     return out or "scenario"
 
 
-def format_validation_error(error: dict[str, Any]) -> str:
+def format_validation_error(error: ErrorDetails) -> str:
     """One pydantic error as `path: message`, the offending value quoted where it helps."""
     loc = location(tuple(p for p in error["loc"] if not str(p).startswith("function-")))
     kind = error["type"]
@@ -287,16 +287,18 @@ def cross_check(s: Scenario) -> list[str]:
                 problems.append(f"{loc}: overlaps availability[{j}] of staff '{a.staff}' on {a.date}")
         windows[(a.staff, a.date)].append((i, a.start, a.end))
 
-    for section, items in (("demand", s.demand), ("requests", s.requests), ("backlog", s.backlog),
-                           ("contingents", s.contingents)):
+    per_date: list[tuple[str, Sequence[Demand | Backlog | Contingent]]] = [
+        ("demand", s.demand), ("requests", s.requests), ("backlog", s.backlog), ("contingents", s.contingents)]
+    for section, items in per_date:
         for i, d in enumerate(items):
             if d.service not in services:
                 problems.append(f"{section}[{i}].service: unknown service '{d.service}'")
 
-    for section, items in (("requests", s.requests), ("no_show_rates", s.no_show_rates)):
-        for i, item in enumerate(items):
-            if item.service not in services:
-                problems.append(f"{section}[{i}].service: unknown service '{item.service}'")
+    for section, named in (("requests", [r.service for r in s.requests]),
+                           ("no_show_rates", [r.service for r in s.no_show_rates])):
+        for i, service in enumerate(named):
+            if service not in services:
+                problems.append(f"{section}[{i}].service: unknown service '{service}'")
 
     counter_ids = {c.id for c in s.office.counters}
     for i, b in enumerate(s.bookings):
@@ -306,12 +308,12 @@ def cross_check(s: Scenario) -> list[str]:
         if b.counter is not None and b.counter not in counter_ids:
             problems.append(f"{loc}.counter: unknown counter '{b.counter}'")
         on_grid(loc + ".start", b.start)
-        t = services.get(b.service)
-        if t is None:
+        booked = services.get(b.service)
+        if booked is None:
             problems.append(f"{loc}.service: unknown service '{b.service}'")
             continue
         if problem is None:
-            end = b.start + t.duration_min
+            end = b.start + booked.duration_min
             if not any(s0 <= b.start and end <= e0 for s0, e0 in opening_intervals(s, b.date)):
                 problems.append(f"{loc}.start: {b.service} at '{hhmm(b.start)}'–'{hhmm(end)}' on {b.date} "
                                 "is outside opening hours")

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from .bounds import equipment_bound, fluid_bound
 from .clock import hhmm
 from .day.schedule import Schedule, ServedSlot
 from .office_days import opening_intervals, release_moments
-from .plan import Assignment, Plan, Rebook, Slot
+from .plan import Assignment, Channel, Plan, Rebook, Slot
 from .scenario import Booking, Scenario
 
 
@@ -67,10 +68,10 @@ def _slot_ids(office: str, date: dt.date, slots: list[ServedSlot], holder: dict[
             by_booking[old.booking] = old
     kept: dict[int, Slot] = {}
     for i, booking in holder.items():
-        old = by_booking.get(booking)
-        if old is not None and old in published[(slots[i].service, slots[i].start)]:
-            kept[i] = old
-            published[(old.service, old.start)].remove(old)
+        held = by_booking.get(booking)
+        if held is not None and held in published[(slots[i].service, slots[i].start)]:
+            kept[i] = held
+            published[(held.service, held.start)].remove(held)
     for i, s in enumerate(slots):
         if i not in kept and published[(s.service, s.start)]:
             kept[i] = published[(s.service, s.start)].pop(0)
@@ -110,13 +111,13 @@ def _match_bookings(slots: list[ServedSlot], bookings: list[Booking], unheld: se
 
 
 def _channels(scenario: Scenario, date: dt.date, slots: list[ServedSlot], holder: dict[int, str],
-              kept: dict[int, Slot], replanning: bool) -> tuple[list[str], list[str]]:
+              kept: dict[int, Slot], replanning: bool) -> tuple[list[Channel], list[str]]:
     """Channel and release time per slot. A re-plan keeps the published ones of surviving slots and
     releases new slots the same day (where a release moment lies before their start)."""
     moments = release_moments(scenario, date)
     calendar_day = date - dt.timedelta(days=scenario.policy.calendar_horizon_days)
     calendar_release = f"{calendar_day.isoformat()}T{hhmm(moments[0] if moments else 0)}:00"
-    channel = ["calendar"] * len(slots)
+    channel: list[Channel] = ["calendar"] * len(slots)
     release = [calendar_release] * len(slots)
     types = {t.id: t for t in scenario.service_types}
     by_type: dict[str, list[int]] = defaultdict(list)
@@ -204,7 +205,7 @@ def unheld_reason(scenario: Scenario, date: dt.date, booking: Booking) -> str:
     return f"At {when} the people with skill '{service.skill}' or the {where} are taken by other bookings or duties"
 
 
-def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list[Assignment]) -> dict:
+def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list[Assignment]) -> dict[str, Any]:
     """Served against demand per type, weighted served, channel counts and counter utilisation."""
     demand: dict[str, int] = defaultdict(int)
     for d in scenario.demand:

@@ -50,7 +50,7 @@ def export_command(
             raise InputError("--excel: needs --scenario (names, opening hours and counters are not in the plan)")
         loaded = [read_plan(p) for p in plans]
         scenario = load_any_scenario(scenario_path) if scenario_path is not None else None
-        if excel is not None:
+        if excel is not None and scenario is not None:  # --excel without --scenario was refused above
             path = write_atomic(excel, review_workbook(loaded, scenario))
             console.print(f"written {path} (review workbook, {len(loaded)} plan(s))", highlight=False)
         if fmt is None or out is None:

@@ -60,8 +60,8 @@ def forecast_command(
             if weeks < 1 or weeks > 52:
                 raise InputError(f"--holdout-weeks: {weeks} must be between 1 and 52")
             with console.status("Backtest …"):
-                result = backtest(history, calendar, weeks=weeks, seed=seed)
-            console.print(backtest_table(result))
+                tested = backtest(history, calendar, weeks=weeks, seed=seed)
+            console.print(backtest_table(tested))
             return
         if first is None or last is None:
             raise InputError("--from and --to: both are needed (or --backtest)")

@@ -18,7 +18,8 @@ def build_baseline(ix: DayIndex, published: Plan, now: int | None = None) -> Bas
     person_of = {pd.id: pd.index for pd in ix.people}
     class_of = {counter: c.index for c in ix.classes for counter in c.counters}
     option_at = {(o.person, o.service, o.cls, o.step): i for i, o in enumerate(ix.slot_options)}
-    options, unbooked = set(), defaultdict(int)
+    options: set[int] = set()
+    unbooked: defaultdict[tuple[str, int], int] = defaultdict(int)
     for s in published.slots:
         step = ix.step_of.get(s.start)
         if step is None:

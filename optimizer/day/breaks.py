@@ -71,7 +71,8 @@ def break_plans(windows: list[Interval], grid: int) -> tuple[int, list[BreakPlan
         return max(work_stretches(windows, plan)) <= MAX_STRETCH_MIN
 
     for margin in (WORK_BEFORE_AND_AFTER_MIN, MIN_BREAK_MIN, 0):
-        plans = [(block,) for block in _single_blocks(windows, total, grid, margin) if lawful((block,))]
+        plans: list[BreakPlan] = [(block,) for block in _single_blocks(windows, total, grid, margin)
+                                  if lawful((block,))]
         if plans:
             return total, plans
     two_total = max(total, 2 * MIN_BREAK_MIN)

@@ -13,7 +13,8 @@ from .solve import SolveOptions, solve_day
 
 def _spans(ix: DayIndex, steps: list[int]) -> list[str]:
     """Consecutive opening steps as "HH:MM–HH:MM" texts."""
-    out, run = [], []
+    out: list[str] = []
+    run: list[int] = []
     for step in steps:
         if run and (step != run[-1] + 1 or ix.step_first_of_interval[step]):
             out.append(span(ix.step_start[run[0]], ix.step_start[run[-1]] + ix.grid))

@@ -115,7 +115,7 @@ def _hold_bookings(st: _State) -> None:
     person_of = {pd.id: pd.index for pd in ix.people}
     for b in ix.bookings:
         step = ix.step_of.get(b.start)
-        fitting = [i for i in st.starting.get((b.service, step), []) if st.fits(i)]
+        fitting = [] if step is None else [i for i in st.starting.get((b.service, step), []) if st.fits(i)]
         if not fitting:
             st.plan.unheld_bookings.append(b.id)
             continue

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from ortools.sat.python import cp_model
 
@@ -407,8 +408,8 @@ def add_booking_staff(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     return fam
 
 
-HARD = "hard"
-OBJ = "objective"
+HARD: Final = "hard"
+OBJ: Final = "objective"
 FLOORS_LEVEL = 0
 """Solved after the bookings and before weighted served (`solve.py`)."""
 REGISTRY: list[FamilySpec[DayModel]] = [

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from ..plan import Assignment, SolverReport
+from ..plan import Activity, Assignment, SolverReport, Status
 from .index import DayIndex
 from .solution import DaySolution, StageReport
 
@@ -30,7 +31,7 @@ class Schedule:
     """Who does what, where and when on one office-day, with what the solver proved."""
 
     date: dt.date
-    status: str
+    status: Status
     solver: SolverReport
     blocks: list[Assignment] = field(default_factory=list)
     slots: list[ServedSlot] = field(default_factory=list)
@@ -40,7 +41,7 @@ class Schedule:
 
 @dataclass
 class _Cell:
-    activity: str
+    activity: Activity
     service: str | None = None
     cls: int | None = None
     counter: str | None = None
@@ -83,7 +84,8 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
                 runs.append((pd.index, current[0], w_end, current[1]))
 
     if solution.sittings:
-        counter_of = {(p, start): cell.counter for p, start, _end, cell in runs if cell.activity == "service"}
+        counter_of = {(p, start): cell.counter for p, start, _end, cell in runs
+                      if cell.activity == "service" and cell.counter is not None}
     else:
         counter_of = _assign_counters(ix, runs)
     options = solution.options
@@ -110,14 +112,14 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
 
 def _sittings(runs: list[tuple[int, int, int, _Cell]]) -> list[tuple[int, int, int, int, list[int]]]:
     """Unbroken stretches of service at one class: (class, start, end, person, run starts)."""
-    sittings = []
+    sittings: list[tuple[int, int, int, int, list[int]]] = []
     by_person: dict[int, list[tuple[int, int, _Cell]]] = defaultdict(list)
     for p, start, end, cell in runs:
         if cell.activity == "service":
             by_person[p].append((start, end, cell))
     for p, items in by_person.items():
         items.sort(key=lambda r: r[0])
-        current = None
+        current: list[Any] | None = None  # [class, start, end, person, run starts]
         for start, end, cell in items:
             if current and current[0] == cell.cls and current[2] == start:
                 current[2] = end

@@ -204,9 +204,9 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     if solver.solve(model, StopWhenDue(seconds)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     breaks = {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if solver.value(lit)}
-    classes = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
+    chosen_class = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
     sits = {key: solver.value(v) for key, v in sv.sits.items()}
-    seat = _in_symmetry_order(fdm, _give_counters(fdm, classes, sits))
+    seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits))
     return Seating({key: solver.value(v) for key, v in fdm.guide.items()}, breaks, seat, sits,
                    solver.value(sum(value)) / unit / ix.weight_scale)
 

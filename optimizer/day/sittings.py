@@ -227,10 +227,11 @@ def _runs(dm: DayModel, fam: Family, p: int) -> None:
                 dm.enforce(model.add(mark + other <= 1), fam)
         length = sv.grid.min_blocks(ix, b)
         span = [sv.sits.get((p, b + i)) for i in range(length or 0)]
-        if length is None or any(v is None for v in span):
+        held = [v for v in span if v is not None]
+        if length is None or len(held) < len(span):
             dm.enforce(model.add(start == 0), fam)
         else:
-            for v in span[1:]:
+            for v in held[1:]:
                 dm.enforce(model.add_implication(start, v), fam)
 
 

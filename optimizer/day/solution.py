@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ..plan import Status
 from .index import DayIndex
 
 
@@ -98,7 +99,7 @@ class Progress:
 @dataclass
 class StageReport:
     name: str
-    status: str
+    status: Status
     objective: float
     bound: float
     seconds: float
@@ -119,7 +120,7 @@ class DaySolution:
     """The chosen values, in index terms, and what the solver proved."""
 
     index: DayIndex
-    status: str
+    status: Status
     objective: float
     """Weighted served demand (real weights)."""
     bound: float

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from ..bounds import equipment_bound, fluid_bound
+from ..plan import Status
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
 from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model
@@ -29,8 +30,9 @@ from .seating import StopWhenDue, fluid_seating, seat_from_template, seated_mode
 from .sittings import Seating, seat_from_baseline
 from .solution import DaySolution, Progress, ProgressFn, SittingChoice, SolveOptions, StageReport
 
-STATUS_NAMES = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
-                cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
+STATUS_NAMES: dict[cp_model.CpSolverStatus, Status] = {
+    cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
 LAST_LEVEL = 4
 """The plan's shape (secondary terms); levels 2 and 3 are the re-plan's stability levels."""
 
@@ -133,7 +135,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
 
     def run(stage: str, scale: float, seconds: float, gap: float = 0.0,
             subsolvers: tuple[str, ...] | None = None,
-            stop_at: float | None = None) -> tuple[cp_model.CpSolver, int]:
+            stop_at: float | None = None) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         solver = budget.solver(seconds, subsolvers or params.proving_subsolvers)
         solver.parameters.relative_gap_limit = gap
         began = time.monotonic()
@@ -145,7 +147,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             solver.best_objective_bound / scale if has else 0.0, time.monotonic() - began))
         return solver, status
 
-    def finish(status: str) -> DaySolution:
+    def finish(status: Status) -> DaySolution:
         result.status = status
         result.seconds = budget.elapsed()
         return result
@@ -215,10 +217,10 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
                 model.add(lit == 1)
         else:  # the seated plan gives up bookings: level 0 decides which, from the seated plan
             _hint(model, start)
-            solver = hold_most_bookings()
-            if solver is None:
+            held_solver = hold_most_bookings()
+            if held_solver is None:
                 return finish(result.stages[-1].status)
-            start = snapshot_of(model, solver)
+            start = snapshot_of(model, held_solver)
         assume_held = False
     if index.floors and "floors" not in options.disabled:
         if assume_held:
@@ -265,6 +267,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             on_progress(Progress("served", budget.elapsed(), floor / scale,
                                  (lp_bound if lp_bound is not None else floor) / scale))
     if greedy is not None:
+        assert floor is not None  # set from the constructive plan (or the seated one)
         if on_progress:  # the best constructive plan is the first complete plan of this level
             on_progress(Progress("served", budget.elapsed(), floor / scale,
                                  (lp_bound if lp_bound is not None else floor) / scale))
@@ -279,10 +282,10 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         if assume_held:
             model.clear_assumptions()
             if status == cp_model.INFEASIBLE:  # some booking cannot keep its time: level 0 after all
-                objective = model.proto.objective.__deepcopy__({})
+                served_objective = model.proto.objective.__deepcopy__({})
                 if hold_most_bookings() is None:
                     return finish(result.stages[-1].status)
-                model.proto.objective.CopyFrom(objective)
+                model.proto.objective.copy_from(served_objective)
                 solver, status = run("served", -scale, budget.remaining() - secondary_reserve, options.gap_limit,
                                      stop_at=None if enough is None else -enough)
             elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -297,15 +300,21 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
                     if b is not None]
         bounds = [math.ceil(min(fallback, default=0.0) * scale)]
     bound = min(bounds)
+    value: Callable[[cp_model.IntVar], int]
     if found and (floor is None or -solver.objective_value > floor):
         best_primary, value = round(-solver.objective_value), solver.value
-    else:
-        best_primary, value = floor, start_values or _greedy_values(dm, greedy)
+    else:  # the seated or the constructive plan set the floor
+        assert floor is not None
+        if start_values is not None:
+            best_primary, value = floor, start_values
+        else:
+            assert greedy is not None
+            best_primary, value = floor, _greedy_values(dm, greedy)
         result.stages.append(StageReport("seated" if start_values else "greedy", "FEASIBLE", floor / scale,
                                          bound / scale, 0.0))
     bound = max(bound, best_primary)
     result.objective, result.bound = best_primary / scale, bound / scale
-    primary_status = "OPTIMAL" if best_primary >= bound else "FEASIBLE"
+    primary_status: Status = "OPTIMAL" if best_primary >= bound else "FEASIBLE"
     if on_progress:
         on_progress(Progress("served", budget.elapsed(), result.objective, result.bound))
 
@@ -338,7 +347,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             snap = polish(model, dm.decisions_by_person(), snap, min(budget.remaining(), share * (1 - params.direct_share)),
                           budget, params.polishing_subsolvers)
             result.stages.append(StageReport("polish", "FEASIBLE", snap.objective, 0.0, time.monotonic() - began))
-        value = lambda var, values=snap.values: values[var.index]  # noqa: E731
+        value = _by_index(snap.values)
         if level != LAST_LEVEL:
             model.add(objective <= round(snap.objective))
     _extract(dm, value, result)
@@ -382,7 +391,8 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
 
 
 def _meet_floors(dm: DayModel, start: Snapshot | None, greedy: GreedyPlan | None,
-                 run: Callable[..., tuple[cp_model.CpSolver, int]], seconds: float) -> Snapshot | None:
+                 run: Callable[..., tuple[cp_model.CpSolver, cp_model.CpSolverStatus]],
+                 seconds: float) -> Snapshot | None:
     """The floors level: fewest requests short of the floors, then held as a constraint. Returns the
     level's solution (the next levels' start), or the start itself when the search found nothing better."""
     model, index = dm.model, dm.index
@@ -458,6 +468,11 @@ def _scaled_served(index: DayIndex, chosen_slots: list[int]) -> int:
 def _greedy_value(dm: DayModel, plan: GreedyPlan) -> int:
     """The greedy plan's weighted served demand in the model's scaled units."""
     return _scaled_served(dm.index, plan.chosen_slots)
+
+
+def _by_index(values: list[int]) -> Callable[[cp_model.IntVar], int]:
+    """Values of the model's variables, read from a snapshot's list by proto index."""
+    return lambda var: values[var.index]
 
 
 def _greedy_values(dm: DayModel, plan: GreedyPlan) -> Callable[[cp_model.IntVar], int]:

@@ -199,7 +199,7 @@ class _Template(Occupancy):
             fitting = [] if step is None else [
                 (p, i) for p, k in self.service_of.items() if k == b.service
                 for i in [self._option(p, step)] if i is not None]
-            if not fitting:
+            if step is None or not fitting:
                 self.unheld.append(b.id)
                 continue
             p, i = min(fitting, key=lambda pi: (pi[0] != person_of.get(b.staff or ""),
@@ -280,7 +280,7 @@ def template_solution(index: DayIndex, options: SolveOptions | None = None) -> T
     st.hold_bookings()
     st.fill()
     st.workable_sittings()
-    served = defaultdict(int)
+    served: defaultdict[str, int] = defaultdict(int)
     for i in st.sol_slots:
         served[index.slot_options[i].service] += 1
     objective = sum(index.services[k].weight * min(n, index.demand.get(k, 0)) for k, n in served.items())

@@ -83,7 +83,8 @@ def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
                                   last_date=dt.date(plans[-1].date.year + 1, 1, 1))
     else:
         cal.add_component(icalendar.Timezone.from_tzid(timezone))
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def _local(date: dt.date, minutes: int, zone: ZoneInfo) -> dt.datetime:

@@ -36,7 +36,7 @@ from collections import Counter as Tally
 from copy import copy
 from dataclasses import dataclass
 from functools import lru_cache
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -262,7 +262,7 @@ class _GridSpec:
     keys: list[str]
     labels: dict[str, str]
     figures: tuple[str, ...]
-    values: dict[str, tuple[int, ...]]
+    values: Mapping[str, tuple[int, ...]]
     blocks: list[_Block]
     span: tuple[int, int]
     row_height: float
@@ -323,7 +323,7 @@ def _person_spec(plan: Plan, scenario: Scenario, sittings: list[Sitting], colour
     keys = sorted({a.staff for a in plan.assignments}, key=lambda k: (order.get(k, len(order)), k))
     blocks = [_Block(s.staff, s.start, s.end, _sitting_fill(s, colours),
                      _sitting_labels(s.counter or "?", s, short), SITTING_FONT) for s in sittings]
-    inside = {}
+    inside: dict[str, list[tuple[int, int]]] = {}
     for s in sittings:
         inside.setdefault(s.staff, []).append((s.start, s.end))
     for a in plan.assignments:
@@ -777,7 +777,7 @@ def _waits_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style
 __all__ = ["review_workbook", "service_colours", "type_labels"]
 
 
-def _demand_served_colours(chart) -> None:
+def _demand_served_colours(chart: BarChart) -> None:
     """Axes shown, legend below, demand grey and served blue (the two series of our bar charts)."""
     chart.x_axis.delete = False
     chart.y_axis.delete = False

@@ -97,6 +97,8 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
     r += 1
     _header_row(ws, style, r, ("Anliegen", "Gewicht", "Ist je Tag", "Besetzt je Tag", "Mehr je Tag",
                                "Mehr je Woche", "Gewichtet mehr je Woche"), widths[:7], height=30)
+    value: Any
+    fmt: str | None
     for row in report.service_rows():
         r += 1
         put(r, 1, row.name)
@@ -196,12 +198,12 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
         r += 1
         source = report.filled.source(i)
         put(r, 10, _source_de(source), None, NOTE_FONT)
-        row = [(f"{WEEKDAY_DE[b.date.weekday()]}, {b.date:%d.%m.%Y}", None),
+        cells = [(f"{WEEKDAY_DE[b.date.weekday()]}, {b.date:%d.%m.%Y}", None),
                (b.kpis["weighted_served"], "0.0"), (b.status, None), (b.solver.gap, "0.0%"),
                (f.kpis["weighted_served"], "0.0"), (f.status, None), (f.solver.gap, "0.0%"),
                (f.kpis["weighted_served"] - b.kpis["weighted_served"], "+0.0;-0.0;0"),
                (top if top is not None else "–", "0.0")]
-        for c, (value, fmt) in enumerate(row, start=1):
+        for c, (value, fmt) in enumerate(cells, start=1):
             put(r, c, value, fmt)
     for date, reason in report.skipped:
         r += 1

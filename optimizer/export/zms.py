@@ -270,7 +270,7 @@ def _release(s: Slot) -> tuple[dt.date, int]:
 
 def day_records(plan: Plan, scopes: ScopeMap, horizon: int, length: Mapping[str, int]) -> list[Record]:
     """The records of one plan, before they get scopes (see the module docstring)."""
-    groups: dict[tuple, list[Slot]] = defaultdict(list)
+    groups: dict[tuple[tuple[Scope, ...], str, str], list[Slot]] = defaultdict(list)
     for s in plan.slots:
         pool = scopes.pool_of(s.service, s.channel)
         key = (pool, s.channel, s.release_at)
@@ -350,7 +350,7 @@ def place(records: Sequence[Record]) -> list[Placed]:
     last record ends by its start (interval partitioning, the fewest scopes). Raises `InputError`
     when a pool has fewer scopes than a day needs."""
     out: list[Placed] = []
-    by_pool: dict[tuple, list[Record]] = defaultdict(list)
+    by_pool: dict[tuple[dt.date, tuple[Scope, ...]], list[Record]] = defaultdict(list)
     for r in records:
         by_pool[(r.date, r.pool)].append(r)
     for (date, pool), group in by_pool.items():
@@ -412,7 +412,7 @@ def _prepare(plans: Sequence[Plan], timezone: str, horizon_days: int | None, sco
 
 def zms_records(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin", horizon_days: int | None = None,
                 scope_map: ScopeMap | None = None, services: Sequence[str] | None = None,
-                durations: Mapping[str, int] | None = None, provider_name: str | None = None) -> list[dict]:
+                durations: Mapping[str, int] | None = None, provider_name: str | None = None) -> list[dict[str, Any]]:
     """ZMS availability records (JSON-ready dicts) for the plans of one office.
 
     `timezone` is the office's zone (startDate/endDate are local midnights); `horizon_days` the
@@ -509,9 +509,9 @@ def zms_release_csv(plans: Sequence[Plan], sep: str = ";", **options: Any) -> by
                                        for row in zms_release_rows(plans, **options)], sep=sep)
 
 
-def release_summary(rows: Sequence[Mapping[str, str]]) -> Counter:
+def release_summary(rows: Sequence[Mapping[str, str]]) -> Counter[str]:
     """Counts of a release report: slots, exact, late, staff-only."""
-    out: Counter = Counter(slots=len(rows))
+    out: Counter[str] = Counter(slots=len(rows))
     for row in rows:
         kind = "exact" if row["exact"] == "true" else "late" if row["zms_online_from"] else "staff_only"
         out[kind] += 1

@@ -153,6 +153,7 @@ def _parse_table(table: list[tuple[str, list[Any]]], name: str, where) -> Histor
         if problem:
             problems.append(problem)
             continue
+        assert row is not None  # _parse_row gives a row whenever it reports no problem
         key = (row.date, row.service)
         if key in seen:
             problems.append(f"{where(place, position['service'])}: {row.service} on {row.date} appears twice "

@@ -48,9 +48,9 @@ def add_day_capacity(solver: pywraplp.Solver, scenario: Scenario, date: dt.date,
     if not opening:
         return type_minutes
     raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for a in scenario.availability:
-        if a.date == date:
-            raw[a.staff].append((a.start, a.end))
+    for avail in scenario.availability:
+        if avail.date == date:
+            raw[avail.staff].append((avail.start, avail.end))
     windows = {p: merge_intervals(ws) for p, ws in raw.items()}
     staff = {p.id: p for p in scenario.staff}
     policy = scenario.policy

@@ -140,12 +140,12 @@ def plan_horizon(scenario: Scenario, days: list[dt.date], *, first: dt.date | No
             if minutes is None or not minutes[t.id]:
                 solver.Add(free <= 0)
                 continue
-            held = need
+            kept = need
             if need:
                 lost = solver.NumVar(0, need, f"lost[{t.id},{d}]")
                 lost_bookings.append(lost)
-                held = need - lost
-            solver.Add(t.duration_min * free + held <= options.capacity_factor * sum(minutes[t.id]))
+                kept = need - lost
+            solver.Add(t.duration_min * free + kept <= options.capacity_factor * sum(minutes[t.id]))
         served[t.id] = cum
         w = []
         for g in groups:

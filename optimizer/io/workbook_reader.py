@@ -390,8 +390,8 @@ class _WorkbookReader:
     def _read_form(self, ws: Any, name: str, sheet: Sheet) -> dict[str, Any]:
         path = sheet.key
         record: dict[str, Any] = {}
-        for column in sheet.columns:
-            self.where[f"{path}.{column.key}"] = f"{sheet_ref(name)} (field '{column.label.de}')"
+        for field_column in sheet.columns:
+            self.where[f"{path}.{field_column.key}"] = f"{sheet_ref(name)} (field '{field_column.label.de}')"
         rows = list(self._rows(ws, name, 2))
         header = rows[0][1] if rows and rows[0][0] == 1 else (None, None)
         for position, expected in enumerate(FORM_HEADER[:2]):

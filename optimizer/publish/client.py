@@ -132,8 +132,9 @@ def _compared_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[str
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: data.get(k) for k in FIELDS + ("staff_ref",)}
-    if isinstance(out.get("release_at"), str) and len(out["release_at"]) == 16:
-        out["release_at"] += ":00"  # the contract allows seconds to be left out
+    release = out.get("release_at")
+    if isinstance(release, str) and len(release) == 16:
+        out["release_at"] = release + ":00"  # the contract allows seconds to be left out
     return out
 
 
@@ -212,7 +213,9 @@ def align_online_bookings(wanted: dict[str, dict[str, Any]],
     out = {ident: dict(data) for ident, data in wanted.items()}
     for ident, data in list(out.items()):
         target = data.get("booking")
-        online = have.get(target) if isinstance(target, str) else None
+        if not isinstance(target, str):
+            continue
+        online = have.get(target)
         if online is None or not online.get("booked") or online.get("booking"):
             continue
         data["booking"] = None

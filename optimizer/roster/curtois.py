@@ -151,9 +151,9 @@ def parse_curtois(text: str, source: str = "<text>", name: str = "") -> RosterPr
     for number, row in rows["SECTION_DAYS_OFF"]:
         if not employee_of(number, row[0]):
             continue
-        for value in row[1:]:
-            if value:
-                d = day_of(number, value)
+        for cell in row[1:]:
+            if cell:
+                d = day_of(number, cell)
                 if d is not None:
                     staff[row[0]]["days_off"].add(d)
 
@@ -174,11 +174,11 @@ def parse_curtois(text: str, source: str = "<text>", name: str = "") -> RosterPr
         d = day_of(number, row[0])
         req, under, over = (field(number, v, w, nonneg) for v, w in zip(
             row[2:], ("requirement", "weight for under", "weight for over")))
-        if shift_of(number, row[1]) and None not in (d, req, under, over):
+        if shift_of(number, row[1]) and d is not None and req is not None and under is not None and over is not None:
             if (d, row[1]) in seen_cover:
                 problems.append(f"{source}:{number}: cover for day {d} shift {row[1]} given twice")
             seen_cover.add((d, row[1]))
-            cover.append(Cover(d, row[1], req, under, over))  # type: ignore[arg-type]
+            cover.append(Cover(d, row[1], req, under, over))
 
     if problems:
         raise InputError(problems)

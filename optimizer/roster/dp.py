@@ -62,7 +62,7 @@ class DPPricer:
         self.min_units = math.ceil(emp.min_minutes / self.unit) if self.unit else (0 if emp.min_minutes <= 0 else 1)
         weekends = problem.weekends()
         self.track_weekends = emp.max_weekends is not None and emp.max_weekends < len(weekends)
-        self.weekend_axis = (emp.max_weekends + 1) if self.track_weekends else 1
+        self.weekend_axis = (emp.max_weekends + 1) if self.track_weekends and emp.max_weekends is not None else 1
         # weekend increment per day: 'first' day of a weekend counts when worked; a later day only after a day off
         self.weekend_first: list[bool] = [False] * n
         self.weekend_later: list[bool] = [False] * n

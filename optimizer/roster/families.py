@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model_helper import Literal as BoolLiteral
 
 from ..families import Family, FamilySpec, Penalty, select
 from .problem import Employee, Roster, RosterProblem
@@ -117,7 +118,7 @@ def _min_runs(ctx: RosterCtx, e: int, k: int, working: bool) -> None:
     """Runs of `working` days that start after day 0 last at least `k` days or reach the last day."""
     n = ctx.days
 
-    def lit(d: int) -> cp_model.IntVar:
+    def lit(d: int) -> BoolLiteral:
         w = ctx.work[e, d]
         return w if working else w.Not()
 

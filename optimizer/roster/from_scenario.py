@@ -103,9 +103,9 @@ def _check(scenario: Scenario, section: RosterSection, first: dt.date, last: dt.
             problems.append(f"roster.wishes[{i}].staff: unknown staff '{w.staff}'")
         if w.shift is not None and w.shift not in ids:
             problems.append(f"roster.wishes[{i}].shift: unknown shift '{w.shift}'")
-    for i, c in enumerate(section.cover or []):
-        if c.shift not in ids:
-            problems.append(f"roster.cover[{i}].shift: unknown shift '{c.shift}'")
+    for i, cover in enumerate(section.cover or []):
+        if cover.shift not in ids:
+            problems.append(f"roster.cover[{i}].shift: unknown shift '{cover.shift}'")
     return problems
 
 

@@ -30,8 +30,10 @@ def difficulty(store: Store, office: str) -> int:
 def new_challenge(store: Store, office: str) -> dict[str, Any]:
     """A signed challenge for `office` (JSON for the widget: algorithm, challenge, maxNumber, salt, signature)."""
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=EXPIRES_MIN)
-    challenge = altcha.create_challenge_v1(hmac_key=store.settings.challenge_key, max_number=difficulty(store, office),
-                                           expires=expires, params={"office": office})
+    # altcha 2.3's keyword overload lists every option without its default (the implementation has them)
+    challenge = altcha.create_challenge_v1(  # type: ignore[call-overload]
+        hmac_key=store.settings.challenge_key, max_number=difficulty(store, office),
+        expires=expires, params={"office": office})
     return challenge.to_dict()
 
 

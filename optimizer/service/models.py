@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -122,6 +122,10 @@ def parse_confirm_request(data: Any) -> ConfirmRequest:
         raise ServiceError(422, "invalid", describe(err)) from None
 
 
+@overload
+def parse_date(text: str | None, name: str = ..., required: Literal[True] = ...) -> dt.date: ...
+@overload
+def parse_date(text: str | None, name: str = ..., *, required: bool) -> dt.date | None: ...
 def parse_date(text: str | None, name: str = "date", required: bool = True) -> dt.date | None:
     """A `YYYY-MM-DD` query parameter; 400 when malformed or missing (and required)."""
     if text is None or text == "":

@@ -13,10 +13,11 @@ import hmac
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, Row, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .db import bookings, slots, used_challenges, writer
@@ -285,7 +286,7 @@ class Store:
                     slots.c.release_at <= now, slots.c.start_at > now, reserved)
 
     def available(self, office: str, day: dt.date | None = None, service: str | None = None,
-                  limit: int = 2000) -> list[Any]:
+                  limit: int = 2000) -> Sequence[Row[Any]]:
         """Released free slots of one day, or of today and later when `day` is None, by start."""
         self.expire_holds(office)
         now = self.now(office)
@@ -339,13 +340,15 @@ class Store:
             try:
                 with self.write.begin() as conn:
                     self._check_office_rate(conn, office, now)
-                    booking_id = conn.execute(insert(bookings).values(
+                    inserted = conn.execute(insert(bookings).values(
                         code_hash=None, office=office, slot=row.id, date=row.date, start=row.start, end=row.end,
                         service=row.service, name=name, email=email, created_at=_utcnow(), cancelled_at=None,
                         active_slot=f"{office}/{row.id}", active_key=key, status="pending", requested_at=now,
                         hold_until=hold_until, confirm_hash=code_hash(token), document_hash=doc,
                         active_document=doc_key, attendance=None,
-                    )).inserted_primary_key[0]
+                    )).inserted_primary_key
+                    assert inserted is not None  # a single-row insert always reports its key
+                    booking_id = inserted[0]
                     taken = conn.execute(update(slots).where(
                         self._bookable(office, now, doc), slots.c.id == row.id, slots.c.date == row.date,
                         slots.c.start == row.start, slots.c.end == row.end, slots.c.service == row.service,
@@ -527,7 +530,7 @@ class Store:
 
     # ---- office: check-in and statistics -------------------------------------------------------------
 
-    def checkin_list(self, office: str, day: dt.date) -> list[Any]:
+    def checkin_list(self, office: str, day: dt.date) -> Sequence[Row[Any]]:
         """The day's confirmed appointments with counter and attendance, by start (the office's own data)."""
         with self.engine.connect() as conn:
             return conn.execute(select(bookings, slots.c.counter).join(
