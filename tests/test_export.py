@@ -276,7 +276,8 @@ def test_zms_rejects_bad_input(week):
 
 
 def public_fields(plan: Plan) -> list[dict]:
-    return sorted(({k: v for k, v in s.model_dump(mode="json").items() if k != "staff"} for s in plan.slots),
+    """The slots as the plan's JSON has them (`overbook_of` only on overbooked slots), without staff."""
+    return sorted(({k: v for k, v in s.items() if k != "staff"} for s in plan.to_json_dict()["slots"]),
                   key=lambda d: d["id"])
 
 
