@@ -474,27 +474,28 @@ class ColumnGeneration:
         """Fix columns the LP is surest about, re-generate, repeat; the rest rounded at the deadline.
 
         Each step fixes every column at (nearly) 1 and at least `share` of the free employees (at least
-        one), the columns of largest LP value first; more when the mean step so far (before the first
-        step: `rounds_per_step` mean pricing rounds) says the steps left before the deadline would not
-        fix everyone, so that a slow (large or loaded) run still ends its dive instead of rounding the LP.
+        one), the columns of largest LP value first. When the pricing rounds that fit before the deadline
+        (at the mean round time so far) are too few, a step gets fewer rounds, then fixes more employees
+        (never all at once), so that a slow (large or loaded) run still ends its dive instead of rounding.
         """
-        steps: list[float] = []  # seconds of each step so far
         while len(self.fixed) < self.n_emp and time.monotonic() < deadline:
             started = time.monotonic()
             values = self.lp_values()
             best = {e: j for e, j in self.rounded().items() if e not in self.fixed}
             ranked = sorted(best.items(), key=lambda kv: (-values[kv[1]], kv[0]))
             least = max(1, math.ceil(share * len(ranked)))
-            # fix more per step when the steps left before the deadline could not fix everyone
-            per_step = sum(steps) / len(steps) if steps else rounds_per_step * self.stats.round_seconds
-            if per_step > 0:
-                affordable = max(1, int((deadline - started) / per_step))
-                least = max(least, math.ceil(len(ranked) / affordable))
+            rounds = rounds_per_step
+            if self.stats.round_seconds > 0:  # fit the steps left into the rounds left before the deadline
+                budget = int((deadline - started) / self.stats.round_seconds)
+                steps = math.ceil(len(ranked) / least)
+                if budget < steps * rounds:
+                    rounds = max(1, budget // steps)  # fewer rounds a step first,
+                    if budget < steps:  # then more fixed a step, but never all at once (that is rounding)
+                        least = max(least, math.ceil(len(ranked) / max(2, budget)))
             for n, (e, j) in enumerate(ranked):
                 if n < least or values[j] > 0.99:
                     self.fix(e, j)
-            self.generate(deadline, max_iterations=rounds_per_step)
-            steps.append(time.monotonic() - started)
+            self.generate(deadline, max_iterations=rounds)
         return self.rounded()
 
     def roster(self, choice: dict[int, int]) -> Roster:
