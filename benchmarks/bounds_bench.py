@@ -37,14 +37,21 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     make, shared = _tool("make_scenario"), _tool("fluid_bound")
-    cases = [("sample", json.loads((ROOT / "data" / "sample.json").read_text(encoding="utf-8")),
-              [f"2024-04-{d}" for d in range(22, 27)])]
+    cases = [
+        (
+            "sample",
+            json.loads((ROOT / "data" / "sample.json").read_text(encoding="utf-8")),
+            [f"2024-04-{d}" for d in range(22, 27)],
+        )
+    ]
     for n in map(int, args.sizes.split(",")):
-        cases.append((f"{n} staff", make.build(n, 4, "2024-04-22", 1, 0.3, sittings=True),
-                      ["2024-04-22", "2024-04-25"]))
+        cases.append(
+            (f"{n} staff", make.build(n, 4, "2024-04-22", 1, 0.3, sittings=True), ["2024-04-22", "2024-04-25"])
+        )
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("| scenario | date | fluid_bound | shared tool | rel. diff | shared --loose | equipment_bound | "
-          "fluid_bound s |")
+    print(
+        "| scenario | date | fluid_bound | shared tool | rel. diff | shared --loose | equipment_bound | fluid_bound s |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, raw, dates in cases:
         scenario = parse_scenario(raw)
@@ -57,8 +64,10 @@ def main() -> None:
                 times.append(time.perf_counter() - began)
             theirs, loose = shared.bound(raw, date), shared.loose_bound(raw, date)
             diff = abs(ours - theirs) / max(1.0, abs(theirs))
-            print(f"| {name} | {date} | {ours:.6f} | {theirs:.6f} | {diff:.1e} | {loose:.2f} | "
-                  f"{equipment_bound(scenario, day):.2f} | {min(times):.3f} |")
+            print(
+                f"| {name} | {date} | {ours:.6f} | {theirs:.6f} | {diff:.1e} | {loose:.2f} | "
+                f"{equipment_bound(scenario, day):.2f} | {min(times):.3f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,22 @@ CURTOIS = SHARED / "benchmarks" / "curtois"
 EVAL = SHARED / "tools" / "curtois_eval.py"
 RESULTS = ROOT / "benchmarks" / "results" / "curtois.md"
 INSTANCES = range(1, 25)
-COLUMNS = ("instance", "objective", "best known", "gap to best known", "published lower bound",
-           "proven lower bound", "gap to bound", "seconds", "time limit", "peak memory MB", "hard violations",
-           "ortools", "load after", "run (UTC)")
+COLUMNS = (
+    "instance",
+    "objective",
+    "best known",
+    "gap to best known",
+    "published lower bound",
+    "proven lower bound",
+    "gap to bound",
+    "seconds",
+    "time limit",
+    "peak memory MB",
+    "hard violations",
+    "ortools",
+    "load after",
+    "run (UTC)",
+)
 
 
 def default_limit(number: int) -> float:
@@ -59,8 +72,9 @@ def best_known() -> dict[int, tuple[int, str]]:
 
 def evaluate(instance: Path, roster: Path) -> tuple[int, int]:
     """(hard violations, objective) as printed by the independent evaluator."""
-    out = subprocess.run([sys.executable, str(EVAL), str(instance), str(roster)], capture_output=True, text=True,
-                         check=False).stdout
+    out = subprocess.run(
+        [sys.executable, str(EVAL), str(instance), str(roster)], capture_output=True, text=True, check=False
+    ).stdout
     hard = re.search(r"^hard violations (\d+)$", out, re.MULTILINE)
     value = re.search(r"^objective (\d+)$", out, re.MULTILINE)
     if not hard or not value:
@@ -80,9 +94,15 @@ def solve_one(number: int, time_limit: float, workers: int, seed: int, roster_pa
     if result.roster:
         write_roster_csv(roster_path, problem, result.roster)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    return {"status": result.status, "objective": result.objective, "bound": result.bound,
-            "seconds": result.seconds, "peak_mb": round(peak_kb / 1024), "ortools": ortools_version,
-            "phases": [f"{p.name} {p.objective}/{p.bound} {p.seconds:.0f}s {p.note}" for p in result.phases]}
+    return {
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "seconds": result.seconds,
+        "peak_mb": round(peak_kb / 1024),
+        "ortools": ortools_version,
+        "phases": [f"{p.name} {p.objective}/{p.bound} {p.seconds:.0f}s {p.note}" for p in result.phases],
+    }
 
 
 def pct(value: float | None) -> str:
@@ -93,18 +113,48 @@ def run_instance(number: int, time_limit: float, args: argparse.Namespace, known
     """Run one instance in a child process; its table row and a line of phase notes."""
     roster = tmp / f"Instance{number}.csv"
     roster.unlink(missing_ok=True)
-    child = subprocess.run([sys.executable, __file__, "--child", str(number), "--time-limit", str(time_limit),
-                            "--workers", str(args.workers), "--seed", str(args.seed), "--roster", str(roster)],
-                           capture_output=True, text=True, check=False)
-    when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"
+    child = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(number),
+            "--time-limit",
+            str(time_limit),
+            "--workers",
+            str(args.workers),
+            "--seed",
+            str(args.seed),
+            "--roster",
+            str(roster),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
     load = f"{os.getloadavg()[0]:.1f}"
     reference, published = known.get(number, (None, "–"))
     try:
         out = json.loads(child.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         tail = (child.stderr.strip().splitlines() or ["no output"])[-1]
-        cells = [str(number), "crashed", str(reference), "–", published, "–", "–", "–", f"{time_limit:g}", "–",
-                 "–", "–", load, when]
+        cells = [
+            str(number),
+            "crashed",
+            str(reference),
+            "–",
+            published,
+            "–",
+            "–",
+            "–",
+            f"{time_limit:g}",
+            "–",
+            "–",
+            "–",
+            load,
+            when,
+        ]
         return "| " + " | ".join(cells) + " |", f"Instance {number} ({when}): child exited {child.returncode}: {tail}"
     if roster.exists():
         hard, value = evaluate(CURTOIS / f"Instance{number}.txt", roster)
@@ -117,14 +167,28 @@ def run_instance(number: int, time_limit: float, args: argparse.Namespace, known
     else:
         gap_known = gap_bound = None
         shown_value, shown_hard = "no roster", "–"
-    cells = [str(number), shown_value, str(reference), pct(gap_known), published,
-             str(out["bound"]) if out["bound"] is not None else "–", pct(gap_bound), f"{out['seconds']:.1f}",
-             f"{time_limit:g}", str(out["peak_mb"]), shown_hard, out["ortools"], load, when]
+    cells = [
+        str(number),
+        shown_value,
+        str(reference),
+        pct(gap_known),
+        published,
+        str(out["bound"]) if out["bound"] is not None else "–",
+        pct(gap_bound),
+        f"{out['seconds']:.1f}",
+        f"{time_limit:g}",
+        str(out["peak_mb"]),
+        shown_hard,
+        out["ortools"],
+        load,
+        when,
+    ]
     return "| " + " | ".join(cells) + " |", f"Instance {number} ({when}, {out['status']}): " + "; ".join(out["phases"])
 
 
-def merged(previous: str, new_rows: dict[int, list[str]], new_notes: dict[int, list[str]]
-           ) -> tuple[list[str], list[str]]:
+def merged(
+    previous: str, new_rows: dict[int, list[str]], new_notes: dict[int, list[str]]
+) -> tuple[list[str], list[str]]:
     """All rows and phase notes, instance order: this run's where it ran an instance, else the previous file's."""
     old_rows: dict[int, list[str]] = {}
     old_notes: dict[int, list[str]] = {}
@@ -137,8 +201,11 @@ def merged(previous: str, new_rows: dict[int, list[str]], new_notes: dict[int, l
             old_notes.setdefault(int(note.group(1)), []).append(line[2:])
     rows, notes = [], []
     for number in INSTANCES:
-        rows += new_rows.get(number) or old_rows.get(number) or [
-            "| " + " | ".join([str(number), "not run", *["–"] * (len(COLUMNS) - 2)]) + " |"]
+        rows += (
+            new_rows.get(number)
+            or old_rows.get(number)
+            or ["| " + " | ".join([str(number), "not run", *["–"] * (len(COLUMNS) - 2)]) + " |"]
+        )
         notes += new_notes.get(number) or old_notes.get(number) or []
     return rows, notes
 
@@ -146,8 +213,9 @@ def merged(previous: str, new_rows: dict[int, list[str]], new_notes: dict[int, l
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instances", nargs="*", type=int, default=list(INSTANCES))
-    parser.add_argument("--time-limit", type=float, default=None,
-                        help="seconds per instance (default: 120 for 1-12, 600 for 13-24)")
+    parser.add_argument(
+        "--time-limit", type=float, default=None, help="seconds per instance (default: 120 for 1-12, 600 for 13-24)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -176,19 +244,23 @@ def main(argv: list[str] | None = None) -> int:
     text = [
         "# Curtois & Qu benchmark, instances 1-24",
         "",
-        ("Rows written by `python benchmarks/curtois_bench.py` (each instance in its own process, time limit "
-         "120 s for 1-12 and 600 s for 13-24 unless the row says otherwise, "
-         f"{args.workers} workers, seed {args.seed}) on {os.cpu_count()} cores, "
-         f"{platform.python_implementation()} {platform.python_version()}. The last run covered instances "
-         f"{', '.join(map(str, args.instances))}; 1-minute load average before it {load_before:.1f} and after "
-         "each instance in the row (above the core count the machine was shared and the solver got less than "
-         "its cores)."),
+        (
+            "Rows written by `python benchmarks/curtois_bench.py` (each instance in its own process, time limit "
+            "120 s for 1-12 and 600 s for 13-24 unless the row says otherwise, "
+            f"{args.workers} workers, seed {args.seed}) on {os.cpu_count()} cores, "
+            f"{platform.python_implementation()} {platform.python_version()}. The last run covered instances "
+            f"{', '.join(map(str, args.instances))}; 1-minute load average before it {load_before:.1f} and after "
+            "each instance in the row (above the core count the machine was shared and the solver got less than "
+            "its cores)."
+        ),
         "",
-        ("Objective and hard violations are those printed by `../shared/tools/curtois_eval.py` for the "
-         "written roster; best known and published lower bound from `../shared/benchmarks/curtois/README.md`. "
-         "Gap to best known = (objective - best known) / best known; gap to bound = (objective - bound) / "
-         "objective, where the bound is the engine's own proven lower bound (column generation / CP-SAT). "
-         "Peak memory is the solving process's maximum resident set."),
+        (
+            "Objective and hard violations are those printed by `../shared/tools/curtois_eval.py` for the "
+            "written roster; best known and published lower bound from `../shared/benchmarks/curtois/README.md`. "
+            "Gap to best known = (objective - best known) / best known; gap to bound = (objective - bound) / "
+            "objective, where the bound is the engine's own proven lower bound (column generation / CP-SAT). "
+            "Peak memory is the solving process's maximum resident set."
+        ),
         "",
         header,
         "|" + "---|" * len(COLUMNS),

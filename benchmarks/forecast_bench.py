@@ -65,8 +65,12 @@ def main() -> None:
     oracle_fails = 0
     runs = [(s, e) for e in args.ends.split(",") for s in seeds(args.seeds)]
     for seed, end in runs:
-        text = subprocess.run([sys.executable, str(MAKE_HISTORY), "--seed", str(seed), "--end", end],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            [sys.executable, str(MAKE_HISTORY), "--seed", str(seed), "--end", end],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         history = parse_history_csv(text, f"seed{seed}")
         result = backtest(history, default_calendar({r.date.weekday() for r in history.rows}, "DE-BW"))
         score = {s.service: s for s in result.scores}
@@ -77,8 +81,10 @@ def main() -> None:
         cells = " | ".join(f"{s.ratio:.2f} / {100 * s.coverage:.0f} %" for s in result.scores)
         oracle = [oracle_wape(gen, history, t, result.test_first) / score[t].naive_wape for t in KEY_TYPES]
         oracle_fails += any(o > 0.9 for o in oracle)
-        rows.append(f"| {seed} | {result.test_first} – {result.test_last} | {cells} | {100 * result.coverage:.0f} % | "
-                    f"{'yes' if ok else 'no'} | {' / '.join(f'{o:.2f}' for o in oracle)} |")
+        rows.append(
+            f"| {seed} | {result.test_first} – {result.test_last} | {cells} | {100 * result.coverage:.0f} % | "
+            f"{'yes' if ok else 'no'} | {' / '.join(f'{o:.2f}' for o in oracle)} |"
+        )
         print(rows[-1], flush=True)
     wall = time.monotonic() - began
     types = [s.service for s in result.scores]
@@ -104,10 +110,12 @@ def main() -> None:
         "",
     ]
     for t in KEY_TYPES:
-        lines.append(f"- {t}: ratio median {statistics.median(ratios[t]):.2f}, worst {max(ratios[t]):.2f}, "
-                     f"runs above 0.9: {sum(r > 0.9 for r in ratios[t])}")
+        lines.append(
+            f"- {t}: ratio median {statistics.median(ratios[t]):.2f}, worst {max(ratios[t]):.2f}, "
+            f"runs above 0.9: {sum(r > 0.9 for r in ratios[t])}"
+        )
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines[-3 - len(KEY_TYPES):]))
+    print("\n".join(lines[-3 - len(KEY_TYPES) :]))
 
 
 if __name__ == "__main__":

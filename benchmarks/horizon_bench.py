@@ -43,12 +43,17 @@ def _share(value: float | None) -> str:
 
 
 def _type_table(per_type: dict, names: dict[str, str]) -> list[str]:
-    rows = ["| type | target d | served | mean wait d | p90 wait d | within | missed | share within target | "
-            "waiting at end |", "|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| type | target d | served | mean wait d | p90 wait d | within | missed | share within target | "
+        "waiting at end |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for k, v in per_type.items():
-        rows.append(f"| {names[k]} | {v['target_wait_days']} | {v['served']} | {v['mean_wait_days']} | "
-                    f"{v['p90_wait_days']} | {v['within_target']} | {v['missed_target']} | "
-                    f"{_share(v['share_within_target'])} | {v['still_waiting']} |")
+        rows.append(
+            f"| {names[k]} | {v['target_wait_days']} | {v['served']} | {v['mean_wait_days']} | "
+            f"{v['p90_wait_days']} | {v['within_target']} | {v['missed_target']} | "
+            f"{_share(v['share_within_target'])} | {v['still_waiting']} |"
+        )
     return rows
 
 
@@ -59,8 +64,14 @@ def _queues(scn: dict, plans: list[dict], wait_eval) -> dict[str, list[int]]:
     for i in range(1, len(ordered) + 1):
         per_type, _ = wait_eval.evaluate(scn, ordered[:i])
         for k, v in per_type.items():
-            out[k].append(v["still_waiting"] - sum(r["count"] for r in scn.get("requests", [])
-                                                   if r["service"] == k and r["date"] > ordered[i - 1]["date"]))
+            out[k].append(
+                v["still_waiting"]
+                - sum(
+                    r["count"]
+                    for r in scn.get("requests", [])
+                    if r["service"] == k and r["date"] > ordered[i - 1]["date"]
+                )
+            )
     return out
 
 
@@ -73,9 +84,21 @@ def main() -> None:
     ap.add_argument("--out", default="horizon", help="results file stem in benchmarks/results")
     args = ap.parse_args()
     check_plan, wait_eval, horizon_bound = _tool("check_plan"), _tool("wait_eval"), _tool("horizon_bound")
-    command = [sys.executable, str(TOOLS / "make_scenario.py"), "--staff", str(args.staff), "--days",
-               str(args.days), "--start", "2024-03-04", "--requests", "--surge-days", "11-20", "--seed",
-               str(args.seed)]
+    command = [
+        sys.executable,
+        str(TOOLS / "make_scenario.py"),
+        "--staff",
+        str(args.staff),
+        "--days",
+        str(args.days),
+        "--start",
+        "2024-03-04",
+        "--requests",
+        "--surge-days",
+        "11-20",
+        "--seed",
+        str(args.seed),
+    ]
     scn = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
     scenario = parse_scenario(scn)
     days = sorted({dt.date.fromisoformat(a["date"]) for a in scn["availability"]})
@@ -102,8 +125,7 @@ def main() -> None:
     for p in run.plans:
         want = p.kpis["contingents"]  # all slots of the type, booked ones included
         total = sum(want.values())
-        contingent_hit.append(sum(min(p.kpis["slots"].get(k, 0), n) for k, n in want.items()) / total
-                              if total else 1.0)
+        contingent_hit.append(sum(min(p.kpis["slots"].get(k, 0), n) for k, n in want.items()) / total if total else 1.0)
 
     began = time.monotonic()
     baseline = [plan_with_strategy(scenario, d, options=options).to_json_dict() for d in days]
@@ -113,9 +135,15 @@ def main() -> None:
     for label, plans, wall in (("horizon", with_h, horizon_wall), ("baseline", baseline, baseline_wall)):
         violations = sum(len(check_plan.check(scn, p)) for p in plans)
         per_type, summary = wait_eval.evaluate(scn, plans)
-        results[label] = {"plans": len(plans), "check_plan_violations": violations, "wall_s": round(wall, 1),
-                          "worst_within_target": summary["worst_within_target"], "summary": summary,
-                          "types": per_type, "queues": _queues(scn, plans, wait_eval)}
+        results[label] = {
+            "plans": len(plans),
+            "check_plan_violations": violations,
+            "wall_s": round(wall, 1),
+            "worst_within_target": summary["worst_within_target"],
+            "summary": summary,
+            "types": per_type,
+            "queues": _queues(scn, plans, wait_eval),
+        }
     h = results["horizon"]
     h["horizon_stage_s"] = round(run.horizon_seconds, 2)
     h["horizon_solves"] = len(run.horizons)
@@ -125,21 +153,31 @@ def main() -> None:
     h["contingents_met_mean"] = round(sum(contingent_hit) / len(contingent_hit), 4)
     h["contingents_met_min"] = round(min(contingent_hit), 4)
     load = os.getloadavg()
-    meta = {"command": " ".join(["make_scenario.py"] + command[2:]), "days": len(days),
-            "first": days[0].isoformat(), "last": days[-1].isoformat(), "time_limit_s": args.time_limit,
-            "bound": round(bound, 4), "bound_s": round(bound_s, 1), "counted": counted,
-            "day_model": "contingents as floors (level before weighted served) and as demand",
-            "load_avg": [round(x, 2) for x in load],
-            "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    meta = {
+        "command": " ".join(["make_scenario.py", *command[2:]]),
+        "days": len(days),
+        "first": days[0].isoformat(),
+        "last": days[-1].isoformat(),
+        "time_limit_s": args.time_limit,
+        "bound": round(bound, 4),
+        "bound_s": round(bound_s, 1),
+        "counted": counted,
+        "day_model": "contingents as floors (level before weighted served) and as demand",
+        "load_avg": [round(x, 2) for x in load],
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.out}.json").write_text(json.dumps({"meta": meta, **results}, indent=1,
-                                                         ensure_ascii=False) + "\n")
+    (RESULTS / f"{args.out}.json").write_text(
+        json.dumps({"meta": meta, **results}, indent=1, ensure_ascii=False) + "\n"
+    )
     reached = h["worst_within_target"]
     lines = [
-        "# Planning across the weeks (issue 13)", "",
+        "# Planning across the weeks (issue 13)",
+        "",
         f"`{meta['command']}`, {meta['days']} office days {meta['first']} – {meta['last']}, "
         f"`--time-limit {args.time_limit:g}` per day, 2 workers; {meta['when']}, load average "
-        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores, shared). Day model: {meta['day_model']}.", "",
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores, shared). Day model: {meta['day_model']}.",
+        "",
         "| | worst share within target | of the bound | check_plan violations | wall s |",
         "|---|---|---|---|---|",
         f"| horizon_bound.py (free order) | {_share(bound)} | 100 % | | {bound_s:.1f} |",
@@ -147,14 +185,24 @@ def main() -> None:
         f"| {h['check_plan_violations']} | {h['wall_s']} |",
         f"| day by day, today's objective | {_share(results['baseline']['worst_within_target'])} | "
         f"{_share((results['baseline']['worst_within_target'] or 0) / bound if bound else None)} | "
-        f"{results['baseline']['check_plan_violations']} | {results['baseline']['wall_s']} |", "",
+        f"{results['baseline']['check_plan_violations']} | {results['baseline']['wall_s']} |",
+        "",
         f"Horizon stage: {h['horizon_stage_s']} s over {h['horizon_solves']} LP solves (re-solved before "
         f"each day; the first, over all {meta['days']} days, {h['first_horizon_s']} s). Day plans: mean "
         f"{h['day_seconds_mean']} s. Slots reaching the day's contingents: mean "
-        f"{_share(h['contingents_met_mean'])}, worst day {_share(h['contingents_met_min'])}.", "",
-        "## With horizon", ""] + _type_table(h["types"], names) + [
-        "", "## Day by day, today's objective (baseline)", ""] + _type_table(results["baseline"]["types"], names) + [
-        "", f"![queues]({args.out}.png)", ""]
+        f"{_share(h['contingents_met_mean'])}, worst day {_share(h['contingents_met_min'])}.",
+        "",
+        "## With horizon",
+        "",
+        *_type_table(h["types"], names),
+        "",
+        "## Day by day, today's objective (baseline)",
+        "",
+        *_type_table(results["baseline"]["types"], names),
+        "",
+        f"![queues]({args.out}.png)",
+        "",
+    ]
     (RESULTS / f"{args.out}.md").write_text("\n".join(lines))
     _plot(results, days, names, RESULTS / f"{args.out}.png")
     print("\n".join(lines))
@@ -169,7 +217,7 @@ def _plot(results: dict, days: list[dt.date], names: dict[str, str], path: Path)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
     for ax, label, title in ((axes[0], "horizon", "with horizon"), (axes[1], "baseline", "day by day (baseline)")):
         for k, series in results[label]["queues"].items():
-            ax.plot(days[:len(series)], series, label=names[k])
+            ax.plot(days[: len(series)], series, label=names[k])
         ax.set_title(f"Requests waiting at the end of the day, {title}")
         ax.tick_params(axis="x", rotation=45)
         ax.grid(alpha=0.3)

@@ -85,8 +85,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "noshow.md")
     args = ap.parse_args()
     began = time.monotonic()
-    text = subprocess.run([sys.executable, str(MAKE_HISTORY), "--seed", str(args.seed)],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [sys.executable, str(MAKE_HISTORY), "--seed", str(args.seed)], capture_output=True, text=True, check=True
+    ).stdout
     history = parse_history_csv(text, "history")
     estimates = estimate_no_shows(history)
     rates = []
@@ -98,13 +99,13 @@ def main() -> None:
     base = load_scenario(ROOT / "data" / "sample.json")
     data = base.to_json_dict()
     data["no_show_rates"] = rates
-    plans = [plan_day(base, day, SolveOptions(time_limit_s=args.time_limit, workers=2, seed=0))
-             for day in base.dates()]
+    plans = [plan_day(base, day, SolveOptions(time_limit_s=args.time_limit, workers=2, seed=0)) for day in base.dates()]
     planned = time.monotonic() - began
     rng = np.random.default_rng(args.seed)
     results = []
-    for label, policy, risk in [("off", "off", 0.5)] + [(f"overbook, cap {r}", "overbook", float(r))
-                                                         for r in args.risks.split(",")]:
+    for label, policy, risk in [("off", "off", 0.5)] + [
+        (f"overbook, cap {r}", "overbook", float(r)) for r in args.risks.split(",")
+    ]:
         data["policy"] = dict(data["policy"], no_show=policy, overflow_risk=risk)
         scenario = Scenario.model_validate(data)
         total = defaultdict(float)
@@ -134,8 +135,10 @@ def main() -> None:
     ]
     for e in estimates:
         days = " | ".join(f"{100 * e.rates[w]:.1f} %" for w in range(5))
-        lines.append(f"| {e.service} | {100 * e.history_rate:.1f} % | {100 * e.estimated_rate:.1f} % | {days} | "
-                     f"{'yes' if e.by_weekday else 'no'} (p = {e.p_value:.2g}) |")
+        lines.append(
+            f"| {e.service} | {100 * e.history_rate:.1f} % | {100 * e.estimated_rate:.1f} % | {days} | "
+            f"{'yes' if e.by_weekday else 'no'} (p = {e.p_value:.2g}) |"
+        )
     lines += [
         "",
         "## Per week (5 office days, 30 staff, 15 counters)",
@@ -152,10 +155,12 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, _risk, extras, t, predicted in results:
-        lines.append(f"| {label} | {extras} | {t['came']:.1f} | {t['served']:.1f} | "
-                     f"{t['served'] - off['served']:+.1f} ({100 * (t['served'] / off['served'] - 1):+.1f} %) | "
-                     f"{t['idle']:.0f} | {t['overflow']:.1f} | {t['waiting']:.1f} | {max(t['came'] - t['served'], 0.0):.1f} | "
-                     f"{t['worst']:.2f} / {predicted:.2f} |")
+        lines.append(
+            f"| {label} | {extras} | {t['came']:.1f} | {t['served']:.1f} | "
+            f"{t['served'] - off['served']:+.1f} ({100 * (t['served'] / off['served'] - 1):+.1f} %) | "
+            f"{t['idle']:.0f} | {t['overflow']:.1f} | {t['waiting']:.1f} | {max(t['came'] - t['served'], 0.0):.1f} | "
+            f"{t['worst']:.2f} / {predicted:.2f} |"
+        )
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -38,8 +38,11 @@ def main() -> None:
     scenario = load_scenario(ROOT / "data" / "sample.json")
     day = dt.date(2024, 4, 22)
     published = plan_day(scenario, day, SolveOptions(time_limit_s=args.plan_limit, gap_limit=0.005))
-    absent = args.absent.split(",") if args.absent else [
-        s for s, _n in Counter(s.staff for s in published.slots if s.booking).most_common(2)]
+    absent = (
+        args.absent.split(",")
+        if args.absent
+        else [s for s, _n in Counter(s.staff for s in published.slots if s.booking).most_common(2)]
+    )
     change = Changes(absent=tuple(absent), now=parse_hhmm(args.now))
     began = time.monotonic()
     current = apply_changes(scenario, day, published, change)
@@ -49,14 +52,18 @@ def main() -> None:
     booked = sum(1 for s in published.slots if s.booking)
     theirs = sum(1 for s in published.slots if s.staff in absent)
     limit = theirs + 0.1 * len(published.slots)
-    print("| absent | wall s | status | weighted served (published) | gap | days unchanged | kept | moved | "
-          "withdrawn (limit) | new | bookings kept | check_plan |")
+    print(
+        "| absent | wall s | status | weighted served (published) | gap | days unchanged | kept | moved | "
+        "withdrawn (limit) | new | bookings kept | check_plan |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    print(f"| {','.join(absent)} | {wall:.1f} | {plan.status} | {plan.solver.objective:g} "
-          f"({published.solver.objective:g}) | {plan.solver.gap:.2%} | {report.unchanged_people} of "
-          f"{len(report.people)} ({report.unchanged_people / max(1, len(report.people)):.0%}) | "
-          f"{len(report.kept)} | {len(report.moved)} | {len(report.withdrawn)} ({limit:.1f}) | {len(report.new)} | "
-          f"{booked - len(report.notify)}/{booked} | {len(bad)} violations |")
+    print(
+        f"| {','.join(absent)} | {wall:.1f} | {plan.status} | {plan.solver.objective:g} "
+        f"({published.solver.objective:g}) | {plan.solver.gap:.2%} | {report.unchanged_people} of "
+        f"{len(report.people)} ({report.unchanged_people / max(1, len(report.people)):.0%}) | "
+        f"{len(report.kept)} | {len(report.moved)} | {len(report.withdrawn)} ({limit:.1f}) | {len(report.new)} | "
+        f"{booked - len(report.notify)}/{booked} | {len(bad)} violations |"
+    )
 
 
 if __name__ == "__main__":

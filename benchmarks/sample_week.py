@@ -29,23 +29,47 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for date in ("2024-04-22", "2024-04-23", "2024-04-24", "2024-04-25", "2024-04-26"):
             began = time.monotonic()
-            subprocess.run([sys.executable, "-m", "optimizer", "plan", str(SAMPLE), "--date", date, "--out", tmp,
-                            "--time-limit", str(args.time_limit), "--workers", str(args.workers)],
-                           check=True, capture_output=True, cwd=ROOT)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "optimizer",
+                    "plan",
+                    str(SAMPLE),
+                    "--date",
+                    date,
+                    "--out",
+                    tmp,
+                    "--time-limit",
+                    str(args.time_limit),
+                    "--workers",
+                    str(args.workers),
+                ],
+                check=True,
+                capture_output=True,
+                cwd=ROOT,
+            )
             wall = time.monotonic() - began
             path = Path(tmp) / f"abh-servicepoint_{date}.json"
             plan = json.loads(path.read_text(encoding="utf-8"))
-            checked = subprocess.run([sys.executable, str(CHECKER), str(SAMPLE), str(path)], capture_output=True,
-                                     text=True)
+            checked = subprocess.run(
+                [sys.executable, str(CHECKER), str(SAMPLE), str(path)], capture_output=True, text=True
+            )
             k, s = plan["kpis"], plan["solver"]
-            rows.append(f"| {date} | {plan['status']} | {s['objective']:g} | {s['bound']:g} | {s['gap']:.2%} | "
-                        f"{s['seconds']:.1f} | {wall:.1f} | {k['fluid_bound']:g} | {k['fluid_share']:.1%} | "
-                        f"{k['equipment_share']:.1%} | {k['bookings_held']} | {len(plan['rebook'])} | "
-                        f"{checked.stdout.strip().splitlines()[-1].split(', ')[-1]} |")
-    header = ("| date | status | weighted served | bound | gap | solve s | wall s | fluid bound | fluid share | "
-              "equipment share | bookings held | rebook | check_plan |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    text = (f"# Sample week (`data/sample.json`), `--time-limit {args.time_limit:g} --workers {args.workers}`\n\n"
-            f"{header}\n" + "\n".join(rows) + "\n")
+            rows.append(
+                f"| {date} | {plan['status']} | {s['objective']:g} | {s['bound']:g} | {s['gap']:.2%} | "
+                f"{s['seconds']:.1f} | {wall:.1f} | {k['fluid_bound']:g} | {k['fluid_share']:.1%} | "
+                f"{k['equipment_share']:.1%} | {k['bookings_held']} | {len(plan['rebook'])} | "
+                f"{checked.stdout.strip().splitlines()[-1].split(', ')[-1]} |"
+            )
+    header = (
+        "| date | status | weighted served | bound | gap | solve s | wall s | fluid bound | fluid share | "
+        "equipment share | bookings held | rebook | check_plan |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    text = (
+        f"# Sample week (`data/sample.json`), `--time-limit {args.time_limit:g} --workers {args.workers}`\n\n"
+        f"{header}\n" + "\n".join(rows) + "\n"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

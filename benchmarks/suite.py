@@ -88,13 +88,11 @@ def run_case(case: dict) -> dict:
     events: list[tuple[float, Progress]] = []
     options = SolveOptions(time_limit_s=case["limit"], workers=case["workers"], seed=0, gap_limit=case["gap"])
     began = time.monotonic()
-    plan = plan_day(scenario, date, options,
-                    on_progress=lambda p: events.append((time.monotonic() - began, p)))
+    plan = plan_day(scenario, date, options, on_progress=lambda p: events.append((time.monotonic() - began, p)))
     out["total_s"] = time.monotonic() - began
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["first_feasible_s"] = events[0][0] if events else None
-    within = [t for t, p in events
-              if p.stage == "served" and p.bound > 0 and (p.bound - p.objective) / p.bound <= 0.01]
+    within = [t for t, p in events if p.stage == "served" and p.bound > 0 and (p.bound - p.objective) / p.bound <= 0.01]
     out["gap1_s"], out["gap1_upper"] = (within[0], False) if within else (None, False)
     if not within and plan.solver.gap <= 0.01:
         # The bound closed without a new solution, which sends no event: the primary level ended
@@ -134,15 +132,19 @@ def workability(plan) -> dict:
 
     figures = list(person_figures(plan_sittings(plan)).values())
     n = max(1, len(figures))
-    return {"counters_mean": sum(f.counters for f in figures) / n, "counters_max": max((f.counters for f in figures), default=0),
-            "sittings_mean": sum(f.sittings for f in figures) / n, "sittings_max": max((f.sittings for f in figures), default=0)}
+    return {
+        "counters_mean": sum(f.counters for f in figures) / n,
+        "counters_max": max((f.counters for f in figures), default=0),
+        "sittings_mean": sum(f.sittings for f in figures) / n,
+        "sittings_max": max((f.sittings for f in figures), default=0),
+    }
 
 
 def child_main(case_json: str) -> None:
     case = json.loads(case_json)
     try:
         result = run_case(case)
-    except Exception as err:  # noqa: BLE001 - reported in the table
+    except Exception as err:
         result = {"error": f"{type(err).__name__}: {err}"}
     print("RESULT " + json.dumps(result))
 
@@ -150,13 +152,18 @@ def child_main(case_json: str) -> None:
 def run_in_child(case: dict) -> dict:
     timeout = case["limit"] * 4 + 300
     try:
-        done = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)], capture_output=True,
-                              text=True, timeout=timeout, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, __file__, "--case", json.dumps(case)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"no answer within {timeout:.0f} s"}
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     return {"error": f"child exited {done.returncode}: {done.stderr.strip().splitlines()[-1:]}"}
 
 
@@ -227,8 +234,10 @@ def _target(size: int, r: dict) -> str:
 def _free(r: dict) -> str:
     if "free_served" not in r:
         return "–"
-    return (f"{r['free_served']:g}, {_fmt(r['free_fluid_share'], '{:.1%}')}, {r['free_counters_mean']:.2f}, "
-            f"{r['free_counters_max']}, {r['free_rule11_violations']}")
+    return (
+        f"{r['free_served']:g}, {_fmt(r['free_fluid_share'], '{:.1%}')}, {r['free_counters_mean']:.2f}, "
+        f"{r['free_counters_max']}, {r['free_rule11_violations']}"
+    )
 
 
 def _price(r: dict) -> str:
@@ -252,22 +261,29 @@ def machine_note() -> str:
 
 
 def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:
-    lines = [f"# Performance suite{' (quick)' if meta['quick'] else ''}", "",
-             f"Run {meta['started']} with `{meta['command']}` on {meta['machine']}. "
-             f"Wall time {meta['wall_s']:.0f} s.", "",
-             "CP-SAT with `--workers 2`, seed 0, primary level stopped at 0.5 % proven gap; time limit per "
-             "size as in issue 8. Scenarios: `make_scenario.py --staff N --days 4 --seed 1 --bookings B`. "
-             "Columns: docs/performance.md.", ""]
-    head = ("| staff | day | book | limit s | status | first feasible s | 1 % gap s | total s | final gap | "
-            "fluid share | peak MB | violations | template served | optimizer served | "
-            "gain % | counters / sittings per person (mean, max) | without rules: served, fluid share, "
-            "counters (mean, max), R11 violations | price of workability | target |")
+    lines = [
+        f"# Performance suite{' (quick)' if meta['quick'] else ''}",
+        "",
+        f"Run {meta['started']} with `{meta['command']}` on {meta['machine']}. Wall time {meta['wall_s']:.0f} s.",
+        "",
+        "CP-SAT with `--workers 2`, seed 0, primary level stopped at 0.5 % proven gap; time limit per "
+        "size as in issue 8. Scenarios: `make_scenario.py --staff N --days 4 --seed 1 --bookings B`. "
+        "Columns: docs/performance.md.",
+        "",
+    ]
+    head = (
+        "| staff | day | book | limit s | status | first feasible s | 1 % gap s | total s | final gap | "
+        "fluid share | peak MB | violations | template served | optimizer served | "
+        "gain % | counters / sittings per person (mean, max) | without rules: served, fluid share, "
+        "counters (mean, max), R11 violations | price of workability | target |"
+    )
     lines += [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         c = r["case"]
         if "error" in r:
-            lines.append(f"| {c['size']} | {c['day']} | {c['booked']:g} | {c['limit']:g} | "
-                         f"ERROR: {r['error']} |" + " |" * 12)
+            lines.append(
+                f"| {c['size']} | {c['day']} | {c['booked']:g} | {c['limit']:g} | ERROR: {r['error']} |" + " |" * 12
+            )
             continue
         gap1 = _fmt(r["gap1_s"])
         if r.get("gap1_upper") and r["gap1_s"] is not None:
@@ -279,17 +295,28 @@ def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:
             f"{r['peak_mb']:.0f} | "
             f"{r['violations']} / {r['template_violations']} | {r['template_served']:g} | {r['served']:g} | "
             f"{_fmt(r['gain_pct'], '{:+.1f}')} | {r['counters_mean']:.2f}, {r['counters_max']} / "
-            f"{r['sittings_mean']:.2f}, {r['sittings_max']} | {_free(r)} | {_price(r)} | {_target(c['size'], r)} |")
+            f"{r['sittings_mean']:.2f}, {r['sittings_max']} | {_free(r)} | {_price(r)} | {_target(c['size'], r)} |"
+        )
     if jobs:
-        lines += ["", f"## Many offices: {jobs['office_days']} office-days ({JOBS_OFFICES} offices x "
-                  f"{JOBS_DAYS} days, {JOBS_STAFF} staff, time limit {jobs['limit']:g} s, 1 CP-SAT worker "
-                  "per job, process pool)", "",
-                  "| --jobs | wall s | office-days ok | sum of job times s |", "|---|---|---|---|",
-                  f"| 1 | {jobs['jobs1_s']:.1f} | {jobs['jobs1_ok']} | {jobs['jobs1_job_s']:.1f} |",
-                  f"| 2 | {jobs['jobs2_s']:.1f} | {jobs['jobs2_ok']} | {jobs['jobs2_job_s']:.1f} |", "",
-                  f"Ratio wall(--jobs 2) / wall(--jobs 1) = **{jobs['ratio']:.2f}**."]
-    lines += ["", "The CPU is shared with other work while this runs unless noted otherwise: times are upper "
-              "bounds of what a quiet machine gives.", ""]
+        lines += [
+            "",
+            f"## Many offices: {jobs['office_days']} office-days ({JOBS_OFFICES} offices x "
+            f"{JOBS_DAYS} days, {JOBS_STAFF} staff, time limit {jobs['limit']:g} s, 1 CP-SAT worker "
+            "per job, process pool)",
+            "",
+            "| --jobs | wall s | office-days ok | sum of job times s |",
+            "|---|---|---|---|",
+            f"| 1 | {jobs['jobs1_s']:.1f} | {jobs['jobs1_ok']} | {jobs['jobs1_job_s']:.1f} |",
+            f"| 2 | {jobs['jobs2_s']:.1f} | {jobs['jobs2_ok']} | {jobs['jobs2_job_s']:.1f} |",
+            "",
+            f"Ratio wall(--jobs 2) / wall(--jobs 1) = **{jobs['ratio']:.2f}**.",
+        ]
+    lines += [
+        "",
+        "The CPU is shared with other work while this runs unless noted otherwise: times are upper "
+        "bounds of what a quiet machine gives.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -301,23 +328,45 @@ def plot(rows: list[dict], path: Path) -> None:
 
     good = [r for r in rows if "error" not in r]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
-    styles = {("Mon", 0.0): ("o", "tab:blue"), ("Mon", 0.3): ("s", "tab:cyan"),
-              ("Thu", 0.0): ("^", "tab:red"), ("Thu", 0.3): ("v", "tab:orange")}
+    styles = {
+        ("Mon", 0.0): ("o", "tab:blue"),
+        ("Mon", 0.3): ("s", "tab:cyan"),
+        ("Thu", 0.0): ("^", "tab:red"),
+        ("Thu", 0.3): ("v", "tab:orange"),
+    }
     for (day, booked), (marker, color) in styles.items():
-        pick = sorted((r for r in good if r["case"]["day"] == day and r["case"]["booked"] == booked),
-                      key=lambda r: r["case"]["size"])
+        pick = sorted(
+            (r for r in good if r["case"]["day"] == day and r["case"]["booked"] == booked),
+            key=lambda r: r["case"]["size"],
+        )
         if not pick:
             continue
         sizes = [r["case"]["size"] for r in pick]
         label = f"{day}, bookings {booked:g}"
         left.plot(sizes, [r["total_s"] for r in pick], marker=marker, color=color, label=f"{label}: total")
-        left.plot(sizes, [r["first_feasible_s"] or float("nan") for r in pick], marker=marker, color=color,
-                  linestyle=":", label=f"{label}: first feasible")
-        right.plot(sizes, [100 * (r.get("fluid_tool_share") or 0) for r in pick], marker=marker, color=color,
-                   label=f"{label}: optimizer")
-        right.plot(sizes, [100 * r["template_served"] / r["fluid_tool"] if r.get("fluid_tool") else
-                           float("nan") for r in pick], marker=marker, color=color, linestyle="--",
-                   label=f"{label}: template")
+        left.plot(
+            sizes,
+            [r["first_feasible_s"] or float("nan") for r in pick],
+            marker=marker,
+            color=color,
+            linestyle=":",
+            label=f"{label}: first feasible",
+        )
+        right.plot(
+            sizes,
+            [100 * (r.get("fluid_tool_share") or 0) for r in pick],
+            marker=marker,
+            color=color,
+            label=f"{label}: optimizer",
+        )
+        right.plot(
+            sizes,
+            [100 * r["template_served"] / r["fluid_tool"] if r.get("fluid_tool") else float("nan") for r in pick],
+            marker=marker,
+            color=color,
+            linestyle="--",
+            label=f"{label}: template",
+        )
     limits = sorted({r["case"]["size"] for r in good})
     left.plot(limits, [LIMITS[s] for s in limits], color="grey", linestyle="-.", label="time limit")
     left.set(xscale="log", yscale="log", xlabel="staff", ylabel="seconds", title="Solve time")
@@ -342,11 +391,17 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--sizes", help="comma-separated staff sizes (default: all, or 10,30 with --quick)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", help="output path without suffix (default benchmarks/results/suite[.quick])")
-    ap.add_argument("--jobs-limit", type=float, help="time limit per office-day of the --jobs measurement "
-                    "(default 5 s, 2 s with --quick)")
+    ap.add_argument(
+        "--jobs-limit",
+        type=float,
+        help="time limit per office-day of the --jobs measurement (default 5 s, 2 s with --quick)",
+    )
     ap.add_argument("--no-jobs", action="store_true", help="skip the --jobs 1 vs 2 measurement")
-    ap.add_argument("--no-free", action="store_true", help="skip planning each day without the sitting rules "
-                    "(the price of workability)")
+    ap.add_argument(
+        "--no-free",
+        action="store_true",
+        help="skip planning each day without the sitting rules (the price of workability)",
+    )
     ap.add_argument("--render", metavar="RESULTS.json", help="only redo the table and plot of a results file")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -359,8 +414,12 @@ def main(argv: list[str]) -> int:
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else default
     out = Path(args.out) if args.out else RESULTS / ("suite.quick" if args.quick else "suite")
     out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"started": dt.datetime.now().isoformat(timespec="seconds"), "quick": args.quick,
-            "command": "python benchmarks/suite.py " + " ".join(argv), "machine": machine_note()}
+    meta = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "command": "python benchmarks/suite.py " + " ".join(argv),
+        "machine": machine_note(),
+    }
     began = time.monotonic()
     rows = []
     with tempfile.TemporaryDirectory(prefix="slotplan-suite-") as tmp:
@@ -369,22 +428,38 @@ def main(argv: list[str]) -> int:
         for size in sizes:
             for day, date in DAYS.items():
                 for booked in BOOKINGS:
-                    case = {"size": size, "day": day, "date": date, "booked": booked,
-                            "limit": LIMITS.get(size, 60.0), "workers": args.workers, "gap": GAP,
-                            "free": not args.no_free,
-                            "scenario": str(scenarios[(size, booked)])}
+                    case = {
+                        "size": size,
+                        "day": day,
+                        "date": date,
+                        "booked": booked,
+                        "limit": LIMITS.get(size, 60.0),
+                        "workers": args.workers,
+                        "gap": GAP,
+                        "free": not args.no_free,
+                        "scenario": str(scenarios[(size, booked)]),
+                    }
                     result = run_in_child(case)
                     result["case"] = {k: v for k, v in case.items() if k != "scenario"}
                     rows.append(result)
-                    print(f"{size:4d} {day} book {booked:g}: " + (result["error"] if "error" in result else
-                          f"{result['status']} gap {result['gap']:.2%} in {result['total_s']:.1f} s, "
-                          f"served {result['served']:g} vs template {result['template_served']:g}, "
-                          f"violations {result['violations']}"), flush=True)
+                    print(
+                        f"{size:4d} {day} book {booked:g}: "
+                        + (
+                            result["error"]
+                            if "error" in result
+                            else f"{result['status']} gap {result['gap']:.2%} in {result['total_s']:.1f} s, "
+                            f"served {result['served']:g} vs template {result['template_served']:g}, "
+                            f"violations {result['violations']}"
+                        ),
+                        flush=True,
+                    )
         jobs = None
         if not args.no_jobs:
             jobs = measure_jobs(folder, args.jobs_limit or (2.0 if args.quick else 5.0))
-            print(f"--jobs 1: {jobs['jobs1_s']:.1f} s, --jobs 2: {jobs['jobs2_s']:.1f} s, "
-                  f"ratio {jobs['ratio']:.2f}", flush=True)
+            print(
+                f"--jobs 1: {jobs['jobs1_s']:.1f} s, --jobs 2: {jobs['jobs2_s']:.1f} s, ratio {jobs['ratio']:.2f}",
+                flush=True,
+            )
     meta["wall_s"] = time.monotonic() - began
     raw = Path(f"{out}.json")
     raw.write_text(json.dumps({"meta": meta, "cases": rows, "jobs": jobs}, indent=1), encoding="utf-8")

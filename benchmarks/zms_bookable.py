@@ -54,8 +54,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for d in days:
         print(f"| {d.date} | {d.records} | {d.slots} | {d.booked} | {d.early} | {d.extra} |")
-    print(f"\nvalidator errors: {len(errors['posts'])}, overlaps: {len(errors['conflicts'])}"
-          + (f", report mismatches: {sum(d.report_mismatch for d in days)}" if report is not None else ""))
+    print(
+        f"\nvalidator errors: {len(errors['posts'])}, overlaps: {len(errors['conflicts'])}"
+        + (f", report mismatches: {sum(d.report_mismatch for d in days)}" if report is not None else "")
+    )
 
 
 if __name__ == "__main__":

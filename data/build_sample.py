@@ -13,24 +13,40 @@ ROOT = Path(__file__).resolve().parent
 GENERATOR = ROOT.parent.parent / "shared" / "tools" / "make_scenario.py"
 INFO = {
     "uebertrag": "Bitte mitbringen: alter und neuer Pass, bisheriger elektronischer Aufenthaltstitel (eAT), "
-                 "ein aktuelles biometrisches Foto. Der Übertrag dauert etwa 15 Minuten.",
-    "eat_ausgabe": "Bitte mitbringen: Pass, Abholschein und PIN-Brief. Die Karte kann nur persönlich "
-                   "abgeholt werden.",
+    "ein aktuelles biometrisches Foto. Der Übertrag dauert etwa 15 Minuten.",
+    "eat_ausgabe": "Bitte mitbringen: Pass, Abholschein und PIN-Brief. Die Karte kann nur persönlich abgeholt werden.",
     "verpflichtung": "Bitte mitbringen: Pass oder Personalausweis, Nachweise über Einkommen der letzten "
-                     "drei Monate, Mietvertrag und Angaben zur eingeladenen Person.",
+    "drei Monate, Mietvertrag und Angaben zur eingeladenen Person.",
     "verlust": "Bitte mitbringen: ein Ausweisdokument (falls vorhanden) und die Verlust- oder "
-               "Diebstahlsanzeige der Polizei.",
+    "Diebstahlsanzeige der Polizei.",
     "nichterloeschen": "Für Aufenthalte im Ausland über sechs Monate. Bitte mitbringen: Pass, eAT und "
-                       "Nachweis über den Grund des Auslandsaufenthalts.",
+    "Nachweis über den Grund des Auslandsaufenthalts.",
     "notfall": "Nur wenn Ihr Aufenthaltstitel in den nächsten 14 Tagen abläuft und Sie keinen Termin "
-               "gefunden haben. Bitte Pass und eAT mitbringen.",
+    "gefunden haben. Bitte Pass und eAT mitbringen.",
 }
 
 
 def main() -> None:
-    raw = subprocess.run([sys.executable, str(GENERATOR), "--staff", "30", "--days", "5", "--start",
-                          "2024-04-22", "--seed", "1", "--bookings", "0.3", "--sittings"],
-                         check=True, capture_output=True, text=True).stdout
+    raw = subprocess.run(
+        [
+            sys.executable,
+            str(GENERATOR),
+            "--staff",
+            "30",
+            "--days",
+            "5",
+            "--start",
+            "2024-04-22",
+            "--seed",
+            "1",
+            "--bookings",
+            "0.3",
+            "--sittings",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     scenario = json.loads(raw)
     for service in scenario["service_types"]:
         service["info"] = INFO[service["id"]]

@@ -11,10 +11,23 @@ The public API, enough to plan a day from Python (see examples/plan_one_day.py):
 from .day.solution import SolveOptions, SolveStatus
 from .errors import InfeasibleError, InputError, NoPlanInTimeError
 from .plan import Plan
-from .replan import Changes, ChangeReport, apply_changes, replan_day
+from .replan import ChangeReport, Changes, apply_changes, replan_day
 from .scenario import Scenario, load_scenario
 from .strategies import plan_with_strategy as plan_day
 
 __version__ = "0.1.0"
-__all__ = ["ChangeReport", "Changes", "InfeasibleError", "InputError", "NoPlanInTimeError", "Plan", "Scenario",
-           "SolveOptions", "SolveStatus", "apply_changes", "load_scenario", "plan_day", "replan_day"]
+__all__ = [
+    "ChangeReport",
+    "Changes",
+    "InfeasibleError",
+    "InputError",
+    "NoPlanInTimeError",
+    "Plan",
+    "Scenario",
+    "SolveOptions",
+    "SolveStatus",
+    "apply_changes",
+    "load_scenario",
+    "plan_day",
+    "replan_day",
+]

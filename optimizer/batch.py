@@ -114,9 +114,14 @@ class BatchReport:
         return {o: sum(1 for r in self.results if r.outcome == o) for o in SEVERITY}
 
     def to_json_dict(self) -> dict:
-        return {"seconds": round(self.seconds, 3), "jobs": self.jobs, "executor": self.executor,
-                "exit_code": self.exit_code, "counts": self.counts(),
-                "results": [r.to_json_dict() for r in self.results]}
+        return {
+            "seconds": round(self.seconds, 3),
+            "jobs": self.jobs,
+            "executor": self.executor,
+            "exit_code": self.exit_code,
+            "counts": self.counts(),
+            "results": [r.to_json_dict() for r in self.results],
+        }
 
 
 @dataclass(frozen=True)
@@ -169,8 +174,9 @@ class _Office:
     dates: list[dt.date]
 
 
-def load_offices(paths: Sequence[Path], first: dt.date | None, last: dt.date | None
-                 ) -> tuple[list[_Office], list[JobResult]]:
+def load_offices(
+    paths: Sequence[Path], first: dt.date | None, last: dt.date | None
+) -> tuple[list[_Office], list[JobResult]]:
     """Load and validate every scenario; a bad one becomes an `input` result instead of stopping the batch."""
     offices: list[_Office] = []
     failed: list[JobResult] = []
@@ -182,20 +188,30 @@ def load_offices(paths: Sequence[Path], first: dt.date | None, last: dt.date | N
         except InputError as err:
             failed.append(JobResult(source, None, first, "input", "; ".join(err.problems)))
             continue
-        except Exception as err:  # noqa: BLE001 - a reader bug must not stop the other offices
+        except Exception as err:
             failed.append(JobResult(source, None, first, "crash", _describe(err)))
             continue
         office = scenario.office.id
         if office in seen:
-            failed.append(JobResult(source, office, first, "input",
-                                    f"office.id: '{office}' is also the office of {seen[office]}; "
-                                    "their plans would overwrite each other"))
+            failed.append(
+                JobResult(
+                    source,
+                    office,
+                    first,
+                    "input",
+                    f"office.id: '{office}' is also the office of {seen[office]}; "
+                    "their plans would overwrite each other",
+                )
+            )
             continue
         seen[office] = source
         dates = office_dates(scenario, first, last)
         if not dates:
-            failed.append(JobResult(source, office, None, "input",
-                                    "scenario: no dates in availability, demand or bookings; give --date"))
+            failed.append(
+                JobResult(
+                    source, office, None, "input", "scenario: no dates in availability, demand or bookings; give --date"
+                )
+            )
             continue
         offices.append(_Office(source, scenario, dates))
     return offices, failed
@@ -215,22 +231,34 @@ def run_job(job: Job, scenario: Scenario) -> JobResult:
     began = time.monotonic()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     office = scenario.office.id
-    base: dict[str, Any] = {"source": job.source, "office": office, "date": job.date, "strategy": job.strategy,
-            "worker": worker}
+    base: dict[str, Any] = {
+        "source": job.source,
+        "office": office,
+        "date": job.date,
+        "strategy": job.strategy,
+        "worker": worker,
+    }
     try:
         plan = plan_with_strategy(scenario, job.date, job.options, job.strategy)
         path = write_atomic(Path(job.out) / plan_filename(office, job.date), plan.to_json())
     except InputError as err:
-        return JobResult(**base, outcome="input", message="; ".join(err.problems),
-                         seconds=time.monotonic() - began)
+        return JobResult(**base, outcome="input", message="; ".join(err.problems), seconds=time.monotonic() - began)
     except InfeasibleError as err:
-        return JobResult(**base, outcome="infeasible", message="; ".join(err.reasons),
-                         seconds=time.monotonic() - began)
-    except Exception as err:  # noqa: BLE001 - any crash is this office-day's outcome, not the batch's
+        return JobResult(**base, outcome="infeasible", message="; ".join(err.reasons), seconds=time.monotonic() - began)
+    except Exception as err:
         return JobResult(**base, outcome="crash", message=_describe(err), seconds=time.monotonic() - began)
-    return JobResult(**base, outcome="ok", status=plan.status, weighted_served=plan.kpis["weighted_served"],
-                     bound=plan.solver.bound, gap=plan.solver.gap, slots=len(plan.slots),
-                     rebook=len(plan.rebook), seconds=time.monotonic() - began, path=str(path))
+    return JobResult(
+        **base,
+        outcome="ok",
+        status=plan.status,
+        weighted_served=plan.kpis["weighted_served"],
+        bound=plan.solver.bound,
+        gap=plan.solver.gap,
+        slots=len(plan.slots),
+        rebook=len(plan.rebook),
+        seconds=time.monotonic() - began,
+        path=str(path),
+    )
 
 
 def _crashed(job: Job, office: str, message: str) -> JobResult:
@@ -255,7 +283,7 @@ def _run_process(tasks: Sequence[Task], jobs: int, emit: ResultFn) -> None:
                     emit(pool.submit(run_job, *task).result())
                 except BrokenProcessPool:
                     emit(_crashed(job, scenario.office.id, WORKER_DIED))
-                except Exception as err:  # noqa: BLE001
+                except Exception as err:
                     emit(_crashed(job, scenario.office.id, _describe(err)))
             continue
         with ProcessPoolExecutor(jobs, mp_context=context) as pool:
@@ -280,7 +308,7 @@ def _run_process(tasks: Sequence[Task], jobs: int, emit: ResultFn) -> None:
                     except BrokenProcessPool:
                         broken = True
                         suspects.append(task)
-                    except Exception as err:  # noqa: BLE001 - e.g. a job that cannot be pickled
+                    except Exception as err:
                         emit(_crashed(task[0], task[1].office.id, _describe(err)))
             for future, task in running.items():
                 if future.done() and future.exception() is None:
@@ -325,7 +353,7 @@ def _run_ray(tasks: Sequence[Task], jobs: int, address: str | None, emit: Result
                 job, scenario = running.pop(ref)
                 try:
                     emit(ray.get(ref))
-                except Exception as err:  # noqa: BLE001 - a dead worker or node, or a task error
+                except Exception as err:
                     emit(_crashed(job, scenario.office.id, _describe(err).splitlines()[0]))
     finally:
         if started:
@@ -335,9 +363,14 @@ def _run_ray(tasks: Sequence[Task], jobs: int, address: str | None, emit: Result
 # ---------------------------------------------------------------- the batch
 
 
-def run_batch(path: Path, options: BatchOptions, first: dt.date | None = None, last: dt.date | None = None,
-              on_result: ResultFn | None = None,
-              on_start: Callable[[int], None] | None = None) -> BatchReport:
+def run_batch(
+    path: Path,
+    options: BatchOptions,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    on_result: ResultFn | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> BatchReport:
     """Plan every office-day of a scenario file or a folder of scenarios, `options.jobs` at a time.
 
     Raises `InputError` only for problems of the whole batch (no such path, no scenarios, bad options);

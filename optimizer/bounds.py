@@ -56,8 +56,7 @@ def _demand(scenario: Scenario, date: dt.date) -> dict[str, int]:
 
 def _segments(opening: list[tuple[int, int]], windows: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
     """The opening hours cut wherever an opening interval or a presence window starts or ends."""
-    cuts = sorted({t for s, e in opening for t in (s, e)}
-                  | {t for ws in windows for s, e in ws for t in (s, e)})
+    cuts = sorted({t for s, e in opening for t in (s, e)} | {t for ws in windows for s, e in ws for t in (s, e)})
     return [(a, b) for a, b in pairwise(cuts) if any(s <= a and b <= e for s, e in opening)]
 
 
@@ -83,8 +82,9 @@ def fluid_bound(scenario: Scenario, date: dt.date) -> float | None:
         serves = tuple(k for k, t in enumerate(types) if t.skill in skills[p])
         if serves or GUIDE_SKILL in skills[p]:
             people[(tuple(ws), serves, GUIDE_SKILL in skills[p])] += 1
-    counters = Counter(tuple(k for k, t in enumerate(types) if set(t.equipment) <= set(c.equipment))
-                       for c in scenario.office.counters)
+    counters = Counter(
+        tuple(k for k, t in enumerate(types) if set(t.equipment) <= set(c.equipment)) for c in scenario.office.counters
+    )
     counters.pop((), None)
     guides_min = scenario.policy.guides_min
     demand = _demand(scenario, date)
@@ -100,8 +100,9 @@ def fluid_bound(scenario: Scenario, date: dt.date) -> float | None:
         type_rows.append(solver.Constraint(-inf, 0))
         type_rows[-1].SetCoefficient(y, t.duration_min)
     back_office = scenario.policy.back_office_min
-    day_rows = {key: solver.Constraint(-inf, n * _day_capacity(list(key[0]), opening, back_office))
-                for key, n in people.items()}
+    day_rows = {
+        key: solver.Constraint(-inf, n * _day_capacity(list(key[0]), opening, back_office)) for key, n in people.items()
+    }
 
     def minutes(*rows: pywraplp.Constraint) -> pywraplp.Variable:
         """A new minutes variable with coefficient 1 in `rows`."""

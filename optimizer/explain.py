@@ -86,6 +86,8 @@ def explain_limits(scenario: Scenario, plan: Plan) -> list[str]:
         else:
             worth = t.weight / t.duration_min
             better = [o.name for o in scenario.service_types if o.weight / o.duration_min > worth]
-            out.append(f"{head}: worth {t.weight:g} per {t.duration_min} min, less per minute than "
-                       f"{', '.join(better) or 'other duties'}, which took the capacity")
+            out.append(
+                f"{head}: worth {t.weight:g} per {t.duration_min} min, less per minute than "
+                f"{', '.join(better) or 'other duties'}, which took the capacity"
+            )
     return out

@@ -46,7 +46,7 @@ class FamilySpec(Generic[Ctx]):
     name: str
     kind: Kind
     why: str
-    build: Callable[[Ctx, "FamilySpec[Ctx]"], Family]
+    build: Callable[[Ctx, FamilySpec[Ctx]], Family]
     weight: int = 0
     level: int = 0
 

@@ -46,9 +46,9 @@ def overflow_probability(come: list[float], capacity: int) -> float:
     dist = np.zeros(len(come) + 1)
     dist[0] = 1.0
     for n, p in enumerate(come, start=1):
-        dist[1:n + 1] = dist[1:n + 1] * (1 - p) + dist[:n] * p
+        dist[1 : n + 1] = dist[1 : n + 1] * (1 - p) + dist[:n] * p
         dist[0] *= 1 - p
-    return float(dist[capacity + 1:].sum())
+    return float(dist[capacity + 1 :].sum())
 
 
 def overbook(scenario: Scenario, plan: Plan) -> Plan:
@@ -71,10 +71,12 @@ def overbook(scenario: Scenario, plan: Plan) -> Plan:
         regular = [s for s in slots if s.overbook_of is None]
         taken = {s.overbook_of for s in slots if s.overbook_of}
         come = [1 - rate[s.service] if s.channel == "calendar" else 1.0 for s in slots]
-        candidates = sorted((s for s in regular if s.channel == "calendar" and s.id not in taken
-                             and rate[s.service] > 0), key=lambda s: (-rate[s.service], s.start, s.id))
+        candidates = sorted(
+            (s for s in regular if s.channel == "calendar" and s.id not in taken and rate[s.service] > 0),
+            key=lambda s: (-rate[s.service], s.start, s.id),
+        )
         for s in candidates:
-            trial = come + [1 - rate[s.service]]
+            trial = [*come, 1 - rate[s.service]]
             if overflow_probability(trial, len(regular)) > risk:
                 break
             come = trial
@@ -100,22 +102,40 @@ def carry_overbooked(published: Plan, plan: Plan) -> Plan:
     for old in (s for s in published.slots if s.overbook_of):
         if any(s.id == old.id for s in slots):
             continue
-        base = [s for s in slots if s.overbook_of is None and s.service == old.service
-                and s.start == old.start and s.id not in taken]
+        base = [
+            s
+            for s in slots
+            if s.overbook_of is None and s.service == old.service and s.start == old.start and s.id not in taken
+        ]
         if base:
-            on = min(base, key=lambda s: (s.id != old.overbook_of, s.staff != old.staff,
-                                          s.counter != old.counter, s.id))
+            on = min(
+                base, key=lambda s: (s.id != old.overbook_of, s.staff != old.staff, s.counter != old.counter, s.id)
+            )
             taken.add(on.id)
-            slots.append(on.model_copy(update={"id": old.id, "booking": old.booking, "overbook_of": on.id,
-                                               "channel": old.channel, "release_at": old.release_at}))
+            slots.append(
+                on.model_copy(
+                    update={
+                        "id": old.id,
+                        "booking": old.booking,
+                        "overbook_of": on.id,
+                        "channel": old.channel,
+                        "release_at": old.release_at,
+                    }
+                )
+            )
         elif old.booking:
             free = [s for s in slots if s.service == old.service and s.booking is None and s.id not in proposed]
             proposal = min(free, key=lambda s: (abs(s.start - old.start), s.start), default=None)
             if proposal:
                 proposed.add(proposal.id)
-            rebook.append(Rebook(booking=old.booking, proposal=proposal.id if proposal else None,
-                                 reason=f"overbooked at {hhmm(old.start)}: no {old.service} slot at that time "
-                                        "is left to sell it on top of"))
+            rebook.append(
+                Rebook(
+                    booking=old.booking,
+                    proposal=proposal.id if proposal else None,
+                    reason=f"overbooked at {hhmm(old.start)}: no {old.service} slot at that time "
+                    "is left to sell it on top of",
+                )
+            )
     return _with_slots(plan, slots).model_copy(update={"rebook": rebook})
 
 

@@ -30,15 +30,18 @@ def solve_checked(index: DayIndex, options: SolveOptions, on_progress: ProgressF
     if solution.status == "INFEASIBLE":
         raise InfeasibleError(explain_infeasible(index, options))
     if solution.status not in ("OPTIMAL", "FEASIBLE"):
-        raise NoPlanInTimeError(f"{index.date}: no plan found within {options.time_limit_s:g} s "
-                              f"(solver status {solution.status}); allow more time with --time-limit")
+        raise NoPlanInTimeError(
+            f"{index.date}: no plan found within {options.time_limit_s:g} s "
+            f"(solver status {solution.status}); allow more time with --time-limit"
+        )
     if solution.gap > 1e-9:
         solution.status = "FEASIBLE"
     return solution
 
 
-def plan_day(scenario: Scenario, date: dt.date, options: SolveOptions = SolveOptions(),
-             on_progress: ProgressFn | None = None) -> Plan:
+def plan_day(
+    scenario: Scenario, date: dt.date, options: SolveOptions = SolveOptions(), on_progress: ProgressFn | None = None
+) -> Plan:
     """Plan one office-day with CP-SAT; raises `InfeasibleError` with reasons in words.
 
     When the solver ends the day with no plan at all, the template plan stands in
@@ -68,8 +71,9 @@ def _rank(plan: Plan) -> tuple[int, float]:
     return plan.kpis["bookings_held"], plan.kpis["weighted_served"]
 
 
-def template_plan(scenario: Scenario, date: dt.date, options: SolveOptions | None = None,
-                  on_progress: ProgressFn | None = None) -> Plan:
+def template_plan(
+    scenario: Scenario, date: dt.date, options: SolveOptions | None = None, on_progress: ProgressFn | None = None
+) -> Plan:
     """The hand-style plan of one office-day (see `optimizer.day.template`); raises `InfeasibleError`."""
     began = time.monotonic()
     index = build_index(scenario, date)

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import InputError
 from .clock import Clock
+from .errors import InputError
 from .scenario import format_validation_error
 
 Activity = Literal["service", "guide", "back_office", "break"]

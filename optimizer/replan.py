@@ -54,8 +54,14 @@ class ChangeReport:
     """Per present person: staff, whether the day is unchanged, and what changed (German, for the office)."""
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {"kept": self.kept, "moved": self.moved, "withdrawn": self.withdrawn, "new": self.new,
-                "notify": self.notify, "people": self.people}
+        return {
+            "kept": self.kept,
+            "moved": self.moved,
+            "withdrawn": self.withdrawn,
+            "new": self.new,
+            "notify": self.notify,
+            "people": self.people,
+        }
 
     @property
     def unchanged_people(self) -> int:
@@ -65,8 +71,11 @@ class ChangeReport:
 def apply_changes(scenario: Scenario, date: dt.date, published: Plan, changes: Changes) -> Scenario:
     """The scenario as it stands now: presence cut by the changes, the published bookings added."""
     staff = {p.id for p in scenario.staff}
-    for option, ids in (("--absent", changes.absent), ("--arrive", [s for s, _ in changes.arrive]),
-                        ("--leave", [s for s, _ in changes.leave])):
+    for option, ids in (
+        ("--absent", changes.absent),
+        ("--arrive", [s for s, _ in changes.arrive]),
+        ("--leave", [s for s, _ in changes.leave]),
+    ):
         unknown = [s for s in ids if s not in staff]
         if unknown:
             raise InputError(f"{option}: unknown staff {', '.join(repr(s) for s in unknown)}")
@@ -76,8 +85,9 @@ def apply_changes(scenario: Scenario, date: dt.date, published: Plan, changes: C
             if minute % grid:
                 raise InputError(f"{option}: {who}={hhmm(minute)} is off the {grid}-minute grid")
     if published.office != scenario.office.id or published.date != date:
-        raise InputError(f"--plan: the plan is for {published.office} on {published.date}, "
-                         f"not {scenario.office.id} on {date}")
+        raise InputError(
+            f"--plan: the plan is for {published.office} on {published.date}, not {scenario.office.id} on {date}"
+        )
     arrive, leave = dict(changes.arrive), dict(changes.leave)
     availability = []
     for a in scenario.availability:
@@ -93,11 +103,20 @@ def apply_changes(scenario: Scenario, date: dt.date, published: Plan, changes: C
     data = scenario.to_json_dict()
     data["availability"] = [a.model_dump(mode="json", exclude_none=True) for a in availability]
     booked = {s.booking: s for s in published.slots if s.booking}
-    bookings = [b.model_dump(mode="json", exclude_none=True) for b in scenario.bookings
-                if b.date != date or b.id not in booked]
+    bookings = [
+        b.model_dump(mode="json", exclude_none=True) for b in scenario.bookings if b.date != date or b.id not in booked
+    ]
     for booking, s in booked.items():
-        bookings.append({"id": booking, "date": date.isoformat(), "start": hhmm(s.start), "service": s.service,
-                         "staff": s.staff, "counter": s.counter})
+        bookings.append(
+            {
+                "id": booking,
+                "date": date.isoformat(),
+                "start": hhmm(s.start),
+                "service": s.service,
+                "staff": s.staff,
+                "counter": s.counter,
+            }
+        )
     data["bookings"] = bookings
     return parse_scenario(data)
 
@@ -120,18 +139,27 @@ def compare(published: Plan, plan: Plan) -> ChangeReport:
     booking_slot = {s.booking: s for s in published.slots if s.booking}
     for r in plan.rebook:
         held = booking_slot.get(r.booking)
-        report.notify.append({"booking": r.booking, "slot": held.id if held else None,
-                              "service": held.service if held else None, "start": hhmm(held.start) if held else None,
-                              "reason": r.reason, "proposal": r.proposal})
+        report.notify.append(
+            {
+                "booking": r.booking,
+                "slot": held.id if held else None,
+                "service": held.service if held else None,
+                "start": hhmm(held.start) if held else None,
+                "reason": r.reason,
+                "proposal": r.proposal,
+            }
+        )
     return report
 
 
 def _day_of(plan: Plan, staff: str) -> dict[str, list[str]]:
     """A person's day as the office sees it: sittings (counter and time), breaks, guide duty."""
+
     def spans(activity: str) -> list[str]:
         out: list[list[int]] = []
-        for a in sorted((a for a in plan.assignments if a.staff == staff and a.activity == activity),
-                        key=lambda a: a.start):
+        for a in sorted(
+            (a for a in plan.assignments if a.staff == staff and a.activity == activity), key=lambda a: a.start
+        ):
             if out and out[-1][1] == a.start:
                 out[-1][1] = a.end
             else:
@@ -139,8 +167,11 @@ def _day_of(plan: Plan, staff: str) -> dict[str, list[str]]:
         return [f"{hhmm(s)}–{hhmm(e)}" for s, e in out]
 
     sittings = [s for s in plan_sittings(plan) if s.staff == staff]
-    return {"Sitzung": [f"{s.counter} {hhmm(s.start)}–{hhmm(s.end)}" for s in sittings],
-            "Pause": spans("break"), "Lotse": spans("guide")}
+    return {
+        "Sitzung": [f"{s.counter} {hhmm(s.start)}–{hhmm(s.end)}" for s in sittings],
+        "Pause": spans("break"),
+        "Lotse": spans("guide"),
+    }
 
 
 def day_changes(published: Plan, plan: Plan) -> list[dict[str, Any]]:
@@ -148,15 +179,23 @@ def day_changes(published: Plan, plan: Plan) -> list[dict[str, Any]]:
     out = []
     for staff in sorted({a.staff for a in plan.assignments}):
         before, after = _day_of(published, staff), _day_of(plan, staff)
-        what = [f"{kind}: {', '.join(before[kind]) or '–'} → {', '.join(after[kind]) or '–'}"
-                for kind in before if before[kind] != after[kind]]
+        what = [
+            f"{kind}: {', '.join(before[kind]) or '–'} → {', '.join(after[kind]) or '–'}"
+            for kind in before
+            if before[kind] != after[kind]
+        ]
         out.append({"staff": staff, "unchanged": not what, "changes": what})
     return out
 
 
-def replan_day(current: Scenario, published: Plan, date: dt.date, changes: Changes,
-               options: SolveOptions = SolveOptions(time_limit_s=10.0),
-               on_progress: ProgressFn | None = None) -> tuple[Plan, ChangeReport]:
+def replan_day(
+    current: Scenario,
+    published: Plan,
+    date: dt.date,
+    changes: Changes,
+    options: SolveOptions = SolveOptions(time_limit_s=10.0),
+    on_progress: ProgressFn | None = None,
+) -> tuple[Plan, ChangeReport]:
     """Re-plan one published office-day; `current` is `apply_changes(...)` of the scenario.
 
     Raises `InfeasibleError` with reasons in words.

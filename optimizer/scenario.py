@@ -7,6 +7,7 @@ name their field, e.g. ``availability[3].staff: unknown staff 'S999'``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,6 @@ from .clock import Clock, Weekday, hhmm
 from .errors import InputError
 from .io.json_file import read_json
 from .roster.section import RosterSection
-
 
 GUIDE_SKILL = "guide"
 
@@ -137,8 +137,11 @@ class Policy(_Model):
     def sitting_rules(self) -> tuple[int, int, int]:
         """(max counters, max sittings, shortest sitting in minutes) to plan with: the policy's values,
         else what offices expect, 1 / 2 / 60 (docs/day-model.md)."""
-        return (self.max_counters_per_person or DEFAULT_MAX_COUNTERS, self.max_sittings or DEFAULT_MAX_SITTINGS,
-                DEFAULT_MIN_SITTING_MIN if self.min_sitting_min is None else self.min_sitting_min)
+        return (
+            self.max_counters_per_person or DEFAULT_MAX_COUNTERS,
+            self.max_sittings or DEFAULT_MAX_SITTINGS,
+            DEFAULT_MIN_SITTING_MIN if self.min_sitting_min is None else self.min_sitting_min,
+        )
 
 
 DEFAULT_MAX_COUNTERS, DEFAULT_MAX_SITTINGS, DEFAULT_MIN_SITTING_MIN = 1, 2, 60
@@ -177,8 +180,9 @@ class Scenario(_Model):
 
     def dates(self) -> list[dt.date]:
         """Every date the scenario mentions (availability, demand, bookings), sorted."""
-        return sorted({a.date for a in self.availability} | {d.date for d in self.demand}
-                      | {b.date for b in self.bookings})
+        return sorted(
+            {a.date for a in self.availability} | {d.date for d in self.demand} | {b.date for b in self.bookings}
+        )
 
 
 def parse_scenario(data: Any) -> Scenario:
@@ -260,15 +264,16 @@ def cross_check(s: Scenario) -> list[str]:
             if end <= start:
                 problems.append(f"{loc}: end '{hhmm(end)}' is not after start '{hhmm(start)}'")
         ordered = sorted(intervals)
-        for (s1, e1), (s2, _e2) in zip(ordered, ordered[1:]):
+        for (_s1, e1), (s2, _e2) in itertools.pairwise(ordered):
             if s2 < e1:
                 problems.append(f"office.opening_hours.{day}: '{hhmm(s2)}' overlaps the interval ending '{hhmm(e1)}'")
 
     services = {t.id: t for t in s.service_types}
     for i, t in enumerate(s.service_types):
         if t.duration_min % grid:
-            problems.append(f"service_types[{i}].duration_min: {t.duration_min} is not a multiple of the "
-                            f"{grid}-minute grid")
+            problems.append(
+                f"service_types[{i}].duration_min: {t.duration_min} is not a multiple of the {grid}-minute grid"
+            )
 
     windows: dict[tuple[str, dt.date], list[tuple[int, int, int]]] = defaultdict(list)
     for i, a in enumerate(s.availability):
@@ -288,14 +293,20 @@ def cross_check(s: Scenario) -> list[str]:
         windows[(a.staff, a.date)].append((i, a.start, a.end))
 
     per_date: list[tuple[str, Sequence[Demand | Backlog | Contingent]]] = [
-        ("demand", s.demand), ("requests", s.requests), ("backlog", s.backlog), ("contingents", s.contingents)]
+        ("demand", s.demand),
+        ("requests", s.requests),
+        ("backlog", s.backlog),
+        ("contingents", s.contingents),
+    ]
     for section, items in per_date:
         for i, d in enumerate(items):
             if d.service not in services:
                 problems.append(f"{section}[{i}].service: unknown service '{d.service}'")
 
-    for section, named in (("requests", [r.service for r in s.requests]),
-                           ("no_show_rates", [r.service for r in s.no_show_rates])):
+    for section, named in (
+        ("requests", [r.service for r in s.requests]),
+        ("no_show_rates", [r.service for r in s.no_show_rates]),
+    ):
         for i, service in enumerate(named):
             if service not in services:
                 problems.append(f"{section}[{i}].service: unknown service '{service}'")
@@ -315,8 +326,9 @@ def cross_check(s: Scenario) -> list[str]:
         if problem is None:
             end = b.start + booked.duration_min
             if not any(s0 <= b.start and end <= e0 for s0, e0 in opening_intervals(s, b.date)):
-                problems.append(f"{loc}.start: {b.service} at '{hhmm(b.start)}'–'{hhmm(end)}' on {b.date} "
-                                "is outside opening hours")
+                problems.append(
+                    f"{loc}.start: {b.service} at '{hhmm(b.start)}'–'{hhmm(end)}' on {b.date} is outside opening hours"
+                )
     if s.policy.same_day_release:
         for j, moment in enumerate(s.policy.same_day_release):
             on_grid(f"policy.same_day_release[{j}]", moment)

@@ -67,8 +67,12 @@ def sittings_of(assignments: Iterable[Assignment]) -> list[Sitting]:
             if a.activity != "service":
                 desk_only = desk_only and a.activity == "back_office"
                 continue
-            if current and current[-1].counter == a.counter and desk_only and not _others_between(
-                    use[a.counter], staff, current[-1].end, a.start):
+            if (
+                current
+                and current[-1].counter == a.counter
+                and desk_only
+                and not _others_between(use[a.counter], staff, current[-1].end, a.start)
+            ):
                 current.append(a)
             else:
                 if current:
@@ -85,9 +89,14 @@ def person_figures(sittings: Iterable[Sitting]) -> dict[str, PersonFigures]:
     grouped: dict[str, list[Sitting]] = defaultdict(list)
     for s in sittings:
         grouped[s.staff].append(s)
-    return {staff: PersonFigures(sittings=len(own), counters=len({s.counter for s in own}),
-                                 service_minutes=sum(s.service_minutes for s in own))
-            for staff, own in grouped.items()}
+    return {
+        staff: PersonFigures(
+            sittings=len(own),
+            counters=len({s.counter for s in own}),
+            service_minutes=sum(s.service_minutes for s in own),
+        )
+        for staff, own in grouped.items()
+    }
 
 
 def _others_between(uses: list[tuple[int, int, str]], staff: str, start: int, end: int) -> bool:
@@ -97,8 +106,14 @@ def _others_between(uses: list[tuple[int, int, str]], staff: str, start: int, en
 
 def _sitting(parts: list[Assignment]) -> Sitting:
     services = tuple(dict.fromkeys(a.service or "" for a in parts))
-    return Sitting(staff=parts[0].staff, counter=parts[0].counter, start=parts[0].start, end=parts[-1].end,
-                   services=services, service_minutes=sum(a.end - a.start for a in parts))
+    return Sitting(
+        staff=parts[0].staff,
+        counter=parts[0].counter,
+        start=parts[0].start,
+        end=parts[-1].end,
+        services=services,
+        service_minutes=sum(a.end - a.start for a in parts),
+    )
 
 
 __all__ = ["PersonFigures", "Sitting", "person_figures", "plan_sittings", "sittings_of"]

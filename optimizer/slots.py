@@ -40,21 +40,40 @@ def build_plan(scenario: Scenario, schedule: Schedule, previous: Plan | None = N
     holder = _match_bookings(ordered, bookings, set(schedule.unheld_bookings))
     ids, kept = _slot_ids(office, date, ordered, holder, previous)
     channel, release = _channels(scenario, date, ordered, holder, kept, previous is not None)
-    slots = [Slot(id=ids[i], date=date, start=s.start, end=s.end, service=s.service, staff=s.staff,
-                  counter=s.counter, channel=channel[i], release_at=release[i], booking=holder.get(i))
-             for i, s in enumerate(ordered)]
+    slots = [
+        Slot(
+            id=ids[i],
+            date=date,
+            start=s.start,
+            end=s.end,
+            service=s.service,
+            staff=s.staff,
+            counter=s.counter,
+            channel=channel[i],
+            release_at=release[i],
+            booking=holder.get(i),
+        )
+        for i, s in enumerate(ordered)
+    ]
     slots.sort(key=lambda s: (s.start, s.counter, s.service))
     held = {s.booking for s in slots if s.booking}
     rebook = _rebook(scenario, date, [b for b in bookings if b.id not in held], slots)
     assignments = sorted(schedule.blocks, key=lambda b: (b.staff, b.start))
     return Plan(
-        office=office, date=date, status=schedule.status, solver=schedule.solver,
+        office=office,
+        date=date,
+        status=schedule.status,
+        solver=schedule.solver,
         kpis=kpis(scenario, date, slots, assignments),
-        assignments=assignments, slots=slots, rebook=rebook)
+        assignments=assignments,
+        slots=slots,
+        rebook=rebook,
+    )
 
 
-def _slot_ids(office: str, date: dt.date, slots: list[ServedSlot], holder: dict[int, str],
-              previous: Plan | None) -> tuple[list[str], dict[int, Slot]]:
+def _slot_ids(
+    office: str, date: dt.date, slots: list[ServedSlot], holder: dict[int, str], previous: Plan | None
+) -> tuple[list[str], dict[int, Slot]]:
     """An id per slot, and the published slot each surviving one continues (by index).
 
     Booked slots keep the id of the published slot that held their booking; other slots take the free
@@ -62,7 +81,7 @@ def _slot_ids(office: str, date: dt.date, slots: list[ServedSlot], holder: dict[
     """
     published: dict[tuple[str, int], list[Slot]] = defaultdict(list)
     by_booking: dict[str, Slot] = {}
-    for old in (previous.slots if previous else []):
+    for old in previous.slots if previous else []:
         published[(old.service, old.start)].append(old)
         if old.booking:
             by_booking[old.booking] = old
@@ -98,8 +117,9 @@ def _match_bookings(slots: list[ServedSlot], bookings: list[Booking], unheld: se
     for i, s in enumerate(slots):
         free[(s.service, s.start)].append(i)
     holder: dict[int, str] = {}
-    ranked = sorted((b for b in bookings if b.id not in unheld),
-                    key=lambda b: (b.staff is None, b.counter is None, b.id))
+    ranked = sorted(
+        (b for b in bookings if b.id not in unheld), key=lambda b: (b.staff is None, b.counter is None, b.id)
+    )
     for b in ranked:
         candidates = free[(b.service, b.start)]
         if not candidates:
@@ -110,8 +130,14 @@ def _match_bookings(slots: list[ServedSlot], bookings: list[Booking], unheld: se
     return holder
 
 
-def _channels(scenario: Scenario, date: dt.date, slots: list[ServedSlot], holder: dict[int, str],
-              kept: dict[int, Slot], replanning: bool) -> tuple[list[Channel], list[str]]:
+def _channels(
+    scenario: Scenario,
+    date: dt.date,
+    slots: list[ServedSlot],
+    holder: dict[int, str],
+    kept: dict[int, Slot],
+    replanning: bool,
+) -> tuple[list[Channel], list[str]]:
     """Channel and release time per slot. A re-plan keeps the published ones of surviving slots and
     releases new slots the same day (where a release moment lies before their start)."""
     moments = release_moments(scenario, date)
@@ -133,8 +159,10 @@ def _channels(scenario: Scenario, date: dt.date, slots: list[ServedSlot], holder
         return channel, release
     for service, members in by_type.items():
         want = round(types[service].same_day_share * len(members))
-        candidates = sorted((i for i in members if i not in holder and moments and slots[i].start >= moments[0]),
-                            key=lambda i: (slots[i].start, slots[i].counter))
+        candidates = sorted(
+            (i for i in members if i not in holder and moments and slots[i].start >= moments[0]),
+            key=lambda i: (slots[i].start, slots[i].counter),
+        )
         for i in _spread(candidates, want):
             moment = max(m for m in moments if m <= slots[i].start)
             channel[i] = "same_day"
@@ -188,16 +216,24 @@ def unheld_reason(scenario: Scenario, date: dt.date, booking: Booking) -> str:
     present = {a.staff for a in scenario.availability if a.date == date and a.start <= start and end <= a.end}
     skilled = [p.id for p in scenario.staff if p.id in present and service.skill in p.skills]
     fitting = [c.id for c in scenario.office.counters if set(service.equipment) <= set(c.equipment)]
-    overlapping = sum(1 for b in scenario.bookings if b.date == date and b.service == booking.service
-                      and b.start < end and booking.start < b.start + service.duration_min)
+    overlapping = sum(
+        1
+        for b in scenario.bookings
+        if b.date == date
+        and b.service == booking.service
+        and b.start < end
+        and booking.start < b.start + service.duration_min
+    )
     when = f"{hhmm(start)}–{hhmm(end)}"
     where = f"counters with {', '.join(service.equipment)}" if service.equipment else "a counter"
     if not skilled:
         return f"nobody with skill '{service.skill}' is present {when}"
     if not fitting:
         return f"no counter has the equipment {', '.join(service.equipment)} for {service.name}"
-    need = (f"At {when} {overlapping} {service.name} bookings need {overlapping} people with skill "
-            f"'{service.skill}' at {where}")
+    need = (
+        f"At {when} {overlapping} {service.name} bookings need {overlapping} people with skill "
+        f"'{service.skill}' at {where}"
+    )
     if overlapping > len(skilled):
         return f"{need}; only {len(skilled)} are present"
     if overlapping > len(fitting):

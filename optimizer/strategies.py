@@ -14,8 +14,13 @@ CP_SAT = "cp-sat"
 STRATEGIES = (CP_SAT, TEMPLATE)
 
 
-def plan_with_strategy(scenario: Scenario, date: dt.date, options: SolveOptions | None = None,
-                       strategy: str = CP_SAT, on_progress: ProgressFn | None = None) -> Plan:
+def plan_with_strategy(
+    scenario: Scenario,
+    date: dt.date,
+    options: SolveOptions | None = None,
+    strategy: str = CP_SAT,
+    on_progress: ProgressFn | None = None,
+) -> Plan:
     """Plan one office-day: the one entry point (`optimizer.plan_day`). `strategy` is `cp-sat` (the
     optimizer, with the template as the instant fallback when it finds no plan in time) or `template`.
     Raises `InfeasibleError` with reasons in words."""

@@ -160,15 +160,21 @@ def hypothetical_staff(scenario: Scenario, vacancy_ids: Sequence[str], dates: Se
     `vacancies`. Raises `InputError` for unknown ids."""
     ids = resolve_fill(scenario, list(vacancy_ids))
     vacancies = {v.id: v for v in scenario.vacancies}
-    people = [Person(id=v.id, name=v.title, skills=list(v.skills), weekly_hours=v.weekly_hours)
-              for v in (vacancies[i] for i in ids)]
-    presence = [Availability(staff=s.vacancy, date=s.date, start=s.start, end=s.end)
-                for s in vacancy_shifts(scenario, ids, dates)]
-    return scenario.model_copy(update={
-        "staff": [*scenario.staff, *people],
-        "availability": [*scenario.availability, *presence],
-        "vacancies": [v for v in scenario.vacancies if v.id not in set(ids)],
-    })
+    people = [
+        Person(id=v.id, name=v.title, skills=list(v.skills), weekly_hours=v.weekly_hours)
+        for v in (vacancies[i] for i in ids)
+    ]
+    presence = [
+        Availability(staff=s.vacancy, date=s.date, start=s.start, end=s.end)
+        for s in vacancy_shifts(scenario, ids, dates)
+    ]
+    return scenario.model_copy(
+        update={
+            "staff": [*scenario.staff, *people],
+            "availability": [*scenario.availability, *presence],
+            "vacancies": [v for v in scenario.vacancies if v.id not in set(ids)],
+        }
+    )
 
 
 def counter_ceiling(scenario: Scenario, date: dt.date) -> float | None:
@@ -183,8 +189,12 @@ def counter_ceiling(scenario: Scenario, date: dt.date) -> float | None:
     skills = sorted({t.skill for t in scenario.service_types} | {GUIDE_SKILL})
     count = 2 * (len(scenario.office.counters) + scenario.policy.guides_min)
     people = [Person(id=f"ceiling-{i}", skills=skills) for i in range(count)]
-    unlimited = scenario.model_copy(update={
-        "staff": people, "availability": [Availability(staff=p.id, date=date, start=start, end=end) for p in people]})
+    unlimited = scenario.model_copy(
+        update={
+            "staff": people,
+            "availability": [Availability(staff=p.id, date=date, start=start, end=end) for p in people],
+        }
+    )
     return equipment_bound(unlimited, date)
 
 
@@ -283,8 +293,12 @@ def compare(base: Outcome, other: Outcome) -> Gain:
         base_bound = max(base_bound, _weighted(b))
         noise += (base_bound - _weighted(b)) + (_bound(o) - _weighted(o))
         proven += _weighted(o) - base_bound
-    return Gain(served={k: served_other.get(k, 0) - served_base.get(k, 0) for k in services},
-                weighted=round(other.weighted - base.weighted, 6), noise=round(noise, 6), proven=round(proven, 6))
+    return Gain(
+        served={k: served_other.get(k, 0) - served_base.get(k, 0) for k in services},
+        weighted=round(other.weighted - base.weighted, 6),
+        noise=round(noise, 6),
+        proven=round(proven, 6),
+    )
 
 
 def extend_plan(plan: Plan, scenario: Scenario, bound: float | None = None, note: str = "") -> Plan | None:
@@ -323,9 +337,14 @@ def extend_plan(plan: Plan, scenario: Scenario, bound: float | None = None, note
     gap = 0.0 if top <= EPS else round(max(0.0, (top - objective) / top), 6)
     strategy = plan.solver.strategy + (f"; {note}" if note else "")
     solver = plan.solver.model_copy(update={"bound": round(top, 4), "gap": gap, "strategy": strategy})
-    return plan.model_copy(update={
-        "status": "OPTIMAL" if gap <= 1e-9 else "FEASIBLE", "solver": solver, "assignments": assignments,
-        "kpis": kpis(scenario, date, list(plan.slots), assignments)})
+    return plan.model_copy(
+        update={
+            "status": "OPTIMAL" if gap <= 1e-9 else "FEASIBLE",
+            "solver": solver,
+            "assignments": assignments,
+            "kpis": kpis(scenario, date, list(plan.slots), assignments),
+        }
+    )
 
 
 def best_known(solved: Outcome, scenario: Scenario, smaller: Sequence[tuple[str, Outcome]]) -> Outcome:
@@ -340,8 +359,9 @@ def best_known(solved: Outcome, scenario: Scenario, smaller: Sequence[tuple[str,
         best, source = plan, solved.source(i)
         for label, outcome in smaller:
             candidate = outcome.plans[i]
-            if _held(candidate) < _held(best) or (_held(candidate) == _held(best)
-                                                   and _weighted(candidate) <= _weighted(best) + EPS):
+            if _held(candidate) < _held(best) or (
+                _held(candidate) == _held(best) and _weighted(candidate) <= _weighted(best) + EPS
+            ):
                 continue
             extended = extend_plan(candidate, scenario, _bound(plan), f"kept the {label} plan")
             if extended is not None:
@@ -419,8 +439,11 @@ class WhatIfReport:
             return "demand"
         if not self.ceilings or any(c is None for c in self.ceilings):
             return None
-        if all(c - _weighted(p) <= max(_bound(p) - _weighted(p), 0.02 * c)
-               for p, c in zip(filled.plans, self.ceilings) if c is not None):
+        if all(
+            c - _weighted(p) <= max(_bound(p) - _weighted(p), 0.02 * c)
+            for p, c in zip(filled.plans, self.ceilings)
+            if c is not None
+        ):
             return "counters"
         return None
 
@@ -443,8 +466,10 @@ class WhatIfReport:
 
     def service_rows(self) -> list[ServiceRow]:
         base, filled = self.base.served, self.filled.served
-        return [ServiceRow(t.id, t.name, t.weight, base.get(t.id, 0), filled.get(t.id, 0))
-                for t in self.scenario.service_types]
+        return [
+            ServiceRow(t.id, t.name, t.weight, base.get(t.id, 0), filled.get(t.id, 0))
+            for t in self.scenario.service_types
+        ]
 
     def vacancy(self, vacancy_id: str) -> Vacancy:
         return next(v for v in self.scenario.vacancies if v.id == vacancy_id)
@@ -462,32 +487,42 @@ class WhatIfReport:
         """Plain-language caveats for the reader (noise, the counters' ceiling)."""
         notes = []
         if self.gain.within_noise and self.gain.proven > EPS:
-            notes.append(f"The gain {self.gain.weighted:g} over the planned days is not larger than the plans' summed "
-                         f"gaps ({self.gain.noise:g}), so its size is uncertain; but at least {self.gain.proven:g} is "
-                         "proven. Allow more --time-limit for a sharper figure.")
+            notes.append(
+                f"The gain {self.gain.weighted:g} over the planned days is not larger than the plans' summed "
+                f"gaps ({self.gain.noise:g}), so its size is uncertain; but at least {self.gain.proven:g} is "
+                "proven. Allow more --time-limit for a sharper figure."
+            )
         elif self.gain.within_noise:
-            notes.append(f"The gain {self.gain.weighted:g} over the planned days is within the plans' summed gaps "
-                         f"({self.gain.noise:g}): it may be solver noise; allow more --time-limit.")
+            notes.append(
+                f"The gain {self.gain.weighted:g} over the planned days is within the plans' summed gaps "
+                f"({self.gain.noise:g}): it may be solver noise; allow more --time-limit."
+            )
         noisy = [v.vacancy.id for v in self.singles if v.gain.within_noise]
         if noisy:
             notes.append(f"Single-vacancy gains within the gaps (may be noise): {', '.join(noisy)}.")
         missing = self.unplanned_weekdays()
         if missing:
-            notes.append(f"Per-week figures extrapolate the planned day(s) to {self.days_per_week} opening days; "
-                         f"no {', '.join(missing)} was planned, and other weekdays may differ: plan a whole week "
-                         "for a week's figures.")
+            notes.append(
+                f"Per-week figures extrapolate the planned day(s) to {self.days_per_week} opening days; "
+                f"no {', '.join(missing)} was planned, and other weekdays may differ: plan a whole week "
+                "for a week's figures."
+            )
         tight = self.counter_bound_days()
         if tight and len(tight) < len(self.dates):
-            notes.append(f"On {', '.join(f'{d:%a %d.%m.}' for d, _ in tight)} the base plans are within 2 % of the "
-                         f"counter ceiling: no staffing can add more than {sum(h for _, h in tight):g} there; "
-                         "those days lack counters, not staff.")
+            notes.append(
+                f"On {', '.join(f'{d:%a %d.%m.}' for d, _ in tight)} the base plans are within 2 % of the "
+                f"counter ceiling: no staffing can add more than {sum(h for _, h in tight):g} there; "
+                "those days lack counters, not staff."
+            )
         limit = self.limit()
         if limit == "demand":
             notes.append("The filled plans serve all demand: more posts cannot add anything.")
         elif limit == "counters":
-            notes.append(f"The filled plans serve {self.filled.weighted:g} (weighted, summed over the days) of at "
-                         f"most {self.ceiling:.1f} that the counters, their equipment and the opening hours allow "
-                         f"with any staffing (base {self.base.weighted:g}): counters, not staff, limit the gain.")
+            notes.append(
+                f"The filled plans serve {self.filled.weighted:g} (weighted, summed over the days) of at "
+                f"most {self.ceiling:.1f} that the counters, their equipment and the opening hours allow "
+                f"with any staffing (base {self.base.weighted:g}): counters, not staff, limit the gain."
+            )
         return notes
 
 
@@ -498,8 +533,14 @@ def _profile(v: Vacancy) -> tuple[tuple[str, ...], float]:
 Progress = Callable[[str], None]
 
 
-def plan_outcome(scenario: Scenario, dates: Sequence[dt.date], filled: Sequence[str], options: SolveOptions,
-                 on_progress: Progress | None = None, label: str = "base") -> Outcome:
+def plan_outcome(
+    scenario: Scenario,
+    dates: Sequence[dt.date],
+    filled: Sequence[str],
+    options: SolveOptions,
+    on_progress: Progress | None = None,
+    label: str = "base",
+) -> Outcome:
     """Plan every date of `dates` with the vacancies `filled` (none: the base). Raises `InfeasibleError`."""
     staffed = hypothetical_staff(scenario, filled, dates) if filled else scenario
     plans = []
@@ -522,9 +563,13 @@ def open_dates(scenario: Scenario, dates: Sequence[dt.date]) -> tuple[list[dt.da
     return opened, closed
 
 
-def what_if(scenario: Scenario, dates: Sequence[dt.date], fill: Sequence[str] | None = None,
-            options: SolveOptions = DEFAULT_OPTIONS,
-            on_progress: Progress | None = None) -> WhatIfReport:
+def what_if(
+    scenario: Scenario,
+    dates: Sequence[dt.date],
+    fill: Sequence[str] | None = None,
+    options: SolveOptions = DEFAULT_OPTIONS,
+    on_progress: Progress | None = None,
+) -> WhatIfReport:
     """Plan `dates` as they are, with the vacancies `fill` (None: every vacancy) filled, and with each filled
     alone; compare. Runs: base and filled per open date, plus one per date for each distinct post
     (skills, hours) among `fill` when more than one vacancy is filled.
@@ -534,8 +579,9 @@ def what_if(scenario: Scenario, dates: Sequence[dt.date], fill: Sequence[str] | 
     ids = resolve_fill(scenario, fill)
     days, skipped = open_dates(scenario, dates)
     if not days:
-        raise InputError(["dates: the office is closed on every date asked for"]
-                         + [f"{d}: {reason}" for d, reason in skipped])
+        raise InputError(
+            ["dates: the office is closed on every date asked for"] + [f"{d}: {reason}" for d, reason in skipped]
+        )
     vacancies = {v.id: v for v in scenario.vacancies}
     base = plan_outcome(scenario, days, (), options, on_progress, "base")
     filled_scenario = hypothetical_staff(scenario, ids, days)
@@ -555,8 +601,9 @@ def what_if(scenario: Scenario, dates: Sequence[dt.date], fill: Sequence[str] | 
             outcome = best_known(solved, hypothetical_staff(scenario, [vid], days), [("base", base)])
         runs[key] = (vid, outcome)
         per_vacancy.append((vacancies[vid], None))
-    smaller = [("base", base)] + [(f"{vid} alone", outcome) for vid, outcome in runs.values()
-                                  if outcome is not solved_filled]
+    smaller = [("base", base)] + [
+        (f"{vid} alone", outcome) for vid, outcome in runs.values() if outcome is not solved_filled
+    ]
     filled = best_known(solved_filled, filled_scenario, smaller)
     if len(ids) == 1:
         runs = {key: (vid, filled) for key, (vid, _) in runs.items()}
@@ -573,12 +620,39 @@ def what_if(scenario: Scenario, dates: Sequence[dt.date], fill: Sequence[str] | 
             rank = ranked[-1].rank
         ranked.append(VacancyValue(vacancy, rank, gain, outcome, shared))
     return WhatIfReport(
-        scenario=scenario, filled_scenario=filled_scenario, dates=tuple(days),
-        skipped=tuple(skipped), fill=ids, shifts=tuple(vacancy_shifts(scenario, ids, days)), base=base,
-        filled=filled, gain=compare(base, filled), singles=tuple(ranked), options=options,
-        ceilings=tuple(counter_ceiling(scenario, d) for d in days))
+        scenario=scenario,
+        filled_scenario=filled_scenario,
+        dates=tuple(days),
+        skipped=tuple(skipped),
+        fill=ids,
+        shifts=tuple(vacancy_shifts(scenario, ids, days)),
+        base=base,
+        filled=filled,
+        gain=compare(base, filled),
+        singles=tuple(ranked),
+        options=options,
+        ceilings=tuple(counter_ceiling(scenario, d) for d in days),
+    )
 
 
-__all__ = ["Gain", "Outcome", "ServiceRow", "Shift", "VacancyValue", "WhatIfReport", "best_known", "compare",
-           "counter_ceiling", "daily_work_min", "extend_plan", "hypothetical_staff", "open_dates", "plan_outcome", "presence_min", "resolve_fill", "typical_shift",
-           "vacancy_shifts", "what_if"]
+__all__ = [
+    "Gain",
+    "Outcome",
+    "ServiceRow",
+    "Shift",
+    "VacancyValue",
+    "WhatIfReport",
+    "best_known",
+    "compare",
+    "counter_ceiling",
+    "daily_work_min",
+    "extend_plan",
+    "hypothetical_staff",
+    "open_dates",
+    "plan_outcome",
+    "presence_min",
+    "resolve_fill",
+    "typical_shift",
+    "vacancy_shifts",
+    "what_if",
+]

@@ -40,7 +40,7 @@ def create_app(token: str) -> FastAPI:
         return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers or None)
 
     @app.middleware("http")
-    async def contract_guard(request: Request, call_next):  # noqa: ANN202
+    async def contract_guard(request: Request, call_next):
         if request.url.path.startswith("/_test/"):
             return await call_next(request)
         counts[f"{request.method} attempts"] += 1
@@ -48,11 +48,14 @@ def create_app(token: str) -> FastAPI:
             await asyncio.sleep(state["hang_s"])
         if state["fail"]:
             status = state["fail"].pop(0)
-            return error(status, "unavailable" if status >= 500 else "rate_limited", "injected failure",
-                         **({"Retry-After": "0"} if status in (429, 503) else {}))
+            return error(
+                status,
+                "unavailable" if status >= 500 else "rate_limited",
+                "injected failure",
+                **({"Retry-After": "0"} if status in (429, 503) else {}),
+            )
         if request.headers.get("authorization") != f"Bearer {token}":
-            return error(401, "unauthorized", "missing or invalid bearer token",
-                         **{"WWW-Authenticate": "Bearer"})
+            return error(401, "unauthorized", "missing or invalid bearer token", **{"WWW-Authenticate": "Bearer"})
         response = await call_next(request)
         counts[f"{request.method} {response.status_code}"] += 1
         return response
@@ -131,8 +134,7 @@ def create_app(token: str) -> FastAPI:
 
     @app.get("/_test/slots/{office}")
     def dump(office: str) -> Any:
-        return {k: {f: v for f, v in s.items() if not f.startswith("_")}
-                for k, s in slots.get(office, {}).items()}
+        return {k: {f: v for f, v in s.items() if not f.startswith("_")} for k, s in slots.get(office, {}).items()}
 
     @app.get("/_test/health")
     def health() -> Any:
@@ -182,8 +184,9 @@ def running_server(token: str | None = None) -> Iterator[ServerHandle]:
     token = token or secrets.token_urlsafe(24)
     port = free_port()
     env = {**os.environ, "SLOTPLAN_TOKEN": token}
-    proc = subprocess.Popen([sys.executable, __file__, str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -234,8 +237,14 @@ def main() -> None:
     token = os.environ.get("SLOTPLAN_TOKEN", "")
     if not token:
         sys.exit("set SLOTPLAN_TOKEN")
-    uvicorn.run(create_app(token), host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=1)
+    uvicorn.run(
+        create_app(token),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
 
 
 if __name__ == "__main__":

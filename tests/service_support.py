@@ -58,30 +58,53 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def slot(hhmm: str, *, n: int = 1, service: str = "uebertrag", minutes: int = 15, channel: str = "calendar",
-         release_at: str | None = None, date: str = DAY, counter: str = "C01", booking: str | None = None,
-         office: str = OFFICE, **extra: Any) -> dict[str, Any]:
+def slot(
+    hhmm: str,
+    *,
+    n: int = 1,
+    service: str = "uebertrag",
+    minutes: int = 15,
+    channel: str = "calendar",
+    release_at: str | None = None,
+    date: str = DAY,
+    counter: str = "C01",
+    booking: str | None = None,
+    office: str = OFFICE,
+    **extra: Any,
+) -> dict[str, Any]:
     """A slot of the publish contract (stable id as the planner makes it)."""
     start = dt.datetime.fromisoformat(f"{date}T{hhmm}")
     end = start + dt.timedelta(minutes=minutes)
     if release_at is None:
-        release_at = (f"{date}T07:30:00" if channel == "same_day"
-                      else f"{(start.date() - dt.timedelta(days=14)).isoformat()}T07:30:00")
-    return {"id": f"{office}-{start:%Y%m%d}-{service}-{start:%H%M}-{n}", "date": date, "start": hhmm,
-            "end": f"{end:%H:%M}", "service": service, "counter": counter, "channel": channel,
-            "release_at": release_at, "booking": booking, **extra}
+        release_at = (
+            f"{date}T07:30:00"
+            if channel == "same_day"
+            else f"{(start.date() - dt.timedelta(days=14)).isoformat()}T07:30:00"
+        )
+    return {
+        "id": f"{office}-{start:%Y%m%d}-{service}-{start:%H%M}-{n}",
+        "date": date,
+        "start": hhmm,
+        "end": f"{end:%H:%M}",
+        "service": service,
+        "counter": counter,
+        "channel": channel,
+        "release_at": release_at,
+        "booking": booking,
+        **extra,
+    }
 
 
 def auth(token: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def publish_slots(url: str, slots: list[dict[str, Any]], office: str = OFFICE,
-                  token: str = TOKEN) -> list[int]:
+def publish_slots(url: str, slots: list[dict[str, Any]], office: str = OFFICE, token: str = TOKEN) -> list[int]:
     """PUT each slot; the statuses."""
     http = http_client()
-    return [http.put(f"{url}/v1/offices/{office}/slots/{s['id']}", json=s, headers=auth(token)).status_code
-            for s in slots]
+    return [
+        http.put(f"{url}/v1/offices/{office}/slots/{s['id']}", json=s, headers=auth(token)).status_code for s in slots
+    ]
 
 
 def active_bookings(db_path: Path, slot_id: str | None = None) -> list[tuple[str, str]]:
@@ -101,8 +124,15 @@ class ServiceProcess:
     `cli=True` starts it as `slotplan serve` (`python -m optimizer serve`); otherwise as
     `python -m optimizer.service`, the same command without loading the planner (a faster start)."""
 
-    def __init__(self, db_path: Path, *, scenario: Path | None = SAMPLE, token: str | None = TOKEN,
-                 extra: list[str] | None = None, cli: bool = False):
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        scenario: Path | None = SAMPLE,
+        token: str | None = TOKEN,
+        extra: list[str] | None = None,
+        cli: bool = False,
+    ):
         self.command = ["-m", "optimizer", "serve"] if cli else ["-m", "optimizer.service"]
         self.db_path = Path(db_path)
         self.scenario, self.token, self.extra = scenario, token, list(extra or [])
@@ -114,8 +144,19 @@ class ServiceProcess:
         self.inbox, self.smtp_port = self._smtp.enter_context(smtp_server())
 
     def start(self, now: str | None = None, timeout_s: float = 90.0) -> ServiceProcess:
-        args = [sys.executable, *self.command, "--db", str(self.db_path), "--port", str(self.port),
-                "--log-level", "warning", "--challenge-base", "500", *self.extra]
+        args = [
+            sys.executable,
+            *self.command,
+            "--db",
+            str(self.db_path),
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            "--challenge-base",
+            "500",
+            *self.extra,
+        ]
         if now is not None:
             args += ["--now", now]
         if self.scenario is not None:
@@ -222,13 +263,18 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 
 
 def mail_environ(port: int) -> dict[str, str]:
-    return {"SLOTPLAN_SMTP_HOST": "127.0.0.1", "SLOTPLAN_SMTP_PORT": str(port),
-            "SLOTPLAN_MAIL_FROM": "termine@abh.example", "SLOTPLAN_DOCUMENT_KEY": "document-key-for-tests-01"}
+    return {
+        "SLOTPLAN_SMTP_HOST": "127.0.0.1",
+        "SLOTPLAN_SMTP_PORT": str(port),
+        "SLOTPLAN_MAIL_FROM": "termine@abh.example",
+        "SLOTPLAN_DOCUMENT_KEY": "document-key-for-tests-01",
+    }
 
 
 @contextlib.contextmanager
-def threaded_service(db_path: Path, now: str = f"{DAY}T07:00", forwarded: bool = False,
-                     **settings: Any) -> Iterator[Any]:
+def threaded_service(
+    db_path: Path, now: str = f"{DAY}T07:00", forwarded: bool = False, **settings: Any
+) -> Iterator[Any]:
     """The service in this process (uvicorn in a thread, real HTTP) with a real SMTP server. Yields an
     object with `url`, `clock` (a `FixedClock`: `clock.set(datetime)` moves it), `store`, `settings`
     and `inbox` (the mails received). `forwarded`: trust X-Forwarded-For from 127.0.0.1 (a test can
@@ -239,18 +285,36 @@ def threaded_service(db_path: Path, now: str = f"{DAY}T07:00", forwarded: bool =
     from optimizer.service.http import deadline_protocol
 
     clock = FixedClock(parse_now(now))
-    options = {"rate_limit_per_min": 0, "booking_limit_per_min": 0, "challenge_base": 500,
-               "office_booking_limit_per_min": 0} | settings
+    options = {
+        "rate_limit_per_min": 0,
+        "booking_limit_per_min": 0,
+        "challenge_base": 500,
+        "office_booking_limit_per_min": 0,
+    } | settings
     stack = contextlib.ExitStack()
     inbox, smtp_port = stack.enter_context(smtp_server())
-    built, _warnings = build_settings(db=f"sqlite:///{db_path}", clock=clock, scenarios=[SAMPLE],
-                                      environ={"SLOTPLAN_TOKEN": TOKEN} | mail_environ(smtp_port), **options)
+    built, _warnings = build_settings(
+        db=f"sqlite:///{db_path}",
+        clock=clock,
+        scenarios=[SAMPLE],
+        environ={"SLOTPLAN_TOKEN": TOKEN} | mail_environ(smtp_port),
+        **options,
+    )
     app = create_app(built)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           access_log=False, lifespan="on", proxy_headers=forwarded,
-                                           http=deadline_protocol(built.request_timeout_s),
-                                           forwarded_allow_ips="127.0.0.1" if forwarded else None))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="error",
+            access_log=False,
+            lifespan="on",
+            proxy_headers=forwarded,
+            http=deadline_protocol(built.request_timeout_s),
+            forwarded_allow_ips="127.0.0.1" if forwarded else None,
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -258,8 +322,9 @@ def threaded_service(db_path: Path, now: str = f"{DAY}T07:00", forwarded: bool =
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("threaded service did not start")
         time.sleep(0.02)
-    handle = SimpleNamespace(url=f"http://127.0.0.1:{port}", clock=clock, store=app.state.store,
-                             settings=built, inbox=inbox, app=app)
+    handle = SimpleNamespace(
+        url=f"http://127.0.0.1:{port}", clock=clock, store=app.state.store, settings=built, inbox=inbox, app=app
+    )
     try:
         yield handle
     finally:
@@ -282,13 +347,25 @@ def document_of(email: str) -> str:
     return "X" + hashlib.sha256(email.encode()).hexdigest()[:8].upper()
 
 
-def request_booking(url: str, slot_id: str, *, email: str = "anna@example.org", name: str = "Anna Beispiel",
-                    document: str | None = None, office: str = OFFICE, altcha: str | None = None,
-                    http: httpx.Client | None = None) -> httpx.Response:
+def request_booking(
+    url: str,
+    slot_id: str,
+    *,
+    email: str = "anna@example.org",
+    name: str = "Anna Beispiel",
+    document: str | None = None,
+    office: str = OFFICE,
+    altcha: str | None = None,
+    http: httpx.Client | None = None,
+) -> httpx.Response:
     """`POST …/bookings` with a solved challenge (202 pending, or the refusal)."""
-    body = {"slot": slot_id, "name": name, "email": email,
-            "document": document if document is not None else document_of(email),
-            "altcha": altcha if altcha is not None else solved_challenge(url, office)}
+    body = {
+        "slot": slot_id,
+        "name": name,
+        "email": email,
+        "document": document if document is not None else document_of(email),
+        "altcha": altcha if altcha is not None else solved_challenge(url, office),
+    }
     if http is not None:
         return http.post(f"{url}/v1/offices/{office}/bookings", json=body)
     return http_client().post(f"{url}/v1/offices/{office}/bookings", json=body)
@@ -300,8 +377,14 @@ def confirm(server: Any, email: str) -> httpx.Response:
     return http_client().post(f"{server.url}/v1/confirmations", json={"token": token})
 
 
-def book(server: Any, slot_id: str, email: str = "anna@example.org", name: str = "Anna Beispiel",
-         office: str = OFFICE, document: str | None = None) -> httpx.Response:
+def book(
+    server: Any,
+    slot_id: str,
+    email: str = "anna@example.org",
+    name: str = "Anna Beispiel",
+    office: str = OFFICE,
+    document: str | None = None,
+) -> httpx.Response:
     """A citizen's whole booking: challenge, request, mail, confirmation. The confirmation's answer
     (201 with the code), or the request's refusal."""
     requested = request_booking(server.url, slot_id, email=email, name=name, document=document, office=office)
@@ -317,8 +400,9 @@ def book_confirmed(server: Any, office: str, slot_id: str, email: str, name: str
     return answer.json()["code"]
 
 
-def burst(url: str, office: str, slot_id: str, threads: int, start_at: float,
-          prefix: str) -> tuple[Counter[str], list[str]]:
+def burst(
+    url: str, office: str, slot_id: str, threads: int, start_at: float, prefix: str
+) -> tuple[Counter[str], list[str]]:
     """THREADS booking attempts of one slot (each with a solved challenge), released together at
     wall-clock `start_at`: the status counts (or exception names) and the e-mail addresses that got
     the pending hold."""
@@ -327,8 +411,13 @@ def burst(url: str, office: str, slot_id: str, threads: int, start_at: float,
     lock = threading.Lock()
 
     def one(i: int) -> None:
-        body = {"slot": slot_id, "name": f"Person {prefix}-{i}", "email": f"{prefix}-{i}@example.org",
-                "document": f"D{prefix}X{i:04d}".upper(), "altcha": solved_challenge(url, office)}
+        body = {
+            "slot": slot_id,
+            "name": f"Person {prefix}-{i}",
+            "email": f"{prefix}-{i}@example.org",
+            "document": f"D{prefix}X{i:04d}".upper(),
+            "altcha": solved_challenge(url, office),
+        }
         with httpx.Client(timeout=30.0) as http:
             delay = start_at - time.time()
             if delay > 0:

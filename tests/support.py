@@ -83,8 +83,9 @@ def check_files(scenario_path: Path, plan_paths: list[Path]) -> subprocess.Compl
     ours = CliRunner().invoke(app, ["check", *args])
     codes, out = [ours.exit_code], ours.output
     if HAVE_SHARED:
-        theirs = subprocess.run([sys.executable, str(SHARED / "tools" / "check_plan.py"), *args],
-                                capture_output=True, text=True)
+        theirs = subprocess.run(
+            [sys.executable, str(SHARED / "tools" / "check_plan.py"), *args], capture_output=True, text=True
+        )
         codes.append(theirs.returncode)
         out += theirs.stdout
     return subprocess.CompletedProcess(["check", *args], max(codes), stdout=out, stderr="")
@@ -97,20 +98,45 @@ def tiny(**changes) -> dict:
     """
     scenario = {
         "version": 1,
-        "office": {"id": "tiny", "name": "Tiny office", "timezone": "Europe/Berlin", "granularity_min": 5,
-                   "opening_hours": {"mon": [["08:00", "12:00"]]}, "closed_dates": [], "holidays": None,
-                   "counters": [{"id": "C1", "equipment": ["eat_reader"]}]},
-        "service_types": [{"id": "uebertrag", "name": "Übertrag", "duration_min": 15, "skill": "uebertrag",
-                           "weight": 3.0, "same_day_share": 0.0, "equipment": ["eat_reader"]}],
-        "staff": [{"id": "S1", "name": "Anna", "skills": ["uebertrag"], "weekly_hours": 39},
-                  {"id": "S2", "name": "Mehmet", "skills": ["uebertrag"], "weekly_hours": 39}],
-        "availability": [{"staff": "S1", "date": MONDAY, "start": "08:00", "end": "12:00"},
-                         {"staff": "S2", "date": MONDAY, "start": "08:00", "end": "12:00"}],
+        "office": {
+            "id": "tiny",
+            "name": "Tiny office",
+            "timezone": "Europe/Berlin",
+            "granularity_min": 5,
+            "opening_hours": {"mon": [["08:00", "12:00"]]},
+            "closed_dates": [],
+            "holidays": None,
+            "counters": [{"id": "C1", "equipment": ["eat_reader"]}],
+        },
+        "service_types": [
+            {
+                "id": "uebertrag",
+                "name": "Übertrag",
+                "duration_min": 15,
+                "skill": "uebertrag",
+                "weight": 3.0,
+                "same_day_share": 0.0,
+                "equipment": ["eat_reader"],
+            }
+        ],
+        "staff": [
+            {"id": "S1", "name": "Anna", "skills": ["uebertrag"], "weekly_hours": 39},
+            {"id": "S2", "name": "Mehmet", "skills": ["uebertrag"], "weekly_hours": 39},
+        ],
+        "availability": [
+            {"staff": "S1", "date": MONDAY, "start": "08:00", "end": "12:00"},
+            {"staff": "S2", "date": MONDAY, "start": "08:00", "end": "12:00"},
+        ],
         "vacancies": [],
         "demand": [{"date": MONDAY, "service": "uebertrag", "count": 40}],
         "bookings": [],
-        "policy": {"back_office_min": 0, "min_block_min": 60, "guides_min": 0,
-                   "same_day_release": ["08:00"], "calendar_horizon_days": 14},
+        "policy": {
+            "back_office_min": 0,
+            "min_block_min": 60,
+            "guides_min": 0,
+            "same_day_release": ["08:00"],
+            "calendar_horizon_days": 14,
+        },
     }
     for key, value in changes.items():
         if key in ("office", "policy"):

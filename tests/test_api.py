@@ -11,15 +11,34 @@ import optimizer
 
 
 def test_public_names_are_exported() -> None:
-    for name in ("load_scenario", "plan_day", "replan_day", "SolveOptions", "SolveStatus", "Plan", "Scenario",
-                 "InputError", "InfeasibleError"):
+    for name in (
+        "load_scenario",
+        "plan_day",
+        "replan_day",
+        "SolveOptions",
+        "SolveStatus",
+        "Plan",
+        "Scenario",
+        "InputError",
+        "InfeasibleError",
+    ):
         assert name in optimizer.__all__ and hasattr(optimizer, name)
-    assert {s.value for s in optimizer.SolveStatus} == {"OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID",
-                                                         "UNKNOWN"}
+    assert {s.value for s in optimizer.SolveStatus} == {"OPTIMAL", "FEASIBLE", "INFEASIBLE", "MODEL_INVALID", "UNKNOWN"}
 
 
 def test_example_plans_the_sample_monday() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "plan_one_day.py"), str(ROOT / "data" / "sample.json"),
-                           "2024-04-22", "10"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "plan_one_day.py"),
+            str(ROOT / "data" / "sample.json"),
+            "2024-04-22",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("2024-04-22: ") and " slots" in done.stdout

@@ -28,21 +28,28 @@ TUESDAY = "2024-04-23"
 FAST = SolveOptions(time_limit_s=5.0, workers=1, seed=0, deterministic=True)
 
 
-
 def _office(office_id: str, extra_type: bool = False) -> dict:
     """A tiny office open Monday and Tuesday; optionally a second request type and counter."""
     days = [MONDAY, TUESDAY]
-    scenario = tiny(office={"id": office_id, "opening_hours": {"mon": [["08:00", "12:00"]],
-                                                               "tue": [["08:00", "11:00"]]}},
-                    availability=[{"staff": s, "date": d, "start": "08:00", "end": "12:00"}
-                                  for s in ("S1", "S2") for d in days],
-                    demand=[{"date": d, "service": "uebertrag", "count": 20} for d in days],
-                    bookings=[{"id": "B1", "date": MONDAY, "start": "09:00", "service": "uebertrag"}])
+    scenario = tiny(
+        office={"id": office_id, "opening_hours": {"mon": [["08:00", "12:00"]], "tue": [["08:00", "11:00"]]}},
+        availability=[{"staff": s, "date": d, "start": "08:00", "end": "12:00"} for s in ("S1", "S2") for d in days],
+        demand=[{"date": d, "service": "uebertrag", "count": 20} for d in days],
+        bookings=[{"id": "B1", "date": MONDAY, "start": "09:00", "service": "uebertrag"}],
+    )
     if extra_type:
         scenario["office"]["counters"].append({"id": "C2", "equipment": []})
-        scenario["service_types"].append({"id": "notfall", "name": "Notfall", "duration_min": 30,
-                                          "skill": "notfall", "weight": 4.0, "same_day_share": 0.5,
-                                          "equipment": []})
+        scenario["service_types"].append(
+            {
+                "id": "notfall",
+                "name": "Notfall",
+                "duration_min": 30,
+                "skill": "notfall",
+                "weight": 4.0,
+                "same_day_share": 0.5,
+                "equipment": [],
+            }
+        )
         scenario["staff"][1]["skills"].append("notfall")
         scenario["demand"] += [{"date": d, "service": "notfall", "count": 3} for d in days]
     return scenario
@@ -67,7 +74,9 @@ def ray_session():
 def _plan_content(path: Path) -> dict:
     plan = json.loads(path.read_text(encoding="utf-8"))
     return {key: plan[key] for key in ("status", "assignments", "slots", "rebook")} | {
-        "objective": plan["solver"]["objective"], "weighted_served": plan["kpis"]["weighted_served"]}
+        "objective": plan["solver"]["objective"],
+        "weighted_served": plan["kpis"]["weighted_served"],
+    }
 
 
 def test_ray_and_process_pool_give_the_same_plans(tmp_path, ray_session) -> None:
@@ -77,14 +86,18 @@ def test_ray_and_process_pool_give_the_same_plans(tmp_path, ray_session) -> None
     reports = {}
     for executor in ("process", "ray"):
         options = BatchOptions(out=tmp_path / executor, solve=FAST, jobs=2, executor=executor)
-        reports[executor] = run_batch(folder, options, dt.date.fromisoformat(MONDAY),
-                                      dt.date.fromisoformat(TUESDAY))
+        reports[executor] = run_batch(folder, options, dt.date.fromisoformat(MONDAY), dt.date.fromisoformat(TUESDAY))
     for report in reports.values():
         assert report.exit_code == 0, [r.message for r in report.results]
         assert [(r.office, r.date.isoformat()) for r in report.results] == [
-            ("office-a", MONDAY), ("office-a", TUESDAY), ("office-b", MONDAY), ("office-b", TUESDAY)]
+            ("office-a", MONDAY),
+            ("office-a", TUESDAY),
+            ("office-b", MONDAY),
+            ("office-b", TUESDAY),
+        ]
     assert {r.worker.split(":")[1] for r in reports["process"].results}.isdisjoint(
-        {r.worker.split(":")[1] for r in reports["ray"].results})  # really ran in other processes
+        {r.worker.split(":")[1] for r in reports["ray"].results}
+    )  # really ran in other processes
     names = sorted(p.name for p in (tmp_path / "process").glob("office-*.json"))
     assert names == sorted(p.name for p in (tmp_path / "ray").glob("office-*.json")) and len(names) == 4
     for name in names:
@@ -105,8 +118,9 @@ def test_a_broken_office_is_reported_and_the_others_finish(tmp_path) -> None:
     _write(folder, "d-no-guide.json", _office("no-guide") | {"policy": {**tiny()["policy"], "guides_min": 1}})
     _write(folder, "notes.txt", "not a scenario")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["batch", str(folder), "--date", MONDAY, "--out", str(out), "--jobs", "2",
-                                 "--time-limit", "5"])
+    result = runner.invoke(
+        app, ["batch", str(folder), "--date", MONDAY, "--out", str(out), "--jobs", "2", "--time-limit", "5"]
+    )
     assert result.exit_code == 3, result.output  # the worst failure: infeasible (3) over bad input (2)
     assert sorted(p.name for p in out.glob("*.json")) == [SUMMARY_FILE, "good_2024-04-22.json"]
     assert check_files(folder / "a-good.json", [out / "good_2024-04-22.json"]).returncode == 0
@@ -146,9 +160,11 @@ class _KillsItsWorker:
 def test_a_dying_worker_is_reported_and_the_others_finish(tmp_path) -> None:
     scenario = parse_scenario(_office("office-a"))
     days = [dt.date.fromisoformat(d) for d in (MONDAY, TUESDAY)]
-    tasks = [(Job(0, "a.json", days[0], str(tmp_path), "template", FAST), scenario),
-             (Job(1, "doomed.json", days[0], str(tmp_path), "template", FAST), _KillsItsWorker()),
-             (Job(2, "a.json", days[1], str(tmp_path), "template", FAST), scenario)]
+    tasks = [
+        (Job(0, "a.json", days[0], str(tmp_path), "template", FAST), scenario),
+        (Job(1, "doomed.json", days[0], str(tmp_path), "template", FAST), _KillsItsWorker()),
+        (Job(2, "a.json", days[1], str(tmp_path), "template", FAST), scenario),
+    ]
     results = []
     _run_process(tasks, 2, results.append)
     by_source = defaultdict(list)
@@ -162,14 +178,22 @@ def test_duplicate_office_ids_and_date_range(tmp_path) -> None:
     folder = tmp_path / "offices"
     _write(folder, "a.json", _office("same"))
     _write(folder, "b.json", _office("same"))
-    report = run_batch(folder, BatchOptions(out=folder / "out", strategy="template", jobs=1),
-                       dt.date.fromisoformat(MONDAY), dt.date.fromisoformat(TUESDAY))
+    report = run_batch(
+        folder,
+        BatchOptions(out=folder / "out", strategy="template", jobs=1),
+        dt.date.fromisoformat(MONDAY),
+        dt.date.fromisoformat(TUESDAY),
+    )
     assert [(Path(r.source).name, r.outcome) for r in report.results] == [
-        ("a.json", "ok"), ("a.json", "ok"), ("b.json", "input")]
+        ("a.json", "ok"),
+        ("a.json", "ok"),
+        ("b.json", "input"),
+    ]
     assert "overwrite" in report.results[-1].message and report.exit_code == 2
     # The plans written into a folder inside PATH are not taken for scenarios on the next run.
-    again = run_batch(folder, BatchOptions(out=folder / "out", strategy="template", jobs=1),
-                      dt.date.fromisoformat(MONDAY))
+    again = run_batch(
+        folder, BatchOptions(out=folder / "out", strategy="template", jobs=1), dt.date.fromisoformat(MONDAY)
+    )
     assert [Path(r.source).name for r in again.results] == ["a.json", "b.json"]
 
 
@@ -204,8 +228,9 @@ def test_template_plans_pass_the_checker_with_one_counter_and_type_each(date, bo
         assert plan.kpis["weighted_served"] > 0.5 * plan.solver.bound
         assert plan.kpis["guide_minutes"] > 0
     if booked:
-        assert plan.kpis["bookings_held"] + len(plan.rebook) == sum(1 for b in scenario["bookings"]
-                                                                     if b["date"] == date)
+        assert plan.kpis["bookings_held"] + len(plan.rebook) == sum(
+            1 for b in scenario["bookings"] if b["date"] == date
+        )
 
 
 def test_template_on_the_sample_week_keeps_guides_first() -> None:
@@ -223,6 +248,7 @@ def test_template_on_the_sample_week_keeps_guides_first() -> None:
         # opening is longer than a guide's counter-time limit): one guide on Monday, two on Thursday.
         assert guides <= pure
         assert len(guides) == (2 if date.weekday() == 3 else 1)
+
 
 def test_template_is_the_fallback_when_the_solver_finds_no_plan_in_time(monkeypatch) -> None:
     """A solve that ends without any plan (status UNKNOWN) yields the template's plan, which obeys

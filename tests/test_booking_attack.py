@@ -21,8 +21,7 @@ OFFICE_LIMIT = 6
 
 def day_slots() -> list[dict]:
     """A day's released slots: 08:00–12:00 at four counters, 15 minutes each (64 slots)."""
-    return [slot(f"{8 + q // 4:02d}:{(q % 4) * 15:02d}", n=c, counter=f"C0{c}") for q in range(16)
-            for c in range(1, 5)]
+    return [slot(f"{8 + q // 4:02d}:{(q % 4) * 15:02d}", n=c, counter=f"C0{c}") for q in range(16) for c in range(1, 5)]
 
 
 def statuses(db: Path) -> dict[str, int]:
@@ -51,17 +50,26 @@ def attack(svc, mode: str) -> list[int]:
             n = next(counter)
             target = free[n % len(free)]["id"]
             payload = {"none": "bm90IHNvbHZlZA==", "replay": replayed}.get(mode) or solved_challenge(svc.url)
-            http.post(f"{svc.url}/v1/offices/{OFFICE}/bookings", headers={"X-Forwarded-For": address}, json={
-                "slot": target, "name": f"Käufer {n}", "email": f"kauf{n}+x@reseller{n % 7}.example",
-                "document": f"R{n:08d}", "altcha": payload})
+            http.post(
+                f"{svc.url}/v1/offices/{OFFICE}/bookings",
+                headers={"X-Forwarded-For": address},
+                json={
+                    "slot": target,
+                    "name": f"Käufer {n}",
+                    "email": f"kauf{n}+x@reseller{n % 7}.example",
+                    "document": f"R{n:08d}",
+                    "altcha": payload,
+                },
+            )
         pending_seen.append(statuses(svc.db).get("pending", 0))
     return pending_seen
 
 
 def run(tmp_path: Path, mode: str) -> int:
     """The attack against a fresh service; the most slots it held at once."""
-    with threaded_service(tmp_path / "attack.sqlite3", forwarded=True, booking_limit_per_min=10,
-                          office_booking_limit_per_min=OFFICE_LIMIT) as svc:
+    with threaded_service(
+        tmp_path / "attack.sqlite3", forwarded=True, booking_limit_per_min=10, office_booking_limit_per_min=OFFICE_LIMIT
+    ) as svc:
         svc.db = tmp_path / "attack.sqlite3"
         all_slots = day_slots()
         publish_slots(svc.url, all_slots)
@@ -71,8 +79,10 @@ def run(tmp_path: Path, mode: str) -> int:
         assert max(pending_seen) <= OFFICE_LIMIT, pending_seen
         held_during_attack = max(pending_seen)
         # after hold_minutes, every slot is free again
-        svc.clock.set(dt.datetime.fromisoformat(f"{DAY}T07:00") + dt.timedelta(
-            seconds=ATTACK_S, minutes=svc.settings.hold_minutes))
+        svc.clock.set(
+            dt.datetime.fromisoformat(f"{DAY}T07:00")
+            + dt.timedelta(seconds=ATTACK_S, minutes=svc.settings.hold_minutes)
+        )
         free = http_client().get(f"{svc.url}/v1/offices/{OFFICE}/available", params={"date": DAY}).json()
         assert {s["id"] for s in free} == {s["id"] for s in all_slots}
         after = statuses(svc.db)

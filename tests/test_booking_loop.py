@@ -37,11 +37,15 @@ STAFF = [f"S{i}" for i in range(1, 6)]
 def office() -> dict[str, Any]:
     """Three counters, five people who can all serve, 08:00–11:00 (no break needed), all slots online."""
     return tiny(
-        office={"id": "loop", "counters": [{"id": f"C{i}", "equipment": ["eat_reader"]} for i in range(1, 4)],
-                "opening_hours": {"mon": [["08:00", "11:00"]]}},
+        office={
+            "id": "loop",
+            "counters": [{"id": f"C{i}", "equipment": ["eat_reader"]} for i in range(1, 4)],
+            "opening_hours": {"mon": [["08:00", "11:00"]]},
+        },
         staff=[{"id": s, "name": f"Person {s}", "skills": ["uebertrag"], "weekly_hours": 39} for s in STAFF],
         availability=[{"staff": s, "date": MONDAY, "start": "08:00", "end": "11:00"} for s in STAFF],
-        demand=[{"date": MONDAY, "service": "uebertrag", "count": 30}])
+        demand=[{"date": MONDAY, "service": "uebertrag", "count": 30}],
+    )
 
 
 def client(url: str) -> SlotClient:
@@ -111,8 +115,9 @@ def loop(tmp: Path, seed: int, share: float) -> None:
         assert_consistent(server.url, plan2, absent, booked_before)
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 10_000), share=st.sampled_from([0.2, 0.5, 0.9]))
 def test_loop_keeps_every_booking_with_present_staff(tmp_path_factory, seed: int, share: float) -> None:
     loop(tmp_path_factory.mktemp("loop"), seed, share)
@@ -130,8 +135,9 @@ def test_server_refuses_a_slot_on_a_booked_slots_counter_or_staff(tmp_path) -> N
         # the office moves another slot onto the booked slot's counter and time
         other = next(s for s in plan1.slots if s.start == target.start and s.counter != target.counter)
         moved = other.model_copy(update={"counter": target.counter})
-        answer = http_client().put(f"{server.url}/v1/offices/loop/slots/{other.id}", headers=auth(),
-                                   json=public_slot(moved))
+        answer = http_client().put(
+            f"{server.url}/v1/offices/loop/slots/{other.id}", headers=auth(), json=public_slot(moved)
+        )
         assert answer.status_code == 409 and answer.json()["error"] == "conflict"
         assert other.id in answer.json()["message"] and target.id in answer.json()["message"]
         # the same person serving another slot at the booked slot's time: the booked slot would lose them
@@ -157,29 +163,61 @@ def test_cli_replan_and_plan_read_bookings_from_the_service(tmp_path, monkeypatc
         publish(plan1, slots_client)
         target = plan1.slots[0]
         book_confirmed(server, "loop", target.id, "anna@example.org")
-        result = runner.invoke(app, ["replan", str(scenario_path), "--plan", str(plan_path), "--date", MONDAY,
-                                     "--absent", f"{target.staff},S5" if target.staff != "S5" else "S5,S4",
-                                     "--bookings-from", server.url, "--time-limit", "3", "--workers", "1",
-                                     "--out", str(tmp_path / "re")])
+        result = runner.invoke(
+            app,
+            [
+                "replan",
+                str(scenario_path),
+                "--plan",
+                str(plan_path),
+                "--date",
+                MONDAY,
+                "--absent",
+                f"{target.staff},S5" if target.staff != "S5" else "S5,S4",
+                "--bookings-from",
+                server.url,
+                "--time-limit",
+                "3",
+                "--workers",
+                "1",
+                "--out",
+                str(tmp_path / "re"),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert TOKEN not in result.output and "1 booking(s) read" in result.output
         replanned = json.loads((tmp_path / "re" / f"loop_{MONDAY}.json").read_text(encoding="utf-8"))
         held = next(s for s in replanned["slots"] if s["id"] == target.id)
         assert held["booking"] == target.id and held["staff"] != target.staff
 
-        result = runner.invoke(app, ["plan", str(scenario_path), "--date", MONDAY, "--bookings-from",
-                                     server.url, "--time-limit", "3", "--workers", "1", "--out",
-                                     str(tmp_path / "fresh")])
+        result = runner.invoke(
+            app,
+            [
+                "plan",
+                str(scenario_path),
+                "--date",
+                MONDAY,
+                "--bookings-from",
+                server.url,
+                "--time-limit",
+                "3",
+                "--workers",
+                "1",
+                "--out",
+                str(tmp_path / "fresh"),
+            ],
+        )
         assert result.exit_code == 0, result.output
         fresh = json.loads((tmp_path / "fresh" / f"loop_{MONDAY}.json").read_text(encoding="utf-8"))
         assert [s["start"] for s in fresh["slots"] if s["booking"] == target.id] == [target_start(target)]
 
         monkeypatch.delenv("SLOTPLAN_TOKEN")
-        result = runner.invoke(app, ["plan", str(scenario_path), "--date", MONDAY, "--bookings-from",
-                                     server.url, "--out", str(tmp_path / "x")])
+        result = runner.invoke(
+            app,
+            ["plan", str(scenario_path), "--date", MONDAY, "--bookings-from", server.url, "--out", str(tmp_path / "x")],
+        )
         assert result.exit_code == 2 and "SLOTPLAN_TOKEN" in result.output
 
 
 def target_start(slot: Any) -> str:
     return f"{slot.start // 60:02d}:{slot.start % 60:02d}"
-

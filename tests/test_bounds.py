@@ -19,7 +19,8 @@ from optimizer.scenario import load_scenario, parse_scenario
 THURSDAY = "2024-04-25"
 needs_shared_tool = pytest.mark.skipif(
     not (SHARED / "tools" / "fluid_bound.py").exists(),
-    reason="../shared/tools/fluid_bound.py is absent: nothing to compare with")
+    reason="../shared/tools/fluid_bound.py is absent: nothing to compare with",
+)
 
 
 @functools.cache
@@ -56,11 +57,20 @@ def test_fluid_bound_equals_the_shared_tool_on_the_sample_week(date: str, sample
 
 
 @needs_shared_tool
-@pytest.mark.parametrize(("staff", "sittings", "bookings", "date"), [
-    (30, False, 0.0, THURSDAY), (30, True, 0.3, MONDAY), (30, True, 0.3, THURSDAY),
-    (80, True, 0.0, MONDAY), (80, False, 0.3, MONDAY), (80, True, 0.3, THURSDAY)])
-def test_fluid_bound_equals_the_shared_tool_on_generated_days(staff: int, sittings: bool, bookings: float,
-                                                               date: str) -> None:
+@pytest.mark.parametrize(
+    ("staff", "sittings", "bookings", "date"),
+    [
+        (30, False, 0.0, THURSDAY),
+        (30, True, 0.3, MONDAY),
+        (30, True, 0.3, THURSDAY),
+        (80, True, 0.0, MONDAY),
+        (80, False, 0.3, MONDAY),
+        (80, True, 0.3, THURSDAY),
+    ],
+)
+def test_fluid_bound_equals_the_shared_tool_on_generated_days(
+    staff: int, sittings: bool, bookings: float, date: str
+) -> None:
     _assert_same(_generated(staff, sittings, bookings), date)
 
 
@@ -75,9 +85,17 @@ def _small_days(draw) -> dict:
     opening = [[hhmm(cuts[0]), hhmm(cuts[1])]] + ([[hhmm(cuts[2]), hhmm(cuts[3])]] if len(cuts) == 4 else [])
     kit = st.lists(st.sampled_from(["eat_reader", "printer"]), unique=True, max_size=2)
     counters = [{"id": f"C{i}", "equipment": draw(kit)} for i in range(draw(st.integers(1, 3)))]
-    types = [{"id": f"t{i}", "name": f"t{i}", "duration_min": draw(st.sampled_from([10, 15, 20, 30])),
-              "skill": f"t{i}", "weight": draw(st.sampled_from([1.0, 1.5, 3.0])), "equipment": draw(kit)}
-             for i in range(draw(st.integers(1, 3)))]
+    types = [
+        {
+            "id": f"t{i}",
+            "name": f"t{i}",
+            "duration_min": draw(st.sampled_from([10, 15, 20, 30])),
+            "skill": f"t{i}",
+            "weight": draw(st.sampled_from([1.0, 1.5, 3.0])),
+            "equipment": draw(kit),
+        }
+        for i in range(draw(st.integers(1, 3)))
+    ]
     skills = [t["skill"] for t in types] + ["guide"]
     staff, availability = [], []
     for i in range(draw(st.integers(1, 5))):
@@ -86,12 +104,14 @@ def _small_days(draw) -> dict:
         times = sorted(draw(st.sets(_CLOCK, min_size=2, max_size=4)))
         for s, e in zip(times[::2], times[1::2]):
             availability.append({"staff": f"S{i}", "date": MONDAY, "start": hhmm(s), "end": hhmm(e)})
-    return tiny(office={"opening_hours": {"mon": opening}, "counters": counters}, service_types=types,
-                staff=staff, availability=availability,
-                demand=[{"date": MONDAY, "service": t["id"], "count": draw(st.integers(0, 30))}
-                        for t in types],
-                policy={"guides_min": draw(st.integers(0, 1)),
-                        "back_office_min": draw(st.sampled_from([0, 30, 60]))})
+    return tiny(
+        office={"opening_hours": {"mon": opening}, "counters": counters},
+        service_types=types,
+        staff=staff,
+        availability=availability,
+        demand=[{"date": MONDAY, "service": t["id"], "count": draw(st.integers(0, 30))} for t in types],
+        policy={"guides_min": draw(st.integers(0, 1)), "back_office_min": draw(st.sampled_from([0, 30, 60]))},
+    )
 
 
 @needs_shared_tool
@@ -104,15 +124,22 @@ def test_fluid_bound_equals_the_shared_tool_on_random_small_days(raw: dict) -> N
 def test_people_serve_only_while_present_and_types_share_the_counters_that_fit() -> None:
     """One eAT counter, open 08:00–12:00; both people leave at 10:00. The aggregate bound lets their
     240 minutes fill the counter all morning (16 Überträge); only the two hours they are there count."""
-    raw = tiny(availability=[{"staff": s, "date": MONDAY, "start": "08:00", "end": "10:00"}
-                             for s in ("S1", "S2")])
+    raw = tiny(availability=[{"staff": s, "date": MONDAY, "start": "08:00", "end": "10:00"} for s in ("S1", "S2")])
     scenario, day = parse_scenario(raw), dt.date.fromisoformat(MONDAY)
     assert equipment_bound(scenario, day) == pytest.approx(16 * 3.0)
     assert fluid_bound(scenario, day) == pytest.approx(8 * 3.0)
     # A second type needing the reader competes for the same counter: 120 minutes in all, and the
     # 20-minute type (weight 5, 0.25 per minute) beats Übertrag (3 per 15 minutes, 0.2 per minute).
-    raw["service_types"].append({"id": "ausgabe", "name": "Ausgabe", "duration_min": 20, "skill": "uebertrag",
-                                 "weight": 5.0, "equipment": ["eat_reader"]})
+    raw["service_types"].append(
+        {
+            "id": "ausgabe",
+            "name": "Ausgabe",
+            "duration_min": 20,
+            "skill": "uebertrag",
+            "weight": 5.0,
+            "equipment": ["eat_reader"],
+        }
+    )
     raw["demand"].append({"date": MONDAY, "service": "ausgabe", "count": 3})
     assert fluid_bound(parse_scenario(raw), day) == pytest.approx(3 * 5.0 + 4 * 3.0)
     plan = plan_ok(raw)
@@ -123,10 +150,12 @@ def test_breaks_and_back_office_that_must_fall_in_opening_hours_take_counter_tim
     """One person, present exactly the ten opening hours: ArbZG's 45-minute break and 30 minutes of back
     office leave 525 minutes, 35 Überträge. Present an hour longer, 60 of those 75 minutes can lie
     outside opening hours: 585 minutes, 39."""
-    raw = tiny(office={"opening_hours": {"mon": [["07:00", "17:00"]]}},
-               availability=[{"staff": "S1", "date": MONDAY, "start": "07:00", "end": "17:00"}],
-               demand=[{"date": MONDAY, "service": "uebertrag", "count": 100}],
-               policy={"back_office_min": 30})
+    raw = tiny(
+        office={"opening_hours": {"mon": [["07:00", "17:00"]]}},
+        availability=[{"staff": "S1", "date": MONDAY, "start": "07:00", "end": "17:00"}],
+        demand=[{"date": MONDAY, "service": "uebertrag", "count": 100}],
+        policy={"back_office_min": 30},
+    )
     day = dt.date.fromisoformat(MONDAY)
     assert fluid_bound(parse_scenario(raw), day) == pytest.approx(35 * 3.0)
     raw["availability"][0]["end"] = "18:00"

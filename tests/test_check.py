@@ -57,20 +57,14 @@ def _m(text: str) -> int:
 
 def _of(plan: dict, staff: str, activity: str | None = None) -> list[dict]:
     return sorted(
-        (
-            a
-            for a in plan["assignments"]
-            if a["staff"] == staff and (activity is None or a["activity"] == activity)
-        ),
+        (a for a in plan["assignments"] if a["staff"] == staff and (activity is None or a["activity"] == activity)),
         key=lambda a: _m(a["start"]),
     )
 
 
 def _first(plan: dict, activity: str, longer_than: int = 0) -> dict:
     return next(
-        a
-        for a in plan["assignments"]
-        if a["activity"] == activity and _m(a["end"]) - _m(a["start"]) > longer_than
+        a for a in plan["assignments"] if a["activity"] == activity and _m(a["end"]) - _m(a["start"]) > longer_than
     )
 
 
@@ -116,18 +110,14 @@ def service_before_opening(scenario: dict, plan: dict) -> None:
     early = next(
         a
         for a in plan["assignments"]
-        if a["activity"] == "back_office"
-        and a["start"] < "07:30"
-        and "guide" in _skills(scenario, a["staff"])
+        if a["activity"] == "back_office" and a["start"] < "07:30" and "guide" in _skills(scenario, a["staff"])
     )
     early["activity"] = "guide"
 
 
 def closed_date(scenario: dict, plan: dict) -> None:
     scenario["office"]["closed_dates"].append(plan["date"])
-    scenario["bookings"] = [
-        b for b in scenario["bookings"] if b["date"] != plan["date"]
-    ]  # else invalid input
+    scenario["bookings"] = [b for b in scenario["bookings"] if b["date"] != plan["date"]]  # else invalid input
 
 
 def _skills(scenario: dict, staff: str) -> list[str]:
@@ -150,9 +140,7 @@ def counter_shared(scenario: dict, plan: dict) -> None:
     a, b = [
         x
         for x in plan["assignments"]
-        if x["activity"] == "service"
-        and x["service"] == "uebertrag"
-        and _m(x["start"]) < _m("09:00") < _m(x["end"])
+        if x["activity"] == "service" and x["service"] == "uebertrag" and _m(x["start"]) < _m("09:00") < _m(x["end"])
     ][:2]
     for item in [a, *_slots_in(plan, a)]:
         item["counter"] = b["counter"]
@@ -230,9 +218,7 @@ def same_day_released_late(scenario: dict, plan: dict) -> None:
 
 def calendar_released_early(scenario: dict, plan: dict) -> None:
     slot = next(s for s in plan["slots"] if s["channel"] == "calendar")
-    day = dt.date.fromisoformat(plan["date"]) - dt.timedelta(
-        days=scenario["policy"]["calendar_horizon_days"] + 1
-    )
+    day = dt.date.fromisoformat(plan["date"]) - dt.timedelta(days=scenario["policy"]["calendar_horizon_days"] + 1)
     slot["release_at"] = f"{day}T07:30:00"
 
 
@@ -324,9 +310,7 @@ def test_template_plans_of_the_sample_week_are_valid(sample: dict, plans: dict) 
 
 
 @pytest.mark.parametrize("rule, day, mutation", BROKEN, ids=[f"rule{r}-{m.__name__}" for r, _, m in BROKEN])
-def test_each_broken_rule_is_named(
-    sample: dict, plans: dict, rule: int, day: str, mutation: Mutation
-) -> None:
+def test_each_broken_rule_is_named(sample: dict, plans: dict, rule: int, day: str, mutation: Mutation) -> None:
     scenario, plan = _broken(sample, plans, day, mutation)
     assert rule in _rules(scenario, plan), own_violations(scenario, plan)
 
@@ -358,14 +342,10 @@ def test_messages_name_the_person_and_the_time(sample: dict, plans: dict) -> Non
     ]
     scenario, plan = _broken(sample, plans, MONDAY, booking_lost)
     (message,) = own_violations(scenario, plan)
-    assert (
-        message.startswith("rule 7 (bookings): booking B") and "holds no slot and is not in rebook" in message
-    )
+    assert message.startswith("rule 7 (bookings): booking B") and "holds no slot and is not in rebook" in message
 
 
-@pytest.mark.parametrize(
-    "day, weekday, calendar", [("2024-12-25", "wed", "DE-NW"), ("2024-03-08", "fri", "DE-BE")]
-)
+@pytest.mark.parametrize("day, weekday, calendar", [("2024-12-25", "wed", "DE-NW"), ("2024-03-08", "fri", "DE-BE")])
 def test_public_holidays_of_any_state_close_the_office(day: str, weekday: str, calendar: str) -> None:
     """`office.holidays` names any calendar of the `holidays` library (check_plan.py knows DE-BW only)."""
     scenario = tiny(
@@ -377,9 +357,7 @@ def test_public_holidays_of_any_state_close_the_office(day: str, weekday: str, c
     assert own_violations(scenario, plan) == [] and plan.slots
     scenario["office"]["holidays"] = calendar
     found = own_violations(scenario, plan)
-    assert found and all(
-        v.startswith("rule 2 (opening hours): S") and "is a public holiday" in v for v in found
-    )
+    assert found and all(v.startswith("rule 2 (opening hours): S") and "is a public holiday" in v for v in found)
 
 
 @needs_shared
@@ -506,9 +484,7 @@ def test_cli_exit_codes(sample: dict, plans: dict, tmp_path: Path) -> None:
 
     broken = runner.invoke(app, ["check", str(SAMPLE), str(good), str(bad)])
     assert broken.exit_code == 1
-    assert (
-        "bad.json: rule 9 (entrance guides): entrance 07:30–12:30: 0 on guide duty, needs 1" in broken.output
-    )
+    assert "bad.json: rule 9 (entrance guides): entrance 07:30–12:30: 0 on guide duty, needs 1" in broken.output
 
     garbled = tmp_path / "garbled.json"
     garbled.write_text("{ not json", encoding="utf-8")

@@ -21,8 +21,11 @@ def test_counter_limited_type_names_the_counters() -> None:
 
 
 def test_staff_limited_type_names_the_skill() -> None:
-    scenario = tiny(staff=tiny()["staff"][:1], availability=tiny()["availability"][:1],
-                    office={"counters": [{"id": f"C{i}", "equipment": ["eat_reader"]} for i in range(3)]})
+    scenario = tiny(
+        staff=tiny()["staff"][:1],
+        availability=tiny()["availability"][:1],
+        office={"counters": [{"id": f"C{i}", "equipment": ["eat_reader"]} for i in range(3)]},
+    )
     lines = explain_limits(parse_scenario(scenario), plan_ok(scenario))
     assert lines == ["Übertrag demand 40, served 16: limited by people with skill 'uebertrag' 08:00–12:00"]
 

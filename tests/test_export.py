@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -108,21 +109,27 @@ def availability_validator() -> Draft4Validator:
     if not (ZMS_SPEC / "availability.json").exists():
         pytest.skip(f"validates against the ZMS schemas in ../shared/spec/zms, not found under {ZMS_SPEC}")
     registry = Registry().with_resources(
-        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")),
-                                           default_specification=DRAFT4))
-        for path in ZMS_SPEC.glob("*.json"))
+        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT4))
+        for path in ZMS_SPEC.glob("*.json")
+    )
     schema = json.loads((ZMS_SPEC / "availability.json").read_text(encoding="utf-8"))
     return Draft4Validator(schema, registry=registry)
 
 
 def split_map(scenario: Scenario) -> ScopeMap:
     """Service i gets calendar scopes 10000 + 100·i + k and same-day scopes 20000 + 100·i + k (k < 30)."""
-    return parse_scope_map({
-        "provider": {"id": 122280, "source": "dldb", "name": "Ausländerbehörde"},
-        "scopes": {t.id: {"calendar": [10000 + 100 * i + k for k in range(30)],
-                          "same_day": [{"id": str(20000 + 100 * i + k), "shortName": f"{t.id} heute"}
-                                       for k in range(30)]}
-                   for i, t in enumerate(scenario.service_types)}})
+    return parse_scope_map(
+        {
+            "provider": {"id": 122280, "source": "dldb", "name": "Ausländerbehörde"},
+            "scopes": {
+                t.id: {
+                    "calendar": [10000 + 100 * i + k for k in range(30)],
+                    "same_day": [{"id": str(20000 + 100 * i + k), "shortName": f"{t.id} heute"} for k in range(30)],
+                }
+                for i, t in enumerate(scenario.service_types)
+            },
+        }
+    )
 
 
 def staff_pattern(scenario: Scenario) -> re.Pattern[str]:
@@ -149,8 +156,13 @@ def test_zms_week_validates_against_the_schema(week, availability_validator, map
 
 def test_the_schema_check_resolves_refs(availability_validator):
     """A scope without its provider breaks scope.json, reached only through the `$ref`."""
-    good = {"startDate": 0, "endDate": 0, "type": "appointment", "weekday": {"monday": True},
-            "scope": {"id": 1, "shortName": "x", "provider": {"id": 1, "source": "s", "name": "n"}}}
+    good = {
+        "startDate": 0,
+        "endDate": 0,
+        "type": "appointment",
+        "weekday": {"monday": True},
+        "scope": {"id": 1, "shortName": "x", "provider": {"id": 1, "source": "s", "name": "n"}},
+    }
     availability_validator.validate(good)
     with pytest.raises(ValidationError):
         availability_validator.validate({**good, "scope": {"id": 1, "shortName": "x"}})
@@ -171,9 +183,8 @@ def test_zms_records_of_one_scope_never_overlap(week, mapping):
     records = zms_of(plans, scenario, split_map(scenario) if mapping == "split" else None)
     for (scope, day), group in by_scope_day(records).items():
         spans = sorted((parse_hhmm(r["startTime"]), parse_hhmm(r["endTime"]), r) for r in group)
-        for (s1, e1, r1), (s2, e2, r2) in zip(spans, spans[1:]):
-            assert e1 <= s2, f"scope {scope} on {day}: {r1['startTime']}-{r1['endTime']} overlaps " \
-                             f"{r2['startTime']}"
+        for (_s1, e1, r1), (s2, _e2, r2) in itertools.pairwise(spans):
+            assert e1 <= s2, f"scope {scope} on {day}: {r1['startTime']}-{r1['endTime']} overlaps {r2['startTime']}"
 
 
 def test_zms_record_grids_are_the_plans_slots(week):
@@ -223,23 +234,26 @@ def test_zms_split_scopes_keep_channels_apart(week):
 def test_zms_needs_enough_scopes_and_compatible_sharing(week):
     scenario, plans = week
     with pytest.raises(InputError, match=r"uebertrag needs \d+ scopes on"):
-        zms_records(plans, scope_map=parse_scope_map({t.id: [10 * i, 10 * i + 1]
-                                                      for i, t in enumerate(scenario.service_types, 1)}))
-    shared = {t.id: [{"id": i, "shortName": "Servicepoint"} for i in range(100, 140)]
-              for t in scenario.service_types}
+        zms_records(
+            plans,
+            scope_map=parse_scope_map({t.id: [10 * i, 10 * i + 1] for i, t in enumerate(scenario.service_types, 1)}),
+        )
+    shared = {t.id: [{"id": i, "shortName": "Servicepoint"} for i in range(100, 140)] for t in scenario.service_types}
     with pytest.raises(InputError, match="share scope 100 but last"):
         zms_records(plans, scope_map=parse_scope_map(shared))
     with pytest.raises(InputError, match="two different lists"):
-        parse_scope_map({"a": [{"id": 1, "shortName": "x"}, {"id": 2, "shortName": "x"}],
-                         "b": [{"id": 2, "shortName": "x"}]})
+        parse_scope_map(
+            {"a": [{"id": 1, "shortName": "x"}, {"id": 2, "shortName": "x"}], "b": [{"id": 2, "shortName": "x"}]}
+        )
 
 
 def test_zms_scope_map_gives_a_service_its_own_provider(week):
     scenario, plans = week
     own = {"id": 122281, "source": "dldb", "name": "Servicepoint – Übertrag"}
-    data = {"provider": {"id": 122280, "source": "dldb", "name": "Servicepoint"},
-            "scopes": {t.id: [100 * i + k for k in range(1, 30)]
-                       for i, t in enumerate(scenario.service_types, 1)}}
+    data = {
+        "provider": {"id": 122280, "source": "dldb", "name": "Servicepoint"},
+        "scopes": {t.id: [100 * i + k for k in range(1, 30)] for i, t in enumerate(scenario.service_types, 1)},
+    }
     data["scopes"]["uebertrag"] = {"calendar": list(range(101, 130)), "provider": own}
     records = zms_of(plans, scenario, parse_scope_map(data))
     for r in records:
@@ -257,7 +271,7 @@ def test_zms_without_scenario_derives_horizon_and_defaults(week):
 
 
 def test_zms_rejects_bad_input(week):
-    scenario, plans = week
+    _scenario, plans = week
     with pytest.raises(InputError, match="not a number"):
         parse_scope_map({"uebertrag": "C01"})
     with pytest.raises(InputError, match="two short names"):
@@ -277,8 +291,9 @@ def test_zms_rejects_bad_input(week):
 
 def public_fields(plan: Plan) -> list[dict]:
     """The slots as the plan's JSON has them (`overbook_of` only on overbooked slots), without staff."""
-    return sorted(({k: v for k, v in s.items() if k != "staff"} for s in plan.to_json_dict()["slots"]),
-                  key=lambda d: d["id"])
+    return sorted(
+        ({k: v for k, v in s.items() if k != "staff"} for s in plan.to_json_dict()["slots"]), key=lambda d: d["id"]
+    )
 
 
 def slots_from_ics(data: bytes) -> list[dict]:
@@ -292,11 +307,20 @@ def slots_from_ics(data: bytes) -> list[dict]:
         booking = ev.get("x-slotplan-booking")
         assert str(ev["status"]) == ("CONFIRMED" if booking else "TENTATIVE")
         assert ("Gebucht" if booking else "Frei") in [str(c) for c in ev["categories"].cats]
-        out.append({"id": str(ev["uid"]), "date": start.date().isoformat(), "start": f"{start:%H:%M}",
-                    "end": f"{end:%H:%M}", "service": str(ev["x-slotplan-service"]),
-                    "counter": str(ev["location"]),
-                    "channel": str(ev["x-slotplan-channel"]), "release_at": str(ev["x-slotplan-release-at"]),
-                    "booking": str(booking) if booking else None, "summary": str(ev["summary"])})
+        out.append(
+            {
+                "id": str(ev["uid"]),
+                "date": start.date().isoformat(),
+                "start": f"{start:%H:%M}",
+                "end": f"{end:%H:%M}",
+                "service": str(ev["x-slotplan-service"]),
+                "counter": str(ev["location"]),
+                "channel": str(ev["x-slotplan-channel"]),
+                "release_at": str(ev["x-slotplan-release-at"]),
+                "booking": str(booking) if booking else None,
+                "summary": str(ev["summary"]),
+            }
+        )
     return sorted(out, key=lambda d: d["id"])
 
 
@@ -318,7 +342,7 @@ def test_ics_summary_is_the_id_without_scenario_and_output_is_stable(week):
     first = ics_export(plans[:1])
     assert first == ics_export(plans[:1])  # no clock inside: equal plans, equal bytes
     assert {d["summary"] for d in slots_from_ics(first)} == {s.service for s in plans[0].slots}
-    stamp = dt.datetime(2024, 4, 20, 12, 0, tzinfo=dt.timezone.utc)
+    stamp = dt.datetime(2024, 4, 20, 12, 0, tzinfo=dt.UTC)
     assert b"DTSTAMP:20240420T120000Z" in ics_export(plans[:1], stamp=stamp)
 
 
@@ -332,15 +356,30 @@ def test_csv_has_bom_semicolons_umlauts_and_one_row_per_slot(week):
     assert "Übertrag eAT auf neuen Pass".encode() in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     header, body = rows[0], rows[1:]
-    assert header == ["id", "date", "start", "end", "service", "service_name", "counter", "channel",
-                      "release_at", "booked", "booking"]
+    assert header == [
+        "id",
+        "date",
+        "start",
+        "end",
+        "service",
+        "service_name",
+        "counter",
+        "channel",
+        "release_at",
+        "booked",
+        "booking",
+    ]
     assert len(body) == sum(len(p.slots) for p in plans)
     by_id = {r[0]: dict(zip(header, r)) for r in body}
     for p in plans:
         for s in p.slots:
             row = by_id[s.id]
-            assert (row["start"], row["end"], row["counter"], row["booking"] or None) == \
-                   (hhmm(s.start), hhmm(s.end), s.counter, s.booking)
+            assert (row["start"], row["end"], row["counter"], row["booking"] or None) == (
+                hhmm(s.start),
+                hhmm(s.end),
+                s.counter,
+                s.booking,
+            )
     assert data.count(b"\r\n") == len(rows)
 
 
@@ -353,16 +392,19 @@ def test_exports_never_name_staff(week):
 
 
 def hostile(plan: Plan) -> Plan:
-    slots = [s.model_copy(update={"counter": "=HYPERLINK(\"http://evil\",\"x\")" if i == 0 else "@SUM(1;2)"})
-             for i, s in enumerate(plan.slots[:3])]
+    slots = [
+        s.model_copy(update={"counter": '=HYPERLINK("http://evil","x")' if i == 0 else "@SUM(1;2)"})
+        for i, s in enumerate(plan.slots[:3])
+    ]
     return plan.model_copy(update={"slots": slots})
 
 
 def test_csv_cells_are_safe_against_formula_injection(week):
     _, plans = week
     plan = hostile(plans[0])
-    data = csv_export([plan], names={s.service: "Ausgabe\r=1+1\n-2\r\n@A1\n+cmd|' /C calc'!A0"
-                                     for s in plan.slots}, sep=",")
+    data = csv_export(
+        [plan], names={s.service: "Ausgabe\r=1+1\n-2\r\n@A1\n+cmd|' /C calc'!A0" for s in plan.slots}, sep=","
+    )
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=","))
     for row in rows[1:]:
         for cell in row:
@@ -401,17 +443,24 @@ def test_csv_quotes_every_cell(week):
         assert '"Übertrag, eAT"' in data
 
 
-HOSTILE_NAMES = {"uebertrag": "Übertrag, eAT auf neuen Pass",
-                 "eat_ausgabe": "=HYPERLINK(\"http://evil\";\"x\")",
-                 "verlust": "Verlust\r=1+1", "notfall": "Notfall;\"heute\"", "verpflichtung": "@SUM(1;2)",
-                 "nichterloeschen": "Nicht-\r\nerlöschen, -bescheinigung"}
+HOSTILE_NAMES = {
+    "uebertrag": "Übertrag, eAT auf neuen Pass",
+    "eat_ausgabe": '=HYPERLINK("http://evil";"x")',
+    "verlust": "Verlust\r=1+1",
+    "notfall": 'Notfall;"heute"',
+    "verpflichtung": "@SUM(1;2)",
+    "nichterloeschen": "Nicht-\r\nerlöschen, -bescheinigung",
+}
 
 
 def hostile_counters(plan: Plan) -> Plan:
     """Counters with a comma, a carriage return before a formula, a leading '=' and a quote."""
     names = ["C01, links", "C02\r=2+2", "=1+1", 'C"04"']
-    return plan.model_copy(update={"slots": [s.model_copy(update={"counter": names[i % len(names)]})
-                                             for i, s in enumerate(plan.slots[:40])]})
+    return plan.model_copy(
+        update={
+            "slots": [s.model_copy(update={"counter": names[i % len(names)]}) for i, s in enumerate(plan.slots[:40])]
+        }
+    )
 
 
 def libreoffice_rows(paths: list[Path], tmp_path: Path, separators: str | None) -> list[list[tuple]]:
@@ -421,9 +470,22 @@ def libreoffice_rows(paths: list[Path], tmp_path: Path, separators: str | None) 
     openpyxl = pytest.importorskip("openpyxl")
     out = tmp_path / f"out-{separators or 'plain'}".replace("/", "_")
     options = [f"--infilter=CSV:{separators},34,76,1"] if separators else []
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", *options,
-                    "--convert-to", "xlsx", "--outdir", str(out), *map(str, paths)],
-                   check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            *options,
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *map(str, paths),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     tables = []
     for path in paths:
         sheet = openpyxl.load_workbook(out / f"{path.stem}.xlsx").active
@@ -483,8 +545,9 @@ def test_export_command_writes_each_format(week, tmp_path):
     runner = CliRunner()
     for fmt in ("zms", "ics", "csv"):
         out = tmp_path / export_filename(plans[:2], fmt)
-        result = runner.invoke(app, ["export", *map(str, files), "--format", fmt, "--out", str(out),
-                                     "--scenario", str(SAMPLE)])
+        result = runner.invoke(
+            app, ["export", *map(str, files), "--format", fmt, "--out", str(out), "--scenario", str(SAMPLE)]
+        )
         assert result.exit_code == 0, result.output
         assert out.read_bytes()[:100]
     zms = json.loads((tmp_path / export_filename(plans[:2], "zms")).read_text(encoding="utf-8"))
@@ -492,8 +555,10 @@ def test_export_command_writes_each_format(week, tmp_path):
     scope_map = tmp_path / "scopes.json"
     pools = {t.id: [100 * i + k for k in range(1, 30)] for i, t in enumerate(scenario.service_types, start=1)}
     scope_map.write_text(json.dumps(pools), encoding="utf-8")
-    result = runner.invoke(app, ["export", str(files[0]), "--format", "zms", "--out",
-                                 str(tmp_path / "z.json"), "--scope-map", str(scope_map)])
+    result = runner.invoke(
+        app,
+        ["export", str(files[0]), "--format", "zms", "--out", str(tmp_path / "z.json"), "--scope-map", str(scope_map)],
+    )
     assert result.exit_code == 0, result.output
     assert {r["scope"]["id"] for r in json.loads((tmp_path / "z.json").read_text())} <= set(range(101, 630))
 
@@ -503,14 +568,18 @@ def test_export_command_input_errors_exit_2(week, tmp_path):
     plan_file = tmp_path / "p.json"
     plan_file.write_text(plans[0].to_json(), encoding="utf-8")
     runner = CliRunner()
-    cases = [["--format", "pdf"], ["--format", "csv", "--sep", "ab"],
-             ["--format", "ics", "--scope-map", "x.json"],
-             ["--format", "zms", "--scope-map", str(tmp_path / "missing.json")]]
+    cases = [
+        ["--format", "pdf"],
+        ["--format", "csv", "--sep", "ab"],
+        ["--format", "ics", "--scope-map", "x.json"],
+        ["--format", "zms", "--scope-map", str(tmp_path / "missing.json")],
+    ]
     for extra in cases:
         result = runner.invoke(app, ["export", str(plan_file), "--out", str(tmp_path / "o"), *extra])
         assert result.exit_code == 2, (extra, result.output)
-    result = runner.invoke(app, ["export", str(tmp_path / "nope.json"), "--format", "csv",
-                                 "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["export", str(tmp_path / "nope.json"), "--format", "csv", "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2
     assert not (tmp_path / "o").exists()
 

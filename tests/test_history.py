@@ -29,8 +29,14 @@ WEEKDAYS_OPEN = OfficeCalendar(weekdays=frozenset(range(5)), holidays="DE-BW")
 runner = CliRunner()
 
 
-def synthetic_history(services: dict[str, float], weekday: list[float], first=dt.date(2022, 1, 3),
-                      last=dt.date(2023, 12, 29), no_show: float = 0.1, seed: int = 0) -> str:
+def synthetic_history(
+    services: dict[str, float],
+    weekday: list[float],
+    first=dt.date(2022, 1, 3),
+    last=dt.date(2023, 12, 29),
+    no_show: float = 0.1,
+    seed: int = 0,
+) -> str:
     """CSV text: Poisson requests with a known weekday profile and no season, on the office days."""
     rng = np.random.default_rng(seed)
     lines = [HEADER]
@@ -38,8 +44,9 @@ def synthetic_history(services: dict[str, float], weekday: list[float], first=dt
         for service, level in services.items():
             booked = int(rng.poisson(level))
             missed = int(rng.binomial(booked, no_show))
-            lines.append(f"{day};{service};{rng.poisson(level * weekday[day.weekday()])};{booked};"
-                         f"{booked - missed};{missed};0")
+            lines.append(
+                f"{day};{service};{rng.poisson(level * weekday[day.weekday()])};{booked};{booked - missed};{missed};0"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -66,10 +73,10 @@ def test_closed_days_get_zero():
             assert (f.mean, f.low80, f.high80) == (0.0, 0, 0), f
         else:
             assert f.mean > 5 and f.high80 > 0, f
-    office_closed = OfficeCalendar(weekdays=frozenset(range(5)), holidays="DE-BW",
-                                   closed_dates=frozenset({dt.date(2024, 4, 30)}))
-    assert all(f.mean == 0 for f in forecast(history, dt.date(2024, 4, 30), dt.date(2024, 4, 30),
-                                             office_closed).days)
+    office_closed = OfficeCalendar(
+        weekdays=frozenset(range(5)), holidays="DE-BW", closed_dates=frozenset({dt.date(2024, 4, 30)})
+    )
+    assert all(f.mean == 0 for f in forecast(history, dt.date(2024, 4, 30), dt.date(2024, 4, 30), office_closed).days)
 
 
 def test_malformed_row_gives_exit_2_and_names_its_line(tmp_path):
@@ -85,11 +92,14 @@ def test_malformed_row_gives_exit_2_and_names_its_line(tmp_path):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("line, message", [
-    ("2023-13-01;uebertrag;1;1;1;0;0", "is not a date"),
-    ("2023-01-02;uebertrag;1;3;1;1;0", "is not booked 3"),
-    ("2023-01-02;uebertrag;-1;1;1;0;0", "between 0 and"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("2023-13-01;uebertrag;1;1;1;0;0", "is not a date"),
+        ("2023-01-02;uebertrag;1;3;1;1;0", "is not booked 3"),
+        ("2023-01-02;uebertrag;-1;1;1;0;0", "between 0 and"),
+    ],
+)
 def test_row_problems_name_the_line(line, message):
     with pytest.raises(InputError) as err:
         parse_history_csv(f"{HEADER}\n2023-01-02;notfall;1;1;1;0;0\n{line}\n", "h.csv")
@@ -129,7 +139,9 @@ def test_workbook_sheet_historie_is_read_and_errors_name_the_cell(tmp_path):
     wb.save(good)
     history = read_history(good)
     assert [(r.date, r.requests, r.no_show) for r in history.rows] == [
-        (dt.date(2024, 1, 8), 40, 4), (dt.date(2024, 1, 9), 35, 3)]
+        (dt.date(2024, 1, 8), 40, 4),
+        (dt.date(2024, 1, 9), 35, 3),
+    ]
     ws.append([dt.datetime(2024, 1, 10), "uebertrag", "viele", 30, 26, 3, 1])
     bad = tmp_path / "bad.xlsx"
     wb.save(bad)
@@ -143,8 +155,23 @@ def test_scenario_out_writes_requests_the_scenario_loader_accepts(tmp_path):
     history = tmp_path / "history.csv"
     history.write_text(synthetic_history(services, [1.2, 1.0, 1.0, 1.0, 0.8]), encoding="utf-8")
     out = tmp_path / "with_requests.json"
-    result = runner.invoke(app, ["forecast", str(history), "--from", "2024-04-29", "--to", "2024-05-10",
-                                 "--scenario", str(SAMPLE), "--out", str(out), "--plot", str(tmp_path / "f.png")])
+    result = runner.invoke(
+        app,
+        [
+            "forecast",
+            str(history),
+            "--from",
+            "2024-04-29",
+            "--to",
+            "2024-05-10",
+            "--scenario",
+            str(SAMPLE),
+            "--out",
+            str(out),
+            "--plot",
+            str(tmp_path / "f.png"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "unknown_type" in result.output  # named as left out
     scenario = load_scenario(out)
@@ -163,8 +190,9 @@ def test_forecast_csv_has_one_row_per_office_day_and_type(tmp_path):
     history = tmp_path / "history.csv"
     history.write_text(synthetic_history({"uebertrag": 30.0, "notfall": 5.0}, [1.0] * 5), encoding="utf-8")
     out = tmp_path / "f.csv"
-    result = runner.invoke(app, ["forecast", str(history), "--from", "2024-04-29", "--to", "2024-05-05",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["forecast", str(history), "--from", "2024-04-29", "--to", "2024-05-05", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert lines[0] == "date;service;mean;low80;high80"
@@ -186,16 +214,21 @@ def test_seasonal_naive_uses_the_same_weekday_52_weeks_earlier_times_growth():
         count = 10 if day.year == 2022 else 12
         lines.append(f"{day};a;{count + (5 if day.weekday() == 0 else 0)};0;0;0;0")
     history = parse_history_csv("\n".join(lines) + "\n")
-    growth = sum(r.requests for r in history.rows if r.date > dt.date(2022, 12, 30)) / \
-        sum(r.requests for r in history.rows if dt.date(2022, 1, 1) < r.date <= dt.date(2022, 12, 30))
+    growth = sum(r.requests for r in history.rows if r.date > dt.date(2022, 12, 30)) / sum(
+        r.requests for r in history.rows if dt.date(2022, 1, 1) < r.date <= dt.date(2022, 12, 30)
+    )
     monday, tuesday = dt.date(2024, 1, 8), dt.date(2024, 1, 9)
     assert seasonal_naive(history, "a", [monday, tuesday]) == pytest.approx([17 * growth, 12 * growth])
 
 
 @pytest.mark.skipif(not (SHARED / "tools" / "make_history.py").exists(), reason="needs ../shared/tools")
 def test_no_show_estimate_matches_make_history_within_two_points(tmp_path):
-    text = subprocess.run([sys.executable, str(SHARED / "tools" / "make_history.py"), "--seed", "7",
-                           "--start", "2022-01-03"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [sys.executable, str(SHARED / "tools" / "make_history.py"), "--seed", "7", "--start", "2022-01-03"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     history = parse_history_csv(text)
     for e in estimate_no_shows(history):
         assert abs(e.estimated_rate - e.history_rate) <= 0.02, e

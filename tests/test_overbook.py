@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import csv
-import io
 import importlib.util
+import io
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -26,16 +26,23 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SAMPLE = ROOT / "data" / "sample.json"
 PLAN = ROOT / "tests" / "fixtures_workbook" / "plan_2024-04-22.json"  # the sample's Monday
-RATES = [{"service": "uebertrag", "rate": 0.14}, {"service": "uebertrag", "weekday": "mon", "rate": 0.18},
-         {"service": "eat_ausgabe", "rate": 0.08}, {"service": "verlust", "rate": 0.18},
-         {"service": "nichterloeschen", "rate": 0.22}, {"service": "verpflichtung", "rate": 0.12}]
+RATES = [
+    {"service": "uebertrag", "rate": 0.14},
+    {"service": "uebertrag", "weekday": "mon", "rate": 0.18},
+    {"service": "eat_ausgabe", "rate": 0.08},
+    {"service": "verlust", "rate": 0.18},
+    {"service": "nichterloeschen", "rate": 0.22},
+    {"service": "verpflichtung", "rate": 0.12},
+]
 
 
 def scenario_data(policy: str = "overbook", risk: float = 0.5) -> dict:
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     sittings = ("max_counters_per_person", "max_sittings", "min_sitting_min")  # the fixture plan predates them
     data["policy"] = {k: v for k, v in data["policy"].items() if k not in sittings} | {
-        "no_show": policy, "overflow_risk": risk}
+        "no_show": policy,
+        "overflow_risk": risk,
+    }
     data["no_show_rates"] = RATES
     return data
 
@@ -83,8 +90,14 @@ def test_overbooked_plan_passes_the_checker_and_keeps_the_risk_cap(risk):
     assert len({s.overbook_of for s in extras}) == len(extras)
     for s in extras:
         base = by_id[s.overbook_of]
-        assert (s.staff, s.counter, s.service, s.start, s.end, s.booking) == \
-            (base.staff, base.counter, base.service, base.start, base.end, None)
+        assert (s.staff, s.counter, s.service, s.start, s.end, s.booking) == (
+            base.staff,
+            base.counter,
+            base.service,
+            base.start,
+            base.end,
+            None,
+        )
         assert base.channel == "calendar" and base.overbook_of is None
     hours = defaultdict(list)
     for s in plan.slots:
@@ -97,8 +110,10 @@ def test_overbooked_plan_passes_the_checker_and_keeps_the_risk_cap(risk):
 
 
 def test_a_higher_risk_cap_sells_more():
-    counts = [len([s for s in overbook(parse_scenario(scenario_data(risk=r)), published()).slots if s.overbook_of])
-              for r in (0.3, 0.5, 0.8)]
+    counts = [
+        len([s for s in overbook(parse_scenario(scenario_data(risk=r)), published()).slots if s.overbook_of])
+        for r in (0.3, 0.5, 0.8)
+    ]
     assert counts[0] == 0 < counts[1] < counts[2]  # one extra in a counter-hour overflows with p ≥ 0.42 here
 
 
@@ -113,8 +128,9 @@ def test_replan_carries_a_booked_extra_or_rebooks_it_never_silently():
     assert again.booking == "B-OVER" and again.overbook_of == extra.overbook_of
     assert "B-OVER" not in {r.booking for r in carried.rebook}
     # The regular slot it sat on is gone (and no other of its type and time is left): rebook, with a reason.
-    gone = regular.model_copy(update={"slots": [s for s in regular.slots if not (
-        s.service == extra.service and s.start == extra.start)]})
+    gone = regular.model_copy(
+        update={"slots": [s for s in regular.slots if not (s.service == extra.service and s.start == extra.start)]}
+    )
     moved = carry_overbooked(plan, gone)
     assert all(s.booking != "B-OVER" for s in moved.slots)
     (entry,) = [r for r in moved.rebook if r.booking == "B-OVER"]
@@ -126,10 +142,22 @@ def one_counter_office() -> dict:
     day = "2024-04-22"
     return {
         "version": 1,
-        "office": {"id": "tiny", "name": "Tiny", "opening_hours": {"mon": [["08:00", "12:00"]]},
-                   "counters": [{"id": "C1", "equipment": []}]},
-        "service_types": [{"id": "uebertrag", "name": "Übertrag", "duration_min": 15, "skill": "uebertrag",
-                           "weight": 3.0, "same_day_share": 0.0}],
+        "office": {
+            "id": "tiny",
+            "name": "Tiny",
+            "opening_hours": {"mon": [["08:00", "12:00"]]},
+            "counters": [{"id": "C1", "equipment": []}],
+        },
+        "service_types": [
+            {
+                "id": "uebertrag",
+                "name": "Übertrag",
+                "duration_min": 15,
+                "skill": "uebertrag",
+                "weight": 3.0,
+                "same_day_share": 0.0,
+            }
+        ],
         "staff": [{"id": "S1", "skills": ["uebertrag"]}, {"id": "S2", "skills": ["uebertrag"]}],
         "availability": [{"staff": p, "date": day, "start": "08:00", "end": "12:00"} for p in ("S1", "S2")],
         "demand": [{"date": day, "service": "uebertrag", "count": 16}],
@@ -188,8 +216,13 @@ def test_exports_carry_overbooked_slots():
     def public_at(records: list[dict]) -> int:
         """ZMS workstations bookable ahead for the base slot's type at its start."""
         start = f"{base.start // 60:02d}:{base.start % 60:02d}"
-        return sum(r["workstationCount"]["public"] for r in records if r["startTime"] <= start < r["endTime"]
-                   and base.service in r["description"] and r["bookable"]["endInDays"] > 0)
+        return sum(
+            r["workstationCount"]["public"]
+            for r in records
+            if r["startTime"] <= start < r["endTime"]
+            and base.service in r["description"]
+            and r["bookable"]["endInDays"] > 0
+        )
 
     live = sum(1 for s in extras if s.service == base.service and s.start <= base.start < s.end)
     assert public_at(zms_records([plan])) == public_at(zms_records([plain])) + live
@@ -201,8 +234,7 @@ def test_the_booking_service_sells_an_overbooked_slot_like_any_other(tmp_path):
 
     regular = slot("09:00")
     extra = dict(regular, id=regular["id"] + "-ob", overbook_of=regular["id"])
-    with threaded_service(tmp_path / "svc.sqlite3") as handle, \
-            httpx.Client(base_url=handle.url, timeout=10.0) as http:
+    with threaded_service(tmp_path / "svc.sqlite3") as handle, httpx.Client(base_url=handle.url, timeout=10.0) as http:
         assert publish_slots(handle.url, [regular, extra]) == [201, 201]
         free = http.get(f"/v1/offices/{OFFICE}/available", params={"date": regular["date"]}).json()
         assert {regular["id"], extra["id"]} <= _ids(free)

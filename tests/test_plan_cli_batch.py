@@ -53,8 +53,7 @@ def test_plan_on_a_folder_with_jobs_writes_every_office_day(tmp_path) -> None:
     assert summary["counts"]["ok"] == 4
     assert str(os.getpid()) not in {r["worker"].split(":")[1] for r in summary["results"]}
     # --export with a folder: one file per office, of that office's planned days.
-    assert sorted(p.name for p in (out / "exports").iterdir()) == [
-        f"{o}_{MONDAY}_{TUESDAY}.csv" for o in scenarios]
+    assert sorted(p.name for p in (out / "exports").iterdir()) == [f"{o}_{MONDAY}_{TUESDAY}.csv" for o in scenarios]
     assert "4 office-days" in result.output and "4 ok" in result.output
 
 
@@ -70,12 +69,18 @@ def test_plan_reports_a_broken_office_and_the_others_finish(tmp_path) -> None:
     result = _plan(folder, "--date", MONDAY, "--jobs", "2", "--time-limit", "2", "--out", out)
     assert result.exit_code == 2, result.output  # bad input is the worst outcome
     assert sorted(p.name for p in out.glob("*.json")) == [
-        f"a-good_{MONDAY}.json", SUMMARY_FILE, f"c-good_{MONDAY}.json"]
+        f"a-good_{MONDAY}.json",
+        SUMMARY_FILE,
+        f"c-good_{MONDAY}.json",
+    ]
     for office, scenario in good.items():
         _assert_checked(scenario, out / f"{office}_{MONDAY}.json")
     outcomes = {Path(r["source"]).name: (r["outcome"], r["message"]) for r in _summary(out)["results"]}
-    assert outcomes == {"a-good.json": ("ok", ""), "c-good.json": ("ok", ""),
-                        "b-broken.json": ("input", "availability[0].staff: unknown staff 'S999'")}
+    assert outcomes == {
+        "a-good.json": ("ok", ""),
+        "c-good.json": ("ok", ""),
+        "b-broken.json": ("input", "availability[0].staff: unknown staff 'S999'"),
+    }
     assert "unknown staff 'S999'" in result.output and "2 ok, 1 input" in result.output
     assert "Traceback" not in result.output
 
@@ -92,17 +97,20 @@ def test_plan_one_file_with_jobs_runs_in_parallel_and_keeps_excel(tmp_path) -> N
     assert (out / "review.xlsx").read_bytes()[:2] == b"PK"
 
 
-@pytest.mark.parametrize(("args", "option"), [
-    (["--excel", "review.xlsx"], "--excel"),
-    (["--ray-address", "auto"], "--ray-address"),
-    (["--executor", "dask"], "--executor"),
-    (["--jobs", "0"], "--jobs: 0 must be >= 1"),
-    (["--workers", "0"], "--workers: 0 must be >= 1"),
-    (["--time-limit", "0"], "--time-limit: 0.0 must be > 0"),
-    (["--to", MONDAY], "--to"),
-    (["--date", "2024-04-23", "--to", MONDAY], "--to"),
-    (["--export", "pdf"], "--export"),
-])
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--excel", "review.xlsx"], "--excel"),
+        (["--ray-address", "auto"], "--ray-address"),
+        (["--executor", "dask"], "--executor"),
+        (["--jobs", "0"], "--jobs: 0 must be >= 1"),
+        (["--workers", "0"], "--workers: 0 must be >= 1"),
+        (["--time-limit", "0"], "--time-limit: 0.0 must be > 0"),
+        (["--to", MONDAY], "--to"),
+        (["--date", "2024-04-23", "--to", MONDAY], "--to"),
+        (["--export", "pdf"], "--export"),
+    ],
+)
 def test_plan_folder_option_errors_name_the_option(tmp_path, args, option) -> None:
     folder = tmp_path / "offices"
     _write(folder, "a.json", _office("office-a"))
@@ -119,8 +127,21 @@ def test_plan_with_executor_ray_on_a_local_ray(tmp_path) -> None:
     scenario = _office("office-a")
     _write(folder, "office-a.json", scenario)
     out = tmp_path / "out"
-    result = _plan(folder, "--executor", "ray", "--date", MONDAY, "--to", TUESDAY, "--jobs", "2",
-                   "--strategy", "template", "--out", out)
+    result = _plan(
+        folder,
+        "--executor",
+        "ray",
+        "--date",
+        MONDAY,
+        "--to",
+        TUESDAY,
+        "--jobs",
+        "2",
+        "--strategy",
+        "template",
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     for day in (MONDAY, TUESDAY):
         _assert_checked(scenario, out / f"office-a_{day}.json")

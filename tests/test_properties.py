@@ -14,8 +14,12 @@ from optimizer.errors import InfeasibleError
 from optimizer.pipeline import plan_day
 from optimizer.scenario import parse_scenario
 
-TYPES = [("uebertrag", 15, 3.0, ["eat_reader"]), ("eat_ausgabe", 10, 2.0, ["eat_reader"]),
-         ("notfall", 30, 4.0, []), ("verlust", 20, 2.0, [])]
+TYPES = [
+    ("uebertrag", 15, 3.0, ["eat_reader"]),
+    ("eat_ausgabe", 10, 2.0, ["eat_reader"]),
+    ("notfall", 30, 4.0, []),
+    ("verlust", 20, 2.0, []),
+]
 OPEN = (8 * 60, 12 * 60)
 FAST = SolveOptions(time_limit_s=4.0, workers=1, seed=0)
 
@@ -23,8 +27,10 @@ FAST = SolveOptions(time_limit_s=4.0, workers=1, seed=0)
 @st.composite
 def offices(draw) -> dict:
     types = draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=3, unique_by=lambda t: t[0]))
-    counters = [{"id": f"C{i}", "equipment": draw(st.sampled_from([[], ["eat_reader"]]))}
-                for i in range(draw(st.integers(1, 3)))]
+    counters = [
+        {"id": f"C{i}", "equipment": draw(st.sampled_from([[], ["eat_reader"]]))}
+        for i in range(draw(st.integers(1, 3)))
+    ]
     staff, availability = [], []
     for i in range(draw(st.integers(1, 4))):
         skills = draw(st.lists(st.sampled_from([t[0] for t in types] + ["guide"]), min_size=1, unique=True))
@@ -39,16 +45,34 @@ def offices(draw) -> dict:
         bookings.append({"id": f"B{j}", "date": MONDAY, "start": hhmm(start), "service": name})
     return {
         "version": 1,
-        "office": {"id": "prop", "name": "Property office", "granularity_min": 5,
-                   "opening_hours": {"mon": [[hhmm(OPEN[0]), hhmm(OPEN[1])]]}, "counters": counters},
-        "service_types": [{"id": n, "name": n, "duration_min": m, "skill": n, "weight": w,
-                           "same_day_share": draw(st.sampled_from([0.0, 0.5])), "equipment": e}
-                          for n, m, w, e in types],
-        "staff": staff, "availability": availability,
+        "office": {
+            "id": "prop",
+            "name": "Property office",
+            "granularity_min": 5,
+            "opening_hours": {"mon": [[hhmm(OPEN[0]), hhmm(OPEN[1])]]},
+            "counters": counters,
+        },
+        "service_types": [
+            {
+                "id": n,
+                "name": n,
+                "duration_min": m,
+                "skill": n,
+                "weight": w,
+                "same_day_share": draw(st.sampled_from([0.0, 0.5])),
+                "equipment": e,
+            }
+            for n, m, w, e in types
+        ],
+        "staff": staff,
+        "availability": availability,
         "demand": [{"date": MONDAY, "service": n, "count": draw(st.integers(0, 30))} for n, *_ in types],
         "bookings": bookings,
-        "policy": {"back_office_min": draw(st.sampled_from([0, 30])), "guides_min": draw(st.sampled_from([0, 0, 1])),
-                   "same_day_release": ["08:00", "10:00"]},
+        "policy": {
+            "back_office_min": draw(st.sampled_from([0, 30])),
+            "guides_min": draw(st.sampled_from([0, 0, 1])),
+            "same_day_release": ["08:00", "10:00"],
+        },
     }
 
 

@@ -8,15 +8,24 @@ from pathlib import Path
 
 import httpx
 import pytest
+from publish_server import running_server, silent_server
+from test_export import sample_week, week_cache
 from typer.testing import CliRunner
 
 from optimizer.cli.main import app
 from optimizer.errors import InputError
 from optimizer.plan import Plan
-from optimizer.publish.client import (EXIT_CONFLICTS, EXIT_DONE, EXIT_REJECTED, EXIT_UNREACHABLE, SlotClient,
-                                      diff_slots, public_slot, publish, token_from_env)
-from publish_server import running_server, silent_server
-from test_export import sample_week, week_cache
+from optimizer.publish.client import (
+    EXIT_CONFLICTS,
+    EXIT_DONE,
+    EXIT_REJECTED,
+    EXIT_UNREACHABLE,
+    SlotClient,
+    diff_slots,
+    public_slot,
+    publish,
+    token_from_env,
+)
 
 OPENAPI = Path(__file__).resolve().parents[1] / "optimizer" / "publish" / "openapi.yaml"
 TOKEN = "tok-3f9c1d7e-publish-secret"
@@ -52,8 +61,9 @@ def changed(plan: Plan) -> tuple[Plan, str, str, str]:
     dropped, moved = free[0], free[1]
     other = next(s.counter for s in plan.slots if s.counter != moved.counter)
     new = free[2].model_copy(update={"id": free[2].id + "-new"})
-    slots = [s.model_copy(update={"counter": other}) if s.id == moved.id else s
-             for s in plan.slots if s.id != dropped.id] + [new]
+    slots = [
+        s.model_copy(update={"counter": other}) if s.id == moved.id else s for s in plan.slots if s.id != dropped.id
+    ] + [new]
     return plan.model_copy(update={"slots": slots}), dropped.id, moved.id, new.id
 
 
@@ -92,8 +102,11 @@ def test_changed_plan_writes_only_the_diff(srv, plan):
         result = publish(new_plan, client)
     after = srv.stats()
     assert result.exit_code == EXIT_DONE
-    assert {(c.kind, c.slot_id) for c in result.changes if c.kind != "unchanged"} == \
-           {("withdrawn", dropped), ("changed", moved), ("new", new)}
+    assert {(c.kind, c.slot_id) for c in result.changes if c.kind != "unchanged"} == {
+        ("withdrawn", dropped),
+        ("changed", moved),
+        ("new", new),
+    }
     assert sorted(result.applied) == sorted([dropped, moved, new])
     assert after["PUT 200"] - before["PUT 200"] == 1 and after["PUT 201"] - before["PUT 201"] == 1
     assert after["DELETE 204"] - before["DELETE 204"] == 1
@@ -164,16 +177,22 @@ def test_server_that_never_answers_exits_5_within_the_budget(plan, tmp_path):
     runner = CliRunner()
     with silent_server() as url:
         started = time.monotonic()
-        out = runner.invoke(app, ["publish", str(path), "--to", url, "--timeout", "0.3", "--attempts", "3",
-                                  "--backoff", "0.05"], env={"SLOTPLAN_TOKEN": TOKEN})
+        out = runner.invoke(
+            app,
+            ["publish", str(path), "--to", url, "--timeout", "0.3", "--attempts", "3", "--backoff", "0.05"],
+            env={"SLOTPLAN_TOKEN": TOKEN},
+        )
         elapsed = time.monotonic() - started
     assert out.exit_code == EXIT_UNREACHABLE, out.output
     assert "timed out" in out.output
     assert elapsed < 3 * 0.3 + 0.05 + 0.1 + 3.0  # attempts × timeout + waits + slack
     with silent_server() as url:
         pass  # closed again: connection refused
-    out = runner.invoke(app, ["publish", str(path), "--to", url, "--timeout", "0.3", "--attempts", "2",
-                              "--backoff", "0.01"], env={"SLOTPLAN_TOKEN": TOKEN})
+    out = runner.invoke(
+        app,
+        ["publish", str(path), "--to", url, "--timeout", "0.3", "--attempts", "2", "--backoff", "0.01"],
+        env={"SLOTPLAN_TOKEN": TOKEN},
+    )
     assert out.exit_code == EXIT_UNREACHABLE and "connection failed" in out.output
 
 
@@ -186,6 +205,7 @@ def test_token_never_appears_in_output_logs_or_errors(srv, plan, tmp_path, caplo
     changed_path.write_text(new_plan.to_json(), encoding="utf-8")
     runner = CliRunner()
     env = {"SLOTPLAN_TOKEN": TOKEN, "MY_TOKEN": TOKEN}
+
     def run(*args: str, env: dict[str, str] = env):
         return runner.invoke(app, ["publish", *args, "--to", srv.url], env=env)
 
@@ -195,8 +215,7 @@ def test_token_never_appears_in_output_logs_or_errors(srv, plan, tmp_path, caplo
     srv.fail(503, times=2)
     outputs.append(run(str(path), "--attempts", "2", "--backoff", "0"))
     outputs.append(run(str(path), env={"SLOTPLAN_TOKEN": "x" + TOKEN}))
-    assert [o.exit_code for o in outputs] == [EXIT_DONE, EXIT_DONE, EXIT_CONFLICTS, EXIT_UNREACHABLE,
-                                              EXIT_REJECTED]
+    assert [o.exit_code for o in outputs] == [EXIT_DONE, EXIT_DONE, EXIT_CONFLICTS, EXIT_UNREACHABLE, EXIT_REJECTED]
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # the logs were captured
     for o in outputs:
         assert TOKEN not in o.output and (o.exception is None or TOKEN not in repr(o.exception))
@@ -250,8 +269,11 @@ def test_server_answers_follow_the_openapi_contract(srv, plan):
 
     with client_for(srv.url) as client:
         publish(plan, client)
-    listing = httpx.get(f"{srv.url}/v1/offices/{plan.office}/slots", params={"date": plan.date.isoformat()},
-                        headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    listing = httpx.get(
+        f"{srv.url}/v1/offices/{plan.office}/slots",
+        params={"date": plan.date.isoformat()},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ).json()
     validator("SlotList").validate(listing)
     for s in plan.slots[:5]:
         validator("SlotInput").validate(public_slot(s))

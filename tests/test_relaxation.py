@@ -38,10 +38,18 @@ def _relaxed_day(raw: dict, date: dt.date):
 
 
 def _as_plan(scenario, index, plan):
-    solution = DaySolution(index=index, status="FEASIBLE", objective=_served(index, plan), bound=0.0,
-                           seconds=0.0, options=SolveOptions(), chosen_slots=list(plan.chosen_slots),
-                           guide_steps=plan.guide_steps, break_plan=plan.break_plan,
-                           unheld_bookings=list(plan.unheld_bookings))
+    solution = DaySolution(
+        index=index,
+        status="FEASIBLE",
+        objective=_served(index, plan),
+        bound=0.0,
+        seconds=0.0,
+        options=SolveOptions(),
+        chosen_slots=list(plan.chosen_slots),
+        guide_steps=plan.guide_steps,
+        break_plan=plan.break_plan,
+        unheld_bookings=list(plan.unheld_bookings),
+    )
     return build_plan(scenario, build_schedule(solution))
 
 
@@ -58,8 +66,9 @@ def test_rounded_dive_plans_obey_every_rule_and_stay_under_the_lp_bound(bookings
 
     plain = greedy_plan(index)
     first = greedy_plan(index, lp_guide(dm, lp.values))
-    best = dive(dm, lp, lambda p: round(_served(index, p) * 2), enough=float("inf"),
-                deadline=time.monotonic() + 20, rounds=6)
+    best = dive(
+        dm, lp, lambda p: round(_served(index, p) * 2), enough=float("inf"), deadline=time.monotonic() + 20, rounds=6
+    )
     assert best is not None
     assert _served(index, best) >= _served(index, first)
     assert _served(index, best) <= bound + 1e-6

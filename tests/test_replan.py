@@ -71,8 +71,10 @@ def _two_counters(**changes) -> dict:
 
 
 def test_absent_persons_bookings_move_to_present_staff() -> None:
-    bookings = [{"id": f"B{i}", "date": MONDAY, "start": start, "service": "uebertrag"}
-                for i, start in enumerate(["08:00", "08:15", "09:00", "10:30", "11:00"])]
+    bookings = [
+        {"id": f"B{i}", "date": MONDAY, "start": start, "service": "uebertrag"}
+        for i, start in enumerate(["08:00", "08:15", "09:00", "10:30", "11:00"])
+    ]
     scenario = _two_counters(bookings=bookings, demand=[{"date": MONDAY, "service": "uebertrag", "count": 12}])
     published, current, plan, report = _replan(scenario, ("S1",))
     assert report.notify == [] and plan.rebook == []
@@ -90,15 +92,17 @@ def test_uncoverable_bookings_are_notified_with_reason_and_proposal() -> None:
     _, current, plan, report = _replan(scenario, ("S1", "S2"))
     assert len(report.notify) == 1
     note = report.notify[0]
-    assert "At 09:00–09:15 2 Übertrag bookings need 2 people with skill 'uebertrag' at counters with " \
-           "eat_reader; only 1 are present (S1, S2 absent)" in note["reason"]
+    assert (
+        "At 09:00–09:15 2 Übertrag bookings need 2 people with skill 'uebertrag' at counters with "
+        "eat_reader; only 1 are present (S1, S2 absent)" in note["reason"]
+    )
     assert note["proposal"] and note["proposal"] in {s.id for s in plan.slots if s.booking is None}
     assert violations(current.to_json_dict(), plan) == []
 
 
 def test_frozen_past_keeps_what_happened() -> None:
     scenario = _two_counters(demand=[{"date": MONDAY, "service": "uebertrag", "count": 30}])
-    published, _, plan, report = _replan(scenario, (), leave=(("S3", 10 * 60),), now=9 * 60)
+    published, _, plan, _report = _replan(scenario, (), leave=(("S3", 10 * 60),), now=9 * 60)
     before = {(s.staff, s.counter, s.start) for s in published.slots if s.start < 9 * 60}
     assert before  # 30 of 32 possible slots: the first hour is busy
     assert before == {(s.staff, s.counter, s.start) for s in plan.slots if s.start < 9 * 60}
@@ -106,12 +110,16 @@ def test_frozen_past_keeps_what_happened() -> None:
 
 
 def test_guide_absent_is_explained() -> None:
-    staff = [{"id": "S1", "name": "A", "skills": ["uebertrag", "guide"], "weekly_hours": 39},
-             {"id": "S2", "name": "B", "skills": ["uebertrag"], "weekly_hours": 39},
-             {"id": "S3", "name": "C", "skills": ["uebertrag", "guide"], "weekly_hours": 39}]
-    availability = [{"staff": "S1", "date": MONDAY, "start": "08:00", "end": "12:00"},
-                    {"staff": "S2", "date": MONDAY, "start": "08:00", "end": "12:00"},
-                    {"staff": "S3", "date": MONDAY, "start": "09:30", "end": "12:00"}]
+    staff = [
+        {"id": "S1", "name": "A", "skills": ["uebertrag", "guide"], "weekly_hours": 39},
+        {"id": "S2", "name": "B", "skills": ["uebertrag"], "weekly_hours": 39},
+        {"id": "S3", "name": "C", "skills": ["uebertrag", "guide"], "weekly_hours": 39},
+    ]
+    availability = [
+        {"staff": "S1", "date": MONDAY, "start": "08:00", "end": "12:00"},
+        {"staff": "S2", "date": MONDAY, "start": "08:00", "end": "12:00"},
+        {"staff": "S3", "date": MONDAY, "start": "09:30", "end": "12:00"},
+    ]
     scenario = tiny(staff=staff, availability=availability, policy={"guides_min": 1})
     base = parse_scenario(scenario)
     published = plan_day(base, DAY, FAST)
@@ -128,19 +136,45 @@ def test_cli_replan_writes_plan_report_and_scenario(tmp_path) -> None:
     scenario = _two_counters(bookings=[{"id": "B1", "date": MONDAY, "start": "09:00", "service": "uebertrag"}])
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(scenario), encoding="utf-8")
-    result = runner.invoke(app, ["plan", str(path), "--date", MONDAY, "--out", str(tmp_path / "pub"), "--time-limit", "4"])
+    result = runner.invoke(
+        app, ["plan", str(path), "--date", MONDAY, "--out", str(tmp_path / "pub"), "--time-limit", "4"]
+    )
     assert result.exit_code == 0, result.output
     published = tmp_path / "pub" / "tiny_2024-04-22.json"
-    result = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--absent", "S2",
-                                 "--arrive", "S3=09:00", "--now", "07:10", "--out", str(tmp_path / "new"),
-                                 "--time-limit", "4"])
+    result = runner.invoke(
+        app,
+        [
+            "replan",
+            str(path),
+            "--plan",
+            str(published),
+            "--date",
+            MONDAY,
+            "--absent",
+            "S2",
+            "--arrive",
+            "S3=09:00",
+            "--now",
+            "07:10",
+            "--out",
+            str(tmp_path / "new"),
+            "--time-limit",
+            "4",
+        ],
+    )
     assert result.exit_code == 0, result.output
     new = tmp_path / "new"
     plan = json.loads((new / "tiny_2024-04-22.json").read_text(encoding="utf-8"))
     current = json.loads((new / "tiny_2024-04-22.scenario.json").read_text(encoding="utf-8"))
     assert violations(current, plan) == []
     assert set(json.loads((new / "tiny_2024-04-22.changes.json").read_text(encoding="utf-8"))) == {
-        "kept", "moved", "withdrawn", "new", "notify", "people"}
+        "kept",
+        "moved",
+        "withdrawn",
+        "new",
+        "notify",
+        "people",
+    }
     bad = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--arrive", "S3"])
     assert bad.exit_code == 2 and "--arrive" in bad.output
     bad = runner.invoke(app, ["replan", str(path), "--plan", str(published), "--date", MONDAY, "--absent", "S99"])
@@ -153,8 +187,9 @@ def sample_published(sample_dict: dict):
     return scenario, plan_day(scenario, DAY, SolveOptions(time_limit_s=20.0, workers=2, seed=0, gap_limit=0.005))
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.data())
 def test_replan_of_the_sample_monday_keeps_bookings_and_most_days(sample_published, data) -> None:
     """Two random people absent, `--now 07:00`: no booking lost, at least 80 % of the present people keep

@@ -17,8 +17,7 @@ import pytest
 
 from optimizer.errors import InputError
 from optimizer.export.cells import safe_text, write_text
-from optimizer.export.review import (MIXED_FILL, OPEN_HEADER_FILL, review_workbook, service_colours,
-                                     type_labels)
+from optimizer.export.review import MIXED_FILL, OPEN_HEADER_FILL, review_workbook, service_colours, type_labels
 from optimizer.plan import Plan, read_plan
 from optimizer.scenario import load_scenario, parse_scenario
 from optimizer.sittings_view import person_figures, plan_sittings
@@ -63,8 +62,7 @@ def test_tagesplan_grid(workbook, plan, scenario):
     assert ws["A5"].value == "Kennung" and ws["B5"].value == "Name"
     # The time axis starts at 07:00 in column C, one column per 5-minute step.
     assert ws["C5"].value == "07:00"
-    columns = {ws.cell(row=5, column=c).value: c for c in range(3, ws.max_column + 1)
-               if ws.cell(row=5, column=c).value}
+    columns = {ws.cell(row=5, column=c).value: c for c in range(3, ws.max_column + 1) if ws.cell(row=5, column=c).value}
     assert columns["08:00"] == 3 + 12
     # Opening hours 07:30-12:30 are green on the axis.
     assert fill_of(ws.cell(row=5, column=3 + 6)) == OPEN_HEADER_FILL
@@ -77,8 +75,9 @@ def test_tagesplan_grid(workbook, plan, scenario):
     assert ws.cell(row=r, column=c).value.startswith(f"{sitting.counter} · ")
     merged = {(m.min_row, m.min_col): m.max_col for m in ws.merged_cells.ranges}
     assert merged[(r, c)] == 3 + (sitting.end - 7 * 60) // 5 - 1
-    assert fill_of(ws.cell(row=r, column=c)) == (colours[sitting.services[0]] if len(sitting.services) == 1
-                                                 else MIXED_FILL)
+    assert fill_of(ws.cell(row=r, column=c)) == (
+        colours[sitting.services[0]] if len(sitting.services) == 1 else MIXED_FILL
+    )
     names = {p.id: p.name for p in scenario.staff}
     assert ws.cell(row=r, column=2).value == names[sitting.staff]
     legend = [ws.cell(row=r, column=2).value for r in range(6, ws.max_row + 1)]
@@ -107,8 +106,10 @@ def test_schalterbelegung_grid(workbook, plan, scenario):
         text = ws.cell(row=r, column=c).value
         assert text is None or text.startswith((names[sitting.staff], sitting.staff))
     heads = {ws.cell(row=5, column=c).value: c for c in range(1, ws.max_column + 1)}
-    column = {h: [ws.cell(row=6 + i, column=heads[h]).value for i in range(len(counters))]
-              for h in ("Termine", "Sitzungen", "Personen")}
+    column = {
+        h: [ws.cell(row=6 + i, column=heads[h]).value for i in range(len(counters))]
+        for h in ("Termine", "Sitzungen", "Personen")
+    }
     assert sum(column["Termine"]) == len(plan.slots)
     assert sum(column["Sitzungen"]) == len(sittings)
     grid = {(m.min_row, m.min_col) for m in ws.merged_cells.ranges if 6 <= m.min_row < 6 + len(counters)}
@@ -141,22 +142,29 @@ def test_kennzahlen_and_chart(workbook, plan, scenario):
     assert ws.cell(row=rows["Schalterauslastung"], column=2).value == plan.kpis["counter_utilisation"]
     figures = person_figures(plan_sittings(plan)).values()
     assert ws.cell(row=rows["Sitzungen je Person"], column=2).value == pytest.approx(
-        sum(f.sittings for f in figures) / len(figures))
+        sum(f.sittings for f in figures) / len(figures)
+    )
     assert ws.cell(row=rows["Schalter je Person"], column=2).value == pytest.approx(
-        sum(f.counters for f in figures) / len(figures))
-    assert f"höchstens {max(f.counters for f in figures)}." in ws.cell(row=rows["Schalter je Person"],
-                                                                      column=3).value
+        sum(f.counters for f in figures) / len(figures)
+    )
+    assert f"höchstens {max(f.counters for f in figures)}." in ws.cell(row=rows["Schalter je Person"], column=3).value
     assert len(ws._charts) == 1
 
 
 def test_several_days_get_a_week_sheet(plan, scenario):
     second = plan.model_copy(update={"date": dt.date(2024, 4, 23)})
     wb = openpyxl.load_workbook(io.BytesIO(review_workbook([second, plan], scenario)))
-    assert wb.sheetnames == ["Woche",
-                             "Tagesplan 2024-04-22", "Schalterbelegung 2024-04-22", "Termine 2024-04-22",
-                             "Kennzahlen 2024-04-22",
-                             "Tagesplan 2024-04-23", "Schalterbelegung 2024-04-23", "Termine 2024-04-23",
-                             "Kennzahlen 2024-04-23"]
+    assert wb.sheetnames == [
+        "Woche",
+        "Tagesplan 2024-04-22",
+        "Schalterbelegung 2024-04-22",
+        "Termine 2024-04-22",
+        "Kennzahlen 2024-04-22",
+        "Tagesplan 2024-04-23",
+        "Schalterbelegung 2024-04-23",
+        "Termine 2024-04-23",
+        "Kennzahlen 2024-04-23",
+    ]
     week = wb["Woche"]
     assert [week.cell(row=r, column=2).value for r in (5, 6)] == ["Montag", "Dienstag"]
     assert len(week._charts) == 1
@@ -182,8 +190,13 @@ def test_no_text_from_input_becomes_a_formula(plan):
     data["office"]["name"] = "@office & co"
     content = review_workbook([plan], parse_scenario(data))
     wb = openpyxl.load_workbook(io.BytesIO(content))
-    found = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
-             if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))]
+    found = [
+        c
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith(("=", "+", "@"))
+    ]
     assert {c.value for c in found} >= {evil, "+SUM(1,2)"}
     assert all(c.data_type == "s" for c in found)
     with zipfile.ZipFile(io.BytesIO(content)) as z:
@@ -208,9 +221,22 @@ def test_opens_in_libreoffice(tmp_path, plan, scenario):
     source.write_bytes(review_workbook([plan, second], scenario))
     profile = tmp_path / "lo-profile"  # own profile: never clashes with another soffice running
     result = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     pdf = tmp_path / "review.pdf"
     assert result.returncode == 0, result.stderr
     assert pdf.exists(), result.stdout + result.stderr
@@ -226,28 +252,35 @@ def _hand_made_day() -> Plan:
     C01: S004 07:30-10:30 (Übertrag, then Ausgabe after back office at the desk), S005 covers
     S004's break 10:30-11:00, S004 again 11:00-12:30; C02: S006 07:30-08:30, S007 08:30-09:00,
     S006 09:00-10:00 (S007 in between splits S006's morning)."""
-    rows = [("S004", "07:00", "07:30", "back_office", None, None),
-            ("S004", "07:30", "09:00", "service", "uebertrag", "C01"),
-            ("S004", "09:00", "09:15", "back_office", None, None),
-            ("S004", "09:15", "10:30", "service", "eat_ausgabe", "C01"),
-            ("S004", "10:30", "11:00", "break", None, None),
-            ("S004", "11:00", "12:30", "service", "uebertrag", "C01"),
-            ("S005", "07:30", "10:30", "back_office", None, None),
-            ("S005", "10:30", "11:00", "service", "notfall", "C01"),
-            ("S005", "11:00", "12:30", "guide", None, None),
-            ("S006", "07:30", "08:30", "service", "uebertrag", "C02"),
-            ("S006", "08:30", "09:00", "back_office", None, None),
-            ("S006", "09:00", "10:00", "service", "uebertrag", "C02"),
-            ("S006", "10:00", "12:30", "back_office", None, None),
-            ("S007", "07:30", "08:30", "back_office", None, None),
-            ("S007", "08:30", "09:00", "service", "verlust", "C02"),
-            ("S007", "09:00", "12:30", "back_office", None, None)]
+    rows = [
+        ("S004", "07:00", "07:30", "back_office", None, None),
+        ("S004", "07:30", "09:00", "service", "uebertrag", "C01"),
+        ("S004", "09:00", "09:15", "back_office", None, None),
+        ("S004", "09:15", "10:30", "service", "eat_ausgabe", "C01"),
+        ("S004", "10:30", "11:00", "break", None, None),
+        ("S004", "11:00", "12:30", "service", "uebertrag", "C01"),
+        ("S005", "07:30", "10:30", "back_office", None, None),
+        ("S005", "10:30", "11:00", "service", "notfall", "C01"),
+        ("S005", "11:00", "12:30", "guide", None, None),
+        ("S006", "07:30", "08:30", "service", "uebertrag", "C02"),
+        ("S006", "08:30", "09:00", "back_office", None, None),
+        ("S006", "09:00", "10:00", "service", "uebertrag", "C02"),
+        ("S006", "10:00", "12:30", "back_office", None, None),
+        ("S007", "07:30", "08:30", "back_office", None, None),
+        ("S007", "08:30", "09:00", "service", "verlust", "C02"),
+        ("S007", "09:00", "12:30", "back_office", None, None),
+    ]
     keys = ("staff", "start", "end", "activity", "service", "counter")
-    return Plan.model_validate({
-        "office": "abh-servicepoint", "date": "2024-04-22", "status": "FEASIBLE", "kpis": {},
-        "solver": {"objective": 0, "bound": 0, "gap": 0, "seconds": 0, "time_limit_s": 1, "workers": 1,
-                   "seed": 0},
-        "assignments": [dict(zip(keys, row)) for row in rows]})
+    return Plan.model_validate(
+        {
+            "office": "abh-servicepoint",
+            "date": "2024-04-22",
+            "status": "FEASIBLE",
+            "kpis": {},
+            "solver": {"objective": 0, "bound": 0, "gap": 0, "seconds": 0, "time_limit_s": 1, "workers": 1, "seed": 0},
+            "assignments": [dict(zip(keys, row)) for row in rows],
+        }
+    )
 
 
 def _grid_labels(path: Path) -> dict[str, list[str]]:
@@ -257,7 +290,7 @@ def _grid_labels(path: Path) -> dict[str, list[str]]:
     head = next(i for i, row in enumerate(rows) if row and row[0] in ("Schalter", "Kennung"))
     end = rows[head].index("Termine")
     out = {}
-    for row in rows[head + 1:]:
+    for row in rows[head + 1 :]:
         if not row or not row[0] or row[0] == "Legende":
             break
         out[row[0]] = [text for text in row[2:end] if text]
@@ -274,10 +307,22 @@ def test_sitting_blocks_survive_libreoffice(tmp_path, scenario):
     profile = tmp_path / "lo-profile"
     # CSV filter options: comma, quote, UTF-8, from row 1, …; the last: every sheet (-1), one file each.
     result = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--convert-to",
-         "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-         "--outdir", str(tmp_path), str(source)],
-        capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     counters = _grid_labels(tmp_path / "review-Schalterbelegung.csv")
     assert {k: len(v) for k, v in counters.items() if v} == {"C01": 3, "C02": 3}

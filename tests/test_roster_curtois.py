@@ -26,7 +26,9 @@ CURTOIS = SHARED / "benchmarks" / "curtois"
 EVAL = SHARED / "tools" / "curtois_eval.py"
 
 needs_benchmark = pytest.mark.skipif(
-    not CURTOIS.is_dir(), reason=f"reads the Curtois & Qu instances in ../shared/benchmarks, not beside this checkout ({CURTOIS})")
+    not CURTOIS.is_dir(),
+    reason=f"reads the Curtois & Qu instances in ../shared/benchmarks, not beside this checkout ({CURTOIS})",
+)
 
 
 def section_rows(path: Path, section: str) -> int:
@@ -41,6 +43,7 @@ def section_rows(path: Path, section: str) -> int:
 
 
 # --- reader --------------------------------------------------------------------------------------------
+
 
 @needs_benchmark
 @pytest.mark.parametrize("number, days, staff, shifts", [(1, 14, 8, 1), (7, 28, 20, 3), (12, 28, 60, 10)])
@@ -59,8 +62,14 @@ def test_reader_reads_contract_fields() -> None:
     p = read_curtois(CURTOIS / "Instance7.txt")
     k = next(e for e in p.employees if e.id == "K")  # K,E=28|D=28|L=9,8640,7560,6,2,3,2 ; days off 9, 25
     assert dict(k.max_shifts) == {"E": 28, "D": 28, "L": 9}
-    assert (k.max_minutes, k.min_minutes, k.max_consecutive, k.min_consecutive, k.min_days_off, k.max_weekends) \
-        == (8640, 7560, 6, 2, 3, 2)
+    assert (k.max_minutes, k.min_minutes, k.max_consecutive, k.min_consecutive, k.min_days_off, k.max_weekends) == (
+        8640,
+        7560,
+        6,
+        2,
+        3,
+        2,
+    )
     assert k.days_off == {9, 25}
     assert p.shift("L").forbidden_next == {"E", "D"}
 
@@ -74,15 +83,18 @@ A,D=7,3360,0,5,1,1,2
 """
 
 
-@pytest.mark.parametrize("text, message", [
-    (GOOD.replace("D,480,", "D,abc,"), "bad.txt:4: shift length 'abc' is not a whole number"),
-    (GOOD + "SECTION_COVER\n9,D,1,100,1\n", "bad.txt:8: day 9 is outside the horizon 0..6"),
-    (GOOD + "SECTION_COVER\n1,X,1,100,1\n", "bad.txt:8: unknown shift 'X'"),
-    (GOOD + "SECTION_SHIFT_ON_REQUESTS\nZ,1,D,1\n", "bad.txt:8: unknown employee 'Z'"),
-    (GOOD.replace("A,D=7,3360,0,5,1,1,2", "A,D=7,3360"), "bad.txt:6: a staff row needs 8 fields, got 3"),
-    (GOOD + "SECTION_NONSENSE\n1\n", "bad.txt:7: unknown section 'SECTION_NONSENSE'"),
-    ("SECTION_HORIZON\n7\n", "bad.txt: section SECTION_SHIFTS is missing or empty"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (GOOD.replace("D,480,", "D,abc,"), "bad.txt:4: shift length 'abc' is not a whole number"),
+        (GOOD + "SECTION_COVER\n9,D,1,100,1\n", "bad.txt:8: day 9 is outside the horizon 0..6"),
+        (GOOD + "SECTION_COVER\n1,X,1,100,1\n", "bad.txt:8: unknown shift 'X'"),
+        (GOOD + "SECTION_SHIFT_ON_REQUESTS\nZ,1,D,1\n", "bad.txt:8: unknown employee 'Z'"),
+        (GOOD.replace("A,D=7,3360,0,5,1,1,2", "A,D=7,3360"), "bad.txt:6: a staff row needs 8 fields, got 3"),
+        (GOOD + "SECTION_NONSENSE\n1\n", "bad.txt:7: unknown section 'SECTION_NONSENSE'"),
+        ("SECTION_HORIZON\n7\n", "bad.txt: section SECTION_SHIFTS is missing or empty"),
+    ],
+)
 def test_reader_names_file_and_line(text: str, message: str) -> None:
     with pytest.raises(InputError) as err:
         parse_curtois(text, "bad.txt")
@@ -101,10 +113,21 @@ def test_roster_csv_has_header_and_sorted_lines(tmp_path: Path) -> None:
 D, E, L = ShiftType("D", 480), ShiftType("E", 480), ShiftType("L", 480, frozenset({"E"}))
 
 
-def tiny(days: int, employees: list[Employee], cover: list[tuple[int, str, int, int, int]] = (),
-         requests: list[Request] = (), shifts: tuple[ShiftType, ...] = (D,)) -> RosterProblem:
-    return RosterProblem(days=days, shifts=shifts, employees=tuple(employees), requests=tuple(requests),
-                         cover=tuple(Cover(*c) for c in cover), name="tiny")
+def tiny(
+    days: int,
+    employees: list[Employee],
+    cover: list[tuple[int, str, int, int, int]] = (),
+    requests: list[Request] = (),
+    shifts: tuple[ShiftType, ...] = (D,),
+) -> RosterProblem:
+    return RosterProblem(
+        days=days,
+        shifts=shifts,
+        employees=tuple(employees),
+        requests=tuple(requests),
+        cover=tuple(Cover(*c) for c in cover),
+        name="tiny",
+    )
 
 
 def every_day(days: int, shift: str = "D", req: int = 1, under: int = 10, over: int = 1) -> list[tuple]:
@@ -124,49 +147,65 @@ def runs_of(roster, emp: str, days: int, working: bool = True) -> list[tuple[int
 
 
 CASES = {
-    "days_off": (
-        tiny(3, [Employee("A", days_off=frozenset({1}))], every_day(3)),
-        lambda r: ("A", 1) not in r),
-    "shift_limits": (
-        tiny(3, [Employee("A", max_shifts={"D": 1})], every_day(3)),
-        lambda r: len(r) <= 1),
+    "days_off": (tiny(3, [Employee("A", days_off=frozenset({1}))], every_day(3)), lambda r: ("A", 1) not in r),
+    "shift_limits": (tiny(3, [Employee("A", max_shifts={"D": 1})], every_day(3)), lambda r: len(r) <= 1),
     "rotation": (
         tiny(2, [Employee("A")], [(0, "L", 1, 10, 1), (1, "E", 1, 10, 1)], shifts=(E, L)),
-        lambda r: not (r.get(("A", 0)) == "L" and r.get(("A", 1)) == "E")),
+        lambda r: not (r.get(("A", 0)) == "L" and r.get(("A", 1)) == "E"),
+    ),
     "total_minutes": (
-        tiny(4, [Employee("A", max_minutes=960), Employee("B", min_minutes=3 * 480)], every_day(4, req=0)
-             + [(d, "E", 1, 10, 1) for d in range(4)], shifts=(D, E),
-             requests=[Request(x, d, "E", 1, on=x == "A") for x in "AB" for d in range(4)]),
-        lambda r: sum(1 for k in r if k[0] == "A") <= 2 and sum(1 for k in r if k[0] == "B") >= 3),
-    "weekly_minutes": (
-        tiny(7, [Employee("A", max_minutes_per_week=2 * 480)], every_day(7)),
-        lambda r: len(r) <= 2),
+        tiny(
+            4,
+            [Employee("A", max_minutes=960), Employee("B", min_minutes=3 * 480)],
+            every_day(4, req=0) + [(d, "E", 1, 10, 1) for d in range(4)],
+            shifts=(D, E),
+            requests=[Request(x, d, "E", 1, on=x == "A") for x in "AB" for d in range(4)],
+        ),
+        lambda r: sum(1 for k in r if k[0] == "A") <= 2 and sum(1 for k in r if k[0] == "B") >= 3,
+    ),
+    "weekly_minutes": (tiny(7, [Employee("A", max_minutes_per_week=2 * 480)], every_day(7)), lambda r: len(r) <= 2),
     "max_consecutive": (
         tiny(5, [Employee("A", max_consecutive=2)], every_day(5)),
-        lambda r: all(n <= 2 for _s, n in runs_of(r, "A", 5))),
+        lambda r: all(n <= 2 for _s, n in runs_of(r, "A", 5)),
+    ),
     "min_consecutive": (
         tiny(5, [Employee("A", min_consecutive=3)], [(2, "D", 1, 10, 1)]),
-        lambda r: all(n >= 3 or s == 0 or s + n == 5 for s, n in runs_of(r, "A", 5))),
+        lambda r: all(n >= 3 or s == 0 or s + n == 5 for s, n in runs_of(r, "A", 5)),
+    ),
     "min_days_off": (
-        tiny(5, [Employee("A", min_days_off=2)], every_day(5)[:2] + [(2, "D", 0, 10, 1)] + every_day(5)[3:]),
-        lambda r: all(n >= 2 or s == 0 or s + n == 5 for s, n in runs_of(r, "A", 5, working=False))),
+        tiny(5, [Employee("A", min_days_off=2)], [*every_day(5)[:2], (2, "D", 0, 10, 1), *every_day(5)[3:]]),
+        lambda r: all(n >= 2 or s == 0 or s + n == 5 for s, n in runs_of(r, "A", 5, working=False)),
+    ),
     "max_weekends": (
         tiny(14, [Employee("A", max_weekends=1)], [(d, "D", 1, 10, 1) for d in (5, 6, 12, 13)]),
-        lambda r: sum(1 for days in ((5, 6), (12, 13)) if any(("A", d) in r for d in days)) <= 1),
+        lambda r: sum(1 for days in ((5, 6), (12, 13)) if any(("A", d) in r for d in days)) <= 1,
+    ),
     "on_requests": (
         tiny(3, [Employee("A")], every_day(3, req=0), requests=[Request("A", 1, "D", 5, on=True)]),
-        lambda r: r.get(("A", 1)) == "D"),
+        lambda r: r.get(("A", 1)) == "D",
+    ),
     "off_requests": (
         tiny(3, [Employee("A")], every_day(3, under=1), requests=[Request("A", 1, "D", 5, on=False)]),
-        lambda r: ("A", 1) not in r),
+        lambda r: ("A", 1) not in r,
+    ),
     "cover_under": (
-        tiny(3, [Employee("A"), Employee("B")], every_day(3, req=2),
-             requests=[Request("B", d, "D", 1, on=False) for d in range(3)]),
-        lambda r: len(r) == 6),
+        tiny(
+            3,
+            [Employee("A"), Employee("B")],
+            every_day(3, req=2),
+            requests=[Request("B", d, "D", 1, on=False) for d in range(3)],
+        ),
+        lambda r: len(r) == 6,
+    ),
     "cover_over": (
-        tiny(3, [Employee("A"), Employee("B")], every_day(3, req=1, over=3),
-             requests=[Request(x, d, "D", 1, on=True) for x in "AB" for d in range(3)]),
-        lambda r: len(r) == 3),
+        tiny(
+            3,
+            [Employee("A"), Employee("B")],
+            every_day(3, req=1, over=3),
+            requests=[Request(x, d, "D", 1, on=True) for x in "AB" for d in range(3)],
+        ),
+        lambda r: len(r) == 3,
+    ),
 }
 
 
@@ -203,21 +242,41 @@ def test_infeasible_contract_is_reported() -> None:
 
 # --- the column generation bound is a bound ----------------------------------------------------------
 
+
 @st.composite
 def small_problems(draw) -> RosterProblem:
     days = draw(st.integers(5, 9))
     emps = []
     for i in range(draw(st.integers(1, 3))):
-        emps.append(Employee(
-            f"P{i}", max_shifts={"E": draw(st.integers(0, days)), "L": draw(st.integers(0, days))},
-            min_minutes=480 * draw(st.integers(0, 2)), max_minutes=480 * draw(st.integers(3, days)),
-            min_consecutive=draw(st.integers(1, 3)), max_consecutive=draw(st.integers(3, 5)),
-            min_days_off=draw(st.integers(1, 2)), max_weekends=draw(st.integers(0, 1)),
-            days_off=frozenset(draw(st.sets(st.integers(0, days - 1), max_size=2)))))
-    cover = [(d, s, draw(st.integers(0, 2)), draw(st.integers(1, 9)), draw(st.integers(0, 3)))
-             for d in range(days) for s in "EL"]
-    requests = [Request(e.id, draw(st.integers(0, days - 1)), draw(st.sampled_from("EL")),
-                        draw(st.integers(1, 3)), draw(st.booleans())) for e in emps for _ in range(2)]
+        emps.append(
+            Employee(
+                f"P{i}",
+                max_shifts={"E": draw(st.integers(0, days)), "L": draw(st.integers(0, days))},
+                min_minutes=480 * draw(st.integers(0, 2)),
+                max_minutes=480 * draw(st.integers(3, days)),
+                min_consecutive=draw(st.integers(1, 3)),
+                max_consecutive=draw(st.integers(3, 5)),
+                min_days_off=draw(st.integers(1, 2)),
+                max_weekends=draw(st.integers(0, 1)),
+                days_off=frozenset(draw(st.sets(st.integers(0, days - 1), max_size=2))),
+            )
+        )
+    cover = [
+        (d, s, draw(st.integers(0, 2)), draw(st.integers(1, 9)), draw(st.integers(0, 3)))
+        for d in range(days)
+        for s in "EL"
+    ]
+    requests = [
+        Request(
+            e.id,
+            draw(st.integers(0, days - 1)),
+            draw(st.sampled_from("EL")),
+            draw(st.integers(1, 3)),
+            draw(st.booleans()),
+        )
+        for e in emps
+        for _ in range(2)
+    ]
     return tiny(days, emps, cover, requests, shifts=(E, L))
 
 
@@ -246,16 +305,23 @@ def test_lagrangian_bound_never_exceeds_the_optimum(problem: RosterProblem) -> N
 @st.composite
 def one_employee_and_costs(draw) -> tuple[RosterProblem, dict]:
     days = draw(st.integers(3, 12))
-    shifts = (ShiftType("E", 480), ShiftType("L", 480, frozenset({"E"})),
-              ShiftType("N", draw(st.sampled_from([480, 600])), frozenset({"E", "L"})))
+    shifts = (
+        ShiftType("E", 480),
+        ShiftType("L", 480, frozenset({"E"})),
+        ShiftType("N", draw(st.sampled_from([480, 600])), frozenset({"E", "L"})),
+    )
     limits = {s.id: draw(st.integers(0, days)) for s in shifts if draw(st.booleans())}
-    emp = Employee("A", max_shifts=limits, min_minutes=480 * draw(st.integers(0, 4)),
-                   max_minutes=draw(st.one_of(st.none(), st.integers(0, days).map(lambda n: 480 * n + 120))),
-                   min_consecutive=draw(st.integers(1, 4)),
-                   max_consecutive=draw(st.one_of(st.none(), st.integers(1, 6))),
-                   min_days_off=draw(st.integers(1, 3)),
-                   max_weekends=draw(st.one_of(st.none(), st.integers(0, 2))),
-                   days_off=frozenset(draw(st.sets(st.integers(0, days - 1), max_size=3))))
+    emp = Employee(
+        "A",
+        max_shifts=limits,
+        min_minutes=480 * draw(st.integers(0, 4)),
+        max_minutes=draw(st.one_of(st.none(), st.integers(0, days).map(lambda n: 480 * n + 120))),
+        min_consecutive=draw(st.integers(1, 4)),
+        max_consecutive=draw(st.one_of(st.none(), st.integers(1, 6))),
+        min_days_off=draw(st.integers(1, 3)),
+        max_weekends=draw(st.one_of(st.none(), st.integers(0, 2))),
+        days_off=frozenset(draw(st.sets(st.integers(0, days - 1), max_size=3))),
+    )
     problem = RosterProblem(days=days, shifts=shifts, employees=(emp,), first_weekday=draw(st.integers(0, 6)))
     costs = {(d, s.id): draw(st.integers(-20, 10)) / 4 for d in range(days) for s in shifts}
     return problem, costs
@@ -285,9 +351,11 @@ def test_dp_pricing_matches_cp_sat(case: tuple[RosterProblem, dict]) -> None:
 
 # --- Instance 1 and 2 through the independent evaluator ---------------------------------------------
 
+
 def evaluate(instance: Path, roster_path: Path) -> tuple[int, int]:
-    out = subprocess.run([sys.executable, str(EVAL), str(instance), str(roster_path)],
-                         capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        [sys.executable, str(EVAL), str(instance), str(roster_path)], capture_output=True, text=True, check=False
+    ).stdout
     values = dict(line.rsplit(" ", 1) for line in out.splitlines() if line.startswith(("hard", "objective")))
     return int(values["hard violations"]), int(values["objective"])
 
@@ -316,6 +384,7 @@ def test_deterministic_for_a_seed() -> None:
 
 # --- command line --------------------------------------------------------------------------------------
 
+
 def test_cli_bad_file_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text(GOOD.replace("D,480,", "D,abc,"))
@@ -329,8 +398,22 @@ def test_cli_bad_file_exits_2(tmp_path: Path) -> None:
 @needs_benchmark
 def test_cli_writes_a_roster_the_evaluator_accepts(tmp_path: Path) -> None:
     out = tmp_path / "roster.csv"
-    result = CliRunner().invoke(app, ["roster", "--curtois", str(CURTOIS / "Instance1.txt"), "--out", str(out),
-                                      "--time-limit", "10", "--workers", "1", "--seed", "2"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "roster",
+            "--curtois",
+            str(CURTOIS / "Instance1.txt"),
+            "--out",
+            str(out),
+            "--time-limit",
+            "10",
+            "--workers",
+            "1",
+            "--seed",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "objective 607" in result.output
     assert evaluate(CURTOIS / "Instance1.txt", out) == (0, 607)
@@ -338,10 +421,13 @@ def test_cli_writes_a_roster_the_evaluator_accepts(tmp_path: Path) -> None:
 
 # --- a failed master LP solve never loses the roster ---------------------------------------------------
 
+
 def two_week_problem() -> RosterProblem:
     """Four people, two shift types, two weeks: small, but the root needs several LP solves and dives."""
-    emps = [Employee(x, max_minutes=8 * 480, min_minutes=6 * 480, max_consecutive=4, min_days_off=2,
-                     max_weekends=1) for x in "ABCD"]
+    emps = [
+        Employee(x, max_minutes=8 * 480, min_minutes=6 * 480, max_consecutive=4, min_days_off=2, max_weekends=1)
+        for x in "ABCD"
+    ]
     cover = [(d, s, 1 + (d % 3 == 0), 100, 1) for d in range(14) for s in "EL"]
     requests = [Request(x, (3 * i + 2) % 14, "EL"[i % 2], 2 + i % 3, on=i % 2 == 0) for i, x in enumerate("ABCDABCD")]
     return tiny(14, emps, cover, requests, shifts=(E, L))
@@ -356,6 +442,7 @@ def glop_unless_diving(failed: list[str]) -> master_lp.Rung:
             failed.append("abnormal")
             return None
         return glop.solve(lp)
+
     return master_lp.Rung("GLOP, abnormal once diving", solve)
 
 
@@ -415,7 +502,7 @@ def test_failed_master_solve_keeps_the_best_roster(monkeypatch: pytest.MonkeyPat
 def test_relaxed_dp_returns_valid_schedules_and_a_lower_bound(case: tuple[RosterProblem, dict]) -> None:
     problem, costs = case
     emp = problem.employees[0]
-    exact_found, exact = DPPricer(problem, emp).solve(costs)
+    _exact_found, exact = DPPricer(problem, emp).solve(costs)
     relaxed = DPPricer(problem, emp, relaxed=True)
     found, bound = relaxed.solve(costs)
     assert not relaxed.exact_pricing

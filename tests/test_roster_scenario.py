@@ -39,6 +39,7 @@ def sample() -> dict:
 
 # --- the section ---------------------------------------------------------------------------------------
 
+
 def test_scenarios_without_a_roster_section_still_load(sample: dict) -> None:
     scenario = parse_scenario(sample)
     assert scenario.roster is None
@@ -58,17 +59,25 @@ def test_bad_section_fields_name_their_place(sample: dict) -> None:
     with pytest.raises(InputError) as err:
         parse_scenario(with_roster(sample, shifts=[{"id": "F", "start": "7 Uhr", "end": "15:30"}]))
     assert any(p.startswith("roster.shifts[0].start") for p in err.value.problems)
-    scenario = parse_scenario(with_roster(sample, contracts=[{"staff": "S999"}],
-                                          wishes=[{"staff": "S001", "date": "2024-04-22", "shift": "X"}],
-                                          cover=[{"weekday": "mon", "shift": "Q", "requirement": 1}]))
+    scenario = parse_scenario(
+        with_roster(
+            sample,
+            contracts=[{"staff": "S999"}],
+            wishes=[{"staff": "S001", "date": "2024-04-22", "shift": "X"}],
+            cover=[{"weekday": "mon", "shift": "Q", "requirement": 1}],
+        )
+    )
     with pytest.raises(InputError) as err:
         roster_problem(scenario, MON, SUN)
-    assert set(err.value.problems) >= {"roster.contracts[0].staff: unknown staff 'S999'",
-                                       "roster.wishes[0].shift: unknown shift 'X'",
-                                       "roster.cover[0].shift: unknown shift 'Q'"}
+    assert set(err.value.problems) >= {
+        "roster.contracts[0].staff: unknown staff 'S999'",
+        "roster.wishes[0].shift: unknown shift 'X'",
+        "roster.cover[0].shift: unknown shift 'Q'",
+    }
 
 
 # --- the mapping -----------------------------------------------------------------------------------------
+
 
 def test_mapping_of_contracts_and_office_days(sample: dict) -> None:
     mapped = roster_problem(parse_scenario(with_roster(sample)), MON, SUN)
@@ -103,9 +112,18 @@ def test_derived_cover_follows_demand_and_guides(sample: dict) -> None:
 
 def test_explicit_cover_and_rest(sample: dict) -> None:
     shifts = [{"id": "F", "start": "06:00", "end": "14:00"}, {"id": "N", "start": "14:00", "end": "22:00"}]
-    scenario = parse_scenario(with_roster(sample, shifts=shifts, contracts=[], wishes=[], cover=[
-        {"weekday": "mon", "shift": "F", "requirement": 3},
-        {"date": "2024-04-23", "shift": "N", "requirement": 2, "skill": "guide", "under_weight": 7}]))
+    scenario = parse_scenario(
+        with_roster(
+            sample,
+            shifts=shifts,
+            contracts=[],
+            wishes=[],
+            cover=[
+                {"weekday": "mon", "shift": "F", "requirement": 3},
+                {"date": "2024-04-23", "shift": "N", "requirement": 2, "skill": "guide", "under_weight": 7},
+            ],
+        )
+    )
     p = roster_problem(scenario, MON, SUN).problem
     assert p.shift("N").forbidden_next == {"F"}  # 22:00 to 06:00 is 8 h of rest, less than 11
     assert p.shift("F").forbidden_next == frozenset()
@@ -121,12 +139,20 @@ def test_worked_minutes_subtract_the_legal_break() -> None:
 
 # --- problem features the scenario uses -----------------------------------------------------------------
 
+
 def test_any_shift_wishes_and_skilled_cover() -> None:
     shifts = (ShiftType("F", 480), ShiftType("S", 480))
-    problem = RosterProblem(days=2, shifts=shifts, employees=(Employee("A"), Employee("B")),
-                            requests=(Request("A", 0, None, 5, on=False), Request("A", 1, None, 1, on=False),
-                                      Request("B", 1, None, 2, on=True)),
-                            cover=(Cover(0, "F", 1, 10, 1, frozenset({"A"})), Cover(0, "F", 1, 1, 1), Cover(1, "S", 1, 1, 1)))
+    problem = RosterProblem(
+        days=2,
+        shifts=shifts,
+        employees=(Employee("A"), Employee("B")),
+        requests=(
+            Request("A", 0, None, 5, on=False),
+            Request("A", 1, None, 1, on=False),
+            Request("B", 1, None, 2, on=True),
+        ),
+        cover=(Cover(0, "F", 1, 10, 1, frozenset({"A"})), Cover(0, "F", 1, 1, 1), Cover(1, "S", 1, 1, 1)),
+    )
     result = solve(problem, SolveOptions(time_limit_s=10, workers=1))
     assert result.status == "optimal"
     # A wants both days off, but is the only one counted for day 0's skilled cover (10): A works day 0;
@@ -136,6 +162,7 @@ def test_any_shift_wishes_and_skilled_cover() -> None:
 
 
 # --- solving and writing availability -------------------------------------------------------------------
+
 
 def test_roster_obeys_every_contract_and_becomes_availability(sample: dict) -> None:
     scenario = parse_scenario(with_roster(sample))
@@ -156,8 +183,10 @@ def test_cli_roster_then_plan_gives_valid_plans(sample: dict, tmp_path: Path) ->
     source = tmp_path / "scenario.json"
     source.write_text(json.dumps(with_roster(sample)), encoding="utf-8")
     out = tmp_path / "rostered.json"
-    result = runner.invoke(app, ["roster", str(source), "--from", "2024-04-22", "--to", "2024-04-26",
-                                 "--out", str(out), "--time-limit", "20"])
+    result = runner.invoke(
+        app,
+        ["roster", str(source), "--from", "2024-04-22", "--to", "2024-04-26", "--out", str(out), "--time-limit", "20"],
+    )
     assert result.exit_code == 0, result.output
     assert "S001" in result.output and "written" in result.output
     rostered = json.loads(out.read_text(encoding="utf-8"))
@@ -192,6 +221,19 @@ def test_cli_impossible_contract_exits_3(sample: dict, tmp_path: Path) -> None:
     source = tmp_path / "scenario.json"
     contract = {"staff": "S001", "weekly_hours": 60, "hours_flex": 0, "max_weekly_hours": 48}
     source.write_text(json.dumps(with_roster(sample, contracts=[contract])), encoding="utf-8")
-    result = runner.invoke(app, ["roster", str(source), "--from", "2024-04-22", "--to", "2024-04-26",
-                                 "--out", str(tmp_path / "o.json"), "--time-limit", "10"])
+    result = runner.invoke(
+        app,
+        [
+            "roster",
+            str(source),
+            "--from",
+            "2024-04-22",
+            "--to",
+            "2024-04-26",
+            "--out",
+            str(tmp_path / "o.json"),
+            "--time-limit",
+            "10",
+        ],
+    )
     assert result.exit_code == 3 and "S001" in result.output

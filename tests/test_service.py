@@ -65,8 +65,14 @@ def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-def book(server, slot_id: str, email: str = "anna@example.org", name: str = "Anna Beispiel",
-         office: str = OFFICE, document: str | None = None) -> httpx.Response:
+def book(
+    server,
+    slot_id: str,
+    email: str = "anna@example.org",
+    name: str = "Anna Beispiel",
+    office: str = OFFICE,
+    document: str | None = None,
+) -> httpx.Response:
     """The whole booking (challenge, request, mail, confirmation): 201 with the code, or the refusal."""
     return book_flow(server, slot_id, email=email, name=name, office=office, document=document)
 
@@ -87,6 +93,7 @@ def published(http: httpx.Client, date: str = DAY) -> dict[str, dict]:
 
 
 # ---- office side: the publish contract ---------------------------------------------------------------
+
 
 def test_publish_contract_create_update_list_withdraw(svc):
     http = svc.http
@@ -114,12 +121,19 @@ def test_publish_contract_create_update_list_withdraw(svc):
     assert "S001" not in dump  # staff never stored
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ("not json", 400), ([1, 2], 422), ({"id": "x"}, 422),
-    (slot("08:00") | {"id": "other-id"}, 422), (slot("08:00") | {"end": "07:00"}, 422),
-    (slot("08:00") | {"channel": "walk_in"}, 422), (slot("08:00") | {"date": "2024-02-30"}, 422),
-    (slot("08:00") | {"release_at": "2024-04-08 07:30"}, 422),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ("not json", 400),
+        ([1, 2], 422),
+        ({"id": "x"}, 422),
+        (slot("08:00") | {"id": "other-id"}, 422),
+        (slot("08:00") | {"end": "07:00"}, 422),
+        (slot("08:00") | {"channel": "walk_in"}, 422),
+        (slot("08:00") | {"date": "2024-02-30"}, 422),
+        (slot("08:00") | {"release_at": "2024-04-08 07:30"}, 422),
+    ],
+)
 def test_publish_rejects_malformed_slots(svc, body, status):
     path = f"/v1/offices/{OFFICE}/slots/{slot('08:00')['id']}"
     kwargs = {"content": body} if isinstance(body, str) else {"json": body}
@@ -134,8 +148,12 @@ def test_office_side_needs_the_token(svc):
     path = f"/v1/offices/{OFFICE}/slots"
     assert http.get(path, headers=auth()).status_code == 400  # date is required
     assert http.get(path, params={"date": "22.04.2024"}, headers=auth()).status_code == 400
-    wrong = ({}, {"Authorization": "Bearer wrong-token-0000000000"}, {"Authorization": f"Basic {TOKEN}"},
-             {"Authorization": TOKEN})
+    wrong = (
+        {},
+        {"Authorization": "Bearer wrong-token-0000000000"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": TOKEN},
+    )
     for headers in wrong:
         response = http.get(path, params={"date": DAY}, headers=headers)
         assert response.status_code == 401
@@ -157,19 +175,20 @@ def test_booked_slots_are_never_moved_or_withdrawn(svc):
     assert stored[citizen["id"]]["booking"] is None  # who booked stays private
     for s in (citizen, planned):
         url = f"/v1/offices/{OFFICE}/slots/{s['id']}"
-        for change in ({"start": "09:00", "end": "09:15"}, {"service": "eat_ausgabe"},
-                       {"date": "2024-04-23"}):
+        for change in ({"start": "09:00", "end": "09:15"}, {"service": "eat_ausgabe"}, {"date": "2024-04-23"}):
             response = http.put(url, json=s | change, headers=auth())
             assert response.status_code == 409 and response.json()["error"] == "booked"
         assert http.delete(url, headers=auth()).status_code == 409
         moved = http.put(url, json=s | {"counter": "C07", "channel": "calendar"}, headers=auth())
         assert moved.status_code == 200 and moved.json()["booked"] and moved.json()["counter"] == "C07"
     after = published(http)
-    assert {k: after[citizen["id"]][k] for k in ("date", "start", "end", "service")} == \
-        {k: citizen[k] for k in ("date", "start", "end", "service")}
+    assert {k: after[citizen["id"]][k] for k in ("date", "start", "end", "service")} == {
+        k: citizen[k] for k in ("date", "start", "end", "service")
+    }
     # an unbooked slot moves freely
-    response = http.put(f"/v1/offices/{OFFICE}/slots/{free['id']}",
-                        json=free | {"start": "11:00", "end": "11:15"}, headers=auth())
+    response = http.put(
+        f"/v1/offices/{OFFICE}/slots/{free['id']}", json=free | {"start": "11:00", "end": "11:15"}, headers=auth()
+    )
     assert response.status_code == 200 and response.json()["start"] == "11:00"
     # a slot the plan says is booked cannot be booked by citizens
     assert [s["id"] for s in available(http)] == [free["id"]]
@@ -177,6 +196,7 @@ def test_booked_slots_are_never_moved_or_withdrawn(svc):
 
 
 # ---- citizens: release, booking, cancelling ----------------------------------------------------------
+
 
 def test_release_times_decide_what_can_be_seen_and_booked(svc):
     http = svc.http
@@ -190,8 +210,7 @@ def test_release_times_decide_what_can_be_seen_and_booked(svc):
     denied = book(svc, same_day["id"])
     assert denied.status_code == 404 and denied.json()["error"] == "not_found"
     svc.clock.set(at(f"{DAY}T10:00"))
-    assert available(http)[0] == {"id": same_day["id"], "start": "10:30", "end": "10:45",
-                                  "service": "uebertrag"}
+    assert available(http)[0] == {"id": same_day["id"], "start": "10:30", "end": "10:45", "service": "uebertrag"}
     assert book(svc, same_day["id"]).status_code == 201
     svc.clock.set(at(f"{DAY}T11:00"))
     assert available(http) == []  # 10:30 is taken, 11:00 has begun
@@ -201,12 +220,12 @@ def test_release_times_decide_what_can_be_seen_and_booked(svc):
 
 def test_available_filters_by_day_and_service(svc):
     http = svc.http
-    slots = [slot("08:00"), slot("08:00", service="eat_ausgabe", minutes=10),
-             slot("08:00", date="2024-04-23")]
+    slots = [slot("08:00"), slot("08:00", service="eat_ausgabe", minutes=10), slot("08:00", date="2024-04-23")]
     publish_slots(svc.url, slots)
     assert [s["service"] for s in available(http)] == ["eat_ausgabe", "uebertrag"]
     assert available(http, service="eat_ausgabe") == [
-        {"id": slots[1]["id"], "start": "08:00", "end": "08:10", "service": "eat_ausgabe"}]
+        {"id": slots[1]["id"], "start": "08:00", "end": "08:10", "service": "eat_ausgabe"}
+    ]
     assert [s["id"] for s in available(http, date="2024-04-23")] == [slots[2]["id"]]
     assert http.get(f"/v1/offices/{OFFICE}/available", params={"date": "morgen"}).status_code == 400
     assert http.get("/v1/offices/unknown-office/available").json() == []
@@ -225,9 +244,18 @@ def test_book_look_up_and_cancel(svc):
     taken = book(svc, s["id"], email="bob@example.org")
     assert taken.status_code == 409 and taken.json()["error"] == "taken"
     seen = http.get(f"/v1/bookings/{code}").json()
-    assert seen == {"office": OFFICE, "slot": s["id"], "date": DAY, "start": "08:00", "end": "08:15",
-                    "service": "uebertrag", "name": "Anna Beispiel", "email": "A***@Example.org",
-                    "status": "active", "hold_until": None}
+    assert seen == {
+        "office": OFFICE,
+        "slot": s["id"],
+        "date": DAY,
+        "start": "08:00",
+        "end": "08:15",
+        "service": "uebertrag",
+        "name": "Anna Beispiel",
+        "email": "A***@Example.org",
+        "status": "active",
+        "hold_until": None,
+    }
     assert http.delete(f"/v1/bookings/{code}").status_code == 204
     assert not published(http)[s["id"]]["booked"]
     assert http.get(f"/v1/bookings/{code}").json()["status"] == "cancelled"
@@ -279,24 +307,32 @@ def test_one_active_booking_per_email_service_and_day(svc):
     assert book(svc, b["id"], email="anna@example.org").status_code == 201
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ({"slot": "x"}, 404),
-    ({"name": " "}, 422),
-    ({"email": "anna@"}, 422),
-    ({"name": "A" * 101}, 422),
-    ({"name": "Anna\u202eannA"}, 422),  # a bidi override
-    ({"name": "Anna\x07"}, 422),
-    ({"email": None}, 422),
-    ({"slot": "../etc"}, 422),
-    ({"document": "12"}, 422),
-    ({"document": None}, 422),
-    ({"altcha": ""}, 422),
-    ({"altcha": "eyJmb28iOiAxfQ=="}, 422),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"slot": "x"}, 404),
+        ({"name": " "}, 422),
+        ({"email": "anna@"}, 422),
+        ({"name": "A" * 101}, 422),
+        ({"name": "Anna\u202eannA"}, 422),  # a bidi override
+        ({"name": "Anna\x07"}, 422),
+        ({"email": None}, 422),
+        ({"slot": "../etc"}, 422),
+        ({"document": "12"}, 422),
+        ({"document": None}, 422),
+        ({"altcha": ""}, 422),
+        ({"altcha": "eyJmb28iOiAxfQ=="}, 422),
+    ],
+)
 def test_booking_requests_are_validated(svc, body, status):
     publish_slots(svc.url, [slot("08:00")])
-    full = {"slot": slot("08:00")["id"], "name": "Anna", "email": "anna@example.org", "document": "L01X00T47",
-            "altcha": solved_challenge(svc.url)} | body
+    full = {
+        "slot": slot("08:00")["id"],
+        "name": "Anna",
+        "email": "anna@example.org",
+        "document": "L01X00T47",
+        "altcha": solved_challenge(svc.url),
+    } | body
     response = svc.http.post(f"/v1/offices/{OFFICE}/bookings", json={k: v for k, v in full.items() if v is not None})
     assert response.status_code == status
     assert response.json()["error"] in ("invalid", "not_found", "challenge")
@@ -354,10 +390,13 @@ def test_rate_limits_answer_429(tmp_path):
 
 # ---- citizen pages (HTML without a browser; the browser test is in test_service_e2e.py) -------------
 
+
 def test_pages_show_request_types_info_and_slots_without_staff(svc):
     http = svc.http
-    publish_slots(svc.url, [slot("08:00", staff="Elena Müller"), slot("10:30", channel="same_day", n=2,
-                                                                       release_at=f"{DAY}T10:00:00")])
+    publish_slots(
+        svc.url,
+        [slot("08:00", staff="Elena Müller"), slot("10:30", channel="same_day", n=2, release_at=f"{DAY}T10:00:00")],
+    )
     start = http.get("/", follow_redirects=False)
     assert start.status_code == 303 and start.headers["location"] == f"/termine/{OFFICE}"
     page = http.get(f"/termine/{OFFICE}", params={"anliegen": "uebertrag"})
@@ -383,8 +422,13 @@ def form_of(html: str) -> dict[str, str]:
     """The booking form's hidden fields, with its ALTCHA challenge solved (what altcha.js does)."""
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
     attrs = {k: unescape(v) for k, v in re.findall(r'data-altcha-(\w+)="([^"]*)"', html)}
-    challenge = {"algorithm": attrs["algorithm"], "challenge": attrs["challenge"], "salt": attrs["salt"],
-                 "signature": attrs["signature"], "maxNumber": int(attrs["max"])}
+    challenge = {
+        "algorithm": attrs["algorithm"],
+        "challenge": attrs["challenge"],
+        "salt": attrs["salt"],
+        "signature": attrs["signature"],
+        "maxNumber": int(attrs["max"]),
+    }
     return fields | {"altcha": solve(challenge)}
 
 
@@ -393,15 +437,23 @@ def test_page_booking_form_errors_pending_and_confirmation_by_post(svc):
     s = slot("08:00")
     publish_slots(svc.url, [s])
     html = http.get(f"/termine/{OFFICE}", params={"anliegen": "uebertrag"}).text
-    form = form_of(html) | {"slot": s["id"], "name": "Anna Beispiel", "email": "anna@example.org",
-                            "dokument": "l01x-00t47"}
-    missing = http.post(f"/termine/{OFFICE}/buchen", data=form | {"name": "", "email": "kaputt", "slot": "",
-                                                                  "dokument": ""})
+    form = form_of(html) | {
+        "slot": s["id"],
+        "name": "Anna Beispiel",
+        "email": "anna@example.org",
+        "dokument": "l01x-00t47",
+    }
+    missing = http.post(
+        f"/termine/{OFFICE}/buchen", data=form | {"name": "", "email": "kaputt", "slot": "", "dokument": ""}
+    )
     assert missing.status_code == 422
     assert "Es gibt ein Problem" in missing.text and missing.text.count('aria-invalid="true"') == 3
-    for message in ("Bitte wählen Sie einen Termin.", "Bitte geben Sie Ihren Namen ein.",
-                    "Bitte geben Sie eine gültige E-Mail-Adresse ein",
-                    "Bitte geben Sie die Nummer Ihres Aufenthaltstitels oder Passes ein."):
+    for message in (
+        "Bitte wählen Sie einen Termin.",
+        "Bitte geben Sie Ihren Namen ein.",
+        "Bitte geben Sie eine gültige E-Mail-Adresse ein",
+        "Bitte geben Sie die Nummer Ihres Aufenthaltstitels oder Passes ein.",
+    ):
         assert message in missing.text
     assert 'value="kaputt"' in missing.text  # what was typed stays
     # without the CSRF cookie's twin, or from another site: refused
@@ -412,8 +464,10 @@ def test_page_booking_form_errors_pending_and_confirmation_by_post(svc):
     assert pending.status_code == 202 and "Bitte bestätigen Sie Ihren Termin" in pending.text
     assert "a***@example.org" in pending.text and "07:15 Uhr" in pending.text
     assert available(http) == []  # held while pending
-    again = http.post(f"/termine/{OFFICE}/buchen", data=form | {"email": "bob@example.org", "dokument": "C4X9Y2Z11",
-                                                                "altcha": solved_challenge(svc.url)})
+    again = http.post(
+        f"/termine/{OFFICE}/buchen",
+        data=form | {"email": "bob@example.org", "dokument": "C4X9Y2Z11", "altcha": solved_challenge(svc.url)},
+    )
     assert again.status_code == 409 and "von jemand anderem gebucht" in again.text
     token = svc.inbox.confirm_token("anna@example.org")
     link_page = http.get(f"/bestaetigen/{token}")  # a mail scanner's GET confirms nothing
@@ -467,14 +521,15 @@ def test_one_active_booking_per_document_and_normalised_email(svc):
 
 # ---- settings, CLI, portability ----------------------------------------------------------------------
 
+
 def test_token_comes_from_environment_or_config_never_the_command_line(tmp_path):
-    settings, warnings = build_settings(db=f"sqlite:///{tmp_path}/a.db",
-                                        environ={"SLOTPLAN_TOKEN": TOKEN} | mail_environ(2525))
+    settings, warnings = build_settings(
+        db=f"sqlite:///{tmp_path}/a.db", environ={"SLOTPLAN_TOKEN": TOKEN} | mail_environ(2525)
+    )
     assert settings.token == TOKEN and TOKEN not in repr(settings) and not warnings
     assert "document-key" not in repr(settings)
     config = tmp_path / "service.toml"
-    config.write_text('token = "from-the-config-file-1234"\noffices = ["abh-servicepoint"]\n',
-                      encoding="utf-8")
+    config.write_text('token = "from-the-config-file-1234"\noffices = ["abh-servicepoint"]\n', encoding="utf-8")
     config.chmod(0o600)
     settings, warnings = build_settings(config_path=config, environ=mail_environ(2525))
     assert settings.token == "from-the-config-file-1234" and settings.allowed_offices == {OFFICE}
@@ -511,8 +566,11 @@ def test_schema_is_portable_to_postgresql():
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Expr) and child is docstring:
                 continue
-            if isinstance(child, ast.Constant) and isinstance(child.value, str) \
-                    and ("PRAGMA" in child.value or "BEGIN IMMEDIATE" in child.value):
+            if (
+                isinstance(child, ast.Constant)
+                and isinstance(child.value, str)
+                and ("PRAGMA" in child.value or "BEGIN IMMEDIATE" in child.value)
+            ):
                 where.add(f"{path.name}:{scope}")
             visit(child, child.name if isinstance(child, ast.FunctionDef) else scope, path)
 
@@ -523,6 +581,7 @@ def test_schema_is_portable_to_postgresql():
 
 # ---- real processes: concurrency, crash safety, release by restart ------------------------------------
 
+
 def test_concurrent_attempts_on_one_slot_leave_exactly_one_booking(tmp_path):
     db = tmp_path / "race.sqlite3"
     unlimited = ["--rate-limit", "0", "--booking-limit", "0"]
@@ -531,9 +590,24 @@ def test_concurrent_attempts_on_one_slot_leave_exactly_one_booking(tmp_path):
         assert publish_slots(server.url, [target, other]) == [201, 201]
         processes, threads = 4, 12
         start_at = time.time() + 2.0
-        workers = [subprocess.Popen([sys.executable, str(SUPPORT), "burst", server.url, OFFICE, target["id"],
-                                     str(threads), f"{start_at:.3f}", f"p{i}"], stdout=subprocess.PIPE,
-                                    text=True) for i in range(processes)]
+        workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(SUPPORT),
+                    "burst",
+                    server.url,
+                    OFFICE,
+                    target["id"],
+                    str(threads),
+                    f"{start_at:.3f}",
+                    f"p{i}",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(processes)
+        ]
         results = [json.loads(w.communicate(timeout=60)[0]) for w in workers]
         counts = sum((Counter(r["counts"]) for r in results), Counter())
         held = [c for r in results for c in r["held"]]
@@ -554,8 +628,11 @@ def test_sigkill_mid_traffic_loses_no_confirmed_booking(tmp_path):
     db = tmp_path / "crash.sqlite3"
     server = ServiceProcess(db, extra=["--rate-limit", "0", "--booking-limit", "0"]).start(now=f"{DAY}T07:00")
     try:
-        targets = [slot(f"{8 + i // 4:02d}:{(i % 4) * 15:02d}", n=c, counter=f"C{c:02d}")
-                   for i in range(16) for c in range(1, 5)]
+        targets = [
+            slot(f"{8 + i // 4:02d}:{(i % 4) * 15:02d}", n=c, counter=f"C{c:02d}")
+            for i in range(16)
+            for c in range(1, 5)
+        ]
         assert set(publish_slots(server.url, targets)) == {201}
         confirmed: dict[str, str] = {}
         lock, stop = threading.Lock(), threading.Event()
@@ -621,12 +698,17 @@ def test_same_day_release_by_restarting_with_another_clock(tmp_path):
 
 # ---- the office's day: check-in list and statistics --------------------------------------------------
 
+
 def test_checkin_marks_attendance_and_statistics_match(svc):
     http = svc.http
     a, b, c, d = slot("08:00"), slot("08:15"), slot("08:30"), slot("09:00", service="eat_ausgabe", minutes=10)
     publish_slots(svc.url, [a, b, c, d])
-    for s, email, doc in ((a, "anna@example.org", "L01X00T47"), (b, "bora@example.org", "C4X9Y2Z11"),
-                          (c, "cem@example.org", "P1234567"), (d, "dana@example.org", "D7654321")):
+    for s, email, doc in (
+        (a, "anna@example.org", "L01X00T47"),
+        (b, "bora@example.org", "C4X9Y2Z11"),
+        (c, "cem@example.org", "P1234567"),
+        (d, "dana@example.org", "D7654321"),
+    ):
         assert book(svc, s["id"], email=email, document=doc).status_code == 201
     code_c = [m for m in svc.inbox.to("cem@example.org")][-1].get_body(("plain",)).get_content()
     code_c = re.search(r"Bestätigungscode: (\S+)", code_c).group(1)
@@ -641,16 +723,23 @@ def test_checkin_marks_attendance_and_statistics_match(svc):
     csrf = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))["csrf"]
 
     def act(slot_id: str, action: str, **extra: str) -> httpx.Response:
-        return http.post(f"/buero/{OFFICE}/checkin", auth=basic, data={
-            "csrf": csrf, "date": DAY, "booking": str(ids[slot_id]), "action": action, **extra})
+        return http.post(
+            f"/buero/{OFFICE}/checkin",
+            auth=basic,
+            data={"csrf": csrf, "date": DAY, "booking": str(ids[slot_id]), "action": action, **extra},
+        )
 
     assert "Ausweis passt zur Buchung." in act(a["id"], "check", dokument="l01x00t47").text
     assert "Ausweis passt NICHT zur Buchung." in act(a["id"], "check", dokument="C4X9Y2Z11").text
     assert act(a["id"], "attended").status_code == 303
     assert act(b["id"], "no_show").status_code == 303
     assert act(d["id"], "attended").status_code == 303
-    assert http.post(f"/buero/{OFFICE}/checkin", auth=basic, data={"date": DAY, "booking": "1",
-                                                                  "action": "attended"}).status_code == 403
+    assert (
+        http.post(
+            f"/buero/{OFFICE}/checkin", auth=basic, data={"date": DAY, "booking": "1", "action": "attended"}
+        ).status_code
+        == 403
+    )
     listing = http.get(f"/buero/{OFFICE}/checkin.csv", auth=basic)
     lines = listing.text.splitlines()
     assert lines[0] == "date;start;end;service;counter;name;attendance"
@@ -661,7 +750,8 @@ def test_checkin_marks_attendance_and_statistics_match(svc):
     assert stats.text.splitlines() == [
         "date;service;requests;booked;attended;no_show;cancelled",
         f"{DAY};eat_ausgabe;1;1;1;0;0",
-        f"{DAY};uebertrag;3;3;1;1;1"]
+        f"{DAY};uebertrag;3;3;1;1;1",
+    ]
 
 
 def store_rows(svc):
@@ -670,8 +760,10 @@ def store_rows(svc):
 
 def test_booked_slots_swap_counters_only_in_one_batch(svc):
     http = svc.http
-    a, b = slot("10:00", n=1, counter="C01", staff_ref="ref-anna-0001"), \
-        slot("10:00", n=2, counter="C03", staff_ref="ref-bora-0002")
+    a, b = (
+        slot("10:00", n=1, counter="C01", staff_ref="ref-anna-0001"),
+        slot("10:00", n=2, counter="C03", staff_ref="ref-bora-0002"),
+    )
     free = slot("10:00", n=3, counter="C05", staff_ref="ref-cem-00003")
     publish_slots(svc.url, [a, b, free])
     for s, email in ((a, "a@example.org"), (b, "b@example.org")):
@@ -680,12 +772,14 @@ def test_booked_slots_swap_counters_only_in_one_batch(svc):
     assert one.status_code == 409 and one.json()["error"] == "conflict"
     assert a["id"] in one.json()["message"] and b["id"] in one.json()["message"]
     # the unbooked slot may not take a booked slot's person, a booked slot's own update may (people swap)
-    thief = http.put(f"/v1/offices/{OFFICE}/slots/{free['id']}", json=free | {"staff_ref": "ref-anna-0001"},
-                     headers=auth())
+    thief = http.put(
+        f"/v1/offices/{OFFICE}/slots/{free['id']}", json=free | {"staff_ref": "ref-anna-0001"}, headers=auth()
+    )
     assert thief.status_code == 409 and "would take the staff member" in thief.json()["message"]
     swap = [a | {"counter": "C03", "staff_ref": "ref-bora-0002"}, b | {"counter": "C01", "staff_ref": "ref-anna-0001"}]
-    clash = http.post(f"/v1/offices/{OFFICE}/slot-batches", json={"slots": swap[:1] + [free | {"counter": "C01"}]},
-                      headers=auth())
+    clash = http.post(
+        f"/v1/offices/{OFFICE}/slot-batches", json={"slots": [*swap[:1], free | {"counter": "C01"}]}, headers=auth()
+    )
     assert clash.status_code == 409 and published(http)[a["id"]]["counter"] == "C01"  # all or none
     done = http.post(f"/v1/offices/{OFFICE}/slot-batches", json={"slots": swap}, headers=auth())
     assert done.status_code == 200, done.text

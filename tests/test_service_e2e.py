@@ -31,8 +31,15 @@ from service_support import (
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CODE = re.compile(r"^[A-Za-z0-9_-]{22,}$")
 
 CONTRAST_JS = """
@@ -56,6 +63,7 @@ def luminance(color: list[float]) -> float:
     def channel(v: float) -> float:
         v /= 255
         return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
     r, g, b = (channel(v) for v in color[:3])
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -65,10 +73,15 @@ def contrast(a: list[float], b: list[float]) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def slotplan(*args: str, env: dict[str, str] | None = None,
-             timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "optimizer", *args], capture_output=True, text=True,
-                          check=False, timeout=timeout, env={**os.environ, **(env or {})})
+def slotplan(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "optimizer", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def screenshots_dir(tmp_path: Path) -> Path:
@@ -85,8 +98,11 @@ def test_citizen_books_uebertrag_in_chromium(tmp_path):
     with ServiceProcess(tmp_path / "page.sqlite3", cli=True).start(now=f"{DAY}T07:00") as server:
         times = ["07:30", "07:45", "08:00", "08:15", "09:00", "09:30", "11:15"]
         slots = [slot(t, counter=f"C0{i % 5 + 1}", staff=staff_names[i]) for i, t in enumerate(times)]
-        slots += [slot("10:15", n=2, channel="same_day", release_at=f"{DAY}T10:00:00"),
-                  slot("08:00", date="2024-04-23"), slot("09:00", service="eat_ausgabe", minutes=10)]
+        slots += [
+            slot("10:15", n=2, channel="same_day", release_at=f"{DAY}T10:00:00"),
+            slot("08:00", date="2024-04-23"),
+            slot("09:00", service="eat_ausgabe", minutes=10),
+        ]
         assert set(publish_slots(server.url, slots)) == {201}
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
@@ -116,7 +132,8 @@ def test_citizen_books_uebertrag_in_chromium(tmp_path):
                 # accessibility basics: every form control has a label, text has enough contrast
                 unlabeled = page.evaluate(
                     "() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
-                    ".filter(e => e.labels.length === 0).map(e => e.name)")
+                    ".filter(e => e.labels.length === 0).map(e => e.name)"
+                )
                 assert unlabeled == []
                 texts = "p, label, legend, h1, h2, a, button, .slot span, dt, dd"
                 for item in page.evaluate(CONTRAST_JS, texts):
@@ -135,8 +152,10 @@ def test_citizen_books_uebertrag_in_chromium(tmp_path):
                 page.keyboard.press("Tab")
                 focused = page.locator(":focus")
                 assert focused.inner_text() == "Termin verbindlich buchen"
-                outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle + ' ' + "
-                                        "getComputedStyle(document.activeElement).boxShadow")
+                outline = page.evaluate(
+                    "() => getComputedStyle(document.activeElement).outlineStyle + ' ' + "
+                    "getComputedStyle(document.activeElement).boxShadow"
+                )
                 assert outline != "none none"  # the focus is visible
                 page.screenshot(path=str(shots / "service-2-formular.png"), full_page=True)
                 page.keyboard.press("Enter")
@@ -188,9 +207,24 @@ def test_plan_publish_book_replan_republish_keeps_both_bookings(tmp_path):
     Übertrag's person absent (reading the bookings from the service), publish again."""
     env = {"SLOTPLAN_TOKEN": TOKEN}
     # the first plan is solved while the service starts
-    planning = subprocess.Popen([sys.executable, "-m", "optimizer", "plan", str(SAMPLE), "--date", DAY,
-                                 "--time-limit", "15", "--out", str(tmp_path / "plan1")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    planning = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "optimizer",
+            "plan",
+            str(SAMPLE),
+            "--date",
+            DAY,
+            "--time-limit",
+            "15",
+            "--out",
+            str(tmp_path / "plan1"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with ServiceProcess(tmp_path / "loop.sqlite3", cli=True).start(now=f"{DAY}T07:00") as server:
         _, errors = planning.communicate(timeout=120)
         assert planning.returncode == 0, errors
@@ -204,8 +238,7 @@ def test_plan_publish_book_replan_republish_keeps_both_bookings(tmp_path):
         codes = {}
         with httpx.Client(base_url=server.url) as http:
             for service, who in (("uebertrag", "anna"), ("eat_ausgabe", "bora")):
-                free = http.get(f"/v1/offices/{OFFICE}/available",
-                                params={"date": DAY, "service": service}).json()
+                free = http.get(f"/v1/offices/{OFFICE}/available", params={"date": DAY, "service": service}).json()
                 chosen = free[len(free) // 2]
                 codes[book_confirmed(server, OFFICE, chosen["id"], f"{who}@example.org", who.title())] = chosen
             office_view = http.get(f"/v1/offices/{OFFICE}/slots", params={"date": DAY}, headers=auth()).json()
@@ -217,8 +250,21 @@ def test_plan_publish_book_replan_republish_keeps_both_bookings(tmp_path):
         # the two online bookings from the service itself (--bookings-from)
         uebertrag_id = next(c["id"] for c in codes.values() if c["service"] == "uebertrag")
         absent = next(s["staff"] for s in plan["slots"] if s["id"] == uebertrag_id)
-        second = slotplan("replan", str(SAMPLE), "--plan", str(plan_path), "--date", DAY, "--absent", absent,
-                          "--bookings-from", server.url, "--out", str(tmp_path / "plan2"), env=env)
+        second = slotplan(
+            "replan",
+            str(SAMPLE),
+            "--plan",
+            str(plan_path),
+            "--date",
+            DAY,
+            "--absent",
+            absent,
+            "--bookings-from",
+            server.url,
+            "--out",
+            str(tmp_path / "plan2"),
+            env=env,
+        )
         assert second.returncode == 0, second.stdout + second.stderr
         held_by_plan = sum(1 for s in plan["slots"] if s["booking"])
         assert f"{held_by_plan + 2} booking(s) read" in second.stdout
@@ -234,16 +280,25 @@ def test_plan_publish_book_replan_republish_keeps_both_bookings(tmp_path):
         assert "0 refused" in again.stdout
 
         with httpx.Client(base_url=server.url) as http:
-            after = {s["id"]: s for s in http.get(f"/v1/offices/{OFFICE}/slots", params={"date": DAY},
-                                                  headers=auth()).json()["slots"]}
+            after = {
+                s["id"]: s
+                for s in http.get(f"/v1/offices/{OFFICE}/slots", params={"date": DAY}, headers=auth()).json()["slots"]
+            }
             for code, chosen in codes.items():
                 seen = http.get(f"/v1/bookings/{code}").json()
                 assert seen["status"] == "active"
-                assert (seen["slot"], seen["start"], seen["end"], seen["service"]) == \
-                    (chosen["id"], chosen["start"], chosen["end"], chosen["service"])
+                assert (seen["slot"], seen["start"], seen["end"], seen["service"]) == (
+                    chosen["id"],
+                    chosen["start"],
+                    chosen["end"],
+                    chosen["service"],
+                )
                 kept = after[chosen["id"]]
-                assert kept["booked"] and (kept["start"], kept["end"], kept["service"]) == \
-                    (chosen["start"], chosen["end"], chosen["service"])
+                assert kept["booked"] and (kept["start"], kept["end"], kept["service"]) == (
+                    chosen["start"],
+                    chosen["end"],
+                    chosen["service"],
+                )
         # the rest of the new plan is published; the old plan's unbooked leftovers are withdrawn
         new_ids = {s["id"] for s in plan2["slots"]}
         assert new_ids <= set(after)

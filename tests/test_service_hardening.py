@@ -24,17 +24,22 @@ from service_support import (
 def test_deeply_nested_json_is_a_400_not_a_500(tmp_path):
     with threaded_service(tmp_path / "deep.sqlite3") as svc:
         http = http_client()
-        for url, method, headers in ((f"/v1/offices/{OFFICE}/bookings", "POST", {}),
-                                     ("/v1/confirmations", "POST", {}),
-                                     (f"/v1/offices/{OFFICE}/slots/{slot('08:00')['id']}", "PUT", auth())):
+        for url, method, headers in (
+            (f"/v1/offices/{OFFICE}/bookings", "POST", {}),
+            ("/v1/confirmations", "POST", {}),
+            (f"/v1/offices/{OFFICE}/slots/{slot('08:00')['id']}", "PUT", auth()),
+        ):
             for depth in (33, 1000, 30_000):
                 nested = "[" * depth + "]" * depth
-                answer = http.request(method, svc.url + url, content=nested,
-                                      headers=headers | {"Content-Type": "application/json"})
+                answer = http.request(
+                    method, svc.url + url, content=nested, headers=headers | {"Content-Type": "application/json"}
+                )
                 assert answer.status_code == 400 and answer.json()["error"] == "invalid", answer.text
         # brackets inside strings are text, not nesting
-        answer = http.post(f"{svc.url}/v1/offices/{OFFICE}/bookings",
-                           json={"slot": "x", "name": "[" * 100, "email": "a@example.org", "document": "L01X00T47"})
+        answer = http.post(
+            f"{svc.url}/v1/offices/{OFFICE}/bookings",
+            json={"slot": "x", "name": "[" * 100, "email": "a@example.org", "document": "L01X00T47"},
+        )
         assert answer.status_code == 422 and answer.json()["error"] == "challenge"
 
 
@@ -75,8 +80,10 @@ def test_slow_and_half_sent_requests_are_cut_off(tmp_path):
     with threaded_service(tmp_path / "slow.sqlite3", request_timeout_s=1.0) as svc:
         half_headers = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
         assert _closed_within(svc.url, half_headers, 1.0) < 4.0
-        half_body = (f"POST /v1/offices/{OFFICE}/bookings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     "Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{\"slot\": ").encode()
+        half_body = (
+            f"POST /v1/offices/{OFFICE}/bookings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            'Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{"slot": '
+        ).encode()
         assert _closed_within(svc.url, half_body, 1.0) < 4.0
         assert _closed_within(svc.url, b"", 1.0) < 4.0  # connected, never sent a byte
         # a whole request is answered, and the connection stays usable for the next one

@@ -17,10 +17,24 @@ from optimizer.plan import Plan
 from optimizer.scenario import parse_scenario
 from optimizer.sittings_view import plan_sittings
 
-EAT_ONLY = {"id": "uebertrag", "name": "Übertrag", "duration_min": 15, "skill": "uebertrag", "weight": 3.0,
-            "same_day_share": 0.0, "equipment": ["eat_reader"]}
-SCANNER = {"id": "notfall", "name": "Notfall", "duration_min": 15, "skill": "notfall", "weight": 3.0,
-           "same_day_share": 0.0, "equipment": ["scanner"]}
+EAT_ONLY = {
+    "id": "uebertrag",
+    "name": "Übertrag",
+    "duration_min": 15,
+    "skill": "uebertrag",
+    "weight": 3.0,
+    "same_day_share": 0.0,
+    "equipment": ["eat_reader"],
+}
+SCANNER = {
+    "id": "notfall",
+    "name": "Notfall",
+    "duration_min": 15,
+    "skill": "notfall",
+    "weight": 3.0,
+    "same_day_share": 0.0,
+    "equipment": ["scanner"],
+}
 RULES = {"max_counters_per_person": 1, "max_sittings": 2, "min_sitting_min": 60}
 
 
@@ -44,8 +58,9 @@ def served(plan: Plan) -> int:
 
 
 def without_rules(scenario: dict) -> Plan:
-    return plan_day(parse_scenario(scenario), dt.date.fromisoformat(MONDAY),
-                    dataclasses.replace(QUICK, sitting_rules=False))
+    return plan_day(
+        parse_scenario(scenario), dt.date.fromisoformat(MONDAY), dataclasses.replace(QUICK, sitting_rules=False)
+    )
 
 
 def test_one_counter_per_person_binds() -> None:
@@ -55,11 +70,17 @@ def test_one_counter_per_person_binds() -> None:
         office={"counters": [{"id": "C1", "equipment": ["eat_reader"]}, {"id": "C2", "equipment": ["scanner"]}]},
         service_types=[EAT_ONLY, SCANNER],
         staff=[person("S1", ["uebertrag", "notfall"]), person("S2", ["uebertrag"]), person("S3", ["notfall"])],
-        availability=[present("S1", "08:00", "12:00"), present("S2", "08:00", "10:00"),
-                      present("S3", "10:00", "12:00")],
-        demand=[{"date": MONDAY, "service": "uebertrag", "count": 40},
-                {"date": MONDAY, "service": "notfall", "count": 40}],
-        policy=RULES)
+        availability=[
+            present("S1", "08:00", "12:00"),
+            present("S2", "08:00", "10:00"),
+            present("S3", "10:00", "12:00"),
+        ],
+        demand=[
+            {"date": MONDAY, "service": "uebertrag", "count": 40},
+            {"date": MONDAY, "service": "notfall", "count": 40},
+        ],
+        policy=RULES,
+    )
     free = without_rules(scenario)
     assert served(free) == 32
     assert len({c for c, _s, _e in sittings(free)["S1"]}) == 2
@@ -72,9 +93,13 @@ def test_max_sittings_binds() -> None:
     # The guide S2 is away 10:00-10:30, so S1 guides then: S1's counter time falls in two stretches.
     scenario = tiny(
         staff=[person("S1", ["uebertrag", "guide"]), person("S2", ["guide"])],
-        availability=[present("S1", "08:00", "12:00"), present("S2", "08:00", "10:00"),
-                      present("S2", "10:30", "12:00")],
-        policy={**RULES, "guides_min": 1, "max_sittings": 1})
+        availability=[
+            present("S1", "08:00", "12:00"),
+            present("S2", "08:00", "10:00"),
+            present("S2", "10:30", "12:00"),
+        ],
+        policy={**RULES, "guides_min": 1, "max_sittings": 1},
+    )
     assert served(plan_ok({**scenario, "policy": {**scenario["policy"], "max_sittings": 2}})) == 14
     plan = plan_ok(scenario)
     assert all(len(sits) <= 1 for sits in sittings(plan).values())
@@ -85,9 +110,13 @@ def test_min_sitting_binds() -> None:
     # S1 must guide 08:45-09:30: the 45 minutes before it are too short for a sitting of 60.
     scenario = tiny(
         staff=[person("S1", ["uebertrag", "guide"]), person("S2", ["guide"])],
-        availability=[present("S1", "08:00", "12:00"), present("S2", "08:00", "08:45"),
-                      present("S2", "09:30", "12:00")],
-        policy={**RULES, "guides_min": 1})
+        availability=[
+            present("S1", "08:00", "12:00"),
+            present("S2", "08:00", "08:45"),
+            present("S2", "09:30", "12:00"),
+        ],
+        policy={**RULES, "guides_min": 1},
+    )
     assert served(plan_ok({**scenario, "policy": {**scenario["policy"], "min_sitting_min": 0}})) == 13
     plan = plan_ok(scenario)
     assert all(e - s >= 60 for sits in sittings(plan).values() for _c, s, e in sits)
@@ -102,8 +131,7 @@ def test_short_opening_interval_allows_a_shorter_sitting() -> None:
 
 def test_one_person_per_counter_and_block_when_sharing() -> None:
     # Two people, one counter, each present half the morning: they hand the counter over.
-    scenario = tiny(availability=[present("S1", "08:00", "10:00"), present("S2", "10:00", "12:00")],
-                    policy=RULES)
+    scenario = tiny(availability=[present("S1", "08:00", "10:00"), present("S2", "10:00", "12:00")], policy=RULES)
     plan = plan_ok(scenario)
     assert served(plan) == 16
     assert {who: [c for c, _s, _e in sits] for who, sits in sittings(plan).items()} == {"S1": ["C1"], "S2": ["C1"]}

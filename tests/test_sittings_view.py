@@ -24,8 +24,7 @@ def day(*rows: tuple[str, str, str, str | None, str | None]) -> list[Assignment]
     out = []
     for staff, span, activity, service, counter in rows:
         start, end = span.split("-")
-        out.append(Assignment(staff=staff, start=start, end=end, activity=activity, service=service,
-                              counter=counter))
+        out.append(Assignment(staff=staff, start=start, end=end, activity=activity, service=service, counter=counter))
     return out
 
 
@@ -34,45 +33,67 @@ def spans(sittings: list[Sitting]) -> list[tuple[str, str, str, tuple[str, ...]]
 
 
 def test_back_office_at_the_desk_joins_and_types_are_collected():
-    got = sittings_of(day(("A", "07:30-09:00", "service", "uebertrag", "C1"),
-                          ("A", "09:00-09:15", "back_office", None, None),
-                          ("A", "09:15-10:30", "service", "eat_ausgabe", "C1"),
-                          ("A", "10:30-10:45", "service", "uebertrag", "C1")))
+    got = sittings_of(
+        day(
+            ("A", "07:30-09:00", "service", "uebertrag", "C1"),
+            ("A", "09:00-09:15", "back_office", None, None),
+            ("A", "09:15-10:30", "service", "eat_ausgabe", "C1"),
+            ("A", "10:30-10:45", "service", "uebertrag", "C1"),
+        )
+    )
     assert spans(got) == [("A", "07:30-10:45", "C1", ("uebertrag", "eat_ausgabe"))]
     assert got[0].service_minutes == 90 + 75 + 15
 
 
 def test_another_person_at_the_counter_meanwhile_splits():
-    got = sittings_of(day(("A", "07:30-08:30", "service", "uebertrag", "C1"),
-                          ("A", "08:30-09:00", "back_office", None, None),
-                          ("A", "09:00-10:00", "service", "uebertrag", "C1"),
-                          ("B", "07:30-08:30", "back_office", None, None),
-                          ("B", "08:30-09:00", "service", "verlust", "C1")))
-    assert spans(got) == [("A", "07:30-08:30", "C1", ("uebertrag",)),
-                          ("A", "09:00-10:00", "C1", ("uebertrag",)),
-                          ("B", "08:30-09:00", "C1", ("verlust",))]
+    got = sittings_of(
+        day(
+            ("A", "07:30-08:30", "service", "uebertrag", "C1"),
+            ("A", "08:30-09:00", "back_office", None, None),
+            ("A", "09:00-10:00", "service", "uebertrag", "C1"),
+            ("B", "07:30-08:30", "back_office", None, None),
+            ("B", "08:30-09:00", "service", "verlust", "C1"),
+        )
+    )
+    assert spans(got) == [
+        ("A", "07:30-08:30", "C1", ("uebertrag",)),
+        ("A", "09:00-10:00", "C1", ("uebertrag",)),
+        ("B", "08:30-09:00", "C1", ("verlust",)),
+    ]
     # Someone at *another* counter meanwhile does not split.
-    other = sittings_of(day(("A", "07:30-08:30", "service", "uebertrag", "C1"),
-                            ("A", "08:30-09:00", "back_office", None, None),
-                            ("A", "09:00-10:00", "service", "uebertrag", "C1"),
-                            ("B", "08:30-09:00", "service", "verlust", "C2")))
+    other = sittings_of(
+        day(
+            ("A", "07:30-08:30", "service", "uebertrag", "C1"),
+            ("A", "08:30-09:00", "back_office", None, None),
+            ("A", "09:00-10:00", "service", "uebertrag", "C1"),
+            ("B", "08:30-09:00", "service", "verlust", "C2"),
+        )
+    )
     assert [s[:3] for s in spans(other)] == [("A", "07:30-10:00", "C1"), ("B", "08:30-09:00", "C2")]
 
 
 @pytest.mark.parametrize("between", ["break", "guide"])
 def test_break_or_guide_duty_splits(between):
-    got = sittings_of(day(("A", "07:30-10:00", "service", "uebertrag", "C1"),
-                          ("A", "10:00-10:15", "back_office", None, None),
-                          ("A", "10:15-10:45", between, None, None),
-                          ("A", "10:45-12:30", "service", "uebertrag", "C1")))
+    got = sittings_of(
+        day(
+            ("A", "07:30-10:00", "service", "uebertrag", "C1"),
+            ("A", "10:00-10:15", "back_office", None, None),
+            ("A", "10:15-10:45", between, None, None),
+            ("A", "10:45-12:30", "service", "uebertrag", "C1"),
+        )
+    )
     assert [s[1] for s in spans(got)] == ["07:30-10:00", "10:45-12:30"]
 
 
 def test_another_counter_splits_and_figures_count_counters():
-    got = sittings_of(day(("A", "07:30-09:00", "service", "uebertrag", "C1"),
-                          ("A", "09:00-10:00", "service", "uebertrag", "C2"),
-                          ("A", "10:00-11:00", "service", "notfall", "C1"),
-                          ("B", "07:30-12:30", "back_office", None, None)))
+    got = sittings_of(
+        day(
+            ("A", "07:30-09:00", "service", "uebertrag", "C1"),
+            ("A", "09:00-10:00", "service", "uebertrag", "C2"),
+            ("A", "10:00-11:00", "service", "notfall", "C1"),
+            ("B", "07:30-12:30", "back_office", None, None),
+        )
+    )
     assert [s[2] for s in spans(got)] == ["C1", "C2", "C1"]
     figures = person_figures(got)
     assert set(figures) == {"A"}  # B never serves
@@ -102,8 +123,7 @@ def _checker_sittings(checker, assignments: list[Assignment]) -> list[tuple[str,
         by_staff[a.staff].append((a.start, a.end, item))
         if a.activity == "service":
             use[a.counter].append((a.start, a.end, a.staff))
-    return sorted((p, s, e, c) for p, items in by_staff.items()
-                  for s, e, c in checker.sittings_of(items, use))
+    return sorted((p, s, e, c) for p, items in by_staff.items() for s, e, c in checker.sittings_of(items, use))
 
 
 def test_the_sample_plan_reads_as_the_checker_reads_it():
@@ -121,7 +141,7 @@ ACTIVITIES = st.sampled_from(["service", "service", "service", "back_office", "b
 def random_days(draw) -> list[Assignment]:
     """Up to four people, each a gapless sequence of 5-minute-grid pieces from 07:30."""
     out = []
-    for staff in ("A", "B", "C", "D")[:draw(st.integers(1, 4))]:
+    for staff in ("A", "B", "C", "D")[: draw(st.integers(1, 4))]:
         t = 450
         for _ in range(draw(st.integers(1, 10))):
             length = 5 * draw(st.integers(1, 12))
@@ -130,8 +150,9 @@ def random_days(draw) -> list[Assignment]:
             if activity == "service":
                 service = draw(st.sampled_from(["uebertrag", "notfall"]))
                 counter = draw(st.sampled_from(["C1", "C2"]))
-            out.append(Assignment(staff=staff, start=t, end=t + length, activity=activity, service=service,
-                                  counter=counter))
+            out.append(
+                Assignment(staff=staff, start=t, end=t + length, activity=activity, service=service, counter=counter)
+            )
             t += length
     return out
 
@@ -148,5 +169,4 @@ def test_random_days_read_as_the_checker_reads_them(assignments):
         if a.activity == "service":
             holders = [s for s in got if s.staff == a.staff and s.start <= a.start and a.end <= s.end]
             assert len(holders) == 1 and holders[0].counter == a.counter and a.service in holders[0].services
-    assert sum(s.service_minutes for s in got) == sum(a.end - a.start for a in assignments
-                                                      if a.activity == "service")
+    assert sum(s.service_minutes for s in got) == sum(a.end - a.start for a in assignments if a.activity == "service")

@@ -38,19 +38,39 @@ def office() -> dict:
     Übertrag. Demand exceeds what she can serve, so posts that add Übertrag or Verlust capacity help."""
     people = [{"id": "S1", "name": "Anna", "skills": ["uebertrag"], "weekly_hours": 39}]
     return tiny(
-        office={"opening_hours": {"mon": [["08:00", "12:00"]], "tue": [["08:00", "12:00"]]},
-                "counters": [{"id": "C1", "equipment": ["eat_reader"]}, {"id": "C2", "equipment": ["eat_reader"]},
-                             {"id": "C3", "equipment": []}]},
-        service_types=tiny()["service_types"] + [
-            {"id": "verlust", "name": "Verlustanzeige", "duration_min": 20, "skill": "verlust", "weight": 2.0,
-             "same_day_share": 0.0, "equipment": []}],
+        office={
+            "opening_hours": {"mon": [["08:00", "12:00"]], "tue": [["08:00", "12:00"]]},
+            "counters": [
+                {"id": "C1", "equipment": ["eat_reader"]},
+                {"id": "C2", "equipment": ["eat_reader"]},
+                {"id": "C3", "equipment": []},
+            ],
+        },
+        service_types=tiny()["service_types"]
+        + [
+            {
+                "id": "verlust",
+                "name": "Verlustanzeige",
+                "duration_min": 20,
+                "skill": "verlust",
+                "weight": 2.0,
+                "same_day_share": 0.0,
+                "equipment": [],
+            }
+        ],
         staff=people,
         availability=[{"staff": "S1", "date": d, "start": "08:00", "end": "12:00"} for d in (MONDAY, TUESDAY)],
-        demand=[{"date": d, "service": k, "count": n} for d in (MONDAY, TUESDAY)
-                for k, n in (("uebertrag", 30), ("verlust", 10))],
-        vacancies=[{"id": "V1", "title": "Sachbearbeitung", "skills": ["uebertrag"], "weekly_hours": 20},
-                   {"id": "V2", "title": "Verlust", "skills": ["verlust"], "weekly_hours": 20},
-                   {"id": "V3", "title": "Teilzeit", "skills": ["uebertrag"], "weekly_hours": 10}])
+        demand=[
+            {"date": d, "service": k, "count": n}
+            for d in (MONDAY, TUESDAY)
+            for k, n in (("uebertrag", 30), ("verlust", 10))
+        ],
+        vacancies=[
+            {"id": "V1", "title": "Sachbearbeitung", "skills": ["uebertrag"], "weekly_hours": 20},
+            {"id": "V2", "title": "Verlust", "skills": ["verlust"], "weekly_hours": 20},
+            {"id": "V3", "title": "Teilzeit", "skills": ["uebertrag"], "weekly_hours": 10},
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +92,10 @@ def test_typical_shift_follows_opening_hours_and_weekly_hours() -> None:
 
 def test_hypothetical_staff_plans_lawfully_for_any_hours() -> None:
     data = office()
-    data["vacancies"] += [{"id": f"H{h}", "title": f"{h} h", "skills": ["uebertrag", "verlust"], "weekly_hours": h}
-                          for h in (39, 45, 50, 32)]
+    data["vacancies"] += [
+        {"id": f"H{h}", "title": f"{h} h", "skills": ["uebertrag", "verlust"], "weekly_hours": h}
+        for h in (39, 45, 50, 32)
+    ]
     scenario = parse_scenario(data)
     ids = ["H39", "H45", "H50", "H32"]
     filled = hypothetical_staff(scenario, ids, DATES)
@@ -109,8 +131,11 @@ def test_ranking_is_the_sorted_single_runs(report) -> None:
     independent = {}
     for vid in ("V1", "V2", "V3"):
         staffed = hypothetical_staff(scenario, [vid], DATES)
-        independent[vid] = sum(plan_day(staffed, d, OPTIONS).kpis["weighted_served"] -
-                               plan_day(scenario, d, OPTIONS).kpis["weighted_served"] for d in DATES[:2])
+        independent[vid] = sum(
+            plan_day(staffed, d, OPTIONS).kpis["weighted_served"]
+            - plan_day(scenario, d, OPTIONS).kpis["weighted_served"]
+            for d in DATES[:2]
+        )
     ranked = [(v.vacancy.id, v.gain.weighted) for v in report.singles]
     assert ranked == sorted(independent.items(), key=lambda kv: -kv[1])
     assert [v.vacancy.id for v in report.singles] == ["V1", "V3", "V2"]
@@ -160,8 +185,9 @@ def test_a_smaller_staffing_plan_extends_lawfully_and_is_kept_when_better(report
 
 def test_identical_posts_share_one_run_and_rank_equal() -> None:
     data = office()
-    data["vacancies"] = [{"id": i, "title": "Sachbearbeitung", "skills": ["uebertrag"], "weekly_hours": 10}
-                         for i in ("V7", "V8")]
+    data["vacancies"] = [
+        {"id": i, "title": "Sachbearbeitung", "skills": ["uebertrag"], "weekly_hours": 10} for i in ("V7", "V8")
+    ]
     result = what_if(parse_scenario(data), DATES[:1], ["V8", "V7"], OPTIONS)
     assert result.fill == ("V8", "V7") and result.unplanned_weekdays() == ["tue"]
     assert any("no tue was planned" in note for note in result.notes())
@@ -189,15 +215,21 @@ def _write(tmp_path, scenario: dict):
 
 
 def test_cli_unknown_vacancy_exits_2(tmp_path) -> None:
-    result = runner.invoke(app, ["whatif", str(_write(tmp_path, office())), "--date", MONDAY,
-                                 "--fill", "V1,V99,X"])
+    result = runner.invoke(app, ["whatif", str(_write(tmp_path, office())), "--date", MONDAY, "--fill", "V1,V99,X"])
     assert result.exit_code == 2
     assert "unknown vacancy 'V99'" in result.output and "unknown vacancy 'X'" in result.output
     assert "'V1'" not in result.output.split("unknown vacancy 'V99'")[0]
 
 
-@pytest.mark.parametrize("args", [["--date", MONDAY, "--from", MONDAY, "--to", TUESDAY], ["--from", MONDAY],
-                                  ["--date", MONDAY, "--fill", "V1", "--fill-all"], ["--date", "Montag"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--date", MONDAY, "--from", MONDAY, "--to", TUESDAY],
+        ["--from", MONDAY],
+        ["--date", MONDAY, "--fill", "V1", "--fill-all"],
+        ["--date", "Montag"],
+    ],
+)
 def test_cli_bad_options_exit_2(tmp_path, args) -> None:
     result = runner.invoke(app, ["whatif", str(_write(tmp_path, office())), *args])
     assert result.exit_code == 2, result.output
@@ -205,8 +237,23 @@ def test_cli_bad_options_exit_2(tmp_path, args) -> None:
 
 def test_cli_prints_tables_and_writes_the_vakanzen_sheet(tmp_path) -> None:
     out = tmp_path / "whatif.xlsx"
-    result = runner.invoke(app, ["whatif", str(_write(tmp_path, office())), "--from", MONDAY, "--to", WEDNESDAY,
-                                 "--fill", "V2", "--time-limit", "2", "--excel", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "whatif",
+            str(_write(tmp_path, office())),
+            "--from",
+            MONDAY,
+            "--to",
+            WEDNESDAY,
+            "--fill",
+            "V2",
+            "--time-limit",
+            "2",
+            "--excel",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "skipped 2024-04-24" in result.output
     assert "Per-week figures extrapolate" not in result.output

@@ -51,8 +51,24 @@ def edited(content: bytes, tmp_path: Path, edit, name: str = "edited.xlsx") -> P
 
 
 def plan_cli(path: Path, out: Path, *extra: str):
-    return runner.invoke(app, ["plan", str(path), "--out", str(out), "--date", "2024-04-22",
-                               "--time-limit", "3", "--workers", "1", "--seed", "0", *extra])
+    return runner.invoke(
+        app,
+        [
+            "plan",
+            str(path),
+            "--out",
+            str(out),
+            "--date",
+            "2024-04-22",
+            "--time-limit",
+            "3",
+            "--workers",
+            "1",
+            "--seed",
+            "0",
+            *extra,
+        ],
+    )
 
 
 # ---------------------------------------------------------------- template
@@ -160,8 +176,7 @@ def test_workbook_plans_like_the_json(tmp_path):
     from_json, from_xlsx = load_any_scenario(json_path), load_any_scenario(xlsx_path)
     assert from_json == from_xlsx
     date = dt.date(2024, 4, 22)
-    protos = [str(build_day_model(build_index(s, date)).model.Proto())
-              for s in (from_json, from_xlsx)]
+    protos = [str(build_day_model(build_index(s, date)).model.Proto()) for s in (from_json, from_xlsx)]
     assert protos[0] == protos[1]
 
     plans = []
@@ -181,22 +196,23 @@ def test_workbook_plans_like_the_json(tmp_path):
 def test_excel_habits_are_accepted(tmp_path, sample, sample_xlsx):
     def edit(wb):
         ws = wb["Anwesenheit"]
-        ws["C2"] = "07:00"                       # text time
-        ws["D2"] = 930 / 1440                      # a fraction of a day, no time format
+        ws["C2"] = "07:00"  # text time
+        ws["D2"] = 930 / 1440  # a fraction of a day, no time format
         ws["D2"].number_format = "General"
         ws["C3"] = "7:00 Uhr"
-        ws["B3"] = "22.04.2024"                    # German text date
-        ws["B4"] = 45404                           # Excel serial number of 2024-04-22
+        ws["B3"] = "22.04.2024"  # German text date
+        ws["B4"] = 45404  # Excel serial number of 2024-04-22
         ws["B5"] = "2024-04-22"
-        ws["E1"] = "Bemerkung"                     # an extra column
+        ws["E1"] = "Bemerkung"  # an extra column
         ws["E2"] = "=1+1"
         ws.cell(row=900, column=1).fill = PatternFill("solid", fgColor="FFFF00")  # styled, but empty
         ws.cell(row=901, column=2).value = "   "  # only spaces
         staff = wb["Personal"]
-        staff.move_range("A1:D31", cols=2)         # columns moved to the right: found by header
+        staff.move_range("A1:D31", cols=2)  # columns moved to the right: found by header
         staff.insert_cols(1)
-        wb["Anliegen"]["F2"] = "50%"               # percentage as text
-        wb["Anliegen"]["E3"] = "2,0"               # decimal comma
+        wb["Anliegen"]["F2"] = "50%"  # percentage as text
+        wb["Anliegen"]["E3"] = "2,0"  # decimal comma
+
     expected = [(a.staff, a.date, a.start, a.end) for a in sample.availability[:4]]
     assert expected[0] == ("S001", dt.date(2024, 4, 22), 420, 930)
     scenario = read_workbook(edited(sample_xlsx, tmp_path, edit))
@@ -222,29 +238,34 @@ def test_cell_readers():
 
 
 BAD_CELLS = {
-    "time": (lambda wb: wb["Anwesenheit"].__setitem__("C14", "25:00"),
-             "Anwesenheit!C14: '25:00' is not a time"),
-    "date": (lambda wb: wb["Bedarf"].__setitem__("A3", "31.02.2024"),
-             "Bedarf!A3: '31.02.2024' is not a date"),
-    "unknown id": (lambda wb: wb["Anwesenheit"].__setitem__("A7", "S999"),
-                   "Anwesenheit!A7: unknown staff 'S999'"),
-    "unknown service": (lambda wb: wb["Buchungen"].__setitem__("D4", "pass"),
-                        "Buchungen!D4: unknown service 'pass'"),
+    "time": (lambda wb: wb["Anwesenheit"].__setitem__("C14", "25:00"), "Anwesenheit!C14: '25:00' is not a time"),
+    "date": (lambda wb: wb["Bedarf"].__setitem__("A3", "31.02.2024"), "Bedarf!A3: '31.02.2024' is not a date"),
+    "unknown id": (lambda wb: wb["Anwesenheit"].__setitem__("A7", "S999"), "Anwesenheit!A7: unknown staff 'S999'"),
+    "unknown service": (lambda wb: wb["Buchungen"].__setitem__("D4", "pass"), "Buchungen!D4: unknown service 'pass'"),
     "duplicate id": (lambda wb: wb["Schalter"].__setitem__("A3", "C01"), "Schalter!A3: duplicate id 'C01'"),
     "missing sheet": (lambda wb: wb.remove(wb["Personal"]), "Personal: sheet missing"),
-    "wrong header": (lambda wb: wb["Anwesenheit"].__setitem__("B1", "Tag"),
-                     "Anwesenheit!B1: header is 'Tag', expected 'Datum'"),
+    "wrong header": (
+        lambda wb: wb["Anwesenheit"].__setitem__("B1", "Tag"),
+        "Anwesenheit!B1: header is 'Tag', expected 'Datum'",
+    ),
     "empty required": (lambda wb: wb["Anliegen"].__setitem__("C4", None), "Anliegen!C4: required, but empty"),
-    "out of range": (lambda wb: wb["Anliegen"].__setitem__("F2", 1.5),
-                     "Anliegen!F2: input should be less than"),
-    "weekday": (lambda wb: wb["Öffnungszeiten"].__setitem__("A3", "Funday"),
-                "Öffnungszeiten!A3: 'Funday' is not a weekday"),
-    "office field": (lambda wb: wb["Büro"].__setitem__("B5", "90"),
-                     "Büro!B5: input should be less than or equal to 60"),
-    "unknown form field": (lambda wb: wb["Regeln"].__setitem__("A12", "Mittagspause"),
-                           "Regeln!A12: unknown field 'Mittagspause'"),
-    "overlap": (lambda wb: wb["Anwesenheit"].__setitem__("A3", "S001"),
-                "Anwesenheit!A3:D3: overlaps Anwesenheit!A2:D2 of staff 'S001'"),
+    "out of range": (lambda wb: wb["Anliegen"].__setitem__("F2", 1.5), "Anliegen!F2: input should be less than"),
+    "weekday": (
+        lambda wb: wb["Öffnungszeiten"].__setitem__("A3", "Funday"),
+        "Öffnungszeiten!A3: 'Funday' is not a weekday",
+    ),
+    "office field": (
+        lambda wb: wb["Büro"].__setitem__("B5", "90"),
+        "Büro!B5: input should be less than or equal to 60",
+    ),
+    "unknown form field": (
+        lambda wb: wb["Regeln"].__setitem__("A12", "Mittagspause"),
+        "Regeln!A12: unknown field 'Mittagspause'",
+    ),
+    "overlap": (
+        lambda wb: wb["Anwesenheit"].__setitem__("A3", "S001"),
+        "Anwesenheit!A3:D3: overlaps Anwesenheit!A2:D2 of staff 'S001'",
+    ),
 }
 
 
@@ -263,6 +284,7 @@ def test_many_problems_are_listed_then_summarised(tmp_path, sample_xlsx):
     def edit(wb):
         for r in range(2, 120):
             wb["Anwesenheit"].cell(row=r, column=3).value = "x"
+
     with pytest.raises(InputError) as err:
         read_workbook(edited(sample_xlsx, tmp_path, edit))
     assert len(err.value.problems) == 51
@@ -282,8 +304,7 @@ def test_text_from_input_is_never_a_formula(tmp_path):
     scenario = parse_scenario(d)
     content = template_workbook(scenario)
     wb = openpyxl.load_workbook(io.BytesIO(content))
-    cells = [wb["Personal"]["B2"], wb["Personal"]["B3"], wb["Anliegen"]["B2"], wb["Anliegen"]["H2"],
-             wb["Büro"]["B3"]]
+    cells = [wb["Personal"]["B2"], wb["Personal"]["B3"], wb["Anliegen"]["B2"], wb["Anliegen"]["H2"], wb["Büro"]["B3"]]
     for cell in cells:
         assert cell.data_type == "s", cell.coordinate
         assert isinstance(cell.value, str) and cell.value[0] in "=+@-"
@@ -360,21 +381,23 @@ def test_zip_bomb_by_ratio(tmp_path, sample_xlsx):
     assert_refused_quickly(path, "is compressed")
 
 
-BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                             for i in range(1, 10))
-                  + b']>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
-                    b'</sheetData>'
-                    b'</worksheet>')
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b']>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    b"</sheetData>"
+    b"</worksheet>"
+)
 
 
 def test_entity_expansion(tmp_path, sample_xlsx):
     parts = minimal_xlsx_parts(sample_xlsx)
     parts["xl/worksheets/sheet7.xml"] = BILLION_LAUGHS
     assert_refused_quickly(write_zip(tmp_path / "lol.xlsx", parts), "declares a DTD or an XML entity")
-    parts["xl/worksheets/sheet7.xml"] = BILLION_LAUGHS.decode().replace(
-        'version="1.0"?', 'version="1.0" encoding="UTF-16"?').encode("utf-16")
+    parts["xl/worksheets/sheet7.xml"] = (
+        BILLION_LAUGHS.decode().replace('version="1.0"?', 'version="1.0" encoding="UTF-16"?').encode("utf-16")
+    )
     assert_refused_quickly(write_zip(tmp_path / "lol16.xlsx", parts), "declares a DTD or an XML entity")
 
 
@@ -407,8 +430,7 @@ def test_huge_sheet(tmp_path, sample_xlsx):
     sheet = sheet.replace("</sheetData>", far_row + "</sheetData>")
     sheet = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', sheet)
     parts["xl/worksheets/sheet7.xml"] = sheet.encode()
-    assert_refused_quickly(write_zip(tmp_path / "huge.xlsx", parts),
-                           f"Anwesenheit!A{far}: the sheet has more than")
+    assert_refused_quickly(write_zip(tmp_path / "huge.xlsx", parts), f"Anwesenheit!A{far}: the sheet has more than")
 
 
 def test_too_many_cells(tmp_path, sample_xlsx, monkeypatch):
@@ -423,8 +445,7 @@ def test_lying_dimension_is_harmless(tmp_path, sample, sample_xlsx):
     parts = minimal_xlsx_parts(sample_xlsx)
     for name in list(parts):
         if name.startswith("xl/worksheets/"):
-            parts[name] = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>',
-                                 parts[name])
+            parts[name] = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', parts[name])
     began = time.monotonic()
     assert read_workbook(write_zip(tmp_path / "dim.xlsx", parts)) == sample
     assert time.monotonic() - began < 5
@@ -433,10 +454,10 @@ def test_lying_dimension_is_harmless(tmp_path, sample, sample_xlsx):
 def test_damaged_parts(tmp_path, sample_xlsx):
     parts = minimal_xlsx_parts(sample_xlsx)
     parts["xl/worksheets/sheet7.xml"] = b"<worksheet><sheetData><row"
-    with pytest.raises(InputError, match="not a readable .xlsx workbook"):
+    with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
         read_workbook(write_zip(tmp_path / "broken.xlsx", parts))
     del parts["xl/workbook.xml"]
-    with pytest.raises(InputError, match="no xl/workbook.xml"):
+    with pytest.raises(InputError, match=r"no xl/workbook\.xml"):
         read_workbook(write_zip(tmp_path / "nowb.xlsx", parts))
     with pytest.raises(InputError, match="not a zip file"):
         read_workbook_bytes(b"PK\x03\x04 truncated")

@@ -64,8 +64,9 @@ def test_zms_books_every_slot_at_its_time_and_release(week, zms_src, tmp_path, m
                 assert online.date() == release.date(), row  # online from the horizon day
         else:  # ZMS's 30-minute rule: only a same-day slot released too close to its start
             gap = dt.datetime.combine(release.date(), start) - release
-            assert row["channel"] == "same_day" and gap < dt.timedelta(minutes=same_day_lead(
-                durations[row["service"]])), row
+            assert row["channel"] == "same_day" and gap < dt.timedelta(
+                minutes=same_day_lead(durations[row["service"]])
+            ), row
             never[row["date"]] = never.get(row["date"], 0) + 1
     for day in days:
         assert (day.early, day.extra, day.report_mismatch) == (0, 0, 0), day
@@ -94,9 +95,12 @@ def test_the_export_passes_zms_schema(week):
     scenario, plans = week
     schema_dir = zms_source() / "zmsentities" / "schema"
     registry = Registry().with_resources(
-        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")),
-                                           default_specification=DRAFT202012))
-        for path in schema_dir.glob("*.json"))
+        (
+            path.name,
+            Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT202012),
+        )
+        for path in schema_dir.glob("*.json")
+    )
     schema = json.loads((schema_dir / "availability.json").read_text(encoding="utf-8"))
     validator = Draft202012Validator(schema, registry=registry)
     for mapping, days in ((None, plans), (split_map(scenario), plans[:2])):

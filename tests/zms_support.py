@@ -48,8 +48,10 @@ def missing_tools() -> str | None:
     if shutil.which("faketime") is None:
         return "faketime is not installed (apt-get install faketime; .ci/run does)"
     if zms_source() is None:
-        return (f"ZMS source (zmsentities at {COMMIT[:10]}) not found: set SLOTPLAN_ZMS_SOURCE or run "
-                "tests/zms/fetch_source.sh")
+        return (
+            f"ZMS source (zmsentities at {COMMIT[:10]}) not found: set SLOTPLAN_ZMS_SOURCE or run "
+            "tests/zms/fetch_source.sh"
+        )
     return None
 
 
@@ -69,10 +71,23 @@ def run_php(src: Path, work: Path, payload: dict, today: dt.datetime) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     path = work / "input.json"
     path.write_text(json.dumps(payload), encoding="utf-8")
-    done = subprocess.run(["faketime", today.strftime("%Y-%m-%d %H:%M:%S"), "php", "-d", "memory_limit=1G",
-                           str(CHECK_PHP), str(src), str(path)],
-                          check=False, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "TZ": "UTC"})
+    done = subprocess.run(
+        [
+            "faketime",
+            today.strftime("%Y-%m-%d %H:%M:%S"),
+            "php",
+            "-d",
+            "memory_limit=1G",
+            str(CHECK_PHP),
+            str(src),
+            str(path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "TZ": "UTC"},
+    )
     if done.returncode != 0:
         raise RuntimeError(f"check.php failed ({done.returncode}): {done.stderr[-3000:]}")
     return json.loads(done.stdout)
@@ -104,15 +119,21 @@ class DayResult:
     date: dt.date
     records: int
     slots: int
-    booked: int = 0        # slots ZMS offers online at their time (see `evaluate`)
-    early: int = 0         # appointments ZMS offers online one minute before the plan releases them
-    extra: int = 0         # appointments ZMS offers beyond the plan's at a checked moment
+    booked: int = 0  # slots ZMS offers online at their time (see `evaluate`)
+    early: int = 0  # appointments ZMS offers online one minute before the plan releases them
+    extra: int = 0  # appointments ZMS offers beyond the plan's at a checked moment
     report_mismatch: int = 0  # (time, moment) where ZMS's offer differs from the release report
 
 
-def evaluate(plans: Sequence[Plan], records: Sequence[Mapping], durations: Mapping[str, int], work: Path,
-             src: Path, report: Iterable[Mapping[str, str]] | None = None, timezone: str = "Europe/Berlin"
-             ) -> tuple[list[DayResult], dict]:
+def evaluate(
+    plans: Sequence[Plan],
+    records: Sequence[Mapping],
+    durations: Mapping[str, int],
+    work: Path,
+    src: Path,
+    report: Iterable[Mapping[str, str]] | None = None,
+    timezone: str = "Europe/Berlin",
+) -> tuple[list[DayResult], dict]:
     """ZMS's view of `records`, per day of `plans`.
 
     ZMS is asked, for every start time of a service's slots, how many appointments it offers online
@@ -145,21 +166,38 @@ def evaluate(plans: Sequence[Plan], records: Sequence[Mapping], durations: Mappi
         duration = durations[slots_at[(date, pool, start)][0].service]
         for m in sorted(ms):
             keys.append((date, pool, start, m))
-            queries.append({"scopes": list(pool), "date": date.isoformat(), "time": hhmm(start),
-                            "now": m.strftime("%Y-%m-%d %H:%M:%S"), "duration": duration})
+            queries.append(
+                {
+                    "scopes": list(pool),
+                    "date": date.isoformat(),
+                    "time": hhmm(start),
+                    "now": m.strftime("%Y-%m-%d %H:%M:%S"),
+                    "duration": duration,
+                }
+            )
     dates = sorted({p.date for p in plans})
     scopes = sorted({int(r["scope"]["id"]) for r in records})
     posts = [{"scope": scope, "selectedDate": d.isoformat()} for scope in scopes for d in dates]
     earliest = min((_moment(s.release_at) for p in plans for s in p.slots), default=dt.datetime(2000, 1, 1))
-    payload = {"timezone": timezone, "records": list(records), "queries": queries, "posts": posts,
-               "conflicts": {"from": dates[0].isoformat(),
-                             "to": (dates[-1] + dt.timedelta(days=1)).isoformat()}}
+    payload = {
+        "timezone": timezone,
+        "records": list(records),
+        "queries": queries,
+        "posts": posts,
+        "conflicts": {"from": dates[0].isoformat(), "to": (dates[-1] + dt.timedelta(days=1)).isoformat()},
+    }
     # upload the day before the first release, as an office would
     answer = run_php(src, work, payload, today=earliest - dt.timedelta(hours=20))
     capacity = dict(zip(keys, answer["capacity"]))
 
-    results = {d: DayResult(d, sum(1 for r in records if _record_date(r, timezone) == d),
-                            sum(len(p.slots) for p in plans if p.date == d)) for d in dates}
+    results = {
+        d: DayResult(
+            d,
+            sum(1 for r in records if _record_date(r, timezone) == d),
+            sum(len(p.slots) for p in plans if p.date == d),
+        )
+        for d in dates
+    }
     for (date, pool, start), group in slots_at.items():
         day = results[date]
         offered = {m: capacity[(date, pool, start, m)] for m in moments[(date, pool, start)]}
@@ -169,9 +207,12 @@ def evaluate(plans: Sequence[Plan], records: Sequence[Mapping], durations: Mappi
             day.early += max(0, offered[m] - sum(1 for s in group if _moment(s.release_at) <= m))
         if rep is not None:
             for m, count in offered.items():
-                reported = sum(1 for s in group if rep[s.id]["zms_online_from"]
-                               and _moment(rep[s.id]["zms_online_from"]) <= m
-                               <= _moment(rep[s.id]["zms_online_until"]))
+                reported = sum(
+                    1
+                    for s in group
+                    if rep[s.id]["zms_online_from"]
+                    and _moment(rep[s.id]["zms_online_from"]) <= m <= _moment(rep[s.id]["zms_online_until"])
+                )
                 day.report_mismatch += count != reported
     errors = {"posts": [e for errs in answer["posts"] for e in errs], "conflicts": answer["conflicts"]}
     return [results[d] for d in dates], errors

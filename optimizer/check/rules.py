@@ -30,9 +30,7 @@ def rule_0_format(day: Day) -> list[Violation]:
     """The plan belongs to the scenario's office."""
     if day.plan.office != day.scenario.office.id:
         return [
-            Violation(
-                0, f"the plan is for office '{day.plan.office}', the scenario for '{day.scenario.office.id}'"
-            )
+            Violation(0, f"the plan is for office '{day.plan.office}', the scenario for '{day.scenario.office.id}'")
         ]
     return []
 
@@ -64,9 +62,7 @@ def rule_1_tiling(day: Day) -> list[Violation]:
 def rule_2_opening_hours(day: Day) -> list[Violation]:
     """`service` and `guide` assignments lie inside opening hours; closed days have none."""
     out = []
-    why = (
-        f"the office is closed: {day.closed}" if day.closed else f"outside opening hours {spans(day.opening)}"
-    )
+    why = f"the office is closed: {day.closed}" if day.closed else f"outside opening hours {spans(day.opening)}"
     for items in day.by_staff.values():
         for a in items:
             if a.activity in ("service", "guide") and not inside(a.start, a.end, day.opening):
@@ -90,8 +86,7 @@ def rule_3_skills(day: Day) -> list[Violation]:
                 out.append(
                     Violation(
                         3,
-                        f"{describe(a)}: "
-                        + (f"unknown service '{a.service}'" if a.service else "names no service"),
+                        f"{describe(a)}: " + (f"unknown service '{a.service}'" if a.service else "names no service"),
                     )
                 )
             elif service.skill not in skills:
@@ -112,8 +107,7 @@ def rule_4_counters(day: Day) -> list[Violation]:
                 out.append(
                     Violation(
                         4,
-                        f"{describe(a)}: "
-                        + (f"unknown counter '{a.counter}'" if a.counter else "names no counter"),
+                        f"{describe(a)}: " + (f"unknown counter '{a.counter}'" if a.counter else "names no counter"),
                     )
                 )
                 continue
@@ -124,8 +118,7 @@ def rule_4_counters(day: Day) -> list[Violation]:
                 out.append(
                     Violation(
                         4,
-                        f"{describe(a)}: counter {counter.id} lacks {', '.join(missing)}, "
-                        f"which {service.id} needs",
+                        f"{describe(a)}: counter {counter.id} lacks {', '.join(missing)}, which {service.id} needs",
                     )
                 )
     for counter_id, items in sorted(at_counter.items()):
@@ -174,9 +167,7 @@ def rule_5_breaks(day: Day) -> list[Violation]:
         for s, e in breaks:
             if e - s < MIN_BREAK:
                 out.append(
-                    Violation(
-                        5, f"{staff} break {span(s, e)}: {e - s} min; a break lasts at least {MIN_BREAK} min"
-                    )
+                    Violation(5, f"{staff} break {span(s, e)}: {e - s} min; a break lasts at least {MIN_BREAK} min")
                 )
         rests = [(s, e) for s, e in breaks if e - s >= MIN_BREAK]
         for s, e in subtract(presence, rests):
@@ -218,8 +209,7 @@ def rule_6_slots(day: Day) -> list[Violation]:
             out.append(
                 Violation(
                     6,
-                    f"{name}: lasts {slot.end - slot.start} min, {service.id} takes "
-                    f"{service.duration_min} min",
+                    f"{name}: lasts {slot.end - slot.start} min, {service.id} takes {service.duration_min} min",
                 )
             )
         if slot.start % grid:
@@ -228,8 +218,7 @@ def rule_6_slots(day: Day) -> list[Violation]:
             out.append(
                 Violation(
                     6,
-                    f"{name}: not inside a service assignment of {slot.staff} for "
-                    f"{slot.service} at {slot.counter}",
+                    f"{name}: not inside a service assignment of {slot.staff} for {slot.service} at {slot.counter}",
                 )
             )
     extra_per_regular: Counter[str] = Counter()
@@ -259,9 +248,7 @@ def rule_6_slots(day: Day) -> list[Violation]:
             )
     for regular_id, n in sorted(extra_per_regular.items()):
         if n > 1:
-            out.append(
-                Violation(6, f"{describe_slot(by_id[regular_id])}: {n} slots overbook it, at most one may")
-            )
+            out.append(Violation(6, f"{describe_slot(by_id[regular_id])}: {n} slots overbook it, at most one may"))
     per_staff: dict[str, list[Slot]] = defaultdict(list)
     for slot in day.plan.slots:
         per_staff[slot.staff].append(slot)
@@ -337,9 +324,7 @@ def rule_9_guides(day: Day) -> list[Violation]:
                     short[-1] = (short[-1][0], hi, n)
                 else:
                     short.append((lo, hi, n))
-    return [
-        Violation(9, f"entrance {span(lo, hi)}: {n} on guide duty, needs {wanted}") for lo, hi, n in short
-    ]
+    return [Violation(9, f"entrance {span(lo, hi)}: {n} on guide duty, needs {wanted}") for lo, hi, n in short]
 
 
 def _local(text: str, timezone: str) -> dt.datetime | None:
@@ -370,8 +355,7 @@ def rule_10_release(day: Day) -> list[Violation]:
                 out.append(
                     Violation(
                         10,
-                        f"{name}: same-day slot released {slot.release_at}, not on "
-                        f"{day.date} by {hhmm(slot.start)}",
+                        f"{name}: same-day slot released {slot.release_at}, not on {day.date} by {hhmm(slot.start)}",
                     )
                 )
             elif moments and (moment.hour * 60 + moment.minute not in moments or moment.second):
@@ -386,8 +370,7 @@ def rule_10_release(day: Day) -> list[Violation]:
             out.append(
                 Violation(
                     10,
-                    f"{name}: calendar slot released {slot.release_at}, not on {calendar_day} "
-                    f"({horizon} days before)",
+                    f"{name}: calendar slot released {slot.release_at}, not on {calendar_day} ({horizon} days before)",
                 )
             )
     return out

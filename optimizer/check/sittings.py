@@ -31,9 +31,7 @@ def sittings(day: Day) -> dict[str, list[Sitting]]:
             if a.activity == "service" and a.counter:
                 serving[a.counter].append((a.start, a.end, staff))
 
-    def desk_kept(
-        staff: str, counter: str, gap_start: int, gap_end: int, back_office: list[tuple[int, int]]
-    ) -> bool:
+    def desk_kept(staff: str, counter: str, gap_start: int, gap_end: int, back_office: list[tuple[int, int]]) -> bool:
         if subtract([(gap_start, gap_end)], back_office):
             return False  # something other than back office (or absence) lies between
         return not any(other != staff and s < gap_end and gap_start < e for s, e, other in serving[counter])
@@ -63,11 +61,7 @@ def rule_11_sittings(day: Day) -> list[Violation]:
     """Where the policy sets them: at most `max_counters_per_person` counters and `max_sittings` sittings
     per person, each sitting at least `min_sitting_min` long unless its opening interval is shorter."""
     policy = day.scenario.policy
-    if (
-        policy.max_counters_per_person is None
-        and policy.max_sittings is None
-        and policy.min_sitting_min is None
-    ):
+    if policy.max_counters_per_person is None and policy.max_sittings is None and policy.min_sitting_min is None:
         return []
     out = []
     for staff, found in sorted(sittings(day).items()):
@@ -82,9 +76,7 @@ def rule_11_sittings(day: Day) -> list[Violation]:
             )
         if policy.max_sittings is not None and len(found) > policy.max_sittings:
             listed = ", ".join(f"{s.counter} {span(s.start, s.end)}" for s in found)
-            out.append(
-                Violation(11, f"{staff} has {len(found)} sittings ({listed}); at most {policy.max_sittings}")
-            )
+            out.append(Violation(11, f"{staff} has {len(found)} sittings ({listed}); at most {policy.max_sittings}"))
         if policy.min_sitting_min is None:
             continue
         for s in found:

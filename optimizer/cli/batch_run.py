@@ -23,35 +23,52 @@ OUTCOME_STYLE = {"ok": "green", "input": "red", "infeasible": "yellow", "crash":
 def batch_table(report: BatchReport) -> Table:
     """One row per office-day: outcome, status, weighted served, gap and seconds (reasons come below)."""
     counts = report.counts()
-    title = (f"{len(report.results)} office-days in {report.seconds:.1f} s with {report.jobs} job(s) "
-             f"({report.executor}): " + ", ".join(f"{n} {o}" for o, n in counts.items() if n))
+    title = (
+        f"{len(report.results)} office-days in {report.seconds:.1f} s with {report.jobs} job(s) "
+        f"({report.executor}): " + ", ".join(f"{n} {o}" for o, n in counts.items() if n)
+    )
     table = Table(title=title, title_justify="left")
     for column in ("office", "date", "outcome", "status", "served", "gap", "s"):
-        table.add_column(column, justify="right" if column in ("served", "gap", "s") else "left",
-                         no_wrap=column != "office")
+        table.add_column(
+            column, justify="right" if column in ("served", "gap", "s") else "left", no_wrap=column != "office"
+        )
     for r in report.results:
-        table.add_row(r.office or Path(r.source).name, r.date.isoformat() if r.date else "–",
-                      f"[{OUTCOME_STYLE[r.outcome]}]{r.outcome}[/]", r.status or "",
-                      "" if r.weighted_served is None else f"{r.weighted_served:g}",
-                      "" if r.gap is None else f"{r.gap:.2%}", f"{r.seconds:.1f}")
+        table.add_row(
+            r.office or Path(r.source).name,
+            r.date.isoformat() if r.date else "–",
+            f"[{OUTCOME_STYLE[r.outcome]}]{r.outcome}[/]",
+            r.status or "",
+            "" if r.weighted_served is None else f"{r.weighted_served:g}",
+            "" if r.gap is None else f"{r.gap:.2%}",
+            f"{r.seconds:.1f}",
+        )
     return table
 
 
 def failure_lines(report: BatchReport) -> list[str]:
     """One line per failed office-day: outcome, office or file, date and the reason."""
-    return [f"[{OUTCOME_STYLE[r.outcome]}]{r.outcome}[/] {r.office or r.source} "
-            f"{r.date.isoformat() if r.date else ''}: {r.message}" for r in report.results if not r.ok]
+    return [
+        f"[{OUTCOME_STYLE[r.outcome]}]{r.outcome}[/] {r.office or r.source} "
+        f"{r.date.isoformat() if r.date else ''}: {r.message}"
+        for r in report.results
+        if not r.ok
+    ]
 
 
-def run_batch_cli(path: Path, options: BatchOptions, first: dt.date | None,
-                  last: dt.date | None) -> BatchReport:
+def run_batch_cli(path: Path, options: BatchOptions, first: dt.date | None, last: dt.date | None) -> BatchReport:
     """Run the batch with a progress bar, print its table and failures, write `batch-summary.json`.
 
     Raises `InputError` only for problems of the whole batch; the caller exits with
     `report.exit_code` (0 ok, else the worst failure: 2 input, 3 infeasible, 1 crash).
     """
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("planning office-days", total=None)
 
         def started(n: int) -> None:

@@ -15,9 +15,7 @@ from .app import EXIT_OK, EXIT_RULE_BROKEN, app, console, user_errors
 
 @app.command("check")
 def check_command(
-    scenario_path: Annotated[
-        Path, typer.Argument(metavar="SCENARIO", help="Scenario JSON (or .xlsx workbook).")
-    ],
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario JSON (or .xlsx workbook).")],
     plan_paths: Annotated[list[Path], typer.Argument(metavar="PLAN", help="Plan JSON files to check.")],
 ) -> None:
     """Check plans against every hard rule of the contract (exit 0 valid, 1 a rule broken, 2 unreadable)."""

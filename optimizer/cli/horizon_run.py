@@ -24,23 +24,44 @@ from .app import EXIT_INFEASIBLE, EXIT_OK, console, err_console
 def wait_table(report: WaitReport, scenario: Scenario) -> Table:
     """Per type: requests, served, mean and 90th-percentile wait, share within target, queue at the end."""
     worst = report.worst_share
-    table = Table(title=f"Wartezeiten {report.first} – {report.last}: worst share within target "
-                        f"{'–' if worst is None else f'{worst:.1%}'}", title_justify="left")
-    for column in ("Anliegen", "requests", "served", "mean wait", "p90 wait", "target", "within target",
-                   "waiting at end"):
-        table.add_column(column, justify="left" if column == "Anliegen" else "right",
-                         min_width=20 if column == "Anliegen" else None)
+    table = Table(
+        title=f"Wartezeiten {report.first} – {report.last}: worst share within target "
+        f"{'–' if worst is None else f'{worst:.1%}'}",
+        title_justify="left",
+    )
+    for column in (
+        "Anliegen",
+        "requests",
+        "served",
+        "mean wait",
+        "p90 wait",
+        "target",
+        "within target",
+        "waiting at end",
+    ):
+        table.add_column(
+            column, justify="left" if column == "Anliegen" else "right", min_width=20 if column == "Anliegen" else None
+        )
     days = lambda v: "–" if v is None else f"{v:g} d"  # noqa: E731
     for t in scenario.service_types:
         w = report.types[t.id]
         share = "–" if w.share_within_target is None else f"{w.share_within_target:.1%}"
-        table.add_row(t.name, str(w.requests), str(w.served), days(w.mean_wait_days), days(w.p90_wait_days),
-                      days(w.target_wait_days), share, str(w.still_waiting))
+        table.add_row(
+            t.name,
+            str(w.requests),
+            str(w.served),
+            days(w.mean_wait_days),
+            days(w.p90_wait_days),
+            days(w.target_wait_days),
+            share,
+            str(w.still_waiting),
+        )
     return table
 
 
-def plan_horizon_in_turn(scenario: Scenario, days: list[dt.date], options: SolveOptions,
-                         out: Path) -> tuple[int, list[Plan], WaitReport | None]:
+def plan_horizon_in_turn(
+    scenario: Scenario, days: list[dt.date], options: SolveOptions, out: Path
+) -> tuple[int, list[Plan], WaitReport | None]:
     """Plan `days` with the horizon, write each plan, print a table per day and the waiting table."""
     previous = {}
     for day in days:
@@ -54,8 +75,10 @@ def plan_horizon_in_turn(scenario: Scenario, days: list[dt.date], options: Solve
 
         try:
             with console.status(f"{day}: solving …") as status:
+
                 def show(p: Progress) -> None:
                     status.update(f"{day} [{p.stage}] {p.elapsed_s:5.1f} s  objective {p.objective:g}")
+
                 plan = plan_or_replan(day_scenario, day, published, options, show)
         except InfeasibleError as err:
             failures.append(err)
@@ -64,8 +87,11 @@ def plan_horizon_in_turn(scenario: Scenario, days: list[dt.date], options: Solve
             return None
         written = write_atomic(out / plan_filename(scenario.office.id, day), plan.to_json())
         console.print(summary_table(plan, day_scenario))
-        kept = f", {len({s.id for s in published.slots} & {s.id for s in plan.slots})} published slots kept" \
-            if published else ""
+        kept = (
+            f", {len({s.id for s in published.slots} & {s.id for s in plan.slots})} published slots kept"
+            if published
+            else ""
+        )
         console.print(f"written {written}{kept}", highlight=False)
         return plan
 
@@ -77,6 +103,5 @@ def plan_horizon_in_turn(scenario: Scenario, days: list[dt.date], options: Solve
     report = wait_report(scenario, run.plans) if run.plans else None
     if report is not None:
         console.print(wait_table(report, scenario))
-        console.print(f"horizon stage {run.horizon_seconds:.1f} s over {len(run.horizons)} solves",
-                      highlight=False)
+        console.print(f"horizon stage {run.horizon_seconds:.1f} s over {len(run.horizons)} solves", highlight=False)
     return (EXIT_INFEASIBLE if failures else EXIT_OK), run.plans, report

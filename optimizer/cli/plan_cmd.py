@@ -63,39 +63,59 @@ def dates_to_plan(scenario: Scenario, first: dt.date | None, last: dt.date | Non
 def summary_table(plan: Plan, scenario: Scenario) -> Table:
     """Served against demand per request type, with counters used and the proven gap."""
     solver = plan.solver
-    title = (f"{plan.date} {plan.status}: weighted served {plan.kpis['weighted_served']:g} "
-             f"(bound {solver.bound:g}, gap {solver.gap:.2%}, {solver.seconds:.1f} s)")
+    title = (
+        f"{plan.date} {plan.status}: weighted served {plan.kpis['weighted_served']:g} "
+        f"(bound {solver.bound:g}, gap {solver.gap:.2%}, {solver.seconds:.1f} s)"
+    )
     table = Table(title=title, title_justify="left")
     for column in ("Anliegen", "served", "demand", "slots", "same-day"):
         table.add_column(column, justify="left" if column == "Anliegen" else "right")
     for t in scenario.service_types:
         k = plan.kpis
-        table.add_row(t.name, str(k["served"][t.id]), str(k["demand"][t.id]), str(k["slots"][t.id]),
-                      str(k["same_day_slots"][t.id]))
-    table.caption = (f"counters used {plan.kpis['counters_used']}/{len(scenario.office.counters)}, "
-                     f"utilisation {plan.kpis['counter_utilisation']:.0%}, bookings held "
-                     f"{plan.kpis['bookings_held']}, to rebook {len(plan.rebook)}")
+        table.add_row(
+            t.name,
+            str(k["served"][t.id]),
+            str(k["demand"][t.id]),
+            str(k["slots"][t.id]),
+            str(k["same_day_slots"][t.id]),
+        )
+    table.caption = (
+        f"counters used {plan.kpis['counters_used']}/{len(scenario.office.counters)}, "
+        f"utilisation {plan.kpis['counter_utilisation']:.0%}, bookings held "
+        f"{plan.kpis['bookings_held']}, to rebook {len(plan.rebook)}"
+    )
     return table
 
 
-EXIT_HELP = ("Exit code: 0 when every office-day was planned, else that of the worst failure: 2 bad input, "
-             "3 infeasible, 1 crash (worst).")
-PLAN_HELP = ("Plan the day(s): who serves what, where and when, and the bookable slots.\n\n"
-             "SCENARIO is a scenario file, or a folder with one scenario (.json or .xlsx) per office. A "
-             "folder, --jobs N > 1 or --executor ray plans the office-days in parallel: one failing office "
-             "never stops the others, and DIR/batch-summary.json lists every outcome.\n\n" + EXIT_HELP)
-BATCH_HELP = ("Alias of `slotplan plan` that always plans in parallel, even one file with --jobs 1.\n\n"
-              "Same options as `plan`; writes DIR/batch-summary.json, and one failing office never stops the "
-              "others.\n\n" + EXIT_HELP)
+EXIT_HELP = (
+    "Exit code: 0 when every office-day was planned, else that of the worst failure: 2 bad input, "
+    "3 infeasible, 1 crash (worst)."
+)
+PLAN_HELP = (
+    "Plan the day(s): who serves what, where and when, and the bookable slots.\n\n"
+    "SCENARIO is a scenario file, or a folder with one scenario (.json or .xlsx) per office. A "
+    "folder, --jobs N > 1 or --executor ray plans the office-days in parallel: one failing office "
+    "never stops the others, and DIR/batch-summary.json lists every outcome.\n\n" + EXIT_HELP
+)
+BATCH_HELP = (
+    "Alias of `slotplan plan` that always plans in parallel, even one file with --jobs 1.\n\n"
+    "Same options as `plan`; writes DIR/batch-summary.json, and one failing office never stops the "
+    "others.\n\n" + EXIT_HELP
+)
 
 
 def _check_numbers(*, time_limit: float, workers: int | None, gap: float, jobs: int) -> None:
     """Raise `InputError` naming each out-of-range option."""
-    problems = [f"{option}: {value!r} {rule}" for option, value, bad, rule in (
-        ("--time-limit", time_limit, time_limit <= 0, "must be > 0"),
-        ("--workers", workers, workers is not None and workers < 1, "must be >= 1"),
-        ("--jobs", jobs, jobs < 1, "must be >= 1"),
-        ("--gap", gap, not 0 <= gap < 1, "must be in [0, 1)")) if bad]
+    problems = [
+        f"{option}: {value!r} {rule}"
+        for option, value, bad, rule in (
+            ("--time-limit", time_limit, time_limit <= 0, "must be > 0"),
+            ("--workers", workers, workers is not None and workers < 1, "must be >= 1"),
+            ("--jobs", jobs, jobs < 1, "must be >= 1"),
+            ("--gap", gap, not 0 <= gap < 1, "must be in [0, 1)"),
+        )
+        if bad
+    ]
     if problems:
         raise InputError(problems)
 
@@ -104,43 +124,86 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
     """The body of `slotplan plan` (`always_batch=False`) and of its alias `slotplan batch` (True)."""
 
     def command(
-        scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario JSON (or .xlsx "
-                                                      "workbook), or a folder with one per office.")],
+        scenario_path: Annotated[
+            Path,
+            typer.Argument(
+                metavar="SCENARIO", help="Scenario JSON (or .xlsx workbook), or a folder with one per office."
+            ),
+        ],
         out: Annotated[Path, typer.Option("--out", help="Folder for the plan files.")] = Path("out"),
-        date: Annotated[str | None, typer.Option("--date", help="First date (YYYY-MM-DD); default: every "
-                                                 "date of each scenario.")] = None,
+        date: Annotated[
+            str | None, typer.Option("--date", help="First date (YYYY-MM-DD); default: every date of each scenario.")
+        ] = None,
         to: Annotated[str | None, typer.Option("--to", help="Last date of a range.")] = None,
-        jobs: Annotated[int, typer.Option("--jobs", "-j", help="Office-days planned at the same time; "
-                                          "more than 1 plans in parallel.")] = 1,
-        executor: Annotated[str, typer.Option("--executor", help="process (a pool on this machine) or ray "
-                                              "(a Ray cluster); ray plans in parallel.")] = "process",
-        ray_address: Annotated[str | None, typer.Option("--ray-address", help="With --executor ray: the "
-                                                        "cluster to join, e.g. ray://head:10001 or auto; "
-                                                        "default: a local Ray.")] = None,
+        jobs: Annotated[
+            int,
+            typer.Option("--jobs", "-j", help="Office-days planned at the same time; more than 1 plans in parallel."),
+        ] = 1,
+        executor: Annotated[
+            str,
+            typer.Option(
+                "--executor", help="process (a pool on this machine) or ray (a Ray cluster); ray plans in parallel."
+            ),
+        ] = "process",
+        ray_address: Annotated[
+            str | None,
+            typer.Option(
+                "--ray-address",
+                help="With --executor ray: the cluster to join, e.g. ray://head:10001 or auto; default: a local Ray.",
+            ),
+        ] = None,
         time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per office-day.")] = 60.0,
-        workers: Annotated[int | None, typer.Option("--workers", help="CP-SAT threads per office-day; "
-                                                    "default 2 with --jobs 1, else 1.")] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option("--workers", help="CP-SAT threads per office-day; default 2 with --jobs 1, else 1."),
+        ] = None,
         seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-        gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most "
-                                           "this.")] = 0.005,
-        deterministic: Annotated[bool, typer.Option("--deterministic", help="Repeatable runs for a given "
-                                                    "seed and worker count (deterministic time; "
-                                                    "slower).")] = False,
-        no_sitting_rules: Annotated[bool, typer.Option("--no-sitting-rules", help="Plan without rule 11 "
-                                                       "(sittings at one counter): only to measure what "
-                                                       "workable days cost; the plans are not workable.")] = False,
-        strategy: Annotated[str, typer.Option("--strategy", help="cp-sat (the optimizer) or template "
-                                              "(today's hand-style plan, one counter and type per "
-                                              "person).")] = CP_SAT,
-        excel: Annotated[Path | None, typer.Option("--excel", help="Also write the review workbook (one "
-                                                   "office: not with a folder).")] = None,
-        export: Annotated[str | None, typer.Option("--export", help="Also export for booking systems into "
-                                                   "--out/exports, per office: zms,zms-release,ics,csv.")] = None,
-        bookings_from: Annotated[str | None, typer.Option("--bookings-from", help="URL of the booking system "
-                                 "(slotplan serve): plan its current bookings like the scenario's; token from "
-                                 "--token-env.")] = None,
-        token_env: Annotated[str, typer.Option("--token-env", help="Environment variable that holds the "
-                                               "booking system's token.")] = "SLOTPLAN_TOKEN",
+        gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most this.")] = 0.005,
+        deterministic: Annotated[
+            bool,
+            typer.Option(
+                "--deterministic",
+                help="Repeatable runs for a given seed and worker count (deterministic time; slower).",
+            ),
+        ] = False,
+        no_sitting_rules: Annotated[
+            bool,
+            typer.Option(
+                "--no-sitting-rules",
+                help="Plan without rule 11 "
+                "(sittings at one counter): only to measure what "
+                "workable days cost; the plans are not workable.",
+            ),
+        ] = False,
+        strategy: Annotated[
+            str,
+            typer.Option(
+                "--strategy",
+                help="cp-sat (the optimizer) or template (today's hand-style plan, one counter and type per person).",
+            ),
+        ] = CP_SAT,
+        excel: Annotated[
+            Path | None, typer.Option("--excel", help="Also write the review workbook (one office: not with a folder).")
+        ] = None,
+        export: Annotated[
+            str | None,
+            typer.Option(
+                "--export",
+                help="Also export for booking systems into --out/exports, per office: zms,zms-release,ics,csv.",
+            ),
+        ] = None,
+        bookings_from: Annotated[
+            str | None,
+            typer.Option(
+                "--bookings-from",
+                help="URL of the booking system "
+                "(slotplan serve): plan its current bookings like the scenario's; token from "
+                "--token-env.",
+            ),
+        ] = None,
+        token_env: Annotated[
+            str, typer.Option("--token-env", help="Environment variable that holds the booking system's token.")
+        ] = "SLOTPLAN_TOKEN",
     ) -> None:
         with user_errors():
             _check_numbers(time_limit=time_limit, workers=workers, gap=gap, jobs=jobs)
@@ -152,22 +215,45 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
                 raise InputError("--ray-address: only with --executor ray")
             first, last = parse_range(date, to)
             formats = parse_formats(export) if export else []
-            solve = SolveOptions(time_limit_s=time_limit, workers=workers or default_workers(jobs), seed=seed,
-                                 gap_limit=gap, deterministic=deterministic, sitting_rules=not no_sitting_rules)
+            solve = SolveOptions(
+                time_limit_s=time_limit,
+                workers=workers or default_workers(jobs),
+                seed=seed,
+                gap_limit=gap,
+                deterministic=deterministic,
+                sitting_rules=not no_sitting_rules,
+            )
             if always_batch or scenario_path.is_dir() or jobs > 1 or executor == "ray":
                 if bookings_from is not None:
-                    raise InputError("--bookings-from: only for one scenario file planned in turn "
-                                     "(without --jobs or --executor ray)")
+                    raise InputError(
+                        "--bookings-from: only for one scenario file planned in turn (without --jobs or --executor ray)"
+                    )
                 if excel is not None and scenario_path.is_dir():
-                    raise InputError("--excel: the review workbook is one office's, not allowed with a "
-                                     "folder; write it per office with `slotplan export --excel`")
-                options = BatchOptions(out=out, strategy=strategy, solve=solve, jobs=jobs,
-                                       executor=executor, ray_address=ray_address)  # type: ignore[arg-type]
+                    raise InputError(
+                        "--excel: the review workbook is one office's, not allowed with a "
+                        "folder; write it per office with `slotplan export --excel`"
+                    )
+                options = BatchOptions(
+                    out=out,
+                    strategy=strategy,
+                    solve=solve,
+                    jobs=jobs,
+                    executor=executor,  # type: ignore[arg-type]  # checked against EXECUTORS above
+                    ray_address=ray_address,
+                )
                 code = _plan_in_parallel(scenario_path, options, first, last, excel, formats)
             else:
-                code = _plan_in_turn(scenario_path, options=solve, strategy=strategy, out=out, first=first,
-                                     last=last, excel=excel, formats=formats,
-                                     bookings_from=(bookings_from, token_env) if bookings_from else None)
+                code = _plan_in_turn(
+                    scenario_path,
+                    options=solve,
+                    strategy=strategy,
+                    out=out,
+                    first=first,
+                    last=last,
+                    excel=excel,
+                    formats=formats,
+                    bookings_from=(bookings_from, token_env) if bookings_from else None,
+                )
         raise typer.Exit(code)
 
     return command
@@ -176,9 +262,18 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
 app.command("plan", help=PLAN_HELP)(plan_command_for(always_batch=False))
 
 
-def _plan_in_turn(path: Path, *, options: SolveOptions, strategy: str, out: Path, first: dt.date | None,
-                  last: dt.date | None, excel: Path | None, formats: list[str],
-                  bookings_from: tuple[str, str] | None = None) -> int:
+def _plan_in_turn(
+    path: Path,
+    *,
+    options: SolveOptions,
+    strategy: str,
+    out: Path,
+    first: dt.date | None,
+    last: dt.date | None,
+    excel: Path | None,
+    formats: list[str],
+    bookings_from: tuple[str, str] | None = None,
+) -> int:
     """One scenario, date by date in this process, with a live progress line and a table per day.
     `bookings_from` (URL, token variable): the booking system whose current bookings are added."""
     scenario = load_any_scenario(path)
@@ -190,7 +285,7 @@ def _plan_in_turn(path: Path, *, options: SolveOptions, strategy: str, out: Path
         scenario = with_bookings(scenario, booked)
         console.print(f"{len(booked)} booking(s) read from the booking system", highlight=False)
     if scenario.requests and strategy == CP_SAT:  # planning across days: docs/horizon.md
-        code, planned, waits = plan_horizon_in_turn(scenario, days, options, out)
+        code, planned, _waits = plan_horizon_in_turn(scenario, days, options, out)
         if planned:
             _write_extras(planned, scenario, out, excel, formats)
         return code
@@ -212,8 +307,14 @@ def _plan_in_turn(path: Path, *, options: SolveOptions, strategy: str, out: Path
     return EXIT_INFEASIBLE if failures else EXIT_OK
 
 
-def _plan_in_parallel(path: Path, options: BatchOptions, first: dt.date | None, last: dt.date | None,
-                      excel: Path | None, formats: list[str]) -> int:
+def _plan_in_parallel(
+    path: Path,
+    options: BatchOptions,
+    first: dt.date | None,
+    last: dt.date | None,
+    excel: Path | None,
+    formats: list[str],
+) -> int:
     """The batch engine; then the review workbook and exports of each office's planned days."""
     report = run_batch_cli(path, options, first, last)
     if excel is not None or formats:
@@ -227,22 +328,25 @@ def _plan_in_parallel(path: Path, options: BatchOptions, first: dt.date | None, 
     return report.exit_code
 
 
-def _write_extras(plans: list[Plan], scenario: Scenario, out: Path, excel: Path | None,
-                  formats: list[str]) -> None:
+def _write_extras(plans: list[Plan], scenario: Scenario, out: Path, excel: Path | None, formats: list[str]) -> None:
     """The review workbook and booking-system exports of the planned days."""
     if excel is not None:
         console.print(f"written {write_atomic(excel, review_workbook(plans, scenario))}", highlight=False)
     stamp = dt.datetime.now(dt.UTC)
     for fmt in formats:
-        path = write_atomic(out / "exports" / export_filename(plans, fmt),
-                            export_bytes(plans, fmt, scenario=scenario, stamp=stamp))
+        path = write_atomic(
+            out / "exports" / export_filename(plans, fmt), export_bytes(plans, fmt, scenario=scenario, stamp=stamp)
+        )
         console.print(f"written {path}", highlight=False)
 
 
 def _plan_with_progress(scenario: Scenario, day: dt.date, options: SolveOptions, strategy: str) -> Plan:
     with console.status(f"{day}: solving …") as status:
+
         def show(p: Progress) -> None:
             gap = (abs(p.bound - p.objective) / abs(p.bound)) if p.bound else 0.0
-            status.update(f"{day} [{p.stage}] {p.elapsed_s:5.1f} s  objective {p.objective:g}  "
-                          f"bound {p.bound:g}  gap {gap:.2%}")
+            status.update(
+                f"{day} [{p.stage}] {p.elapsed_s:5.1f} s  objective {p.objective:g}  bound {p.bound:g}  gap {gap:.2%}"
+            )
+
         return plan_with_strategy(scenario, day, options, strategy, on_progress=show)

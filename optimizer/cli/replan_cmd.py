@@ -50,8 +50,10 @@ def report_table(report: ChangeReport) -> Table:
 
 def people_table(report: ChangeReport) -> Table:
     """Per person whose day changed: what changed (the others keep their published day)."""
-    table = Table(title=f"Tage unverändert: {report.unchanged_people} von {len(report.people)} Personen; "
-                        "geändert:", title_justify="left")
+    table = Table(
+        title=f"Tage unverändert: {report.unchanged_people} von {len(report.people)} Personen; geändert:",
+        title_justify="left",
+    )
     table.add_column("Person")
     table.add_column("Änderung")
     for p in report.people:
@@ -79,20 +81,31 @@ def replan_command(
     arrive: Annotated[list[str] | None, typer.Option("--arrive", help="STAFF=HH:MM: comes only then.")] = None,
     leave: Annotated[list[str] | None, typer.Option("--leave", help="STAFF=HH:MM: leaves then.")] = None,
     now: Annotated[str | None, typer.Option("--now", help="HH:MM: everything before stays as published.")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds of solving (the whole run stays inside 10 s).")] = 8.0,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds of solving (the whole run stays inside 10 s).")
+    ] = 8.0,
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-    bookings_from: Annotated[str | None, typer.Option("--bookings-from", help="URL of the booking system "
-                             "(slotplan serve): its current bookings of the day are kept like any other.")] = None,
-    token_env: Annotated[str, typer.Option("--token-env", help="Environment variable that holds the "
-                                           "booking system's token.")] = DEFAULT_TOKEN_ENV,
+    bookings_from: Annotated[
+        str | None,
+        typer.Option(
+            "--bookings-from",
+            help="URL of the booking system (slotplan serve): its current bookings of the day are kept like any other.",
+        ),
+    ] = None,
+    token_env: Annotated[
+        str, typer.Option("--token-env", help="Environment variable that holds the booking system's token.")
+    ] = DEFAULT_TOKEN_ENV,
 ) -> None:
     """Re-plan a published day: keep every booking at its time, change as little as possible."""
     with user_errors():
         day = parse_date(date, "--date")
-        changes = Changes(absent=tuple(s.strip() for s in absent.split(",") if s.strip()),
-                          arrive=_pairs(arrive or [], "--arrive"), leave=_pairs(leave or [], "--leave"),
-                          now=_minute(now, "--now") if now else None)
+        changes = Changes(
+            absent=tuple(s.strip() for s in absent.split(",") if s.strip()),
+            arrive=_pairs(arrive or [], "--arrive"),
+            leave=_pairs(leave or [], "--leave"),
+            now=_minute(now, "--now") if now else None,
+        )
         scenario = load_any_scenario(scenario_path)
         published = read_plan(plan_path)
         online: list[dict] = []
@@ -104,19 +117,26 @@ def replan_command(
             current = apply_changes(scenario, day, published, changes)
             if online:
                 current = with_bookings(current, online)
-            plan, report = replan_day(current, published, day, changes,
-                                      SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed))
+            plan, report = replan_day(
+                current, published, day, changes, SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed)
+            )
         name = plan_filename(scenario.office.id, day)
         path = write_atomic(out / name, plan.to_json())
-        changes_path = write_atomic(out / name.replace(".json", ".changes.json"),
-                                    json.dumps(report.to_json_dict(), ensure_ascii=False, indent=1) + "\n")
-        write_atomic(out / name.replace(".json", ".scenario.json"),
-                     json.dumps(current.to_json_dict(), ensure_ascii=False, indent=1) + "\n")
+        changes_path = write_atomic(
+            out / name.replace(".json", ".changes.json"),
+            json.dumps(report.to_json_dict(), ensure_ascii=False, indent=1) + "\n",
+        )
+        write_atomic(
+            out / name.replace(".json", ".scenario.json"),
+            json.dumps(current.to_json_dict(), ensure_ascii=False, indent=1) + "\n",
+        )
         console.print(summary_table(plan, scenario))
         console.print(report_table(report))
         console.print(people_table(report))
         if report.notify:
             console.print(notify_table(report))
-        console.print(f"written {path}, {changes_path} and the scenario as it stands now "
-                      f"({name.replace('.json', '.scenario.json')}, which the plan is checked against)",
-                      highlight=False)
+        console.print(
+            f"written {path}, {changes_path} and the scenario as it stands now "
+            f"({name.replace('.json', '.scenario.json')}, which the plan is checked against)",
+            highlight=False,
+        )

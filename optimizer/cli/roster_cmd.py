@@ -23,8 +23,10 @@ from .plan_cmd import parse_date
 def result_table(problem: RosterProblem, result: RosterResult) -> Table:
     """Objective, proven bound, gap and seconds, with one row per phase of the engine."""
     gap = f"{result.gap:.2%}" if result.gap is not None else "–"
-    title = (f"{problem.name or 'roster'} {result.status}: objective {result.objective} "
-             f"(bound {result.bound}, gap {gap}, {result.seconds:.1f} s)")
+    title = (
+        f"{problem.name or 'roster'} {result.status}: objective {result.objective} "
+        f"(bound {result.bound}, gap {gap}, {result.seconds:.1f} s)"
+    )
     table = Table(title=title, title_justify="left")
     for column in ("phase", "objective", "bound", "seconds", "note"):
         table.add_column(column, justify="left" if column in ("phase", "note") else "right")
@@ -35,27 +37,42 @@ def result_table(problem: RosterProblem, result: RosterResult) -> Table:
 
 def solve_with_progress(problem: RosterProblem, options: SolveOptions) -> RosterResult:
     with console.status(f"{problem.name or 'roster'}: solving …") as status:
-        return solve(problem, options, on_phase=lambda p: status.update(
-            f"{problem.name or 'roster'} after {p.name}: objective {p.objective}, bound {p.bound}, "
-            f"{p.seconds:.1f} s"))
+        return solve(
+            problem,
+            options,
+            on_phase=lambda p: status.update(
+                f"{problem.name or 'roster'} after {p.name}: objective {p.objective}, bound {p.bound}, "
+                f"{p.seconds:.1f} s"
+            ),
+        )
 
 
 @app.command("roster")
 def roster_command(
-    scenario_path: Annotated[Path | None, typer.Argument(
-        metavar="[SCENARIO]", help="Scenario JSON with a roster section (with --from/--to).")] = None,
-    curtois: Annotated[Path | None, typer.Option(
-        "--curtois", help="A Curtois & Qu benchmark instance (InstanceN.txt) instead of a scenario.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", help="Output: the scenario JSON with the roster as availability, or the roster CSV "
-                      "(employee,day,shift) for --curtois.")] = None,
+    scenario_path: Annotated[
+        Path | None,
+        typer.Argument(metavar="[SCENARIO]", help="Scenario JSON with a roster section (with --from/--to)."),
+    ] = None,
+    curtois: Annotated[
+        Path | None,
+        typer.Option("--curtois", help="A Curtois & Qu benchmark instance (InstanceN.txt) instead of a scenario."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output: the scenario JSON with the roster as availability, or the roster CSV "
+            "(employee,day,shift) for --curtois.",
+        ),
+    ] = None,
     first: Annotated[str | None, typer.Option("--from", help="First date of the roster (YYYY-MM-DD).")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Last date of the roster.")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds for the whole roster.")] = 120.0,
     workers: Annotated[int, typer.Option("--workers", help="Threads (pricing and CP-SAT workers).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solvers.")] = 0,
-    deterministic: Annotated[bool, typer.Option(
-        "--deterministic", help="Repeatable CP-SAT phase for a given seed and worker count.")] = False,
+    deterministic: Annotated[
+        bool, typer.Option("--deterministic", help="Repeatable CP-SAT phase for a given seed and worker count.")
+    ] = False,
 ) -> None:
     """Plan who works which day and which shift, within the contract rules, wishes and cover."""
     with user_errors():
@@ -99,8 +116,11 @@ def roster_command(
 def no_roster_in_time(time_limit: float, result: RosterResult) -> NoReturn:
     """The time ran out before any roster was found: say so, with the proven bound, and exit 3."""
     bound = f" (proven lower bound {result.bound})" if result.bound is not None else ""
-    err_console.print(f"[bold red]no roster[/] none found within {time_limit:g} s{bound}; "
-                      "a longer --time-limit may find one", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]no roster[/] none found within {time_limit:g} s{bound}; a longer --time-limit may find one",
+        highlight=False,
+        soft_wrap=True,
+    )
     raise typer.Exit(EXIT_INFEASIBLE)
 
 
@@ -116,6 +136,11 @@ def people_table(mapped: ScenarioRoster, result: RosterResult) -> Table:
         worked = sum(minutes[s] for (e, _d), s in result.roster.items() if e == emp.id)
         wishes = [r for r in problem.requests if r.employee == emp.id]
         granted = sum(1 for r in wishes if r.granted(result.roster))
-        table.add_row(emp.id, days, f"{worked / 60:g}", f"{mapped.targets[emp.id] / 60:g}",
-                      f"{granted}/{len(wishes)}" if wishes else "")
+        table.add_row(
+            emp.id,
+            days,
+            f"{worked / 60:g}",
+            f"{mapped.targets[emp.id] / 60:g}",
+            f"{granted}/{len(wishes)}" if wishes else "",
+        )
     return table

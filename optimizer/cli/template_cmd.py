@@ -18,8 +18,10 @@ from .app import app, console, user_errors
 def template_command(
     out: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="Workbook to write.")],
     lang: Annotated[str, typer.Option("--lang", help="Labels: de (German) or en (English).")] = "de",
-    source: Annotated[Path | None, typer.Option(
-        "--from", metavar="SCENARIO", help="Fill the workbook from this scenario (JSON or .xlsx).")] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", metavar="SCENARIO", help="Fill the workbook from this scenario (JSON or .xlsx)."),
+    ] = None,
 ) -> None:
     """Write the input workbook the office manager fills in (one sheet per section of the scenario)."""
     with user_errors():

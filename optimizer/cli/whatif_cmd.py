@@ -57,8 +57,13 @@ def shifts_table(report: WhatIfReport) -> Table:
         by_vacancy.setdefault(s.vacancy, {})[s.date] = span(s.start, s.end)
     for vid in report.fill:
         v = report.vacancy(vid)
-        table.add_row(v.id, v.title, ", ".join(v.skills), f"{v.weekly_hours:g}",
-                      *(by_vacancy.get(vid, {}).get(d, "–") for d in report.dates))
+        table.add_row(
+            v.id,
+            v.title,
+            ", ".join(v.skills),
+            f"{v.weekly_hours:g}",
+            *(by_vacancy.get(vid, {}).get(d, "–") for d in report.dates),
+        )
     return table
 
 
@@ -68,50 +73,83 @@ def days_table(report: WhatIfReport) -> Table:
         table.add_column(column, justify="left" if column in ("date", "filled plan") else "right")
     ceilings = report.ceilings or (None,) * len(report.dates)
     for i, (b, f, ceiling) in enumerate(zip(report.base.plans, report.filled.plans, ceilings)):
-        table.add_row(f"{b.date:%a %Y-%m-%d}", f"{b.kpis['weighted_served']:g}", f"{b.status} {b.solver.gap:.2%}",
-                      f"{f.kpis['weighted_served']:g}", f"{f.status} {f.solver.gap:.2%}", report.filled.source(i),
-                      _signed(f.kpis["weighted_served"] - b.kpis["weighted_served"]),
-                      "–" if ceiling is None else f"{ceiling:.1f}")
-    table.caption = ("filled plan: solved, or a smaller staffing's plan kept (the added people in back office) "
-                     "because the solve ended below it; counter ceiling: the most any staffing could serve with "
-                     "these counters and hours (LP bound)")
+        table.add_row(
+            f"{b.date:%a %Y-%m-%d}",
+            f"{b.kpis['weighted_served']:g}",
+            f"{b.status} {b.solver.gap:.2%}",
+            f"{f.kpis['weighted_served']:g}",
+            f"{f.status} {f.solver.gap:.2%}",
+            report.filled.source(i),
+            _signed(f.kpis["weighted_served"] - b.kpis["weighted_served"]),
+            "–" if ceiling is None else f"{ceiling:.1f}",
+        )
+    table.caption = (
+        "filled plan: solved, or a smaller staffing's plan kept (the added people in back office) "
+        "because the solve ended below it; counter ceiling: the most any staffing could serve with "
+        "these counters and hours (LP bound)"
+    )
     return table
 
 
 def gain_table(report: WhatIfReport) -> Table:
     n = len(report.dates)
-    title = (f"Gain per request type with {len(report.fill)} vacancies filled "
-             f"({n} day{'s' if n > 1 else ''}; a week = {report.days_per_week} opening days)")
+    title = (
+        f"Gain per request type with {len(report.fill)} vacancies filled "
+        f"({n} day{'s' if n > 1 else ''}; a week = {report.days_per_week} opening days)"
+    )
     table = Table(title=title, title_justify="left")
     for column in ("Anliegen", "weight", "base /day", "filled /day", "gain /day", "gain /week", "weighted /week"):
-        table.add_column(column, justify="left" if column == "Anliegen" else "right",
-                         overflow="fold" if column == "Anliegen" else "ellipsis")
+        table.add_column(
+            column,
+            justify="left" if column == "Anliegen" else "right",
+            overflow="fold" if column == "Anliegen" else "ellipsis",
+        )
     for row in report.service_rows():
-        table.add_row(row.name, f"{row.weight:g}", f"{report.per_day(row.base):.1f}",
-                      f"{report.per_day(row.filled):.1f}", _signed(report.per_day(row.gain)),
-                      _signed(report.per_week(row.gain)), _signed(report.per_week(row.weighted_gain)))
+        table.add_row(
+            row.name,
+            f"{row.weight:g}",
+            f"{report.per_day(row.base):.1f}",
+            f"{report.per_day(row.filled):.1f}",
+            _signed(report.per_day(row.gain)),
+            _signed(report.per_week(row.gain)),
+            _signed(report.per_week(row.weighted_gain)),
+        )
     g = report.gain
     table.add_section()
-    table.add_row("weighted served", "", f"{report.per_day(report.base.weighted):.1f}",
-                  f"{report.per_day(report.filled.weighted):.1f}", _signed(report.per_day(g.weighted)),
-                  "", _signed(report.per_week(g.weighted)), style="bold")
+    table.add_row(
+        "weighted served",
+        "",
+        f"{report.per_day(report.base.weighted):.1f}",
+        f"{report.per_day(report.filled.weighted):.1f}",
+        _signed(report.per_day(g.weighted)),
+        "",
+        _signed(report.per_week(g.weighted)),
+        style="bold",
+    )
     scale = report.days_per_week / n
-    headroom = "" if report.headroom is None else (
-        f"; the most any staffing could add with these counters: {_signed(report.per_week(report.headroom))}")
+    headroom = (
+        ""
+        if report.headroom is None
+        else (f"; the most any staffing could add with these counters: {_signed(report.per_week(report.headroom))}")
+    )
     noise = ""
     if g.within_noise:
-        noise = (" – not larger than the gaps: its size is uncertain" if g.proven > 1e-6
-                 else " – not larger than the gaps: may be solver noise")
-    table.caption = (f"weighted gain per week {_signed(report.per_week(g.weighted))}, gaps "
-                     f"{_noise_flag(g, scale).removesuffix(' noise?')}{noise}; proven at least "
-                     f"{_signed(report.per_week(g.proven))}{headroom}; {report.options.time_limit_s:g} s per day "
-                     "and run")
+        noise = (
+            " – not larger than the gaps: its size is uncertain"
+            if g.proven > 1e-6
+            else " – not larger than the gaps: may be solver noise"
+        )
+    table.caption = (
+        f"weighted gain per week {_signed(report.per_week(g.weighted))}, gaps "
+        f"{_noise_flag(g, scale).removesuffix(' noise?')}{noise}; proven at least "
+        f"{_signed(report.per_week(g.proven))}{headroom}; {report.options.time_limit_s:g} s per day "
+        "and run"
+    )
     return table
 
 
 def ranking_table(report: WhatIfReport) -> Table:
-    services = [t for t in report.scenario.service_types
-                if any(v.gain.served.get(t.id, 0) for v in report.singles)]
+    services = [t for t in report.scenario.service_types if any(v.gain.served.get(t.id, 0) for v in report.singles)]
     table = Table(title="Marginal value of each vacancy filled alone, per week, ranked", title_justify="left")
     for column in ("rank", "vacancy", "h/week", "weighted gain", "gaps ±", "proven ≥"):
         table.add_column(column, justify="left" if column == "vacancy" else "right")
@@ -120,10 +158,16 @@ def ranking_table(report: WhatIfReport) -> Table:
     table.add_column("run")
     scale = report.days_per_week / len(report.dates)
     for v in report.singles:
-        table.add_row(str(v.rank), v.vacancy.id, f"{v.vacancy.weekly_hours:g}",
-                      _signed(v.gain.weighted * scale), _noise_flag(v.gain, scale), _signed(v.gain.proven * scale),
-                      *(_signed(v.gain.served.get(t.id, 0) * scale) for t in services),
-                      f"= {v.shared_with}" if v.shared_with else "own")
+        table.add_row(
+            str(v.rank),
+            v.vacancy.id,
+            f"{v.vacancy.weekly_hours:g}",
+            _signed(v.gain.weighted * scale),
+            _noise_flag(v.gain, scale),
+            _signed(v.gain.proven * scale),
+            *(_signed(v.gain.served.get(t.id, 0) * scale) for t in services),
+            f"= {v.shared_with}" if v.shared_with else "own",
+        )
     return table
 
 
@@ -144,18 +188,28 @@ def whatif_command(
     date: Annotated[str | None, typer.Option("--date", help="The date (YYYY-MM-DD).")] = None,
     first: Annotated[str | None, typer.Option("--from", help="First date of a range.")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Last date of a range.")] = None,
-    fill: Annotated[str | None, typer.Option("--fill", help="Vacancy ids to fill, comma-separated, e.g. "
-                                             "V001,V002.")] = None,
+    fill: Annotated[
+        str | None, typer.Option("--fill", help="Vacancy ids to fill, comma-separated, e.g. V001,V002.")
+    ] = None,
     fill_all: Annotated[bool, typer.Option("--fill-all", help="Fill every vacancy (the default).")] = False,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per office-day and run.")]
-    = DEFAULT_TIME_LIMIT_S,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Seconds per office-day and run.")
+    ] = DEFAULT_TIME_LIMIT_S,
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-    deterministic: Annotated[bool, typer.Option("--deterministic", help="Count CP-SAT deterministic time, not "
-                                                "seconds: runs repeat and do not depend on the machine's load "
-                                                "(slower).")] = False,
-    excel: Annotated[Path | None, typer.Option("--excel", help="Write the review workbook of the filled plans "
-                                               "with a 'Vakanzen' sheet.")] = None,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="Count CP-SAT deterministic time, not "
+            "seconds: runs repeat and do not depend on the machine's load "
+            "(slower).",
+        ),
+    ] = False,
+    excel: Annotated[
+        Path | None,
+        typer.Option("--excel", help="Write the review workbook of the filled plans with a 'Vakanzen' sheet."),
+    ] = None,
 ) -> None:
     """What filling vacancies would buy: gain per request type, and each vacancy's marginal value, ranked."""
     with user_errors():
@@ -168,8 +222,9 @@ def whatif_command(
         ids = resolve_fill(scenario, fill.split(",") if fill is not None else None)
         options = SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed, deterministic=deterministic)
         with console.status("what-if: planning …") as status:
-            report = what_if(scenario, days, ids, options,
-                             on_progress=lambda stage: status.update(f"what-if: planning {stage} …"))
+            report = what_if(
+                scenario, days, ids, options, on_progress=lambda stage: status.update(f"what-if: planning {stage} …")
+            )
         print_report(report)
         if excel is not None:
             console.print(f"written {write_atomic(excel, whatif_workbook(report))}", highlight=False)

@@ -50,8 +50,14 @@ def build_baseline(ix: DayIndex, published: Plan, now: int | None = None) -> Bas
     for sit in plan_sittings(published):
         if sit.staff in person_of and sit.counter is not None:
             sittings[person_of[sit.staff]].append((sit.counter, sit.start, sit.end))
-    presence = {pd.index: sum(a.end - a.start for a in published.assignments if a.staff == pd.id)
-                for pd in ix.people}
+    presence = {pd.index: sum(a.end - a.start for a in published.assignments if a.staff == pd.id) for pd in ix.people}
     days = {pd.index for pd in ix.people if presence[pd.index] == pd.presence_min}
-    return Baseline(options=options, guide=guide, breaks=breaks, unbooked=dict(unbooked), frozen_steps=frozen,
-                    sittings={p: s for p, s in sittings.items() if s}, days=days)
+    return Baseline(
+        options=options,
+        guide=guide,
+        breaks=breaks,
+        unbooked=dict(unbooked),
+        frozen_steps=frozen,
+        sittings={p: s for p, s in sittings.items() if s},
+        days=days,
+    )

@@ -71,8 +71,9 @@ def break_plans(windows: list[Interval], grid: int) -> tuple[int, list[BreakPlan
         return max(work_stretches(windows, plan)) <= MAX_STRETCH_MIN
 
     for margin in (WORK_BEFORE_AND_AFTER_MIN, MIN_BREAK_MIN, 0):
-        plans: list[BreakPlan] = [(block,) for block in _single_blocks(windows, total, grid, margin)
-                                  if lawful((block,))]
+        plans: list[BreakPlan] = [
+            (block,) for block in _single_blocks(windows, total, grid, margin) if lawful((block,))
+        ]
         if plans:
             return total, plans
     two_total = max(total, 2 * MIN_BREAK_MIN)
@@ -80,8 +81,11 @@ def break_plans(windows: list[Interval], grid: int) -> tuple[int, list[BreakPlan
     for first in range(MIN_BREAK_MIN, two_total - MIN_BREAK_MIN + 1, grid):
         blocks_a = _single_blocks(windows, first, coarse, MIN_BREAK_MIN)
         blocks_b = _single_blocks(windows, two_total - first, coarse, MIN_BREAK_MIN)
-        plans = [(a, b) for a, b in combinations(sorted(set(blocks_a) | set(blocks_b)), 2)
-                 if a[1] < b[0] and (a[1] - a[0]) + (b[1] - b[0]) == two_total and lawful((a, b))]
+        plans = [
+            (a, b)
+            for a, b in combinations(sorted(set(blocks_a) | set(blocks_b)), 2)
+            if a[1] < b[0] and (a[1] - a[0]) + (b[1] - b[0]) == two_total and lawful((a, b))
+        ]
         if plans:
             return two_total, plans
     return total, []

@@ -30,16 +30,23 @@ def input_conflicts(ix: DayIndex) -> list[str]:
     reasons = []
     need = ix.scenario.policy.guides_min
     if need:
-        short = [step for step in range(len(ix.step_start))
-                 if sum(1 for pd in ix.people if pd.can_guide and step in set(pd.steps)) < need]
+        short = [
+            step
+            for step in range(len(ix.step_start))
+            if sum(1 for pd in ix.people if pd.can_guide and step in set(pd.steps)) < need
+        ]
         for text in _spans(ix, short):
-            reasons.append(f"guides_min={need}, but fewer than {need} people with skill '{GUIDE_SKILL}' "
-                           f"are present {text}" if need > 1 else
-                           f"guides_min=1, but nobody with skill '{GUIDE_SKILL}' is present {text}")
+            reasons.append(
+                f"guides_min={need}, but fewer than {need} people with skill '{GUIDE_SKILL}' are present {text}"
+                if need > 1
+                else f"guides_min=1, but nobody with skill '{GUIDE_SKILL}' is present {text}"
+            )
     for pd in ix.people:
         if pd.break_min and not pd.break_plans:
-            reasons.append(f"staff {pd.id}: no lawful break (ArbZG §4) fits the presence windows "
-                           f"{', '.join(span(s, e) for s, e in pd.windows)}")
+            reasons.append(
+                f"staff {pd.id}: no lawful break (ArbZG §4) fits the presence windows "
+                f"{', '.join(span(s, e) for s, e in pd.windows)}"
+            )
     return reasons
 
 
@@ -58,8 +65,7 @@ def conflicting_families(ix: DayIndex, options: SolveOptions) -> list[str]:
         relaxed = frozenset(n for n in off if n in STRUCTURAL)
         index = build_index(ix.scenario, ix.date, relaxed) if relaxed else ix
         index.baseline = ix.baseline
-        trial_options = dataclasses.replace(options, time_limit_s=budget,
-                                            disabled=tuple(options.disabled) + tuple(off))
+        trial_options = dataclasses.replace(options, time_limit_s=budget, disabled=tuple(options.disabled) + tuple(off))
         if solve_day(index, trial_options).status not in ("OPTIMAL", "FEASIBLE"):
             kept = trial
     return kept
@@ -73,6 +79,8 @@ def explain_infeasible(ix: DayIndex, options: SolveOptions) -> list[str]:
     families = conflicting_families(ix, options)
     why = {spec.name: spec.why for spec in REGISTRY} | STRUCTURAL
     if families:
-        return [f"{ix.date}: the day cannot be planned while these rules hold together: "
-                + "; ".join(f"{name} ({why[name]})" for name in families)]
+        return [
+            f"{ix.date}: the day cannot be planned while these rules hold together: "
+            + "; ".join(f"{name} ({why[name]})" for name in families)
+        ]
     return [f"{ix.date}: the hard rules conflict in a way no single rule explains"]

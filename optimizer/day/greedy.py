@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..scenario import Booking
 from .index import DayIndex, PersonDay
 from .occupancy import Occupancy
 
@@ -70,9 +71,8 @@ def _choose_breaks(st: _State) -> None:
             continue
         middle = sum(s + e for s, e in pd.windows) / (2 * len(pd.windows))
 
-        def cost(j: int, pd: PersonDay = pd) -> tuple[int, int, float]:
-            steps = [opening_steps[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid)
-                     if m in opening_steps]
+        def cost(j: int, pd: PersonDay = pd, middle: float = middle) -> tuple[int, int, float]:
+            steps = [opening_steps[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid) if m in opening_steps]
             return len(steps), max((on_break[s] for s in steps), default=0), abs(pd.break_plans[j][0][0] - middle)
 
         lp = st.lp.breaks.get(pd.index) if st.lp else None
@@ -91,17 +91,36 @@ def _assign_guides(st: _State) -> bool:
     on_duty: dict[int, int] = defaultdict(int)
     for t in range(len(ix.step_start)):
         while on_duty[t] < need:
-            free = [pd for pd in ix.people if pd.can_guide and t in st.present[pd.index] and t not in st.busy[pd.index]
-                    and st.used[pd.index] < st.capacity[pd.index]]
+            free = [
+                pd
+                for pd in ix.people
+                if pd.can_guide
+                and t in st.present[pd.index]
+                and t not in st.busy[pd.index]
+                and st.used[pd.index] < st.capacity[pd.index]
+            ]
             if not free:
                 return False
-            pd = min(free, key=lambda p: (-st.lp.guide.get((p.index, t), 0.0) if st.lp else 0.0,
-                                          len(p.services), st.used[p.index], p.index))
+            pd = min(
+                free,
+                key=lambda p: (
+                    -st.lp.guide.get((p.index, t), 0.0) if st.lp else 0.0,
+                    len(p.services),
+                    st.used[p.index],
+                    p.index,
+                ),
+            )
             step = t
-            while (step < len(ix.step_start) and step - t < GUIDE_BLOCK_STEPS and step in st.present[pd.index]
-                   and step not in st.busy[pd.index] and st.used[pd.index] < st.capacity[pd.index]
-                   and on_duty[step] < need and (step == t or not ix.step_first_of_interval[step])
-                   and (step == t or not st.lp or st.lp.guide.get((pd.index, step), 0.0) >= ROUND_FROM)):
+            while (
+                step < len(ix.step_start)
+                and step - t < GUIDE_BLOCK_STEPS
+                and step in st.present[pd.index]
+                and step not in st.busy[pd.index]
+                and st.used[pd.index] < st.capacity[pd.index]
+                and on_duty[step] < need
+                and (step == t or not ix.step_first_of_interval[step])
+                and (step == t or not st.lp or st.lp.guide.get((pd.index, step), 0.0) >= ROUND_FROM)
+            ):
                 st.busy[pd.index].add(step)
                 st.used[pd.index] += 1
                 on_duty[step] += 1
@@ -120,11 +139,15 @@ def _hold_bookings(st: _State) -> None:
             st.plan.unheld_bookings.append(b.id)
             continue
 
-        def preference(i: int) -> tuple[float, bool, bool, int]:
+        def preference(i: int, b: Booking = b) -> tuple[float, bool, bool, int]:
             o = ix.slot_options[i]
             continues = st.last.get(o.person, (None, None, None))[:2] == (o.step, o.service)
-            return (-st.lp.slots[i] if st.lp else 0.0, o.person != person_of.get(b.staff or ""), not continues,
-                    len(ix.people[o.person].services))
+            return (
+                -st.lp.slots[i] if st.lp else 0.0,
+                o.person != person_of.get(b.staff or ""),
+                not continues,
+                len(ix.people[o.person].services),
+            )
 
         st.take(min(fitting, key=preference))
 
@@ -154,8 +177,17 @@ def _fill_counters(st: _State) -> None:
                 for k in pd.services:
                     i = st.option_at.get((p, k, cls.index, t))
                     if i is not None:
-                        ranked.append((-_per_minute(ix, k), not ix.services[k].equipment, p not in movers,
-                                       movers.get(p) != k, st.used[p] - st.capacity[p], p, i))
+                        ranked.append(
+                            (
+                                -_per_minute(ix, k),
+                                not ix.services[k].equipment,
+                                p not in movers,
+                                movers.get(p) != k,
+                                st.used[p] - st.capacity[p],
+                                p,
+                                i,
+                            )
+                        )
             ranked.sort()
             for *_, p, i in ranked:
                 if st.load[(cls.index, t)] >= cls.size:

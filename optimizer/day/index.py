@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..clock import merge_intervals
-from ..scenario import GUIDE_SKILL, Booking, Person, RequestType, Scenario
 from ..office_days import closed_reason, opening_intervals, release_moments
+from ..scenario import GUIDE_SKILL, Booking, Person, RequestType, Scenario
 from .breaks import BreakPlan, break_plans
 
 
@@ -156,21 +156,27 @@ def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = fro
     by_equipment: dict[frozenset[str], list[str]] = defaultdict(list)
     for c in scenario.office.counters:
         by_equipment[frozenset(c.equipment)].append(c.id)
-    classes = [CounterClass(i, eq, tuple(ids)) for i, (eq, ids) in
-               enumerate(sorted(by_equipment.items(), key=lambda kv: (-len(kv[0]), sorted(kv[0]))))]
+    classes = [
+        CounterClass(i, eq, tuple(ids))
+        for i, (eq, ids) in enumerate(sorted(by_equipment.items(), key=lambda kv: (-len(kv[0]), sorted(kv[0]))))
+    ]
 
     services = {t.id: t for t in scenario.service_types}
     service_classes = {
         t.id: [c.index for c in classes if "equipment" in relaxed or set(t.equipment) <= c.equipment]
-        for t in scenario.service_types}
+        for t in scenario.service_types
+    }
     demand: dict[str, int] = defaultdict(int)
     for d in scenario.demand:
         if d.date == date:
             demand[d.service] += d.count
     bookings = sorted((b for b in scenario.bookings if b.date == date), key=lambda b: (b.start, b.service, b.id))
     booked_services = {b.service for b in bookings}
-    offered = [t.id for t in scenario.service_types
-               if (demand.get(t.id, 0) > 0 or t.id in booked_services) and service_classes[t.id]]
+    offered = [
+        t.id
+        for t in scenario.service_types
+        if (demand.get(t.id, 0) > 0 or t.id in booked_services) and service_classes[t.id]
+    ]
 
     windows_of: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for a in scenario.availability:
@@ -187,11 +193,16 @@ def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = fro
         skills = set(person.skills)
         can_serve = [k for k in offered if "skills" in relaxed or services[k].skill in skills]
         pd = PersonDay(
-            index=len(people), person=person, windows=windows, presence_min=presence,
-            break_min=break_min, break_plans=plans,
+            index=len(people),
+            person=person,
+            windows=windows,
+            presence_min=presence,
+            break_min=break_min,
+            break_plans=plans,
             back_office_need_min=min(back_office, presence - break_min),
             services=can_serve if opening else [],
-            can_guide=bool(opening) and ("skills" in relaxed or GUIDE_SKILL in skills))
+            can_guide=bool(opening) and ("skills" in relaxed or GUIDE_SKILL in skills),
+        )
         pd.steps = [i for i, m in enumerate(step_start) if any(s <= m and m + grid <= e for s, e in windows)]
         people.append(pd)
 
@@ -209,9 +220,22 @@ def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = fro
                 for cls in service_classes[k]:
                     options.append(SlotOption(pd.index, k, cls, i, length))
     return DayIndex(
-        scenario=scenario, date=date, grid=grid, closed=closed, opening=opening, step_start=step_start,
-        step_first_of_interval=first_flags, step_of=step_of, classes=classes, services=services,
-        service_classes=service_classes, people=people, slot_options=options, demand=dict(demand),
+        scenario=scenario,
+        date=date,
+        grid=grid,
+        closed=closed,
+        opening=opening,
+        step_start=step_start,
+        step_first_of_interval=first_flags,
+        step_of=step_of,
+        classes=classes,
+        services=services,
+        service_classes=service_classes,
+        people=people,
+        slot_options=options,
+        demand=dict(demand),
         floors=_floors(scenario, date, demand, offered),
-        bookings=bookings, release_moments=release_moments(scenario, date),
-        weight_scale=_weight_scale(scenario.service_types))
+        bookings=bookings,
+        release_moments=release_moments(scenario, date),
+        weight_scale=_weight_scale(scenario.service_types),
+    )

@@ -51,8 +51,7 @@ class DayModel:
     families: list[Family] = field(default_factory=list)
     cover: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     """(person, step) -> literals of everything that occupies the person in that step."""
-    activity_cover: dict[tuple[int, int, str], list[cp_model.IntVar]] = field(
-        default_factory=lambda: defaultdict(list))
+    activity_cover: dict[tuple[int, int, str], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     """(person, step, service id or "guide") -> literals of that activity in that step."""
     class_cover: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=lambda: defaultdict(list))
     """(counter class, step) -> slot literals occupying a counter of the class."""
@@ -71,7 +70,7 @@ class DayModel:
         if family.switch is not None:
             constraint.only_enforce_if(family.switch)
 
-    def hard(self, spec: FamilySpec["DayModel"]) -> Family:
+    def hard(self, spec: FamilySpec[DayModel]) -> Family:
         switch = switch_literal(self.model, spec.name) if self.explain else None
         return Family(spec.name, "hard", spec.why, switch)
 
@@ -111,8 +110,7 @@ def total(terms) -> cp_model.LinearExpr:
     return cp_model.LinearExpr.sum(list(terms))
 
 
-def create_variables(index: DayIndex, explain: bool = False, sittings: bool = True,
-                     slots: bool = True) -> DayModel:
+def create_variables(index: DayIndex, explain: bool = False, sittings: bool = True, slots: bool = True) -> DayModel:
     """All decision variables of the day and the coverage maps the families read; `sittings=False`
     plans without rule 11 (counter classes only, concrete counters given afterwards); `slots=False`
     leaves out the appointments (for the fluid seating model, `seating.fluid_seating`)."""
@@ -271,8 +269,12 @@ def add_frozen_past(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
 
 
 def add_weighted_served(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
-    return Family(spec.name, "objective", spec.why,
-                  penalties=[Penalty(-dm.weighted_served(), spec.weight, "weighted served demand")])
+    return Family(
+        spec.name,
+        "objective",
+        spec.why,
+        penalties=[Penalty(-dm.weighted_served(), spec.weight, "weighted served demand")],
+    )
 
 
 def add_floors(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
@@ -304,8 +306,7 @@ def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         lost = dm.model.new_int_var(0, count, f"withdrawn[{service},{step}]")
         dm.model.add(lost >= count + booked[(service, step)] - total(dm.slots_starting.get((service, step), [])))
         withdrawn.append(lost)
-    fam.penalties.append(Penalty(total(withdrawn), spec.weight,
-                                 "published slots withdrawn"))
+    fam.penalties.append(Penalty(total(withdrawn), spec.weight, "published slots withdrawn"))
     return fam
 
 
@@ -348,8 +349,7 @@ def add_short_runs(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
             start = sum(lits) - (sum(prev) if prev else 0)
             dm.model.add(miss >= (want - 1) * start - sum(sum(n) for n in later))
             shortfalls.append(miss)
-    fam.penalties.append(Penalty(total(shortfalls), spec.weight,
-                                 "steps short of min_block_min"))
+    fam.penalties.append(Penalty(total(shortfalls), spec.weight, "steps short of min_block_min"))
     return fam
 
 
@@ -364,12 +364,12 @@ def add_same_day_share(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         share = round(ix.services[k].same_day_share * PERCENT)
         if not share:
             continue
-        releasable = [lit for o, lit in zip(ix.slot_options, dm.slot)
-                      if o.service == k and ix.step_start[o.step] >= first_release]
+        releasable = [
+            lit for o, lit in zip(ix.slot_options, dm.slot) if o.service == k and ix.step_start[o.step] >= first_release
+        ]
         booked_late = sum(1 for b in ix.bookings if b.service == k and b.start >= first_release)
         short = dm.model.new_int_var(0, len(lits), f"same_day_short[{k}]")
-        dm.model.add(PERCENT * (total(releasable) - booked_late + short)
-                     >= share * sum(lits))
+        dm.model.add(PERCENT * (total(releasable) - booked_late + short) >= share * sum(lits))
         fam.penalties.append(Penalty(short, spec.weight, f"same-day slots missing for {k}"))
     return fam
 
@@ -398,13 +398,15 @@ def add_booking_staff(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         step = ix.step_of.get(b.start)
         if b.staff is None or b.staff not in person_of or step is None:
             continue
-        lits = [lit for o, lit in zip(ix.slot_options, dm.slot)
-                if o.person == person_of[b.staff] and o.service == b.service and o.step == step]
+        lits = [
+            lit
+            for o, lit in zip(ix.slot_options, dm.slot)
+            if o.person == person_of[b.staff] and o.service == b.service and o.step == step
+        ]
         miss = dm.model.new_bool_var(f"booking_moved[{b.id}]")
         dm.model.add(total(lits) + miss >= 1)
         misses.append(miss)
-    fam.penalties.append(Penalty(total(misses), spec.weight,
-                                 "bookings moved to another person"))
+    fam.penalties.append(Penalty(total(misses), spec.weight, "bookings moved to another person"))
     return fam
 
 
@@ -413,44 +415,95 @@ OBJ: Final = "objective"
 FLOORS_LEVEL = 0
 """Solved after the bookings and before weighted served (`solve.py`)."""
 REGISTRY: list[FamilySpec[DayModel]] = [
-    FamilySpec("one_activity", HARD, "A person does one thing at a time: serve, guide, break or back office.",
-               add_one_activity),
-    FamilySpec("breaks", HARD, "ArbZG §4: 30 min over 6 h, 45 min over 9 h, blocks of 15 min, never 6 h "
-               "in a row; chosen among precomputed lawful placements.", add_breaks),
+    FamilySpec(
+        "one_activity", HARD, "A person does one thing at a time: serve, guide, break or back office.", add_one_activity
+    ),
+    FamilySpec(
+        "breaks",
+        HARD,
+        "ArbZG §4: 30 min over 6 h, 45 min over 9 h, blocks of 15 min, never 6 h "
+        "in a row; chosen among precomputed lawful placements.",
+        add_breaks,
+    ),
     FamilySpec("counters", HARD, "A counter seats one person; counters are pooled by equipment.", add_counters),
-    FamilySpec("sittings", HARD, "Rule 11: each person serves in at most max_sittings sittings at no more than "
-               "max_counters_per_person counters, each sitting at least min_sitting_min long; a counter "
-               "holds one sitting at a time; breaks, guide duty and back office fall between sittings.",
-               add_sittings),
-    FamilySpec("counter_symmetry", HARD, "Counters with the same equipment are used in order (symmetry "
-               "breaking; no plan is lost up to renaming counters).", add_counter_symmetry),
-    FamilySpec("guides", HARD, "policy.guides_min entrance guides at every minute of opening hours.",
-               add_guides),
-    FamilySpec("back_office", HARD, "Everyone keeps policy.back_office_min minutes for files, and the "
-               "break minutes, away from counter and guide duty.", add_back_office),
+    FamilySpec(
+        "sittings",
+        HARD,
+        "Rule 11: each person serves in at most max_sittings sittings at no more than "
+        "max_counters_per_person counters, each sitting at least min_sitting_min long; a counter "
+        "holds one sitting at a time; breaks, guide duty and back office fall between sittings.",
+        add_sittings,
+    ),
+    FamilySpec(
+        "counter_symmetry",
+        HARD,
+        "Counters with the same equipment are used in order (symmetry "
+        "breaking; no plan is lost up to renaming counters).",
+        add_counter_symmetry,
+    ),
+    FamilySpec("guides", HARD, "policy.guides_min entrance guides at every minute of opening hours.", add_guides),
+    FamilySpec(
+        "back_office",
+        HARD,
+        "Everyone keeps policy.back_office_min minutes for files, and the "
+        "break minutes, away from counter and guide duty.",
+        add_back_office,
+    ),
     FamilySpec("bookings", HARD, "A booked appointment keeps a slot of its type at its time.", add_bookings),
-    FamilySpec("offer_within_demand", HARD, "No more slots of a type than its demand (or bookings); "
-               "spare time is back office.", add_offer_within_demand),
+    FamilySpec(
+        "offer_within_demand",
+        HARD,
+        "No more slots of a type than its demand (or bookings); spare time is back office.",
+        add_offer_within_demand,
+    ),
     FamilySpec("frozen_past", HARD, "Re-planning: before `now` everything stays as published.", add_frozen_past),
-    FamilySpec("floors", OBJ, "No type is starved: each type's contingent (horizon planner) or "
-               "policy.min_share of its demand is served first, where capacity allows.", add_floors,
-               weight=1, level=FLOORS_LEVEL),
-    FamilySpec("weighted_served", OBJ, "Serve the most valuable requests: Σ weight × served.",
-               add_weighted_served, weight=1, level=1),
-    FamilySpec("keep_days", OBJ, "Re-planning: as many present people as possible keep their published day "
-               "(sittings, counter, guide duty, break).", add_keep_days, weight=1, level=2),
-    FamilySpec("keep_published", OBJ, "Re-planning: published slots stay online.", add_keep_published,
-               weight=1, level=3),
-    FamilySpec("type_switches", OBJ, "Few changes of request type per person.", add_type_switches,
-               weight=10, level=4),
-    FamilySpec("short_runs", OBJ, "Runs of one type last at least policy.min_block_min.", add_short_runs,
-               weight=2, level=4),
-    FamilySpec("same_day_share", OBJ, "Each type can release its same_day_share after the first release "
-               "moment.", add_same_day_share, weight=30, level=4),
-    FamilySpec("fair_counter_time", OBJ, "Counter time is spread over the people.", add_fair_counter_time,
-               weight=3, level=4),
-    FamilySpec("booking_staff", OBJ, "A booking stays with the person it names.", add_booking_staff,
-               weight=20, level=4),
+    FamilySpec(
+        "floors",
+        OBJ,
+        "No type is starved: each type's contingent (horizon planner) or "
+        "policy.min_share of its demand is served first, where capacity allows.",
+        add_floors,
+        weight=1,
+        level=FLOORS_LEVEL,
+    ),
+    FamilySpec(
+        "weighted_served",
+        OBJ,
+        "Serve the most valuable requests: Σ weight × served.",
+        add_weighted_served,
+        weight=1,
+        level=1,
+    ),
+    FamilySpec(
+        "keep_days",
+        OBJ,
+        "Re-planning: as many present people as possible keep their published day "
+        "(sittings, counter, guide duty, break).",
+        add_keep_days,
+        weight=1,
+        level=2,
+    ),
+    FamilySpec(
+        "keep_published", OBJ, "Re-planning: published slots stay online.", add_keep_published, weight=1, level=3
+    ),
+    FamilySpec("type_switches", OBJ, "Few changes of request type per person.", add_type_switches, weight=10, level=4),
+    FamilySpec(
+        "short_runs", OBJ, "Runs of one type last at least policy.min_block_min.", add_short_runs, weight=2, level=4
+    ),
+    FamilySpec(
+        "same_day_share",
+        OBJ,
+        "Each type can release its same_day_share after the first release moment.",
+        add_same_day_share,
+        weight=30,
+        level=4,
+    ),
+    FamilySpec(
+        "fair_counter_time", OBJ, "Counter time is spread over the people.", add_fair_counter_time, weight=3, level=4
+    ),
+    FamilySpec(
+        "booking_staff", OBJ, "A booking stays with the person it names.", add_booking_staff, weight=20, level=4
+    ),
 ]
 STRUCTURAL = {
     "skills": "Only people with a request type's skill serve it; only skill 'guide' guides.",
@@ -458,8 +511,13 @@ STRUCTURAL = {
 }
 
 
-def build_day_model(index: DayIndex, disabled: Sequence[str] = (), explain: bool = False,
-                    soft_bookings: bool = False, sittings: bool = True) -> DayModel:
+def build_day_model(
+    index: DayIndex,
+    disabled: Sequence[str] = (),
+    explain: bool = False,
+    soft_bookings: bool = False,
+    sittings: bool = True,
+) -> DayModel:
     """Create the variables and build every enabled hard family, in registry order.
 
     Objective families are added per lexicographic level by `add_objective_level`, so a level's

@@ -28,9 +28,12 @@ class Occupancy:
         """Slot option i can be placed now: offer left, counter time left, person free, a seat free."""
         o = self.ix.slot_options[i]
         steps = range(o.step, o.step + o.length)
-        return (self.remaining[o.service] > 0 and self.used[o.person] + o.length <= self.capacity[o.person]
-                and not any(s in self.busy[o.person] for s in steps)
-                and all(self.load[(o.cls, s)] < self.ix.classes[o.cls].size for s in steps))
+        return (
+            self.remaining[o.service] > 0
+            and self.used[o.person] + o.length <= self.capacity[o.person]
+            and not any(s in self.busy[o.person] for s in steps)
+            and all(self.load[(o.cls, s)] < self.ix.classes[o.cls].size for s in steps)
+        )
 
     def take(self, i: int) -> None:
         """Place slot option i."""

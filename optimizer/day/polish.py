@@ -44,8 +44,14 @@ def hint(model: cp_model.CpModel, snap: Snapshot) -> None:
         model.add_hint(model.get_int_var_from_proto_index(i), value)
 
 
-def polish(model: cp_model.CpModel, people: Sequence[Sequence[cp_model.IntVar]], start: Snapshot,
-           seconds: float, budget: "Budget", subsolvers: tuple[str, ...]) -> Snapshot:
+def polish(
+    model: cp_model.CpModel,
+    people: Sequence[Sequence[cp_model.IntVar]],
+    start: Snapshot,
+    seconds: float,
+    budget: Budget,
+    subsolvers: tuple[str, ...],
+) -> Snapshot:
     """Improve `start` by re-solving random groups of people until `seconds` of the budget run out (or
     many steps in a row fail). `people` lists each person's decision literals."""
     rng = random.Random(budget.options.seed)

@@ -39,15 +39,19 @@ class LpRelaxation:
             if c.has_linear():
                 lin = c.linear
                 low, high = lin.domain[0], lin.domain[len(lin.domain) - 1]
-                self._add_row(zip(lin.vars, lin.coeffs), low if low > cp_model.INT_MIN else -INFINITY,
-                              high if high < cp_model.INT_MAX else INFINITY)
+                self._add_row(
+                    zip(lin.vars, lin.coeffs),
+                    low if low > cp_model.INT_MIN else -INFINITY,
+                    high if high < cp_model.INT_MAX else INFINITY,
+                )
                 continue
             for kind, (low, high) in BOOL_ROWS.items():
                 if getattr(c, f"has_{kind}")():
                     literals = list(getattr(c, kind).literals)
                     negated = sum(1 for lit in literals if lit < 0)  # a literal ¬x counts as 1 − x
-                    self._add_row(((lit, 1) if lit >= 0 else (-lit - 1, -1) for lit in literals),
-                                  low - negated, high - negated)
+                    self._add_row(
+                        ((lit, 1) if lit >= 0 else (-lit - 1, -1) for lit in literals), low - negated, high - negated
+                    )
         objective = self.solver.Objective()
         for var, coeff in zip(proto.objective.vars, proto.objective.coeffs):
             objective.SetCoefficient(self.vars[var], coeff)

@@ -24,13 +24,21 @@ FRACTIONAL = 1e-6
 
 def lp_guide(dm: DayModel, values: list[float]) -> LpGuide:
     """The relaxation's values of the day's decisions, as the constructive plan reads them."""
-    return LpGuide(slots=[values[lit.index] for lit in dm.slot],
-                   breaks={p: [values[lit.index] for lit in lits] for p, lits in dm.brk.items()},
-                   guide={key: values[lit.index] for key, lit in dm.guide.items()})
+    return LpGuide(
+        slots=[values[lit.index] for lit in dm.slot],
+        breaks={p: [values[lit.index] for lit in lits] for p, lits in dm.brk.items()},
+        guide={key: values[lit.index] for key, lit in dm.guide.items()},
+    )
 
 
-def dive(dm: DayModel, lp: LpRelaxation, score: Callable[[GreedyPlan], int | None], enough: float,
-         deadline: float | None, rounds: int | None = None) -> GreedyPlan | None:
+def dive(
+    dm: DayModel,
+    lp: LpRelaxation,
+    score: Callable[[GreedyPlan], int | None],
+    enough: float,
+    deadline: float | None,
+    rounds: int | None = None,
+) -> GreedyPlan | None:
     """The best rounded plan by `score` (None: unusable), found until a plan scores `enough`, until
     `deadline` (monotonic seconds) or after `rounds` rounds (None: no such limit).
 
@@ -42,15 +50,20 @@ def dive(dm: DayModel, lp: LpRelaxation, score: Callable[[GreedyPlan], int | Non
         value = score(plan) if plan is not None else None
         if value is not None and (best_score is None or value > best_score):
             best, best_score = plan, value
-        if (plan is None or (best_score is not None and best_score >= enough) or round_no == rounds
-                or (deadline is not None and time.monotonic() >= deadline)):
+        if (
+            plan is None
+            or (best_score is not None and best_score >= enough)
+            or round_no == rounds
+            or (deadline is not None and time.monotonic() >= deadline)
+        ):
             return best
-        fractional = sorted((i for i in plan.chosen_slots
-                             if FRACTIONAL < lp.values[dm.slot[i].index] < 1 - FRACTIONAL),
-                            key=lambda i: -lp.values[dm.slot[i].index])
+        fractional = sorted(
+            (i for i in plan.chosen_slots if FRACTIONAL < lp.values[dm.slot[i].index] < 1 - FRACTIONAL),
+            key=lambda i: -lp.values[dm.slot[i].index],
+        )
         if not fractional:
             return best
-        lp.fix_to_one(dm.slot[i].index for i in fractional[:max(1, int(len(fractional) * DIVE_BATCH))])
+        lp.fix_to_one(dm.slot[i].index for i in fractional[: max(1, int(len(fractional) * DIVE_BATCH))])
         if not lp.solve(None if deadline is None else deadline - time.monotonic()):
             return best
     return best

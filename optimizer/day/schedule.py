@@ -84,21 +84,43 @@ def build_schedule(solution: DaySolution, strategy: str = "cp-sat") -> Schedule:
                 runs.append((pd.index, current[0], w_end, current[1]))
 
     if solution.sittings:
-        counter_of = {(p, start): cell.counter for p, start, _end, cell in runs
-                      if cell.activity == "service" and cell.counter is not None}
+        counter_of = {
+            (p, start): cell.counter
+            for p, start, _end, cell in runs
+            if cell.activity == "service" and cell.counter is not None
+        }
     else:
         counter_of = _assign_counters(ix, runs)
     options = solution.options
-    report = SolverReport(objective=round(solution.objective, 4), bound=round(solution.bound, 4),
-                          gap=round(solution.gap, 6), seconds=round(solution.seconds, 3),
-                          time_limit_s=options.time_limit_s, workers=options.workers, seed=options.seed,
-                          strategy=strategy)
-    schedule = Schedule(date=ix.date, status=solution.status, solver=report,
-                        unheld_bookings=list(solution.unheld_bookings), stages=list(solution.stages))
+    report = SolverReport(
+        objective=round(solution.objective, 4),
+        bound=round(solution.bound, 4),
+        gap=round(solution.gap, 6),
+        seconds=round(solution.seconds, 3),
+        time_limit_s=options.time_limit_s,
+        workers=options.workers,
+        seed=options.seed,
+        strategy=strategy,
+    )
+    schedule = Schedule(
+        date=ix.date,
+        status=solution.status,
+        solver=report,
+        unheld_bookings=list(solution.unheld_bookings),
+        stages=list(solution.stages),
+    )
     for p, start, end, cell in runs:
         counter = counter_of.get((p, start)) if cell.activity == "service" else None
-        schedule.blocks.append(Assignment(staff=ix.people[p].id, start=start, end=end, activity=cell.activity,
-                                          service=cell.service, counter=counter))
+        schedule.blocks.append(
+            Assignment(
+                staff=ix.people[p].id,
+                start=start,
+                end=end,
+                activity=cell.activity,
+                service=cell.service,
+                counter=counter,
+            )
+        )
     service_runs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for p, start, end, cell in runs:
         if cell.activity == "service":
@@ -150,4 +172,3 @@ def _assign_counters(ix: DayIndex, runs: list[tuple[int, int, int, _Cell]]) -> d
         for run_start in run_starts:
             counter_of[(p, run_start)] = counter
     return counter_of
-

@@ -54,7 +54,8 @@ def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
     block_of = sv.grid.block_of_step
     for o, lit in zip(dm.index.slot_options, dm.slot):
         if seat_class.get(o.person) != o.cls or not all(
-                seating.sits.get((o.person, block_of[t]), 0) for t in range(o.step, o.step + o.length)):
+            seating.sits.get((o.person, block_of[t]), 0) for t in range(o.step, o.step + o.length)
+        ):
             fixed[lit.index] = 0
     sub = cp_model.CpModel()
     sub.proto.copy_from(dm.model.proto)
@@ -103,11 +104,12 @@ def _free_runs(dm: DayModel, p: int, guide_steps: list[int], break_plan: int | N
         else:
             runs.append([b])
     runs = [r for r in runs if (n := sv.grid.min_blocks(ix, r[0])) is not None and len(r) >= n]
-    return sorted(runs, key=len, reverse=True)[:sv.grid.max_sittings]
+    return sorted(runs, key=len, reverse=True)[: sv.grid.max_sittings]
 
 
-def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
-                  hint: Seating | None = None, grace: float = 1.0) -> Seating | None:
+def fluid_seating(
+    index: DayIndex, seconds: float, workers: int, seed: int, hint: Seating | None = None, grace: float = 1.0
+) -> Seating | None:
     """Seats, sittings, guide duty and breaks from the day's fluid model with sittings.
 
     The fluid model is the day model with appointments replaced by minutes of each request type per
@@ -207,12 +209,18 @@ def fluid_seating(index: DayIndex, seconds: float, workers: int, seed: int,
     chosen_class = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
     sits = {key: solver.value(v) for key, v in sv.sits.items()}
     seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits))
-    return Seating({key: solver.value(v) for key, v in fdm.guide.items()}, breaks, seat, sits,
-                   solver.value(sum(value)) / unit / ix.weight_scale)
+    return Seating(
+        {key: solver.value(v) for key, v in fdm.guide.items()},
+        breaks,
+        seat,
+        sits,
+        solver.value(sum(value)) / unit / ix.weight_scale,
+    )
 
 
-def _give_counters(dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, int], int],
-                   seconds: float = 1.0) -> dict[tuple[int, str], int]:
+def _give_counters(
+    dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, int], int], seconds: float = 1.0
+) -> dict[tuple[int, str], int]:
     """One counter of its class per seated person, so that people at one counter never sit at once: a
     small assignment model per class (people × counters, one person per counter and block) that seats
     as many sitting blocks as possible. Whoever gets no counter loses their sittings (`sits` is cut)."""
@@ -220,8 +228,9 @@ def _give_counters(dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, 
     assert sv is not None
     seat: dict[tuple[int, str], int] = {}
     for cls in ix.classes:
-        people = [p for p, k in classes.items() if k == cls.index and any(
-            sits.get((p, b)) for b in sv.person_blocks[p])]
+        people = [
+            p for p, k in classes.items() if k == cls.index and any(sits.get((p, b)) for b in sv.person_blocks[p])
+        ]
         if not people:
             continue
         model = cp_model.CpModel()
@@ -254,8 +263,11 @@ def _in_symmetry_order(dm: DayModel, seat: dict[tuple[int, str], int]) -> dict[t
     counters ordered by the lowest person seated there (identical counters, so nothing else changes)."""
     rename: dict[str, str] = {}
     for cls in dm.index.classes:
-        lowest = {c: min(p for (p, d), on in seat.items() if on and d == c)
-                  for c in cls.counters if any(on and d == c for (_p, d), on in seat.items())}
+        lowest = {
+            c: min(p for (p, d), on in seat.items() if on and d == c)
+            for c in cls.counters
+            if any(on and d == c for (_p, d), on in seat.items())
+        }
         rename |= dict(zip(sorted(lowest, key=lowest.__getitem__), cls.counters))
     return {(p, rename.get(c, c)): on for (p, c), on in seat.items()}
 

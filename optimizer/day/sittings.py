@@ -128,8 +128,9 @@ class SittingVars:
 
     def of_person(self, p: int) -> list[cp_model.IntVar]:
         """The sitting decisions of one person (for polishing a few people at a time)."""
-        return ([self.sits[(p, b)] for b in self.person_blocks.get(p, [])]
-                + [self.seat[(p, c)] for c in self.person_counters.get(p, [])])
+        return [self.sits[(p, b)] for b in self.person_blocks.get(p, [])] + [
+            self.seat[(p, c)] for c in self.person_counters.get(p, [])
+        ]
 
     def decisions(self) -> list[cp_model.IntVar]:
         return list(self.sits.values()) + list(self.seat.values())
@@ -144,8 +145,9 @@ def create_sitting_variables(dm: DayModel, grid: SittingGrid) -> SittingVars:
         classes[o.person].add(o.cls)
     for p, usable in sorted(classes.items()):
         steps = set(ix.people[p].steps)
-        sv.person_blocks[p] = [blk.index for blk in grid.blocks
-                               if all(t in steps for t in range(blk.first_step, blk.last_step + 1))]
+        sv.person_blocks[p] = [
+            blk.index for blk in grid.blocks if all(t in steps for t in range(blk.first_step, blk.last_step + 1))
+        ]
         sv.person_counters[p] = [c for cls in sorted(usable) for c in ix.classes[cls].counters]
         name = ix.people[p].id
         for c in sv.person_counters[p]:
@@ -215,9 +217,9 @@ def _runs(dm: DayModel, fam: Family, p: int) -> None:
     blocks = sv.grid.blocks
     for b in sv.person_blocks[p]:
         sits, start, end = sv.sits[(p, b)], sv.starts[(p, b)], sv.ends[(p, b)]
-        same_interval = lambda other: 0 <= other < len(blocks) and blocks[other].interval == blocks[b].interval  # noqa: E731
-        before = sv.sits.get((p, b - 1)) if same_interval(b - 1) else None
-        after = sv.sits.get((p, b + 1)) if same_interval(b + 1) else None
+        here = blocks[b].interval
+        before = sv.sits.get((p, b - 1)) if b > 0 and blocks[b - 1].interval == here else None
+        after = sv.sits.get((p, b + 1)) if b + 1 < len(blocks) and blocks[b + 1].interval == here else None
         for mark, other in ((start, before), (end, after)):
             dm.enforce(model.add_implication(mark, sits), fam)
             if other is None:
@@ -302,11 +304,14 @@ def published_blocks(dm: DayModel, p: int) -> tuple[str | None, set[int]] | None
     if len(counters) > 1 or (counters and next(iter(counters)) not in sv.person_counters.get(p, [])):
         return None
     ix, blocks = dm.index, sv.grid.blocks
-    bounds = {ix.step_start[blk.first_step] for blk in blocks} | {ix.step_start[blk.last_step] + ix.grid for blk in blocks}
+    bounds = {ix.step_start[blk.first_step] for blk in blocks} | {
+        ix.step_start[blk.last_step] + ix.grid for blk in blocks
+    }
     if any(s not in bounds or e not in bounds for _c, s, e in sittings):
         return None
-    covered = {b for b in sv.person_blocks.get(p, []) for _c, s, e in sittings
-               if s <= ix.step_start[blocks[b].first_step] < e}
+    covered = {
+        b for b in sv.person_blocks.get(p, []) for _c, s, e in sittings if s <= ix.step_start[blocks[b].first_step] < e
+    }
     return (next(iter(counters)) if counters else None), covered
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from ..plan import Status
 from .index import DayIndex
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     """What a day's solve proved. OPTIMAL only when the bound is reached (zero gap)."""
 
     OPTIMAL = "OPTIMAL"
@@ -62,13 +62,27 @@ class SolveParameters:
     """Deterministic runs limit the dive by rounds instead of seconds."""
     direct_share: float = 0.3
     """Share of the secondary budget for a plain CP-SAT solve before the people-by-people polish."""
-    proving_subsolvers: tuple[str, ...] = ("max_lp", "default_lp", "quick_restart", "reduced_costs",
-                                           "pseudo_costs", "core", "no_lp")
+    proving_subsolvers: tuple[str, ...] = (
+        "max_lp",
+        "default_lp",
+        "quick_restart",
+        "reduced_costs",
+        "pseudo_costs",
+        "core",
+        "no_lp",
+    )
     """Full-problem workers, best first, for the levels whose bound matters: with 2 workers the one full
     worker is max_lp, whose stronger relaxation proved the sample Monday optimal several times faster than
     default_lp (781 in 10 s against 779 of 790 after 30 s)."""
-    polishing_subsolvers: tuple[str, ...] = ("quick_restart", "default_lp", "no_lp", "max_lp", "reduced_costs",
-                                             "pseudo_costs", "core")
+    polishing_subsolvers: tuple[str, ...] = (
+        "quick_restart",
+        "default_lp",
+        "no_lp",
+        "max_lp",
+        "reduced_costs",
+        "pseudo_costs",
+        "core",
+    )
     """For the secondary level, which starts from a complete hint and mostly needs fast local moves."""
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -31,8 +30,12 @@ from .sittings import Seating, seat_from_baseline
 from .solution import DaySolution, Progress, ProgressFn, SittingChoice, SolveOptions, StageReport
 
 STATUS_NAMES: dict[cp_model.CpSolverStatus, Status] = {
-    cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
-    cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+    cp_model.UNKNOWN: "UNKNOWN",
+}
 LAST_LEVEL = 4
 """The plan's shape (secondary terms); levels 2 and 3 are the re-plan's stability levels."""
 
@@ -74,8 +77,9 @@ class Budget:
 class _Reporter(cp_model.CpSolverSolutionCallback):
     """Reports each solution; stops the search at an objective value of `stop_at` or better."""
 
-    def __init__(self, stage: str, scale: float, budget: Budget, on_progress: ProgressFn | None,
-                 stop_at: float | None = None):
+    def __init__(
+        self, stage: str, scale: float, budget: Budget, on_progress: ProgressFn | None, stop_at: float | None = None
+    ):
         super().__init__()
         self.stage, self.scale, self.budget, self.on_progress = stage, scale, budget, on_progress
         self.stop_at = stop_at
@@ -84,8 +88,14 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         if self.stop_at is not None and self.objective_value <= self.stop_at + 1e-9:
             self.stop_search()
         if self.on_progress:
-            self.on_progress(Progress(self.stage, self.budget.elapsed(), self.objective_value / self.scale,
-                                      self.best_objective_bound / self.scale))
+            self.on_progress(
+                Progress(
+                    self.stage,
+                    self.budget.elapsed(),
+                    self.objective_value / self.scale,
+                    self.best_objective_bound / self.scale,
+                )
+            )
 
 
 def _hint_greedy(dm: DayModel, plan: GreedyPlan) -> None:
@@ -104,8 +114,12 @@ def _hint_greedy(dm: DayModel, plan: GreedyPlan) -> None:
         dm.model.add_hint(lit, b not in unheld)
 
 
-def _complete(model: cp_model.CpModel, decisions: list[cp_model.IntVar],
-              previous: Callable[[cp_model.IntVar], int], budget: Budget) -> Snapshot | None:
+def _complete(
+    model: cp_model.CpModel,
+    decisions: list[cp_model.IntVar],
+    previous: Callable[[cp_model.IntVar], int],
+    budget: Budget,
+) -> Snapshot | None:
     """A complete solution of the extended model: the decisions keep their previous values (as
     assumptions) while CP-SAT fills in the auxiliary variables the new level added."""
     model.clear_hints()
@@ -120,31 +134,46 @@ def _complete(model: cp_model.CpModel, decisions: list[cp_model.IntVar],
     return None
 
 
-def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
-              on_progress: ProgressFn | None = None) -> DaySolution:
+def solve_day(
+    index: DayIndex,
+    options: SolveOptions = SolveOptions(),  # noqa: B008 - frozen dataclass
+    on_progress: ProgressFn | None = None,
+) -> DaySolution:
     """Solve one office-day.
 
     Returns status INFEASIBLE when the hard rules cannot hold even with every booking given up.
     """
     budget = Budget(options)
     params = options.parameters
-    dm = build_day_model(index, disabled=options.disabled, soft_bookings=bool(index.bookings),
-                         sittings=options.sitting_rules)
+    dm = build_day_model(
+        index, disabled=options.disabled, soft_bookings=bool(index.bookings), sittings=options.sitting_rules
+    )
     model = dm.model
     result = DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
 
-    def run(stage: str, scale: float, seconds: float, gap: float = 0.0,
-            subsolvers: tuple[str, ...] | None = None,
-            stop_at: float | None = None) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    def run(
+        stage: str,
+        scale: float,
+        seconds: float,
+        gap: float = 0.0,
+        subsolvers: tuple[str, ...] | None = None,
+        stop_at: float | None = None,
+    ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         solver = budget.solver(seconds, subsolvers or params.proving_subsolvers)
         solver.parameters.relative_gap_limit = gap
         began = time.monotonic()
         status = solver.solve(model, _Reporter(stage, scale, budget, on_progress, stop_at))
         budget.charge(solver)
         has = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        result.stages.append(StageReport(
-            stage, STATUS_NAMES[status], solver.objective_value / scale if has else 0.0,
-            solver.best_objective_bound / scale if has else 0.0, time.monotonic() - began))
+        result.stages.append(
+            StageReport(
+                stage,
+                STATUS_NAMES[status],
+                solver.objective_value / scale if has else 0.0,
+                solver.best_objective_bound / scale if has else 0.0,
+                time.monotonic() - began,
+            )
+        )
         return solver, status
 
     def finish(status: Status) -> DaySolution:
@@ -156,6 +185,7 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     frozen = index.baseline is not None and index.baseline.frozen_steps > 0
     constructive = dm.sittings is None and not frozen
     greedy = greedy_plan(index) if constructive else None
+
     def hold_most_bookings() -> cp_model.CpSolver | None:
         """Level 0 as a solve of its own: hold as many bookings as possible, and fix that choice."""
         nonlocal greedy
@@ -201,13 +231,27 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         if seating is None:
             began = time.monotonic()
             template = seat_from_template(dm)
-            seating = fluid_seating(index, primary_budget * params.fluid_share, options.workers, options.seed,
-                                    template, params.first_plan_grace)
-            result.stages.append(StageReport("seating", "FEASIBLE" if seating else "UNKNOWN",
-                                             seating.value if seating else 0.0, 0.0, time.monotonic() - began))
+            seating = fluid_seating(
+                index,
+                primary_budget * params.fluid_share,
+                options.workers,
+                options.seed,
+                template,
+                params.first_plan_grace,
+            )
+            result.stages.append(
+                StageReport(
+                    "seating",
+                    "FEASIBLE" if seating else "UNKNOWN",
+                    seating.value if seating else 0.0,
+                    0.0,
+                    time.monotonic() - began,
+                )
+            )
             seating = seating or template
-        start = _seated_start(dm, seating, budget, primary_budget * params.seated_share,
-                              result.stages) if seating else None
+        start = (
+            _seated_start(dm, seating, budget, primary_budget * params.seated_share, result.stages) if seating else None
+        )
         if start is None and template is not None and seating is not template:
             start = _seated_start(dm, template, budget, primary_budget * params.seated_share, result.stages)
     if start is not None and assume_held:
@@ -228,8 +272,12 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
                 return finish(result.stages[-1].status)
             assume_held = False
         start = _meet_floors(dm, start, greedy, run, primary_budget * params.floors_share)
-        if greedy is not None and start is not None and _shortfall(index, greedy.chosen_slots) > _shortfall(
-                index, [i for i, lit in enumerate(dm.slot) if start.values[lit.index]]):
+        if (
+            greedy is not None
+            and start is not None
+            and _shortfall(index, greedy.chosen_slots)
+            > _shortfall(index, [i for i, lit in enumerate(dm.slot) if start.values[lit.index]])
+        ):
             greedy = None  # it misses floors that the floors level met
     model.clear_objective()
     model.clear_hints()
@@ -242,12 +290,15 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         # Weighted served that meets the gap limit against the LP bound: a constructive plan that reaches
         # it makes the search unnecessary, and CP-SAT stops there.
         enough = lp_bound * (1 - options.gap_limit)
-        result.stages.append(StageReport("relaxation", "OPTIMAL", lp_bound / scale, lp_bound / scale,
-                                         time.monotonic() - began))
+        result.stages.append(
+            StageReport("relaxation", "OPTIMAL", lp_bound / scale, lp_bound / scale, time.monotonic() - began)
+        )
         if constructive:
             if greedy is not None and on_progress:
                 on_progress(Progress("served", budget.elapsed(), _greedy_value(dm, greedy) / scale, lp_bound / scale))
-            rounded = _round_relaxation(dm, lp, result.unheld_bookings, enough, primary_budget * params.dive_share, options)
+            rounded = _round_relaxation(
+                dm, lp, result.unheld_bookings, enough, primary_budget * params.dive_share, options
+            )
             greedy = _better(dm, greedy, rounded, result.unheld_bookings)
     floor = _greedy_value(dm, greedy) if greedy is not None else None
     start_values = None
@@ -256,29 +307,45 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         # A few people at a time re-planned around everyone else: seats move to the people whose skills
         # serve most, which the search from the seated plan alone rarely finds.
         began = time.monotonic()
-        start = polish(model, dm.decisions_by_person(), Snapshot(start.values, -served),
-                       min(budget.remaining() - secondary_reserve, primary_budget * params.seated_polish_share),
-                       budget, params.polishing_subsolvers)
+        start = polish(
+            model,
+            dm.decisions_by_person(),
+            Snapshot(start.values, -served),
+            min(budget.remaining() - secondary_reserve, primary_budget * params.seated_polish_share),
+            budget,
+            params.polishing_subsolvers,
+        )
         result.stages.append(StageReport("reseat", "FEASIBLE", -start.objective / scale, 0.0, time.monotonic() - began))
         _hint(model, start)
         floor = round(-start.objective)
         start_values = lambda var, values=start.values: values[var.index]  # noqa: E731
         if on_progress:
-            on_progress(Progress("served", budget.elapsed(), floor / scale,
-                                 (lp_bound if lp_bound is not None else floor) / scale))
+            on_progress(
+                Progress(
+                    "served", budget.elapsed(), floor / scale, (lp_bound if lp_bound is not None else floor) / scale
+                )
+            )
     if greedy is not None:
         assert floor is not None  # set from the constructive plan (or the seated one)
         if on_progress:  # the best constructive plan is the first complete plan of this level
-            on_progress(Progress("served", budget.elapsed(), floor / scale,
-                                 (lp_bound if lp_bound is not None else floor) / scale))
+            on_progress(
+                Progress(
+                    "served", budget.elapsed(), floor / scale, (lp_bound if lp_bound is not None else floor) / scale
+                )
+            )
         if len(index.slot_options) >= params.hint_from_options:
             _hint_greedy(dm, greedy)
     found = False
     if floor is None or enough is None or floor < enough - 1e-9:
         if assume_held:
             model.add_assumptions(list(dm.held.values()))
-        solver, status = run("served", -scale, budget.remaining() - secondary_reserve, options.gap_limit,
-                             stop_at=None if enough is None else -enough)
+        solver, status = run(
+            "served",
+            -scale,
+            budget.remaining() - secondary_reserve,
+            options.gap_limit,
+            stop_at=None if enough is None else -enough,
+        )
         if assume_held:
             model.clear_assumptions()
             if status == cp_model.INFEASIBLE:  # some booking cannot keep its time: level 0 after all
@@ -286,8 +353,13 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
                 if hold_most_bookings() is None:
                     return finish(result.stages[-1].status)
                 model.proto.objective.copy_from(served_objective)
-                solver, status = run("served", -scale, budget.remaining() - secondary_reserve, options.gap_limit,
-                                     stop_at=None if enough is None else -enough)
+                solver, status = run(
+                    "served",
+                    -scale,
+                    budget.remaining() - secondary_reserve,
+                    options.gap_limit,
+                    stop_at=None if enough is None else -enough,
+                )
             elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 for lit in dm.held.values():
                     model.add(lit == 1)
@@ -296,8 +368,11 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bounds = [b for b in (lp_bound, round(-solver.best_objective_bound) if found else None) if b is not None]
     if not bounds:  # the fluid bound is the tighter of the two independent bounds (the same on Mondays)
-        fallback = [b for b in (fluid_bound(index.scenario, index.date), equipment_bound(index.scenario, index.date))
-                    if b is not None]
+        fallback = [
+            b
+            for b in (fluid_bound(index.scenario, index.date), equipment_bound(index.scenario, index.date))
+            if b is not None
+        ]
         bounds = [math.ceil(min(fallback, default=0.0) * scale)]
     bound = min(bounds)
     value: Callable[[cp_model.IntVar], int]
@@ -310,8 +385,9 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         else:
             assert greedy is not None
             best_primary, value = floor, _greedy_values(dm, greedy)
-        result.stages.append(StageReport("seated" if start_values else "greedy", "FEASIBLE", floor / scale,
-                                         bound / scale, 0.0))
+        result.stages.append(
+            StageReport("seated" if start_values else "greedy", "FEASIBLE", floor / scale, bound / scale, 0.0)
+        )
     bound = max(bound, best_primary)
     result.objective, result.bound = best_primary / scale, bound / scale
     primary_status: Status = "OPTIMAL" if best_primary >= bound else "FEASIBLE"
@@ -334,9 +410,15 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
         snap = _complete(model, dm.decisions(), value, budget)
         if snap is None:
             break
-        share = budget.remaining() if level == LAST_LEVEL else min(
-            budget.remaining(), max(params.secondary_max_s, params.secondary_share * options.time_limit_s),
-            max(params.secondary_min_s, 2 * primary_seconds, params.secondary_share * options.time_limit_s))
+        share = (
+            budget.remaining()
+            if level == LAST_LEVEL
+            else min(
+                budget.remaining(),
+                max(params.secondary_max_s, params.secondary_share * options.time_limit_s),
+                max(params.secondary_min_s, 2 * primary_seconds, params.secondary_share * options.time_limit_s),
+            )
+        )
         _hint(model, snap)
         name = {2: "keep_days", 3: "keep_published"}.get(level, "secondary")
         direct, status2 = run(name, 1.0, share * params.direct_share, subsolvers=params.polishing_subsolvers)
@@ -344,8 +426,14 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
             snap = snapshot_of(model, direct)
         if status2 != cp_model.OPTIMAL:
             began = time.monotonic()
-            snap = polish(model, dm.decisions_by_person(), snap, min(budget.remaining(), share * (1 - params.direct_share)),
-                          budget, params.polishing_subsolvers)
+            snap = polish(
+                model,
+                dm.decisions_by_person(),
+                snap,
+                min(budget.remaining(), share * (1 - params.direct_share)),
+                budget,
+                params.polishing_subsolvers,
+            )
             result.stages.append(StageReport("polish", "FEASIBLE", snap.objective, 0.0, time.monotonic() - began))
         value = _by_index(snap.values)
         if level != LAST_LEVEL:
@@ -359,8 +447,9 @@ def solve_day(index: DayIndex, options: SolveOptions = SolveOptions(),
     return finish(primary_status)
 
 
-def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float,
-                  stages: list[StageReport]) -> Snapshot | None:
+def _seated_start(
+    dm: DayModel, seating: Seating, budget: Budget, seconds: float, stages: list[StageReport]
+) -> Snapshot | None:
     """The model solved inside the template's seating (`seating`): most bookings first, then weighted
     served. A complete plan of the full model, found fast because counters no longer conflict."""
     model = dm.model
@@ -378,8 +467,9 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
     sub = seated_model(dm, seating)
     model.clear_objective()
     grace = budget.options.parameters.first_plan_grace
-    solver = budget.solver(min(seconds * grace, max(seconds, budget.remaining() / 2)),
-                           budget.options.parameters.proving_subsolvers)
+    solver = budget.solver(
+        min(seconds * grace, max(seconds, budget.remaining() / 2)), budget.options.parameters.proving_subsolvers
+    )
     status = solver.solve(sub, StopWhenDue(seconds))
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -390,9 +480,13 @@ def _seated_start(dm: DayModel, seating: Seating, budget: Budget, seconds: float
     return snap
 
 
-def _meet_floors(dm: DayModel, start: Snapshot | None, greedy: GreedyPlan | None,
-                 run: Callable[..., tuple[cp_model.CpSolver, cp_model.CpSolverStatus]],
-                 seconds: float) -> Snapshot | None:
+def _meet_floors(
+    dm: DayModel,
+    start: Snapshot | None,
+    greedy: GreedyPlan | None,
+    run: Callable[..., tuple[cp_model.CpSolver, cp_model.CpSolverStatus]],
+    seconds: float,
+) -> Snapshot | None:
     """The floors level: fewest requests short of the floors, then held as a constraint. Returns the
     level's solution (the next levels' start), or the start itself when the search found nothing better."""
     model, index = dm.model, dm.index
@@ -400,8 +494,13 @@ def _meet_floors(dm: DayModel, start: Snapshot | None, greedy: GreedyPlan | None
     model.clear_hints()
     objective = add_objective_level(dm, FLOORS_LEVEL)
     model.minimize(objective)
-    chosen = ([i for i, lit in enumerate(dm.slot) if start.values[lit.index]] if start is not None
-              else greedy.chosen_slots if greedy is not None else None)
+    chosen = (
+        [i for i, lit in enumerate(dm.slot) if start.values[lit.index]]
+        if start is not None
+        else greedy.chosen_slots
+        if greedy is not None
+        else None
+    )
     if start is not None:
         _hint(model, start)
     elif greedy is not None:
@@ -441,10 +540,12 @@ def _relaxation_seconds(primary_budget: float, options: SolveOptions) -> float |
     return primary_budget * options.parameters.relaxation_share
 
 
-def _round_relaxation(dm: DayModel, lp: LpRelaxation, unheld: list[str], enough: float, seconds: float,
-                      options: SolveOptions) -> GreedyPlan | None:
+def _round_relaxation(
+    dm: DayModel, lp: LpRelaxation, unheld: list[str], enough: float, seconds: float, options: SolveOptions
+) -> GreedyPlan | None:
     """The best plan rounded from the solved relaxation by diving (`rounding.dive`) that gives up exactly
     the bookings level 0 gave up. Deterministic runs limit the dive by rounds instead of seconds."""
+
     def score(plan: GreedyPlan) -> int | None:
         return _greedy_value(dm, plan) if set(plan.unheld_bookings) == set(unheld) else None
 
@@ -453,8 +554,7 @@ def _round_relaxation(dm: DayModel, lp: LpRelaxation, unheld: list[str], enough:
     return dive(dm, lp, score, enough, deadline=time.monotonic() + seconds)
 
 
-def _better(dm: DayModel, first: GreedyPlan | None, second: GreedyPlan | None,
-            unheld: list[str]) -> GreedyPlan | None:
+def _better(dm: DayModel, first: GreedyPlan | None, second: GreedyPlan | None, unheld: list[str]) -> GreedyPlan | None:
     """The constructive plan serving more, among those that give up exactly the bookings level 0 gave up."""
     fitting = [g for g in (first, second) if g is not None and set(g.unheld_bookings) == set(unheld)]
     return max(fitting, key=lambda g: _greedy_value(dm, g), default=None)
@@ -507,6 +607,9 @@ def _chosen_sittings(dm: DayModel, value: Callable[[cp_model.IntVar], int]) -> l
         for b in sv.person_blocks[p]:
             if counter is not None and value(sv.starts[(p, b)]):
                 last = next(e for e in sv.person_blocks[p] if e >= b and value(sv.ends[(p, e)]))
-                out.append(SittingChoice(p, counter, ix.step_start[blocks[b].first_step],
-                                         ix.step_start[blocks[last].last_step] + ix.grid))
+                out.append(
+                    SittingChoice(
+                        p, counter, ix.step_start[blocks[b].first_step], ix.step_start[blocks[last].last_step] + ix.grid
+                    )
+                )
     return out

@@ -87,13 +87,11 @@ class _Template(Occupancy):
             middle = sum(s + e for s, e in pd.windows) / (2 * len(pd.windows))
 
             def steps_of(j: int, pd: PersonDay = pd) -> list[int]:
-                return [ix.step_of[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid)
-                        if m in ix.step_of]
+                return [ix.step_of[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid) if m in ix.step_of]
 
             def cost(j: int, pd: PersonDay = pd, middle: float = middle) -> tuple[int, int, float]:
                 steps = steps_of(j)
-                return (len(steps), max((on_break[s] for s in steps), default=0),
-                        abs(pd.break_plans[j][0][0] - middle))
+                return (len(steps), max((on_break[s] for s in steps), default=0), abs(pd.break_plans[j][0][0] - middle))
 
             best = min(range(len(pd.break_plans)), key=cost)
             self.break_plan[pd.index] = best
@@ -108,9 +106,14 @@ class _Template(Occupancy):
         ix, p = self.ix, pd.index
         left = self.capacity[p] - self.used[p]
         step = t
-        while (step < self.n_steps and step - t < left and step in self.present[p]
-               and step not in self.busy[p] and on_duty[step] < need
-               and (step == t or not ix.step_first_of_interval[step])):
+        while (
+            step < self.n_steps
+            and step - t < left
+            and step in self.present[p]
+            and step not in self.busy[p]
+            and on_duty[step] < need
+            and (step == t or not ix.step_first_of_interval[step])
+        ):
             step += 1
         return step - t
 
@@ -122,13 +125,13 @@ class _Template(Occupancy):
         on_duty: dict[int, int] = defaultdict(int)
         for t in range(self.n_steps):
             while on_duty[t] < need:
-                reach = {pd.index: self._guide_reach(pd, t, on_duty, need)
-                         for pd in ix.people if pd.can_guide}
+                reach = {pd.index: self._guide_reach(pd, t, on_duty, need) for pd in ix.people if pd.can_guide}
                 free = [pd for pd in ix.people if reach.get(pd.index, 0) > 0]
                 if not free:
                     raise InfeasibleError(
                         f"{ix.date}: the template finds nobody free for guide duty at "
-                        f"{hhmm(ix.step_start[t])} (guides_min={need}); plan with --strategy cp-sat")
+                        f"{hhmm(ix.step_start[t])} (guides_min={need}); plan with --strategy cp-sat"
+                    )
                 pd = min(free, key=lambda q: (len(q.services) > 0, -reach[q.index], q.index))
                 for step in range(t, t + reach[pd.index]):
                     self.busy[pd.index].add(step)
@@ -196,14 +199,24 @@ class _Template(Occupancy):
         held: dict[int, int] = defaultdict(int)
         for b in ix.bookings:
             step = ix.step_of.get(b.start)
-            fitting = [] if step is None else [
-                (p, i) for p, k in self.service_of.items() if k == b.service
-                for i in [self._option(p, step)] if i is not None]
+            fitting = (
+                []
+                if step is None
+                else [
+                    (p, i)
+                    for p, k in self.service_of.items()
+                    if k == b.service
+                    for i in [self._option(p, step)]
+                    if i is not None
+                ]
+            )
             if step is None or not fitting:
                 self.unheld.append(b.id)
                 continue
-            p, i = min(fitting, key=lambda pi: (pi[0] != person_of.get(b.staff or ""),
-                                                step not in ends[pi[0]], held[pi[0]], pi[0]))
+            p, i = min(
+                fitting,
+                key=lambda pi: (pi[0] != person_of.get(b.staff or ""), step not in ends[pi[0]], held[pi[0]], pi[0]),
+            )
             self.take(i)
             held[p] += 1
             ends[p].add(step + ix.slot_options[i].length)
@@ -217,7 +230,6 @@ class _Template(Occupancy):
                 i = self._option(p, t)
                 if i is not None:
                     self.take(i)
-
 
     def workable_sittings(self) -> None:
         """Rule 11 as hand planning keeps it: a person's stretch of service (slots joined across back
@@ -235,8 +247,12 @@ class _Template(Occupancy):
             away = set(self.guide_steps.get(p, ()))
             j = self.break_plan.get(p)
             if j is not None:
-                away |= {ix.step_of[m] for s, e in ix.people[p].break_plans[j] for m in range(s, e, ix.grid)
-                         if m in ix.step_of}
+                away |= {
+                    ix.step_of[m]
+                    for s, e in ix.people[p].break_plans[j]
+                    for m in range(s, e, ix.grid)
+                    if m in ix.step_of
+                }
             groups: list[list[int]] = []
             for i in sorted(slots, key=lambda i: ix.slot_options[i].step):
                 o = ix.slot_options[i]
@@ -287,12 +303,19 @@ def template_solution(index: DayIndex, options: SolveOptions | None = None) -> T
     bound = equipment_bound(index.scenario, index.date)
     bound = objective if bound is None else max(bound, objective)
     return TemplateSolution(
-        index=index, status="FEASIBLE" if bound - objective > 1e-9 else "OPTIMAL", objective=objective,
-        bound=bound, seconds=time.monotonic() - began,
+        index=index,
+        status="FEASIBLE" if bound - objective > 1e-9 else "OPTIMAL",
+        objective=objective,
+        bound=bound,
+        seconds=time.monotonic() - began,
         options=options or SolveOptions(time_limit_s=0.0, workers=1),
-        chosen_slots=sorted(st.sol_slots), guide_steps={p: sorted(s) for p, s in st.guide_steps.items()},
-        break_plan=st.break_plan, unheld_bookings=st.unheld,
-        counter_of=st.counter_of, service_of=st.service_of)
+        chosen_slots=sorted(st.sol_slots),
+        guide_steps={p: sorted(s) for p, s in st.guide_steps.items()},
+        break_plan=st.break_plan,
+        unheld_bookings=st.unheld,
+        counter_of=st.counter_of,
+        service_of=st.service_of,
+    )
 
 
 def pin_counters(schedule: Schedule, solution: TemplateSolution) -> Schedule:

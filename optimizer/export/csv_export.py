@@ -45,13 +45,24 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], sep: str 
 
 def csv_export(plans: Sequence[Plan], *, names: Mapping[str, str] | None = None, sep: str = ";") -> bytes:
     """The slots of `plans` as CSV bytes, ordered by date, start, counter and id."""
-    rows = sorted(((p.office, s) for p in plans for s in p.slots),
-                  key=lambda r: (r[1].date, r[1].start, r[1].counter, r[1].id))
+    rows = sorted(
+        ((p.office, s) for p in plans for s in p.slots), key=lambda r: (r[1].date, r[1].start, r[1].counter, r[1].id)
+    )
     overbooked = any(s.overbook_of for _office, s in rows)
     body = []
     for _office, s in rows:
-        cells = [s.id, s.date.isoformat(), hhmm(s.start), hhmm(s.end), s.service, s.counter, s.channel,
-                 s.release_at, "true" if s.booking is not None else "false", s.booking]
+        cells = [
+            s.id,
+            s.date.isoformat(),
+            hhmm(s.start),
+            hhmm(s.end),
+            s.service,
+            s.counter,
+            s.channel,
+            s.release_at,
+            "true" if s.booking is not None else "false",
+            s.booking,
+        ]
         if names is not None:
             cells.insert(5, names.get(s.service, s.service))
         if overbooked:

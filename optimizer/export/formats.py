@@ -27,8 +27,7 @@ def parse_formats(text: str) -> list[str]:
     formats = [f.strip().lower() for f in text.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise InputError(f"--export: unknown format {', '.join(unknown) or repr(text)} "
-                         f"(use {', '.join(FORMATS)})")
+        raise InputError(f"--export: unknown format {', '.join(unknown) or repr(text)} (use {', '.join(FORMATS)})")
     return list(dict.fromkeys(formats))
 
 
@@ -40,9 +39,17 @@ def export_filename(plans: Sequence[Plan], fmt: str) -> str:
     return f"{'+'.join(offices)}_{span}{SUFFIXES[fmt]}"
 
 
-def export_bytes(plans: Sequence[Plan], fmt: str, *, scenario: Scenario | None = None,
-                 scope_map: ScopeMap | None = None, sep: str = ";", timezone: str | None = None,
-                 horizon_days: int | None = None, stamp: dt.datetime | None = None) -> bytes:
+def export_bytes(
+    plans: Sequence[Plan],
+    fmt: str,
+    *,
+    scenario: Scenario | None = None,
+    scope_map: ScopeMap | None = None,
+    sep: str = ";",
+    timezone: str | None = None,
+    horizon_days: int | None = None,
+    stamp: dt.datetime | None = None,
+) -> bytes:
     """The plans in format `fmt` ("zms", "zms-release", "ics" or "csv") as bytes.
 
     With a `scenario`, its office timezone, `policy.calendar_horizon_days`, service names (ICS
@@ -59,8 +66,7 @@ def export_bytes(plans: Sequence[Plan], fmt: str, *, scenario: Scenario | None =
     if scenario is not None:
         others = sorted({p.office for p in plans} - {scenario.office.id})
         if others:
-            raise InputError(f"plans: office {others[0]!r} is not the scenario's office "
-                             f"{scenario.office.id!r}")
+            raise InputError(f"plans: office {others[0]!r} is not the scenario's office {scenario.office.id!r}")
         names = {t.id: t.name for t in scenario.service_types}
         timezone = timezone or scenario.office.timezone
         if horizon_days is None:
@@ -68,10 +74,13 @@ def export_bytes(plans: Sequence[Plan], fmt: str, *, scenario: Scenario | None =
     timezone = timezone or "Europe/Berlin"
     if fmt in ("zms", "zms-release"):
         options = {
-            "timezone": timezone, "horizon_days": horizon_days, "scope_map": scope_map,
+            "timezone": timezone,
+            "horizon_days": horizon_days,
+            "scope_map": scope_map,
             "services": [t.id for t in scenario.service_types] if scenario else None,
             "durations": {t.id: t.duration_min for t in scenario.service_types} if scenario else None,
-            "provider_name": scenario.office.name if scenario else None}
+            "provider_name": scenario.office.name if scenario else None,
+        }
         return zms_export(plans, **options) if fmt == "zms" else zms_release_csv(plans, sep=sep, **options)
     if fmt == "ics":
         return ics_export(plans, timezone=timezone, names=names, stamp=stamp)

@@ -28,8 +28,13 @@ PRODID = "-//slotplan//slot export//DE"
 CHANNEL_LABEL = {"calendar": "Kalendertermin", "same_day": "Tagestermin"}
 
 
-def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
-               names: Mapping[str, str] | None = None, stamp: dt.datetime | None = None) -> bytes:
+def ics_export(
+    plans: Sequence[Plan],
+    *,
+    timezone: str = "Europe/Berlin",
+    names: Mapping[str, str] | None = None,
+    stamp: dt.datetime | None = None,
+) -> bytes:
     """An iCalendar file (bytes) with one VEVENT per slot of `plans`, ordered by date, start, counter."""
     try:
         zone = ZoneInfo(timezone)
@@ -42,7 +47,7 @@ def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
         stamp = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
     elif stamp.tzinfo is None:
         raise InputError("stamp: needs a time zone")
-    stamp = stamp.astimezone(dt.timezone.utc).replace(microsecond=0)
+    stamp = stamp.astimezone(dt.UTC).replace(microsecond=0)
 
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -67,8 +72,11 @@ def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
             event.add("categories", ["Gebucht" if booked else "Frei", CHANNEL_LABEL[s.channel]])
             release = s.release_at[:16].replace("T", " ")
             extra = f" · überbucht (zusätzlich zu {s.overbook_of})" if s.overbook_of else ""
-            event.add("description", f"{'Gebucht' if booked else 'Frei'} · {CHANNEL_LABEL[s.channel]}, "
-                                     f"online ab {release} · Schalter {s.counter}{extra}")
+            event.add(
+                "description",
+                f"{'Gebucht' if booked else 'Frei'} · {CHANNEL_LABEL[s.channel]}, "
+                f"online ab {release} · Schalter {s.counter}{extra}",
+            )
             event.add("x-slotplan-office", plan.office)
             event.add("x-slotplan-service", s.service)
             event.add("x-slotplan-channel", s.channel)
@@ -79,8 +87,9 @@ def ics_export(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
                 event.add("x-slotplan-overbook-of", s.overbook_of)
             cal.add_component(event)
     if plans:
-        cal.add_missing_timezones(first_date=dt.date(plans[0].date.year, 1, 1),
-                                  last_date=dt.date(plans[-1].date.year + 1, 1, 1))
+        cal.add_missing_timezones(
+            first_date=dt.date(plans[0].date.year, 1, 1), last_date=dt.date(plans[-1].date.year + 1, 1, 1)
+        )
     else:
         cal.add_component(icalendar.Timezone.from_tzid(timezone))
     ical: bytes = cal.to_ical()

@@ -33,10 +33,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter as Tally
+from collections.abc import Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
-from functools import lru_cache
-from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from openpyxl import Workbook
@@ -59,8 +59,20 @@ CHANNEL_DE = {"calendar": "Kalender", "same_day": "Tagestermin"}
 ACTIVITY_DE = {"guide": "Lotse", "back_office": "Back Office", "break": "Pause"}
 ACTIVITY_SHORT = {"back_office": "BO", "guide": "L", "break": "P"}
 
-SERVICE_COLOURS = ("9DC3E6", "F4B183", "A9D18E", "FFD966", "D5A6E6", "F19C9C", "8FD3C8", "C9C9FF",
-                   "E2C290", "B4E197", "F7C6E0", "BDD7EE")
+SERVICE_COLOURS = (
+    "9DC3E6",
+    "F4B183",
+    "A9D18E",
+    "FFD966",
+    "D5A6E6",
+    "F19C9C",
+    "8FD3C8",
+    "C9C9FF",
+    "E2C290",
+    "B4E197",
+    "F7C6E0",
+    "BDD7EE",
+)
 """Light fills for request types; black text on each has a contrast ratio above 9:1."""
 GUIDE_FILL = "1F4E79"
 BACK_OFFICE_FILL = "A6A6A6"
@@ -105,19 +117,18 @@ CHAR_WIDTH = 0.7
 """Width of one character of the 8-point block font, in column-width units (for fitting labels)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fill(colour: str | None) -> PatternFill:
     return PatternFill("solid", fgColor=colour) if colour else PatternFill()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _border(left: str = "none", right: str = "none", top: str = "none", bottom: str = "none") -> Border:
     return Border(left=SIDES[left], right=SIDES[right], top=SIDES[top], bottom=SIDES[bottom])
 
 
-@lru_cache(maxsize=None)
-def _align(horizontal: str | None = None, wrap: bool = False, vertical: str = "center",
-           indent: int = 0) -> Alignment:
+@cache
+def _align(horizontal: str | None = None, wrap: bool = False, vertical: str = "center", indent: int = 0) -> Alignment:
     return Alignment(horizontal=horizontal, vertical=vertical, wrap_text=wrap, indent=indent)
 
 
@@ -129,8 +140,15 @@ class _Styler:
     def __init__(self) -> None:
         self._cache: dict[tuple[int, ...] | tuple[Any, ...], Any] = {}
 
-    def __call__(self, cell: Any, font: Font = BODY_FONT, fill: PatternFill | None = None,
-                 border: Border | None = None, align: Alignment | None = None, fmt: str | None = None) -> Any:
+    def __call__(
+        self,
+        cell: Any,
+        font: Font = BODY_FONT,
+        fill: PatternFill | None = None,
+        border: Border | None = None,
+        align: Alignment | None = None,
+        fmt: str | None = None,
+    ) -> Any:
         key = (id(font), id(fill), id(border), id(align), fmt)
         cached = self._cache.get(key)
         if cached is not None:
@@ -155,8 +173,10 @@ def review_workbook(plans: Sequence[Plan], scenario: Scenario) -> bytes:
         raise InputError("review workbook: no plans given")
     for plan in plans:
         if plan.office != scenario.office.id:
-            raise InputError(f"review workbook: the plan of {plan.date} is for office '{plan.office}', "
-                             f"the scenario is office '{scenario.office.id}'")
+            raise InputError(
+                f"review workbook: the plan of {plan.date} is for office '{plan.office}', "
+                f"the scenario is office '{scenario.office.id}'"
+            )
     plans = sorted(plans, key=lambda p: p.date)
     if len({p.date for p in plans}) != len(plans):
         raise InputError("review workbook: two plans for the same date")
@@ -172,8 +192,7 @@ def review_workbook(plans: Sequence[Plan], scenario: Scenario) -> bytes:
     for plan in plans:
         suffix = f" {plan.date.isoformat()}" if multi else ""
         _grid_sheet(wb.create_sheet("Tagesplan" + suffix), plan, scenario, colours, style, by_counter=False)
-        _grid_sheet(wb.create_sheet("Schalterbelegung" + suffix), plan, scenario, colours, style,
-                    by_counter=True)
+        _grid_sheet(wb.create_sheet("Schalterbelegung" + suffix), plan, scenario, colours, style, by_counter=True)
         _slots_sheet(wb.create_sheet("Termine" + suffix), plan, scenario, style)
         _kpi_sheet(wb.create_sheet("Kennzahlen" + suffix), plan, scenario, style)
     wb.active = 0
@@ -223,8 +242,14 @@ def _print_setup(ws: Worksheet, header: str) -> None:
     ws.oddFooter.right.font = FONT_NAME
 
 
-def _header_row(ws: Worksheet, style: _Styler, row: int, labels: Sequence[str],
-                widths: Sequence[float] | None = None, height: float = 30) -> None:
+def _header_row(
+    ws: Worksheet,
+    style: _Styler,
+    row: int,
+    labels: Sequence[str],
+    widths: Sequence[float] | None = None,
+    height: float = 30,
+) -> None:
     for col, label in enumerate(labels, start=1):
         cell = ws.cell(row=row, column=col, value=label)
         style(cell, HEADER_FONT, _fill(HEADER_FILL), None, _align("center", wrap=True))
@@ -316,36 +341,70 @@ def _sitting_labels(head: str, sitting: Sitting, short: dict[str, tuple[str, str
     return (f"{head} · {full} · {times}", f"{head} · {full}", f"{head} · {brief}", head)
 
 
-def _person_spec(plan: Plan, scenario: Scenario, sittings: list[Sitting], colours: dict[str, str],
-                 short: dict[str, tuple[str, str]], opening: list[tuple[int, int]]) -> _GridSpec:
+def _person_spec(
+    plan: Plan,
+    scenario: Scenario,
+    sittings: list[Sitting],
+    colours: dict[str, str],
+    short: dict[str, tuple[str, str]],
+    opening: list[tuple[int, int]],
+) -> _GridSpec:
     order = {p.id: i for i, p in enumerate(scenario.staff)}
     names = {p.id: p.name for p in scenario.staff}
     keys = sorted({a.staff for a in plan.assignments}, key=lambda k: (order.get(k, len(order)), k))
-    blocks = [_Block(s.staff, s.start, s.end, _sitting_fill(s, colours),
-                     _sitting_labels(s.counter or "?", s, short), SITTING_FONT) for s in sittings]
+    blocks = [
+        _Block(
+            s.staff,
+            s.start,
+            s.end,
+            _sitting_fill(s, colours),
+            _sitting_labels(s.counter or "?", s, short),
+            SITTING_FONT,
+        )
+        for s in sittings
+    ]
     inside: dict[str, list[tuple[int, int]]] = {}
     for s in sittings:
         inside.setdefault(s.staff, []).append((s.start, s.end))
     for a in plan.assignments:
         if a.activity == "service" or any(s <= a.start and a.end <= e for s, e in inside.get(a.staff, [])):
             continue
-        fill, font = {"guide": (GUIDE_FILL, GUIDE_FONT), "back_office": (BACK_OFFICE_FILL, BLOCK_FONT),
-                      "break": (BREAK_FILL, BREAK_FONT)}[a.activity]
-        blocks.append(_Block(a.staff, a.start, a.end, fill,
-                             (ACTIVITY_DE[a.activity], ACTIVITY_SHORT[a.activity]), font))
+        fill, font = {
+            "guide": (GUIDE_FILL, GUIDE_FONT),
+            "back_office": (BACK_OFFICE_FILL, BLOCK_FONT),
+            "break": (BREAK_FILL, BREAK_FONT),
+        }[a.activity]
+        blocks.append(
+            _Block(a.staff, a.start, a.end, fill, (ACTIVITY_DE[a.activity], ACTIVITY_SHORT[a.activity]), font)
+        )
     figures = person_figures(sittings)
     slots = Tally(s.staff for s in plan.slots)
-    values = {k: (slots.get(k, 0), figures[k].sittings if k in figures else 0,
-                  figures[k].counters if k in figures else 0) for k in keys}
-    return _GridSpec(title=f"Tagesplan – {scenario.office.name} – {day_title(plan)}",
-                     heads=("Kennung", "Name"), label_width=22, keys=keys,
-                     labels={k: names.get(k, "") for k in keys},
-                     figures=("Termine", "Sitzungen", "Schalter"), values=values, blocks=blocks,
-                     span=_span(plan, opening, service_only=False), row_height=16)
+    values = {
+        k: (slots.get(k, 0), figures[k].sittings if k in figures else 0, figures[k].counters if k in figures else 0)
+        for k in keys
+    }
+    return _GridSpec(
+        title=f"Tagesplan – {scenario.office.name} – {day_title(plan)}",
+        heads=("Kennung", "Name"),
+        label_width=22,
+        keys=keys,
+        labels={k: names.get(k, "") for k in keys},
+        figures=("Termine", "Sitzungen", "Schalter"),
+        values=values,
+        blocks=blocks,
+        span=_span(plan, opening, service_only=False),
+        row_height=16,
+    )
 
 
-def _counter_spec(plan: Plan, scenario: Scenario, sittings: list[Sitting], colours: dict[str, str],
-                  short: dict[str, tuple[str, str]], opening: list[tuple[int, int]]) -> _GridSpec:
+def _counter_spec(
+    plan: Plan,
+    scenario: Scenario,
+    sittings: list[Sitting],
+    colours: dict[str, str],
+    short: dict[str, tuple[str, str]],
+    opening: list[tuple[int, int]],
+) -> _GridSpec:
     keys = [c.id for c in scenario.office.counters]
     keys += sorted({s.counter for s in sittings if s.counter and s.counter not in keys})
     names = {p.id: p.name for p in scenario.staff}
@@ -355,21 +414,44 @@ def _counter_spec(plan: Plan, scenario: Scenario, sittings: list[Sitting], colou
         name = names.get(staff) or staff
         return f"{name} ({staff})" if name in twice else name
 
-    blocks = [_Block(s.counter, s.start, s.end, _sitting_fill(s, colours),
-                     _sitting_labels(person(s.staff), s, short) + (s.staff,), COUNTER_SITTING_FONT)
-              for s in sittings if s.counter]
+    blocks = [
+        _Block(
+            s.counter,
+            s.start,
+            s.end,
+            _sitting_fill(s, colours),
+            (*_sitting_labels(person(s.staff), s, short), s.staff),
+            COUNTER_SITTING_FONT,
+        )
+        for s in sittings
+        if s.counter
+    ]
     slots = Tally(s.counter for s in plan.slots)
-    values = {k: (slots.get(k, 0), sum(1 for s in sittings if s.counter == k),
-                  len({s.staff for s in sittings if s.counter == k})) for k in keys}
-    return _GridSpec(title=f"Schalterbelegung – {scenario.office.name} – {day_title(plan)}",
-                     heads=("Schalter", "Ausstattung"), label_width=16, keys=keys,
-                     labels={c.id: ", ".join(c.equipment) for c in scenario.office.counters},
-                     figures=("Termine", "Sitzungen", "Personen"), values=values, blocks=blocks,
-                     span=_span(plan, opening, service_only=True), row_height=22)
+    values = {
+        k: (
+            slots.get(k, 0),
+            sum(1 for s in sittings if s.counter == k),
+            len({s.staff for s in sittings if s.counter == k}),
+        )
+        for k in keys
+    }
+    return _GridSpec(
+        title=f"Schalterbelegung – {scenario.office.name} – {day_title(plan)}",
+        heads=("Schalter", "Ausstattung"),
+        label_width=16,
+        keys=keys,
+        labels={c.id: ", ".join(c.equipment) for c in scenario.office.counters},
+        figures=("Termine", "Sitzungen", "Personen"),
+        values=values,
+        blocks=blocks,
+        span=_span(plan, opening, service_only=True),
+        row_height=22,
+    )
 
 
-def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str, str], style: _Styler,
-                by_counter: bool) -> None:
+def _grid_sheet(
+    ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str, str], style: _Styler, by_counter: bool
+) -> None:
     """Tagesplan (a row per person) or Schalterbelegung (a row per counter): one block per sitting."""
     grid = scenario.office.granularity_min
     opening = opening_intervals(scenario, plan.date)
@@ -385,27 +467,38 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
         return first + (minutes - t0) // grid
 
     opening_text = ", ".join(f"{hhmm(s)}–{hhmm(e)}" for s, e in opening) or "geschlossen"
-    subtitle = (f"Öffnungszeit {opening_text} · Status {plan.status} · gewichtet erledigt "
-                f"{_number(plan.kpis.get('weighted_served'))} · {len(plan.slots)} Termine · "
-                f"{len(sittings)} Sitzungen · Raster {grid} Minuten")
+    subtitle = (
+        f"Öffnungszeit {opening_text} · Status {plan.status} · gewichtet erledigt "
+        f"{_number(plan.kpis.get('weighted_served'))} · {len(plan.slots)} Termine · "
+        f"{len(sittings)} Sitzungen · Raster {grid} Minuten"
+    )
     _title(ws, style, spec.title, subtitle, scenario, day_title(plan))
 
     band, head = 4, 5
     top = head + 1
     is_open = [any(s <= t0 + i * grid < e for s, e in opening) for i in range(steps)]
     # Opening hours: a green band above the time axis, the axis itself green while open.
-    style(write_text(ws.cell(row=band, column=2), "Öffnungszeit"), _font(8, bold=True, color="1E5631"),
-          None, None, _align("right"))
+    style(
+        write_text(ws.cell(row=band, column=2), "Öffnungszeit"),
+        _font(8, bold=True, color="1E5631"),
+        None,
+        None,
+        _align("right"),
+    )
     for s, e in opening:
         c0, c1 = col(max(s, t0)), col(min(e, t1)) - 1
         for c in range(c0, c1 + 1):
-            style(ws.cell(row=band, column=c), _font(8, bold=True, color="1E5631"), _fill(OPEN_FILL), None,
-                  _align("centerContinuous"))
+            style(
+                ws.cell(row=band, column=c),
+                _font(8, bold=True, color="1E5631"),
+                _fill(OPEN_FILL),
+                None,
+                _align("centerContinuous"),
+            )
         if c1 >= c0:
             ws.cell(row=band, column=c0, value=f"geöffnet {hhmm(s)}–{hhmm(e)}")
     for col_index, (label, width) in enumerate(zip(spec.heads, (10, spec.label_width)), start=1):
-        style(ws.cell(row=head, column=col_index, value=label), HEADER_FONT, _fill(HEADER_FILL), None,
-              _align("left"))
+        style(ws.cell(row=head, column=col_index, value=label), HEADER_FONT, _fill(HEADER_FILL), None, _align("left"))
         ws.column_dimensions[get_column_letter(col_index)].width = width
     for i in range(steps):
         minutes = t0 + i * grid
@@ -415,8 +508,7 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
         style(cell, HEADER_FONT, _fill(fill), hour, _align("left"))
         ws.column_dimensions[get_column_letter(first + i)].width = STEP_WIDTH
     for i, label in enumerate(spec.figures):
-        style(ws.cell(row=head, column=extra + i, value=label), HEADER_FONT, _fill(HEADER_FILL), None,
-              _align("center"))
+        style(ws.cell(row=head, column=extra + i, value=label), HEADER_FONT, _fill(HEADER_FILL), None, _align("center"))
         ws.column_dimensions[get_column_letter(extra + i)].width = 9.5
     ws.row_dimensions[head].height = 15
 
@@ -454,8 +546,7 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
         width = c1 - c0 + 1
         text = next((t for t in b.labels if _fits(t, width, b.font.sz)), None)
         for c in range(c0, c1 + 1):
-            style(ws.cell(row=r, column=c), b.font, _fill(b.fill), sides(c, c == c0, c == c1),
-                  _align("center"))
+            style(ws.cell(row=r, column=c), b.font, _fill(b.fill), sides(c, c == c0, c == c1), _align("center"))
         if c1 > c0:
             # A merged block takes its frame from the first cell: give it both outer sides.
             outer = _border(left(c0, True), right(c1, True), "grey", "grey")
@@ -474,8 +565,16 @@ def _grid_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, colours: dict[str
     ws.print_title_cols = "A:B"
 
 
-def _legend(ws: Worksheet, style: _Styler, row: int, sittings: list[Sitting], scenario: Scenario,
-            colours: dict[str, str], short: dict[str, tuple[str, str]], by_counter: bool) -> None:
+def _legend(
+    ws: Worksheet,
+    style: _Styler,
+    row: int,
+    sittings: list[Sitting],
+    scenario: Scenario,
+    colours: dict[str, str],
+    short: dict[str, tuple[str, str]],
+    by_counter: bool,
+) -> None:
     style(write_text(ws.cell(row=row, column=1), "Legende"), BOLD_FONT)
     used = {s for sitting in sittings for s in sitting.services}
     entries: list[tuple[str, str, str, Font]] = []
@@ -486,22 +585,32 @@ def _legend(ws: Worksheet, style: _Styler, row: int, sittings: list[Sitting], sc
         entries.append((colours[t.id], abbreviation, f"{t.name} – im Feld: {named}{note}", BLOCK_FONT))
     entries.append((MIXED_FILL, "", "Sitzung mit mehreren Anliegen (im Feld genannt)", BLOCK_FONT))
     if not by_counter:
-        entries += [(GUIDE_FILL, ACTIVITY_DE["guide"], "Lotse am Eingang (kurz: L)", GUIDE_FONT),
-                    (BACK_OFFICE_FILL, ACTIVITY_DE["back_office"],
-                     "Aktenarbeit ohne Publikum außerhalb einer Sitzung (kurz: BO)", BLOCK_FONT),
-                    (BREAK_FILL, ACTIVITY_DE["break"], "Pause (kurz: P)", BREAK_FONT)]
+        entries += [
+            (GUIDE_FILL, ACTIVITY_DE["guide"], "Lotse am Eingang (kurz: L)", GUIDE_FONT),
+            (
+                BACK_OFFICE_FILL,
+                ACTIVITY_DE["back_office"],
+                "Aktenarbeit ohne Publikum außerhalb einer Sitzung (kurz: BO)",
+                BLOCK_FONT,
+            ),
+            (BREAK_FILL, ACTIVITY_DE["break"], "Pause (kurz: P)", BREAK_FONT),
+        ]
     entries.append((OPEN_FILL, "", "Öffnungszeit: grüne Zeitachse, grün umrandet im Raster", BLOCK_FONT))
     block = _border("block", "block", "block", "block")
     for i, (colour, swatch_text, text, font) in enumerate(entries, start=1):
         r = row + i
         style(write_text(ws.cell(row=r, column=1), swatch_text), font, _fill(colour), block, _align("center"))
         style(write_text(ws.cell(row=r, column=2), text), BODY_FONT)
-    sitting = ("Ein Feld ist eine Sitzung: eine Person bedient ohne Unterbrechung an einem Schalter; "
-               "Aktenarbeit am Platz zwischen den Terminen gehört dazu. ")
-    note = (sitting + "Im Feld: die Person und ihre Anliegen. Rechts: Termine, Sitzungen und Personen "
-            "am Schalter." if by_counter else
-            sitting + "Im Feld: der Schalter und die Anliegen; leere Felder: nicht anwesend. Rechts: "
-            "Termine, Sitzungen und genutzte Schalter der Person.")
+    sitting = (
+        "Ein Feld ist eine Sitzung: eine Person bedient ohne Unterbrechung an einem Schalter; "
+        "Aktenarbeit am Platz zwischen den Terminen gehört dazu. "
+    )
+    note = (
+        sitting + "Im Feld: die Person und ihre Anliegen. Rechts: Termine, Sitzungen und Personen am Schalter."
+        if by_counter
+        else sitting + "Im Feld: der Schalter und die Anliegen; leere Felder: nicht anwesend. Rechts: "
+        "Termine, Sitzungen und genutzte Schalter der Person."
+    )
     style(write_text(ws.cell(row=row + len(entries) + 1, column=2), note), _font(8, italic=True))
 
 
@@ -511,13 +620,30 @@ def _legend(ws: Worksheet, style: _Styler, row: int, sittings: list[Sitting], sc
 def _slots_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) -> None:
     services = {t.id: t.name for t in scenario.service_types}
     names = {p.id: p.name for p in scenario.staff}
-    heads = ("Datum", "Beginn", "Ende", "Anliegen", "Kennung Anliegen", "Schalter", "Person", "Name",
-             "Kanal", "Freigabe", "Buchung", "Termin-Kennung")
+    heads = (
+        "Datum",
+        "Beginn",
+        "Ende",
+        "Anliegen",
+        "Kennung Anliegen",
+        "Schalter",
+        "Person",
+        "Name",
+        "Kanal",
+        "Freigabe",
+        "Buchung",
+        "Termin-Kennung",
+    )
     widths = (11, 8, 8, 30, 16, 9, 9, 22, 12, 17, 11, 42)
     booked = sum(1 for s in plan.slots if s.booking)
-    _title(ws, style, f"Termine – {scenario.office.name} – {day_title(plan)}",
-           f"{len(plan.slots)} Termine, davon {booked} gebucht; Filter in der Kopfzeile",
-           scenario, day_title(plan))
+    _title(
+        ws,
+        style,
+        f"Termine – {scenario.office.name} – {day_title(plan)}",
+        f"{len(plan.slots)} Termine, davon {booked} gebucht; Filter in der Kopfzeile",
+        scenario,
+        day_title(plan),
+    )
     head = 4
     _header_row(ws, style, head, heads, widths)
     centre = _align("center")
@@ -526,17 +652,24 @@ def _slots_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) 
         fill = _fill(STRIPE_FILL) if (r - head) % 2 == 0 else None
         end = dt.time(slot.end // 60, slot.end % 60) if slot.end < 24 * 60 else dt.timedelta(days=1)
         release = _datetime(slot.release_at)
-        texts = {4: services.get(slot.service, slot.service), 5: slot.service, 6: slot.counter, 7: slot.staff,
-                 8: names.get(slot.staff, ""),
-                 9: CHANNEL_DE.get(slot.channel, slot.channel) + (" (überbucht)" if slot.overbook_of else ""),
-                 11: slot.booking, 12: slot.id}
+        texts = {
+            4: services.get(slot.service, slot.service),
+            5: slot.service,
+            6: slot.counter,
+            7: slot.staff,
+            8: names.get(slot.staff, ""),
+            9: CHANNEL_DE.get(slot.channel, slot.channel) + (" (überbucht)" if slot.overbook_of else ""),
+            11: slot.booking,
+            12: slot.id,
+        }
         style(ws.cell(row=r, column=1, value=slot.date), BODY_FONT, fill, None, centre, "DD.MM.YYYY")
         start = dt.time(slot.start // 60, slot.start % 60)
         style(ws.cell(row=r, column=2, value=start), BODY_FONT, fill, None, centre, "hh:mm")
         style(ws.cell(row=r, column=3, value=end), BODY_FONT, fill, None, centre, "hh:mm")
         for c, text in texts.items():
-            style(write_text(ws.cell(row=r, column=c), text), BODY_FONT, fill, None,
-                  centre if c in (6, 7, 11) else None)
+            style(
+                write_text(ws.cell(row=r, column=c), text), BODY_FONT, fill, None, centre if c in (6, 7, 11) else None
+            )
         if release is not None:
             style(ws.cell(row=r, column=10, value=release), BODY_FONT, fill, None, centre, "DD.MM.YYYY hh:mm")
         else:
@@ -573,9 +706,14 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
     k = plan.kpis
     served, demand = k.get("served", {}), k.get("demand", {})
     slots, same_day = k.get("slots", {}), k.get("same_day_slots", {})
-    _title(ws, style, f"Kennzahlen – {scenario.office.name} – {day_title(plan)}",
-           f"Status {plan.status} · Lücke zur bewiesenen Schranke {_number(plan.solver.gap * 100)} %",
-           scenario, day_title(plan))
+    _title(
+        ws,
+        style,
+        f"Kennzahlen – {scenario.office.name} – {day_title(plan)}",
+        f"Status {plan.status} · Lücke zur bewiesenen Schranke {_number(plan.solver.gap * 100)} %",
+        scenario,
+        day_title(plan),
+    )
     head = 4
     heads = ("Anliegen", "Bedarf", "Erledigt", "Anteil erledigt", "Termine", "davon Tages-termine", "Gewicht")
     _header_row(ws, style, head, heads, (36, 10, 10, 11, 10, 11, 10))
@@ -585,19 +723,37 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
         r += 1
         d, s = demand.get(t.id, 0), served.get(t.id, 0)
         style(write_text(ws.cell(row=r, column=1), t.name), BODY_FONT, None, line)
-        for c, value, fmt in ((2, d, "0"), (3, s, "0"), (4, _share(s, d), "0%"), (5, slots.get(t.id, 0), "0"),
-                              (6, same_day.get(t.id, 0), "0"), (7, t.weight, "0.0#")):
+        for c, value, fmt in (
+            (2, d, "0"),
+            (3, s, "0"),
+            (4, _share(s, d), "0%"),
+            (5, slots.get(t.id, 0), "0"),
+            (6, same_day.get(t.id, 0), "0"),
+            (7, t.weight, "0.0#"),
+        ):
             style(ws.cell(row=r, column=c, value=value), BODY_FONT, None, line, None, fmt)
     first_data, last_data = head + 1, r
     r += 1
     total_d = sum(demand.get(t.id, 0) for t in scenario.service_types)
     total_s = sum(served.get(t.id, 0) for t in scenario.service_types)
-    totals = ("Summe", total_d, total_s, _share(total_s, total_d),
-              sum(slots.get(t.id, 0) for t in scenario.service_types),
-              sum(same_day.get(t.id, 0) for t in scenario.service_types), None)
+    totals = (
+        "Summe",
+        total_d,
+        total_s,
+        _share(total_s, total_d),
+        sum(slots.get(t.id, 0) for t in scenario.service_types),
+        sum(same_day.get(t.id, 0) for t in scenario.service_types),
+        None,
+    )
     for c, value in enumerate(totals, start=1):
-        style(ws.cell(row=r, column=c, value=value), _font(9, bold=True), None, _border(top="total"), None,
-              "0%" if c == 4 else "0")
+        style(
+            ws.cell(row=r, column=c, value=value),
+            _font(9, bold=True),
+            None,
+            _border(top="total"),
+            None,
+            "0%" if c == 4 else "0",
+        )
 
     r += 2
     _header_row(ws, style, r, ("Kennzahl", "Wert", "Erläuterung"), height=18)
@@ -606,30 +762,64 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
     solver = plan.solver
     figures = list(person_figures(plan_sittings(plan)).values())
     rows: list[tuple[str, Any, str, str]] = [
-        ("Gewichtet erledigt", k.get("weighted_served"), "0.0",
-         "Summe der erledigten Anliegen × Gewicht: das, was die Planung maximiert."),
+        (
+            "Gewichtet erledigt",
+            k.get("weighted_served"),
+            "0.0",
+            "Summe der erledigten Anliegen × Gewicht: das, was die Planung maximiert.",
+        ),
         ("Gewichteter Bedarf", k.get("weighted_demand"), "0.0", "Bedarf × Gewicht."),
-        ("Fluid-Schranke", k.get("fluid_bound"), "0.0",
-         ("Höchstens erreichbar mit dem anwesenden Personal an den passenden Schaltern, "
-          "Zeitabschnitt für Zeitabschnitt (LP-Relaxation).")),
+        (
+            "Fluid-Schranke",
+            k.get("fluid_bound"),
+            "0.0",
+            (
+                "Höchstens erreichbar mit dem anwesenden Personal an den passenden Schaltern, "
+                "Zeitabschnitt für Zeitabschnitt (LP-Relaxation)."
+            ),
+        ),
         ("Anteil der Fluid-Schranke", k.get("fluid_share"), "0.0%", "Gewichtet erledigt ÷ Fluid-Schranke."),
-        ("Ausstattungs-Schranke", k.get("equipment_bound"), "0.0",
-         "Gröbere Schranke über den ganzen Tag (ohne Zeitabschnitte); nie kleiner als die Fluid-Schranke."),
-        ("Anteil der Ausstattungs-Schranke", k.get("equipment_share"), "0.0%",
-         "Gewichtet erledigt ÷ Ausstattungs-Schranke."),
+        (
+            "Ausstattungs-Schranke",
+            k.get("equipment_bound"),
+            "0.0",
+            "Gröbere Schranke über den ganzen Tag (ohne Zeitabschnitte); nie kleiner als die Fluid-Schranke.",
+        ),
+        (
+            "Anteil der Ausstattungs-Schranke",
+            k.get("equipment_share"),
+            "0.0%",
+            "Gewichtet erledigt ÷ Ausstattungs-Schranke.",
+        ),
         ("Lücke (Gap)", solver.gap, "0.0%", "Abstand zur vom Solver bewiesenen Schranke; 0 % = optimal."),
-        ("Zielwert / Schranke", f"{_number(solver.objective)} / {_number(solver.bound)}", "@",
-         f"Status {plan.status}; {_number(solver.seconds)} s von {solver.time_limit_s:g} s, "
-         f"{solver.workers} Threads, Seed {solver.seed}."),
-        ("Schalterauslastung", k.get("counter_utilisation"), "0%",
-         "Anteil der Schalterzeit in der Öffnungszeit, in der jemand bedient."),
+        (
+            "Zielwert / Schranke",
+            f"{_number(solver.objective)} / {_number(solver.bound)}",
+            "@",
+            f"Status {plan.status}; {_number(solver.seconds)} s von {solver.time_limit_s:g} s, "
+            f"{solver.workers} Threads, Seed {solver.seed}.",
+        ),
+        (
+            "Schalterauslastung",
+            k.get("counter_utilisation"),
+            "0%",
+            "Anteil der Schalterzeit in der Öffnungszeit, in der jemand bedient.",
+        ),
         ("Schalter genutzt", k.get("counters_used"), "0", f"von {len(scenario.office.counters)} Schaltern."),
-        ("Schalter je Person", _mean([f.counters for f in figures]), "0.0",
-         f"An wie vielen Schaltern eine Person bedient: Mittel über die {len(figures)} Personen, die "
-         f"bedienen; höchstens {max((f.counters for f in figures), default=0)}."),
-        ("Sitzungen je Person", _mean([f.sittings for f in figures]), "0.0",
-         f"Sitzung = ununterbrochene Bedienzeit an einem Schalter (Aktenarbeit am Platz eingeschlossen); "
-         f"höchstens {max((f.sittings for f in figures), default=0)}."),
+        (
+            "Schalter je Person",
+            _mean([f.counters for f in figures]),
+            "0.0",
+            f"An wie vielen Schaltern eine Person bedient: Mittel über die {len(figures)} Personen, die "
+            f"bedienen; höchstens {max((f.counters for f in figures), default=0)}.",
+        ),
+        (
+            "Sitzungen je Person",
+            _mean([f.sittings for f in figures]),
+            "0.0",
+            f"Sitzung = ununterbrochene Bedienzeit an einem Schalter (Aktenarbeit am Platz eingeschlossen); "
+            f"höchstens {max((f.sittings for f in figures), default=0)}.",
+        ),
         ("Buchungen gehalten", k.get("bookings_held"), "0", "Gebuchte Termine, die ihren Platz behalten."),
         ("Umzubuchen", len(plan.rebook), "0", "Buchungen, die nicht gehalten werden konnten (Liste unten)."),
         ("Anwesende Personen", k.get("staff_present"), "0", "Personen mit Anwesenheit an diesem Tag."),
@@ -655,8 +845,7 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
             r += 1
             style(write_text(ws.cell(row=r, column=1), item.booking), BODY_FONT, None, line)
             style(write_text(ws.cell(row=r, column=2), item.proposal or "–"), BODY_FONT, None, line)
-            style(write_text(ws.cell(row=r, column=3), item.reason), NOTE_FONT, None, line,
-                  _align("left", indent=1))
+            style(write_text(ws.cell(row=r, column=3), item.reason), NOTE_FONT, None, line, _align("left", indent=1))
 
     if last_data >= first_data:
         chart = BarChart()
@@ -664,8 +853,7 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
         chart.grouping = "clustered"
         chart.title = "Bedarf und erledigt je Anliegen"
         chart.y_axis.title = "Anzahl"
-        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=head, max_row=last_data),
-                       titles_from_data=True)
+        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=head, max_row=last_data), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first_data, max_row=last_data))
         chart.x_axis.scaling.orientation = "maxMin"  # the first request type on top, as in the table
         _demand_served_colours(chart)
@@ -680,12 +868,31 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
 def _week_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style: _Styler) -> None:
     first, last = plans[0].date, plans[-1].date
     span = f"{first:%d.%m.%Y} – {last:%d.%m.%Y}"
-    _title(ws, style, f"Wochenübersicht – {scenario.office.name} – {span}",
-           f"{len(plans)} Tage; Einzelheiten auf den Blättern mit dem Datum im Namen", scenario, span)
+    _title(
+        ws,
+        style,
+        f"Wochenübersicht – {scenario.office.name} – {span}",
+        f"{len(plans)} Tage; Einzelheiten auf den Blättern mit dem Datum im Namen",
+        scenario,
+        span,
+    )
     head = 4
-    heads = ["Datum", "Wochentag", "Status", "Bedarf", "Erledigt", "Anteil erledigt", "Gewichtet erledigt",
-             "Anteil Fluid-Schranke", "Lücke", "Schalter-auslastung", "Termine", "davon Tages-termine",
-             "Umzu-buchen", "Anwesende"]
+    heads = [
+        "Datum",
+        "Wochentag",
+        "Status",
+        "Bedarf",
+        "Erledigt",
+        "Anteil erledigt",
+        "Gewichtet erledigt",
+        "Anteil Fluid-Schranke",
+        "Lücke",
+        "Schalter-auslastung",
+        "Termine",
+        "davon Tages-termine",
+        "Umzu-buchen",
+        "Anwesende",
+    ]
     _header_row(ws, style, head, heads, (11, 11, 11, 9, 9, 9, 11, 11, 8, 11, 9, 10, 8, 10), height=32)
     line = _border(bottom="grey")
     formats = ["DD.MM.YYYY", None, None, "0", "0", "0%", "0.0", "0.0%", "0.0%", "0%", "0", "0", "0", "0"]
@@ -695,10 +902,22 @@ def _week_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style:
         k = plan.kpis
         d = sum(k.get("demand", {}).values())
         s = sum(k.get("served", {}).values())
-        row = [plan.date, WEEKDAY_DE[plan.date.weekday()], plan.status, d, s, _share(s, d),
-               k.get("weighted_served"), k.get("fluid_share"), plan.solver.gap, k.get("counter_utilisation"),
-               len(plan.slots), sum(1 for x in plan.slots if x.channel == "same_day"), len(plan.rebook),
-               k.get("staff_present")]
+        row = [
+            plan.date,
+            WEEKDAY_DE[plan.date.weekday()],
+            plan.status,
+            d,
+            s,
+            _share(s, d),
+            k.get("weighted_served"),
+            k.get("fluid_share"),
+            plan.solver.gap,
+            k.get("counter_utilisation"),
+            len(plan.slots),
+            sum(1 for x in plan.slots if x.channel == "same_day"),
+            len(plan.rebook),
+            k.get("staff_present"),
+        ]
         for c, (value, fmt) in enumerate(zip(row, formats), start=1):
             style(ws.cell(row=r, column=c, value=value), BODY_FONT, None, line, None, fmt)
     if r > head:
@@ -723,15 +942,36 @@ def _waits_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style
     report = wait_report(scenario, list(plans))
     when = f"{report.first:%d.%m.%Y} – {report.last:%d.%m.%Y}"
     worst = report.worst_share
-    _title(ws, style, f"Wartezeiten – {scenario.office.name} – {when}",
-           "Anteil im Ziel: Anfragen, die innerhalb der Zielwartezeit ihres Anliegens einen Termin bekamen "
-           "(gezählt, sobald ihr letzter Tag im Ziel im Zeitraum liegt); schlechtester Anteil "
-           f"{'–' if worst is None else f'{worst:.1%}'}", scenario, when)
+    _title(
+        ws,
+        style,
+        f"Wartezeiten – {scenario.office.name} – {when}",
+        "Anteil im Ziel: Anfragen, die innerhalb der Zielwartezeit ihres Anliegens einen Termin bekamen "
+        "(gezählt, sobald ihr letzter Tag im Ziel im Zeitraum liegt); schlechtester Anteil "
+        f"{'–' if worst is None else f'{worst:.1%}'}",
+        scenario,
+        when,
+    )
     head = 4
-    _header_row(ws, style, head, ["Anliegen", "Anfragen", "Termine (frei)", "Ø Wartezeit (Tage)",
-                                  "90 %-Wartezeit (Tage)", "Zielwartezeit (Tage)", "im Ziel", "Ziel verfehlt",
-                                  "Anteil im Ziel", "Warteschlange am Ende"],
-                (34, 10, 11, 11, 11, 11, 9, 9, 10, 12), height=32)
+    _header_row(
+        ws,
+        style,
+        head,
+        [
+            "Anliegen",
+            "Anfragen",
+            "Termine (frei)",
+            "Ø Wartezeit (Tage)",
+            "90 %-Wartezeit (Tage)",
+            "Zielwartezeit (Tage)",
+            "im Ziel",
+            "Ziel verfehlt",
+            "Anteil im Ziel",
+            "Warteschlange am Ende",
+        ],
+        (34, 10, 11, 11, 11, 11, 9, 9, 10, 12),
+        height=32,
+    )
     line = _border(bottom="grey")
     formats = [None, "0", "0", "0.0", "0", "0", "0", "0", "0.0%", "0"]
     r = head
@@ -739,23 +979,37 @@ def _waits_sheet(ws: Worksheet, plans: Sequence[Plan], scenario: Scenario, style
         w = report.types[t.id]
         r += 1
         style(write_text(ws.cell(row=r, column=1), t.name), BODY_FONT, None, line)
-        row = [w.requests, w.served, w.mean_wait_days, w.p90_wait_days, w.target_wait_days, w.within_target,
-               w.missed_target, w.share_within_target, w.still_waiting]
+        row = [
+            w.requests,
+            w.served,
+            w.mean_wait_days,
+            w.p90_wait_days,
+            w.target_wait_days,
+            w.within_target,
+            w.missed_target,
+            w.share_within_target,
+            w.still_waiting,
+        ]
         for c, (value, fmt) in enumerate(zip(row, formats[1:]), start=2):
             style(ws.cell(row=r, column=c, value=value), BODY_FONT, None, line, None, fmt)
     # The queue per type at the end of each planned day, with the day's contingents beside it.
     top = r + 3
-    style(write_text(ws.cell(row=top - 1, column=1), "Warteschlange am Ende des Tages (wartende Anfragen)"),
-          BOLD_FONT)
-    _header_row(ws, style, top, ["Datum"] + [t.name for t in scenario.service_types]
-                + [f"Kontingent {t.name}" for t in scenario.service_types], height=44)
+    style(write_text(ws.cell(row=top - 1, column=1), "Warteschlange am Ende des Tages (wartende Anfragen)"), BOLD_FONT)
+    _header_row(
+        ws,
+        style,
+        top,
+        ["Datum"] + [t.name for t in scenario.service_types] + [f"Kontingent {t.name}" for t in scenario.service_types],
+        height=44,
+    )
     contingents = {p.date: p.kpis.get("contingents") or {} for p in plans}
     r = top
     for day, queue in report.queue_by_day.items():
         r += 1
         style(ws.cell(row=r, column=1, value=day), BODY_FONT, None, line, None, "DD.MM.YYYY")
         values = [queue[t.id] for t in scenario.service_types] + [
-            contingents.get(day, {}).get(t.id) for t in scenario.service_types]
+            contingents.get(day, {}).get(t.id) for t in scenario.service_types
+        ]
         for c, value in enumerate(values, start=2):
             style(ws.cell(row=r, column=c, value=value), BODY_FONT, None, line, None, "0")
     if r > top:

@@ -73,16 +73,22 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
     n = len(report.dates)
     when = f"{report.dates[0]:%d.%m.%Y}" + (f" – {report.dates[-1]:%d.%m.%Y}" if n > 1 else "")
     week = report.days_per_week / n
-    _title(ws, style, f"Vakanzen – was besetzte Stellen bringen – {scenario.office.name} – {when}",
-           f"{n} Tag{'e' if n > 1 else ''} geplant, je Tag und Lauf {report.options.time_limit_s:g} s; "
-           f"eine Woche = {report.days_per_week} Öffnungstage; besetzt gedacht: {len(report.fill)} Stellen",
-           scenario, when)
+    _title(
+        ws,
+        style,
+        f"Vakanzen – was besetzte Stellen bringen – {scenario.office.name} – {when}",
+        f"{n} Tag{'e' if n > 1 else ''} geplant, je Tag und Lauf {report.options.time_limit_s:g} s; "
+        f"eine Woche = {report.days_per_week} Öffnungstage; besetzt gedacht: {len(report.fill)} Stellen",
+        scenario,
+        when,
+    )
     line = _border(bottom="grey")
     total = _border(top="total")
     widths = [34, 12, 12, 12, 12, 12, 14, 12]
 
-    def put(r: int, c: int, value: Any, fmt: str | None = None, font: Any = BODY_FONT, border: Any = line,
-            align: Any = None) -> None:
+    def put(
+        r: int, c: int, value: Any, fmt: str | None = None, font: Any = BODY_FONT, border: Any = line, align: Any = None
+    ) -> None:
         cell = ws.cell(row=r, column=c)
         if isinstance(value, str):
             write_text(cell, value)
@@ -92,27 +98,52 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
 
     # Gain per request type.
     r = 4
-    style(write_text(ws.cell(row=r, column=1), "Mehr erledigte Anliegen, wenn alle gewählten Stellen besetzt sind"),
-          _font(11, bold=True))
+    style(
+        write_text(ws.cell(row=r, column=1), "Mehr erledigte Anliegen, wenn alle gewählten Stellen besetzt sind"),
+        _font(11, bold=True),
+    )
     r += 1
-    _header_row(ws, style, r, ("Anliegen", "Gewicht", "Ist je Tag", "Besetzt je Tag", "Mehr je Tag",
-                               "Mehr je Woche", "Gewichtet mehr je Woche"), widths[:7], height=30)
+    _header_row(
+        ws,
+        style,
+        r,
+        (
+            "Anliegen",
+            "Gewicht",
+            "Ist je Tag",
+            "Besetzt je Tag",
+            "Mehr je Tag",
+            "Mehr je Woche",
+            "Gewichtet mehr je Woche",
+        ),
+        widths[:7],
+        height=30,
+    )
     value: Any
     fmt: str | None
     for row in report.service_rows():
         r += 1
         put(r, 1, row.name)
-        for c, value, fmt in ((2, row.weight, "0.0#"), (3, report.per_day(row.base), "0.0"),
-                              (4, report.per_day(row.filled), "0.0"), (5, report.per_day(row.gain), "+0.0;-0.0;0"),
-                              (6, report.per_week(row.gain), "+0.0;-0.0;0"),
-                              (7, report.per_week(row.weighted_gain), "+0.0;-0.0;0")):
+        for c, value, fmt in (
+            (2, row.weight, "0.0#"),
+            (3, report.per_day(row.base), "0.0"),
+            (4, report.per_day(row.filled), "0.0"),
+            (5, report.per_day(row.gain), "+0.0;-0.0;0"),
+            (6, report.per_week(row.gain), "+0.0;-0.0;0"),
+            (7, report.per_week(row.weighted_gain), "+0.0;-0.0;0"),
+        ):
             put(r, c, value, fmt)
     r += 1
     g = report.gain
     put(r, 1, "Gewichtet erledigt", None, _font(9, bold=True), total)
     put(r, 2, None, None, BODY_FONT, total)
-    for c, value in ((3, report.per_day(report.base.weighted)), (4, report.per_day(report.filled.weighted)),
-                     (5, report.per_day(g.weighted)), (6, None), (7, report.per_week(g.weighted))):
+    for c, value in (
+        (3, report.per_day(report.base.weighted)),
+        (4, report.per_day(report.filled.weighted)),
+        (5, report.per_day(g.weighted)),
+        (6, None),
+        (7, report.per_week(g.weighted)),
+    ):
         put(r, c, value, "+0.0;-0.0;0" if c >= 5 else "0.0", _font(9, bold=True), total)
 
     # Key figures.
@@ -122,16 +153,36 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
         style(ws.cell(row=r, column=c), HEADER_FONT, _fill(HEADER_FILL))
     ceiling, headroom = report.ceiling, report.headroom
     figures: list[tuple[str, Any, str, str]] = [
-        ("Gewichteter Gewinn je Woche", report.per_week(g.weighted), "+0.0;-0.0;0",
-         "Mehr gewichtet erledigte Anliegen (Anzahl × Gewicht), hochgerechnet auf eine Woche."),
-        ("Lücken (Rauschen) je Woche", g.noise * week, "0.0",
-         "Summe der Lücken beider Planungen zur bewiesenen Schranke: um so viel kann der Gewinn danebenliegen."),
-        ("Bewiesen mindestens je Woche", g.proven * week, "+0.0;-0.0;0",
-         "Besetzt erledigt minus die Schranke von Ist: so viel ist der Gewinn sicher."),
-        ("Schalter-Obergrenze je Woche", None if ceiling is None else ceiling * week, "0.0",
-         "Mehr lassen Schalter, Ausstattung und Öffnungszeit mit keinem Personal zu (LP-Schranke)."),
-        ("Höchstens möglicher Gewinn je Woche", None if headroom is None else headroom * week, "+0.0;-0.0;0",
-         "Schalter-Obergrenze minus Ist: mehr kann keine Besetzung bringen."),
+        (
+            "Gewichteter Gewinn je Woche",
+            report.per_week(g.weighted),
+            "+0.0;-0.0;0",
+            "Mehr gewichtet erledigte Anliegen (Anzahl × Gewicht), hochgerechnet auf eine Woche.",
+        ),
+        (
+            "Lücken (Rauschen) je Woche",
+            g.noise * week,
+            "0.0",
+            "Summe der Lücken beider Planungen zur bewiesenen Schranke: um so viel kann der Gewinn danebenliegen.",
+        ),
+        (
+            "Bewiesen mindestens je Woche",
+            g.proven * week,
+            "+0.0;-0.0;0",
+            "Besetzt erledigt minus die Schranke von Ist: so viel ist der Gewinn sicher.",
+        ),
+        (
+            "Schalter-Obergrenze je Woche",
+            None if ceiling is None else ceiling * week,
+            "0.0",
+            "Mehr lassen Schalter, Ausstattung und Öffnungszeit mit keinem Personal zu (LP-Schranke).",
+        ),
+        (
+            "Höchstens möglicher Gewinn je Woche",
+            None if headroom is None else headroom * week,
+            "+0.0;-0.0;0",
+            "Schalter-Obergrenze minus Ist: mehr kann keine Besetzung bringen.",
+        ),
     ]
     for label, value, fmt, note in figures:
         r += 1
@@ -146,12 +197,23 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
 
     # Ranking of the single vacancies.
     r += 2
-    style(write_text(ws.cell(row=r, column=1), "Wert jeder Stelle, allein besetzt (je Woche), nach Rang"),
-          _font(11, bold=True))
+    style(
+        write_text(ws.cell(row=r, column=1), "Wert jeder Stelle, allein besetzt (je Woche), nach Rang"),
+        _font(11, bold=True),
+    )
     r += 1
     services = [t for t in scenario.service_types if any(v.gain.served.get(t.id, 0) for v in report.singles)]
-    heads = ["Stelle", "Rang", "Wochenstunden", "Gewichteter Gewinn", "Lücken ±", "Bewiesen mindestens",
-             *(f"Mehr {t.name}" for t in services), "Fähigkeiten", "Hinweis"]
+    heads = [
+        "Stelle",
+        "Rang",
+        "Wochenstunden",
+        "Gewichteter Gewinn",
+        "Lücken ±",
+        "Bewiesen mindestens",
+        *(f"Mehr {t.name}" for t in services),
+        "Fähigkeiten",
+        "Hinweis",
+    ]
     _header_row(ws, style, r, heads, height=42)
     head = r
     for v in report.singles:
@@ -162,10 +224,16 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
         if v.gain.within_noise:
             notes.append(NOISE_TEXT)
         row_values: list[tuple[Any, str | None]] = [
-            (_post(v.vacancy.id, v.vacancy.title), None), (v.rank, "0"), (v.vacancy.weekly_hours, "0.#"),
-            (v.gain.weighted * week, "+0.0;-0.0;0"), (v.gain.noise * week, "0.0"), (v.gain.proven * week, "+0.0;-0.0;0"),
+            (_post(v.vacancy.id, v.vacancy.title), None),
+            (v.rank, "0"),
+            (v.vacancy.weekly_hours, "0.#"),
+            (v.gain.weighted * week, "+0.0;-0.0;0"),
+            (v.gain.noise * week, "0.0"),
+            (v.gain.proven * week, "+0.0;-0.0;0"),
             *((v.gain.served.get(t.id, 0) * week, "+0.0;-0.0;0") for t in services),
-            (", ".join(v.vacancy.skills), None), ("; ".join(notes), None)]
+            (", ".join(v.vacancy.skills), None),
+            ("; ".join(notes), None),
+        ]
         for c, (value, fmt) in enumerate(row_values, start=1):
             put(r, c, value, fmt, NOTE_FONT if c >= len(row_values) - 1 else BODY_FONT)
     if r > head:
@@ -173,11 +241,16 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
 
     # Hypothetical shifts.
     r += 2
-    style(write_text(ws.cell(row=r, column=1), "Angenommene Schichten der besetzten Stellen (Anwesenheit, Pause "
-                                               "inklusive)"), _font(11, bold=True))
+    style(
+        write_text(
+            ws.cell(row=r, column=1), "Angenommene Schichten der besetzten Stellen (Anwesenheit, Pause inklusive)"
+        ),
+        _font(11, bold=True),
+    )
     r += 1
-    _header_row(ws, style, r, ["Stelle", *(f"{WEEKDAY_DE[d.weekday()][:2]} {d:%d.%m.}" for d in report.dates)],
-                height=18)
+    _header_row(
+        ws, style, r, ["Stelle", *(f"{WEEKDAY_DE[d.weekday()][:2]} {d:%d.%m.}" for d in report.dates)], height=18
+    )
     by_vacancy: dict[str, dict[Any, str]] = {}
     for s in report.shifts:
         by_vacancy.setdefault(s.vacancy, {})[s.date] = span(s.start, s.end)
@@ -191,21 +264,43 @@ def whatif_sheet(workbook: Workbook, report: WhatIfReport) -> Worksheet:
     r += 2
     style(write_text(ws.cell(row=r, column=1), "Tage: gewichtet erledigt, Ist und besetzt"), _font(11, bold=True))
     r += 1
-    _header_row(ws, style, r, ("Datum", "Ist", "Status Ist", "Lücke Ist", "Besetzt", "Status besetzt",
-                               "Lücke besetzt", "Gewinn", "Schalter-Obergrenze", "Plan besetzt"), height=30)
+    _header_row(
+        ws,
+        style,
+        r,
+        (
+            "Datum",
+            "Ist",
+            "Status Ist",
+            "Lücke Ist",
+            "Besetzt",
+            "Status besetzt",
+            "Lücke besetzt",
+            "Gewinn",
+            "Schalter-Obergrenze",
+            "Plan besetzt",
+        ),
+        height=30,
+    )
     ceilings = report.ceilings or (None,) * len(report.dates)
     for i, (b, f, top) in enumerate(zip(report.base.plans, report.filled.plans, ceilings)):
         r += 1
         source = report.filled.source(i)
         put(r, 10, _source_de(source), None, NOTE_FONT)
-        cells = [(f"{WEEKDAY_DE[b.date.weekday()]}, {b.date:%d.%m.%Y}", None),
-               (b.kpis["weighted_served"], "0.0"), (b.status, None), (b.solver.gap, "0.0%"),
-               (f.kpis["weighted_served"], "0.0"), (f.status, None), (f.solver.gap, "0.0%"),
-               (f.kpis["weighted_served"] - b.kpis["weighted_served"], "+0.0;-0.0;0"),
-               (top if top is not None else "–", "0.0")]
+        cells = [
+            (f"{WEEKDAY_DE[b.date.weekday()]}, {b.date:%d.%m.%Y}", None),
+            (b.kpis["weighted_served"], "0.0"),
+            (b.status, None),
+            (b.solver.gap, "0.0%"),
+            (f.kpis["weighted_served"], "0.0"),
+            (f.status, None),
+            (f.solver.gap, "0.0%"),
+            (f.kpis["weighted_served"] - b.kpis["weighted_served"], "+0.0;-0.0;0"),
+            (top if top is not None else "–", "0.0"),
+        ]
         for c, (value, fmt) in enumerate(cells, start=1):
             put(r, c, value, fmt)
-    for date, reason in report.skipped:
+    for _date, reason in report.skipped:
         r += 1
         style(write_text(ws.cell(row=r, column=1), f"nicht geplant: {reason}"), NOTE_FONT)
     for c, width in enumerate(widths, start=1):
@@ -235,31 +330,49 @@ def _german_notes(report: WhatIfReport) -> list[str]:
     notes = []
     g = report.gain
     if g.within_noise and g.proven > 1e-6:
-        notes.append("Hinweis: Der Gesamtgewinn ist nicht größer als die Lücken der Planungen; seine Höhe ist "
-                     "unsicher, bewiesen ist aber der Wert „Bewiesen mindestens“. Mehr Rechenzeit je Tag "
-                     "(--time-limit) verkleinert die Lücken.")
+        notes.append(
+            "Hinweis: Der Gesamtgewinn ist nicht größer als die Lücken der Planungen; seine Höhe ist "
+            "unsicher, bewiesen ist aber der Wert „Bewiesen mindestens“. Mehr Rechenzeit je Tag "
+            "(--time-limit) verkleinert die Lücken."
+        )
     elif g.within_noise:
-        notes.append("Hinweis: Der Gesamtgewinn ist nicht größer als die Lücken der Planungen; er kann "
-                     "Rauschen des Solvers sein. Mehr Rechenzeit je Tag (--time-limit) verkleinert die Lücken.")
+        notes.append(
+            "Hinweis: Der Gesamtgewinn ist nicht größer als die Lücken der Planungen; er kann "
+            "Rauschen des Solvers sein. Mehr Rechenzeit je Tag (--time-limit) verkleinert die Lücken."
+        )
     missing = report.unplanned_weekdays()
     if missing:
-        names = {"mon": "Montag", "tue": "Dienstag", "wed": "Mittwoch", "thu": "Donnerstag", "fri": "Freitag",
-                 "sat": "Samstag", "sun": "Sonntag"}
-        notes.append(f"Hinweis: Die Werte je Woche rechnen die geplanten Tage auf {report.days_per_week} "
-                     f"Öffnungstage hoch; nicht geplant: {', '.join(names[d] for d in missing)}. Andere Wochentage "
-                     "können ganz anders liegen: für Wochenwerte eine ganze Woche planen.")
+        names = {
+            "mon": "Montag",
+            "tue": "Dienstag",
+            "wed": "Mittwoch",
+            "thu": "Donnerstag",
+            "fri": "Freitag",
+            "sat": "Samstag",
+            "sun": "Sonntag",
+        }
+        notes.append(
+            f"Hinweis: Die Werte je Woche rechnen die geplanten Tage auf {report.days_per_week} "
+            f"Öffnungstage hoch; nicht geplant: {', '.join(names[d] for d in missing)}. Andere Wochentage "
+            "können ganz anders liegen: für Wochenwerte eine ganze Woche planen."
+        )
     tight = report.counter_bound_days()
     if tight and len(tight) < len(report.dates):
         days = ", ".join(f"{WEEKDAY_DE[d.weekday()]} {d:%d.%m.}" for d, _ in tight)
-        notes.append(f"Hinweis: {days}: Ist liegt schon höchstens 2 % unter der Schalter-Obergrenze; dort bringt "
-                     f"keine Besetzung mehr als {sum(h for _, h in tight):g} (gewichtet). Es fehlen Schalter, "
-                     "kein Personal.")
+        notes.append(
+            f"Hinweis: {days}: Ist liegt schon höchstens 2 % unter der Schalter-Obergrenze; dort bringt "
+            f"keine Besetzung mehr als {sum(h for _, h in tight):g} (gewichtet). Es fehlen Schalter, "
+            "kein Personal."
+        )
     if report.limit() == "demand":
-        notes.append("Hinweis: Mit den besetzten Stellen wird der ganze Bedarf erledigt; weitere Stellen bringen "
-                     "nichts mehr.")
+        notes.append(
+            "Hinweis: Mit den besetzten Stellen wird der ganze Bedarf erledigt; weitere Stellen bringen nichts mehr."
+        )
     elif report.limit() == "counters":
-        notes.append("Hinweis: Die besetzte Planung liegt an der Schalter-Obergrenze: weitere Stellen bringen "
-                     "ohne weitere Schalter (oder längere Öffnungszeiten) kaum mehr.")
+        notes.append(
+            "Hinweis: Die besetzte Planung liegt an der Schalter-Obergrenze: weitere Stellen bringen "
+            "ohne weitere Schalter (oder längere Öffnungszeiten) kaum mehr."
+        )
     return notes
 
 

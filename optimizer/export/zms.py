@@ -142,18 +142,26 @@ def parse_scope_map(data: Any, where: str = "scope map") -> ScopeMap:
                 problems.append(f"{where}: scope {scope.id} has two providers (at '{service}')")
                 break
             if names.setdefault(scope.id, scope.short_name) != scope.short_name:
-                problems.append(f"{where}: scope {scope.id} has two short names, "
-                                f"'{names[scope.id]}' and '{scope.short_name}' (at '{service}')")
+                problems.append(
+                    f"{where}: scope {scope.id} has two short names, "
+                    f"'{names[scope.id]}' and '{scope.short_name}' (at '{service}')"
+                )
                 break
             if pools.setdefault(scope.id, ids) != ids:
-                problems.append(f"{where}: scope {scope.id} is in two different lists of scopes "
-                                f"{list(pools[scope.id])} and {list(ids)} (at '{service}'); services that "
-                                "share scopes must share the whole list")
+                problems.append(
+                    f"{where}: scope {scope.id} is in two different lists of scopes "
+                    f"{list(pools[scope.id])} and {list(ids)} (at '{service}'); services that "
+                    "share scopes must share the whole list"
+                )
                 break
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
-    return ScopeMap(calendar=calendar, same_day=same_day, provider=provider,
-                    providers={i: p for i, p in providers.items() if p is not provider})
+    return ScopeMap(
+        calendar=calendar,
+        same_day=same_day,
+        provider=provider,
+        providers={i: p for i, p in providers.items() if p is not provider},
+    )
 
 
 def _parse_provider(given: Any, loc: str) -> dict[str, Any]:
@@ -174,8 +182,10 @@ def _parse_pool(entry: Any, service: str, loc: str, problems: list[str]) -> tupl
     if not items:
         problems.append(f"{loc}: expected at least one scope")
         return ()
-    pool = [_parse_scope(item, service, f"{loc}[{i}]" if isinstance(entry, list) else loc, problems)
-            for i, item in enumerate(items)]
+    pool = [
+        _parse_scope(item, service, f"{loc}[{i}]" if isinstance(entry, list) else loc, problems)
+        for i, item in enumerate(items)
+    ]
     found = tuple(s for s in pool if s is not None)
     if len({s.id for s in found}) < len(found):
         problems.append(f"{loc}: a scope is listed twice")
@@ -185,13 +195,13 @@ def _parse_pool(entry: Any, service: str, loc: str, problems: list[str]) -> tupl
 def _is_zms_id(value: Any) -> bool:
     if isinstance(value, bool):
         return False
-    return isinstance(value, int) and value >= 0 or isinstance(value, str) and bool(_NUMERIC.match(value))
+    return (isinstance(value, int) and value >= 0) or (isinstance(value, str) and bool(_NUMERIC.match(value)))
 
 
 def _parse_scope(entry: Any, service: str, loc: str, problems: list[str]) -> Scope | None:
     if isinstance(entry, dict):
         if "id" not in entry or set(entry) - {"id", "shortName"}:
-            problems.append(f"{loc}: expected a scope id or {{\"id\": …, \"shortName\": …}}")
+            problems.append(f'{loc}: expected a scope id or {{"id": …, "shortName": …}}')
             return None
         ident, short = entry["id"], entry.get("shortName", service)
         if not isinstance(short, str):
@@ -203,8 +213,6 @@ def _parse_scope(entry: Any, service: str, loc: str, problems: list[str]) -> Sco
         problems.append(f"{loc}: scope id {ident!r} is not a number (ZMS scope ids are numeric)")
         return None
     return Scope(int(ident), short)
-
-
 
 
 @dataclass(frozen=True)
@@ -280,9 +288,11 @@ def day_records(plan: Plan, scopes: ScopeMap, horizon: int, length: Mapping[str,
         durations = {length[s.service] for s in slots}
         if len(durations) > 1:
             services = sorted({s.service for s in slots})
-            raise InputError(f"scope map: services {', '.join(services)} share scope {pool[0].id} but last "
-                             f"{sorted(durations)} minutes; ZMS checks every record of a scope against the "
-                             "slot length of the others: give them scopes of their own")
+            raise InputError(
+                f"scope map: services {', '.join(services)} share scope {pool[0].id} but last "
+                f"{sorted(durations)} minutes; ZMS checks every record of a scope against the "
+                "slot length of the others: give them scopes of their own"
+            )
         (d,) = durations
         if any(s.end - s.start != d for s in slots):
             raise InputError(f"plan {plan.date}: a slot of {slots[0].service} is not {d} minutes long")
@@ -293,8 +303,7 @@ def day_records(plan: Plan, scopes: ScopeMap, horizon: int, length: Mapping[str,
     return out
 
 
-def _calendar_records(date: dt.date, pool: tuple[Scope, ...], slots: list[Slot], d: int,
-                      horizon: int) -> list[Record]:
+def _calendar_records(date: dt.date, pool: tuple[Scope, ...], slots: list[Slot], d: int, horizon: int) -> list[Record]:
     """Per phase (start modulo d): maximal runs of consecutive grid steps with the same slot count."""
     release_day, release_clock = _release(slots[0])
     by_start: dict[int, list[Slot]] = defaultdict(list)
@@ -304,7 +313,7 @@ def _calendar_records(date: dt.date, pool: tuple[Scope, ...], slots: list[Slot],
     for phase in sorted({t % d for t in by_start}):
         steps = sorted(t for t in by_start if t % d == phase)
         run: list[int] = []
-        for t in steps + [None]:
+        for t in [*steps, None]:
             if run and (t is None or t != run[-1] + d or len(by_start[t]) != len(by_start[run[0]])):
                 start = run[0]
                 # ZMS releases at the record's start on the horizon day: never before release_at
@@ -312,8 +321,21 @@ def _calendar_records(date: dt.date, pool: tuple[Scope, ...], slots: list[Slot],
                 if day == release_day and start < release_clock:
                     day += dt.timedelta(days=1)
                 ids = tuple(s.id for u in run for s in sorted(by_start[u], key=lambda s: s.id))
-                out.append(Record(date, pool, "calendar", start, start, run[-1] + d, d, len(by_start[start]),
-                                  day, ids, tuple(sorted({s.service for u in run for s in by_start[u]}))))
+                out.append(
+                    Record(
+                        date,
+                        pool,
+                        "calendar",
+                        start,
+                        start,
+                        run[-1] + d,
+                        d,
+                        len(by_start[start]),
+                        day,
+                        ids,
+                        tuple(sorted({s.service for u in run for s in by_start[u]})),
+                    )
+                )
                 run = []
             if t is not None:
                 run.append(t)
@@ -340,8 +362,21 @@ def _same_day_records(date: dt.date, pool: tuple[Scope, ...], slots: list[Slot],
         lead = min(same_day_lead(d), (first - release) // d * d) if first >= release else 0
         start = first - max(lead, 0)
         ids = tuple(s.id for step in zip(*members) for s in sorted(step, key=lambda s: s.id))
-        out.append(Record(date, pool, "same_day", start, first, end, d, len(members), release_day, ids,
-                          tuple(sorted({s.service for c in members for s in c}))))
+        out.append(
+            Record(
+                date,
+                pool,
+                "same_day",
+                start,
+                first,
+                end,
+                d,
+                len(members),
+                release_day,
+                ids,
+                tuple(sorted({s.service for c in members for s in c})),
+            )
+        )
     return out
 
 
@@ -363,9 +398,11 @@ def place(records: Sequence[Record]) -> list[Placed]:
             if layer >= len(pool):
                 need = len(_layers(group))
                 services = sorted({s for r in group for s in r.services})
-                raise InputError(f"scope map: {', '.join(services)} needs {need} scopes on {date} "
-                                 f"(records that overlap in time), the map gives {len(pool)} "
-                                 f"({', '.join(str(s.id) for s in pool)})")
+                raise InputError(
+                    f"scope map: {', '.join(services)} needs {need} scopes on {date} "
+                    f"(records that overlap in time), the map gives {len(pool)} "
+                    f"({', '.join(str(s.id) for s in pool)})"
+                )
             out.append(Placed(r, pool[layer]))
     return out
 
@@ -380,14 +417,21 @@ def _layers(group: Sequence[Record]) -> list[int]:
     return ends
 
 
-def _prepare(plans: Sequence[Plan], timezone: str, horizon_days: int | None, scope_map: ScopeMap | None,
-             services: Sequence[str] | None, durations: Mapping[str, int] | None
-             ) -> tuple[list[Plan], list[Placed], ScopeMap, int]:
+def _prepare(
+    plans: Sequence[Plan],
+    timezone: str,
+    horizon_days: int | None,
+    scope_map: ScopeMap | None,
+    services: Sequence[str] | None,
+    durations: Mapping[str, int] | None,
+) -> tuple[list[Plan], list[Placed], ScopeMap, int]:
     plans = sorted(plans, key=lambda p: p.date)
     offices = {p.office for p in plans}
     if len(offices) > 1:
-        raise InputError(f"plans: {len(offices)} offices ({', '.join(sorted(offices))}); a ZMS export "
-                         "holds one office's scopes, export them one at a time")
+        raise InputError(
+            f"plans: {len(offices)} offices ({', '.join(sorted(offices))}); a ZMS export "
+            "holds one office's scopes, export them one at a time"
+        )
     dates = [p.date for p in plans]
     if len(set(dates)) < len(dates):
         raise InputError("plans: two plans of the same date")
@@ -410,9 +454,16 @@ def _prepare(plans: Sequence[Plan], timezone: str, horizon_days: int | None, sco
     return plans, place(records), scope_map, horizon
 
 
-def zms_records(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin", horizon_days: int | None = None,
-                scope_map: ScopeMap | None = None, services: Sequence[str] | None = None,
-                durations: Mapping[str, int] | None = None, provider_name: str | None = None) -> list[dict[str, Any]]:
+def zms_records(
+    plans: Sequence[Plan],
+    *,
+    timezone: str = "Europe/Berlin",
+    horizon_days: int | None = None,
+    scope_map: ScopeMap | None = None,
+    services: Sequence[str] | None = None,
+    durations: Mapping[str, int] | None = None,
+    provider_name: str | None = None,
+) -> list[dict[str, Any]]:
     """ZMS availability records (JSON-ready dicts) for the plans of one office.
 
     `timezone` is the office's zone (startDate/endDate are local midnights); `horizon_days` the
@@ -431,23 +482,28 @@ def zms_records(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin", horiz
         # on the last bookable day ZMS releases at startTime only when the record ends later (see docs)
         end_date = r.date + dt.timedelta(days=1) if end_in == 0 else r.date
         lead = f", lead-in from {hhmm(r.start)}" if r.start < r.first else ""
-        records.append({
-            "type": "appointment",
-            "scope": {"id": item.scope.id, "shortName": item.scope.short_name,
-                      "provider": dict(scope_map.providers.get(item.scope.id, default))},
-            "description": f"slotplan {plans[0].office} {r.date}: {', '.join(r.services)} {r.channel}, "
-                           f"online from {r.release_day} {hhmm(r.start)}{lead}",
-            "startDate": day_timestamp(r.date, timezone),
-            "endDate": day_timestamp(end_date, timezone),
-            "startTime": hhmm(r.start),
-            "endTime": "23:59" if r.end >= 24 * 60 else hhmm(r.end),
-            "weekday": {name: i == r.date.weekday() for i, name in enumerate(WEEKDAY_NAMES)},
-            "repeat": {"afterWeeks": 0, "weekOfMonth": 0},
-            "bookable": {"startInDays": 0, "endInDays": end_in},
-            "workstationCount": {"public": r.count, "intern": r.count},
-            "slotTimeInMinutes": r.slot_time,
-            "multipleSlotsAllowed": False,
-        })
+        records.append(
+            {
+                "type": "appointment",
+                "scope": {
+                    "id": item.scope.id,
+                    "shortName": item.scope.short_name,
+                    "provider": dict(scope_map.providers.get(item.scope.id, default)),
+                },
+                "description": f"slotplan {plans[0].office} {r.date}: {', '.join(r.services)} {r.channel}, "
+                f"online from {r.release_day} {hhmm(r.start)}{lead}",
+                "startDate": day_timestamp(r.date, timezone),
+                "endDate": day_timestamp(end_date, timezone),
+                "startTime": hhmm(r.start),
+                "endTime": "23:59" if r.end >= 24 * 60 else hhmm(r.end),
+                "weekday": {name: i == r.date.weekday() for i, name in enumerate(WEEKDAY_NAMES)},
+                "repeat": {"afterWeeks": 0, "weekOfMonth": 0},
+                "bookable": {"startInDays": 0, "endInDays": end_in},
+                "workstationCount": {"public": r.count, "intern": r.count},
+                "slotTimeInMinutes": r.slot_time,
+                "multipleSlotsAllowed": False,
+            }
+        )
     return records
 
 
@@ -456,14 +512,31 @@ def zms_export(plans: Sequence[Plan], **options: Any) -> bytes:
     return (json.dumps(zms_records(plans, **options), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-RELEASE_COLUMNS = ["id", "date", "start", "service", "channel", "release_at", "zms_scope", "zms_online_from",
-                   "zms_online_until", "exact", "note"]
+RELEASE_COLUMNS = [
+    "id",
+    "date",
+    "start",
+    "service",
+    "channel",
+    "release_at",
+    "zms_scope",
+    "zms_online_from",
+    "zms_online_until",
+    "exact",
+    "note",
+]
 
 
-def zms_release_rows(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
-                     horizon_days: int | None = None, scope_map: ScopeMap | None = None,
-                     services: Sequence[str] | None = None, durations: Mapping[str, int] | None = None,
-                     provider_name: str | None = None) -> list[dict[str, str]]:
+def zms_release_rows(
+    plans: Sequence[Plan],
+    *,
+    timezone: str = "Europe/Berlin",
+    horizon_days: int | None = None,
+    scope_map: ScopeMap | None = None,
+    services: Sequence[str] | None = None,
+    durations: Mapping[str, int] | None = None,
+    provider_name: str | None = None,
+) -> list[dict[str, str]]:
     """Per slot: the scope ZMS books it in and when ZMS offers it online, against the plan's `release_at`.
 
     `exact` is "true" when ZMS puts the slot online exactly at `release_at`; otherwise `note` says
@@ -479,25 +552,39 @@ def zms_release_rows(plans: Sequence[Plan], *, timezone: str = "Europe/Berlin",
             item = where[s.id]
             r = item.record
             online_from = dt.datetime.combine(r.release_day, dt.time(r.start // 60, r.start % 60))
-            online_until = dt.datetime.combine(s.date, dt.time(0)) + dt.timedelta(
-                minutes=s.start - ONLINE_LEAD_MIN)
+            online_until = dt.datetime.combine(s.date, dt.time(0)) + dt.timedelta(minutes=s.start - ONLINE_LEAD_MIN)
             planned = dt.datetime.fromisoformat(s.release_at)
             shown = (online_from.isoformat(timespec="minutes"), online_until.isoformat(timespec="minutes"))
             if online_from > online_until:
                 shown = ("", "")
-                note = (f"never online: ZMS offers slots online only {ONLINE_LEAD_MIN} minutes ahead, the "
-                        f"plan releases this one {s.start - _release(s)[1]} minutes ahead; bookable by staff")
+                note = (
+                    f"never online: ZMS offers slots online only {ONLINE_LEAD_MIN} minutes ahead, the "
+                    f"plan releases this one {s.start - _release(s)[1]} minutes ahead; bookable by staff"
+                )
             elif online_from == planned:
                 note = ""
             elif s.channel == "calendar":
                 note = f"ZMS releases the record at its start time {hhmm(r.start)} on {r.release_day}"
             else:
-                note = (f"ZMS releases the record at its start time {hhmm(r.start)}, "
-                        f"{r.first - r.start} minutes before its first slot at {hhmm(r.first)}")
-            rows.append({"id": s.id, "date": s.date.isoformat(), "start": hhmm(s.start), "service": s.service,
-                         "channel": s.channel, "release_at": s.release_at, "zms_scope": str(item.scope.id),
-                         "zms_online_from": shown[0], "zms_online_until": shown[1],
-                         "exact": "true" if online_from == planned and shown[0] else "false", "note": note})
+                note = (
+                    f"ZMS releases the record at its start time {hhmm(r.start)}, "
+                    f"{r.first - r.start} minutes before its first slot at {hhmm(r.first)}"
+                )
+            rows.append(
+                {
+                    "id": s.id,
+                    "date": s.date.isoformat(),
+                    "start": hhmm(s.start),
+                    "service": s.service,
+                    "channel": s.channel,
+                    "release_at": s.release_at,
+                    "zms_scope": str(item.scope.id),
+                    "zms_online_from": shown[0],
+                    "zms_online_until": shown[1],
+                    "exact": "true" if online_from == planned and shown[0] else "false",
+                    "note": note,
+                }
+            )
     return rows
 
 
@@ -505,8 +592,9 @@ def zms_release_csv(plans: Sequence[Plan], sep: str = ";", **options: Any) -> by
     """`zms_release_rows` as CSV bytes (UTF-8 with BOM, CRLF), like the slot CSV."""
     from .csv_export import write_csv  # late: csv_export does not need ZMS
 
-    return write_csv(RELEASE_COLUMNS, [[row[c] for c in RELEASE_COLUMNS]
-                                       for row in zms_release_rows(plans, **options)], sep=sep)
+    return write_csv(
+        RELEASE_COLUMNS, [[row[c] for c in RELEASE_COLUMNS] for row in zms_release_rows(plans, **options)], sep=sep
+    )
 
 
 def release_summary(rows: Sequence[Mapping[str, str]]) -> Counter[str]:

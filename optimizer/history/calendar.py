@@ -35,8 +35,11 @@ def calendar_of(scenario: Scenario) -> OfficeCalendar:
     from ..clock import WEEKDAYS
 
     office = scenario.office
-    return OfficeCalendar(weekdays=frozenset(i for i, d in enumerate(WEEKDAYS) if office.opening_hours.get(d)),
-                          holidays=office.holidays, closed_dates=frozenset(office.closed_dates))
+    return OfficeCalendar(
+        weekdays=frozenset(i for i, d in enumerate(WEEKDAYS) if office.opening_hours.get(d)),
+        holidays=office.holidays,
+        closed_dates=frozenset(office.closed_dates),
+    )
 
 
 def default_calendar(weekdays: set[int], holidays: str | None) -> OfficeCalendar:

@@ -67,8 +67,7 @@ class TypeModel:
         return math.exp(self.params[len(self.weekdays)])
 
 
-def design_matrix(dates: list[dt.date], origin: dt.date, weekdays: tuple[int, ...],
-                  harmonics: int) -> np.ndarray:
+def design_matrix(dates: list[dt.date], origin: dt.date, weekdays: tuple[int, ...], harmonics: int) -> np.ndarray:
     """Columns: intercept, weekday dummies (all but the first of `weekdays`), trend in years, Fourier
     pairs."""
     n = len(dates)
@@ -122,7 +121,8 @@ def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
             if not overdispersed:
                 raise ValueError("no overdispersion")
             nb = NegativeBinomial(y, x, loglike_method="nb2").fit(
-                start_params=np.append(poisson.params, 0.05), method="bfgs", maxiter=500, disp=0)
+                start_params=np.append(poisson.params, 0.05), method="bfgs", maxiter=500, disp=0
+            )
             cov = np.asarray(nb.cov_params())
             if nb.params[-1] > 1e-4 and np.all(np.isfinite(cov)) and np.all(np.linalg.eigvalsh(cov) > 0):
                 return np.asarray(nb.params), cov, float(nb.aic)
@@ -134,14 +134,16 @@ def _fit(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return np.append(poisson.params, 0.0), cov, float(poisson.aic)
 
 
-def predict(model: TypeModel, dates: list[dt.date], calendar: OfficeCalendar,
-            seed: int = 0, simulations: int = SIMULATIONS) -> list[DayForecast]:
+def predict(
+    model: TypeModel, dates: list[dt.date], calendar: OfficeCalendar, seed: int = 0, simulations: int = SIMULATIONS
+) -> list[DayForecast]:
     """Mean and 80 % band of each date's requests (zero on closed days)."""
     return predict_with_weeks(model, dates, calendar, seed, simulations)[0]
 
 
-def predict_with_weeks(model: TypeModel, dates: list[dt.date], calendar: OfficeCalendar, seed: int = 0,
-                       simulations: int = SIMULATIONS) -> tuple[list[DayForecast], list[DayForecast]]:
+def predict_with_weeks(
+    model: TypeModel, dates: list[dt.date], calendar: OfficeCalendar, seed: int = 0, simulations: int = SIMULATIONS
+) -> tuple[list[DayForecast], list[DayForecast]]:
     """Per date, and per week (dated by its Monday; sums of the same simulated paths), mean and band."""
     open_days = [d for d in dates if calendar.is_open(d)]
     days = {d: DayForecast(d, model.service, 0.0, 0, 0) for d in dates}
@@ -155,8 +157,7 @@ def predict_with_weeks(model: TypeModel, dates: list[dt.date], calendar: OfficeC
         for m in mondays:
             cols = [i for i, d in enumerate(open_days) if 0 <= (d - m).days < 7]
             if cols:
-                weeks[m] = _summary(m, model.service, draws["mu"][:, cols].sum(axis=1),
-                                    draws["y"][:, cols].sum(axis=1))
+                weeks[m] = _summary(m, model.service, draws["mu"][:, cols].sum(axis=1), draws["y"][:, cols].sum(axis=1))
     return [days[d] for d in dates], [weeks[m] for m in mondays]
 
 
@@ -184,8 +185,14 @@ class Forecast:
     models: dict[str, TypeModel]
 
 
-def forecast(history: History, first: dt.date, last: dt.date, calendar: OfficeCalendar,
-             services: list[str] | None = None, seed: int = 0) -> Forecast:
+def forecast(
+    history: History,
+    first: dt.date,
+    last: dt.date,
+    calendar: OfficeCalendar,
+    services: list[str] | None = None,
+    seed: int = 0,
+) -> Forecast:
     """Forecasts for every date from `first` to `last` and every type (of `services`, default all)."""
     dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     days: list[DayForecast] = []

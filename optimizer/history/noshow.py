@@ -70,9 +70,19 @@ def _estimate(service: str, rows) -> NoShowEstimate:
             pooled = GLM(endog, x[:, :1], family=families.Binomial()).fit()
         p_value = float(chi2.sf(2 * (full.llf - pooled.llf), len(weekdays) - 1))
         if p_value < SIGNIFICANCE:
-            fitted = full.predict(np.column_stack([np.ones(len(weekdays))] + [
-                (np.array(weekdays) == w).astype(float) for w in weekdays[1:]]))
+            fitted = full.predict(
+                np.column_stack(
+                    [np.ones(len(weekdays))] + [(np.array(weekdays) == w).astype(float) for w in weekdays[1:]]
+                )
+            )
             rates = {w: float(r) for w, r in zip(weekdays, fitted)}
     estimated = float(sum(b * rates[w] for b, w in zip(booked, wd)) / booked.sum())
-    return NoShowEstimate(service, rates, p_value is not None and p_value < SIGNIFICANCE, p_value,
-                          history_rate, estimated, int(booked.sum()))
+    return NoShowEstimate(
+        service,
+        rates,
+        p_value is not None and p_value < SIGNIFICANCE,
+        p_value,
+        history_rate,
+        estimated,
+        int(booked.sum()),
+    )

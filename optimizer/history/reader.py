@@ -25,8 +25,14 @@ SHEET_NAMES = ("Historie", "History")
 COLUMNS = ("date", "service", "requests", "booked", "attended", "no_show", "cancelled")
 COUNTS = COLUMNS[2:]
 LABELS = {
-    "datum": "date", "anliegen": "service", "dienstleistung": "service", "anfragen": "requests",
-    "gebucht": "booked", "erschienen": "attended", "nicht erschienen": "no_show", "no-show": "no_show",
+    "datum": "date",
+    "anliegen": "service",
+    "dienstleistung": "service",
+    "anfragen": "requests",
+    "gebucht": "booked",
+    "erschienen": "attended",
+    "nicht erschienen": "no_show",
+    "no-show": "no_show",
     "storniert": "cancelled",
 }
 """German headers the sheet may use instead of the English column names."""
@@ -72,8 +78,9 @@ def read_history(path: str | Path) -> History:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: the history is {size / 2**20:.1f} MB, more than the "
-                             f"{MAX_FILE_BYTES // 2**20} MB accepted")
+            raise InputError(
+                f"{path}: the history is {size / 2**20:.1f} MB, more than the {MAX_FILE_BYTES // 2**20} MB accepted"
+            )
         content = path.read_bytes()
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
@@ -109,7 +116,7 @@ def _from_workbook(content: bytes, name: str) -> History:
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
-    except Exception as err:  # noqa: BLE001 - any failure of a third-party parser on untrusted input
+    except Exception as err:
         raise InputError(f"{name}: not a readable .xlsx workbook ({type(err).__name__})") from None
     try:
         sheet = next((n for n in wb.sheetnames if n.strip().lower() in {s.lower() for s in SHEET_NAMES}), None)
@@ -125,9 +132,13 @@ def _from_workbook(content: bytes, name: str) -> History:
             table.append((str(r), list(values)))
     finally:
         wb.close()
-    return _parse_table(table, sheet_ref(sheet),
-                        lambda place, col: cell_ref(sheet, int(place), col + 1) if col is not None
-                        else f"{sheet_ref(sheet)} row {place}")
+    return _parse_table(
+        table,
+        sheet_ref(sheet),
+        lambda place, col: (
+            cell_ref(sheet, int(place), col + 1) if col is not None else f"{sheet_ref(sheet)} row {place}"
+        ),
+    )
 
 
 def _parse_table(table: list[tuple[str, list[Any]]], name: str, where) -> History:
@@ -139,8 +150,9 @@ def _parse_table(table: list[tuple[str, list[Any]]], name: str, where) -> Histor
     keys = [_column(h) for h in header]
     missing = [c for c in COLUMNS if c not in keys]
     if missing:
-        raise InputError(f"{where(place, None)}: the header has no column {', '.join(missing)} "
-                         f"(expected {';'.join(COLUMNS)})")
+        raise InputError(
+            f"{where(place, None)}: the header has no column {', '.join(missing)} (expected {';'.join(COLUMNS)})"
+        )
     position = {c: keys.index(c) for c in COLUMNS}
     problems: list[str] = []
     rows: list[HistoryRow] = []
@@ -156,8 +168,9 @@ def _parse_table(table: list[tuple[str, list[Any]]], name: str, where) -> Histor
         assert row is not None  # _parse_row gives a row whenever it reports no problem
         key = (row.date, row.service)
         if key in seen:
-            problems.append(f"{where(place, position['service'])}: {row.service} on {row.date} appears twice "
-                            f"(first at {seen[key]})")
+            problems.append(
+                f"{where(place, position['service'])}: {row.service} on {row.date} appears twice (first at {seen[key]})"
+            )
             continue
         seen[key] = where(place, None)
         rows.append(row)
@@ -182,8 +195,11 @@ def _parse_row(values: list[Any], position: dict[str, int], where) -> tuple[Hist
         return None, f"{where(None)}: {len(values)} fields, expected {len(COLUMNS)}"
     raw_date = cell("date")
     try:
-        date = raw_date.date() if isinstance(raw_date, dt.datetime) else (
-            raw_date if isinstance(raw_date, dt.date) else _parse_date(str(raw_date or "").strip()))
+        date = (
+            raw_date.date()
+            if isinstance(raw_date, dt.datetime)
+            else (raw_date if isinstance(raw_date, dt.date) else _parse_date(str(raw_date or "").strip()))
+        )
     except ValueError:
         return None, f"{where(position['date'])}: {str(raw_date)[:40]!r} is not a date (YYYY-MM-DD)"
     service = str(cell("service") or "").strip()
@@ -203,8 +219,10 @@ def _parse_row(values: list[Any], position: dict[str, int], where) -> tuple[Hist
             return None, f"{where(position[column])}: {column} {value} is not between 0 and 1000000"
         counts[column] = value
     if counts["attended"] + counts["no_show"] + counts["cancelled"] != counts["booked"]:
-        return None, (f"{where(None)}: attended {counts['attended']} + no_show {counts['no_show']} + "
-                      f"cancelled {counts['cancelled']} is not booked {counts['booked']}")
+        return None, (
+            f"{where(None)}: attended {counts['attended']} + no_show {counts['no_show']} + "
+            f"cancelled {counts['cancelled']} is not booked {counts['booked']}"
+        )
     return HistoryRow(date=date, service=service, **counts), None
 
 

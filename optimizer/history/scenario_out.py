@@ -18,8 +18,9 @@ from .forecast import Forecast
 from .noshow import NoShowEstimate
 
 
-def with_forecast(scenario_path: Path, result: Forecast, no_shows: list[NoShowEstimate],
-                  first: dt.date, last: dt.date) -> dict[str, Any]:
+def with_forecast(
+    scenario_path: Path, result: Forecast, no_shows: list[NoShowEstimate], first: dt.date, last: dt.date
+) -> dict[str, Any]:
     """The scenario's JSON with the forecast's requests and the no-show rates; validated again."""
     if scenario_path.suffix.lower() == ".xlsx":
         from ..io.readers import load_any_scenario
@@ -35,15 +36,17 @@ def with_forecast(scenario_path: Path, result: Forecast, no_shows: list[NoShowEs
         return item.get("service") in forecast_types and inside
 
     kept = [r for r in data.get("requests", []) if not replaced(r)]
-    new = [{"date": f.date.isoformat(), "service": f.service, "count": round(f.mean)}
-           for f in result.days if round(f.mean) > 0]
+    new = [
+        {"date": f.date.isoformat(), "service": f.service, "count": round(f.mean)}
+        for f in result.days
+        if round(f.mean) > 0
+    ]
     data["requests"] = sorted(kept + new, key=lambda r: (str(r.get("date")), str(r.get("service"))))
     estimated = {e.service for e in no_shows}
     rates = [r for r in data.get("no_show_rates", []) if r.get("service") not in estimated]
     for e in no_shows:
         if e.by_weekday:
-            rates += [{"service": e.service, "weekday": WEEKDAYS[w], "rate": round(r, 4)}
-                      for w, r in e.rates.items()]
+            rates += [{"service": e.service, "weekday": WEEKDAYS[w], "rate": round(r, 4)} for w, r in e.rates.items()]
         else:
             rates.append({"service": e.service, "rate": round(e.history_rate, 4)})
     data["no_show_rates"] = rates

@@ -8,5 +8,4 @@ horizon; `queue.py` keeps the waiting requests as ../shared/tools/wait_eval.py c
 from .model import HorizonOptions, HorizonPlan, plan_horizon
 from .queue import TypeWaits, WaitReport, free_slots, wait_report
 
-__all__ = ["HorizonOptions", "HorizonPlan", "TypeWaits", "WaitReport", "free_slots", "plan_horizon",
-           "wait_report"]
+__all__ = ["HorizonOptions", "HorizonPlan", "TypeWaits", "WaitReport", "free_slots", "plan_horizon", "wait_report"]

@@ -11,6 +11,7 @@ back-office minimum, as far as these cannot lie outside opening hours.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 
 from ortools.linear_solver import pywraplp
@@ -32,11 +33,12 @@ def _segments(opening: Intervals, windows: dict[str, Intervals]) -> Intervals:
     cuts = {m for s, e in opening for m in (s, e)}
     cuts |= {m for ws in windows.values() for s, e in ws for m in (s, e)}
     ordered = sorted(cuts)
-    return [(a, b) for a, b in zip(ordered, ordered[1:]) if any(s <= a and b <= e for s, e in opening)]
+    return [(a, b) for a, b in itertools.pairwise(ordered) if any(s <= a and b <= e for s, e in opening)]
 
 
-def add_day_capacity(solver: pywraplp.Solver, scenario: Scenario, date: dt.date,
-                     tag: str) -> dict[str, list[pywraplp.Variable]] | None:
+def add_day_capacity(
+    solver: pywraplp.Solver, scenario: Scenario, date: dt.date, tag: str
+) -> dict[str, list[pywraplp.Variable]] | None:
     """Add one day's capacity rows to `solver`.
 
     Returns per request type id the variables of its service minutes that day (empty lists when the

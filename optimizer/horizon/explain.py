@@ -41,11 +41,12 @@ def explain_waits(scenario: Scenario, plans: list[Plan]) -> list[str]:
         if w.target_wait_days is None or w.share_within_target is None:
             continue
         counted = w.within_target + w.missed_target
-        head = f"{t.name}: {w.missed_target} of {counted} counted requests missed the target of " \
-               f"{w.target_wait_days} days (share within target {w.share_within_target:.1%})"
+        head = (
+            f"{t.name}: {w.missed_target} of {counted} counted requests missed the target of "
+            f"{w.target_wait_days} days (share within target {w.share_within_target:.1%})"
+        )
         if not w.missed_target:
-            out.append(f"{t.name}: all {counted} counted requests within the target of "
-                       f"{w.target_wait_days} days")
+            out.append(f"{t.name}: all {counted} counted requests within the target of {w.target_wait_days} days")
             continue
         causes: Counter[str] = Counter()
         examples: dict[str, list[str]] = {}
@@ -62,10 +63,14 @@ def explain_waits(scenario: Scenario, plans: list[Plan]) -> list[str]:
             causes[cause] += 1
             examples.setdefault(cause, []).append(d.isoformat())
         if not causes:
-            out.append(f"{head}; none were late at the end of a planned day: they were made on days the "
-                       "office is closed or outside the planned days")
+            out.append(
+                f"{head}; none were late at the end of a planned day: they were made on days the "
+                "office is closed or outside the planned days"
+            )
             continue
-        parts = [f"{cause} on {n} ({', '.join(examples[cause][:3])}{', …' if n > 3 else ''})"
-                 for cause, n in causes.most_common()]
+        parts = [
+            f"{cause} on {n} ({', '.join(examples[cause][:3])}{', …' if n > 3 else ''})"
+            for cause, n in causes.most_common()
+        ]
         out.append(f"{head}; late on {sum(causes.values())} planned days, limited {'; '.join(parts)}")
     return out

@@ -76,11 +76,13 @@ class _Group:
     counted: bool
 
 
-def _groups(entries: list[Entry], pending: list[tuple[dt.date, int]], target: int | None,
-            days: list[dt.date], last: dt.date) -> list[_Group]:
+def _groups(
+    entries: list[Entry], pending: list[tuple[dt.date, int]], target: int | None, days: list[dt.date], last: dt.date
+) -> list[_Group]:
     out, ahead = [], 0
-    for made, count, late in [(e.made, e.count, e.late) for e in entries] + [(m, n, False) for m, n in pending
-                                                                            if m <= last]:
+    for made, count, late in [(e.made, e.count, e.late) for e in entries] + [
+        (m, n, False) for m, n in pending if m <= last
+    ]:
         counted = target is not None and not late and made + dt.timedelta(days=target) <= last
         deadline = None
         if counted:
@@ -92,9 +94,14 @@ def _groups(entries: list[Entry], pending: list[tuple[dt.date, int]], target: in
     return out
 
 
-def plan_horizon(scenario: Scenario, days: list[dt.date], *, first: dt.date | None = None,
-                 free_before: Mapping[tuple[dt.date, str], int] | None = None,
-                 options: HorizonOptions = HorizonOptions()) -> HorizonPlan:
+def plan_horizon(
+    scenario: Scenario,
+    days: list[dt.date],
+    *,
+    first: dt.date | None = None,
+    free_before: Mapping[tuple[dt.date, str], int] | None = None,
+    options: HorizonOptions = HorizonOptions(),
+) -> HorizonPlan:
     """Contingents for the office `days` (sorted, the rest of the horizon).
 
     `first` is the horizon's first date (default `days[0]`); `free_before` the free slots the days

@@ -74,8 +74,12 @@ class TypeQueue:
             take = min(head.count, free)
             wait = (day - head.made).days
             self.waits.append((wait, take))
-            if self.target is not None and not head.late and wait <= self.target \
-                    and head.made + dt.timedelta(days=self.target) <= self.last:
+            if (
+                self.target is not None
+                and not head.late
+                and wait <= self.target
+                and head.made + dt.timedelta(days=self.target) <= self.last
+            ):
                 self.within += take
             free -= take
             head.count -= take
@@ -122,12 +126,16 @@ class WaitReport:
         return min(shares) if shares else None
 
 
-def run_queues(scenario: Scenario, free: Mapping[tuple[dt.date, str], int], first: dt.date, last: dt.date,
-               until: dt.date | None = None) -> dict[str, TypeQueue]:
+def run_queues(
+    scenario: Scenario,
+    free: Mapping[tuple[dt.date, str], int],
+    first: dt.date,
+    last: dt.date,
+    until: dt.date | None = None,
+) -> dict[str, TypeQueue]:
     """Every type's queue after the calendar days first..`until` (default `last`) with these free slots."""
     incoming = arrivals(scenario)
-    queues = {t.id: TypeQueue(t.target_wait_days, last, list(incoming.get(t.id, [])))
-              for t in scenario.service_types}
+    queues = {t.id: TypeQueue(t.target_wait_days, last, list(incoming.get(t.id, []))) for t in scenario.service_types}
     day, end = first, until or last
     while day <= end:
         for k, q in queues.items():
@@ -152,8 +160,7 @@ def wait_report(scenario: Scenario, plans: list[Plan]) -> WaitReport:
     first, last = dates[0], dates[-1]
     free = free_slots(plans)
     incoming = arrivals(scenario)
-    queues = {t.id: TypeQueue(t.target_wait_days, last, list(incoming.get(t.id, [])))
-              for t in scenario.service_types}
+    queues = {t.id: TypeQueue(t.target_wait_days, last, list(incoming.get(t.id, []))) for t in scenario.service_types}
     queue_by_day: dict[dt.date, dict[str, int]] = {}
     planned = set(dates)
     day = first
@@ -176,5 +183,6 @@ def wait_report(scenario: Scenario, plans: list[Plan]) -> WaitReport:
             within_target=q.within,
             missed_target=q.missed,
             share_within_target=round(q.within / counted, 4) if counted else None,
-            still_waiting=q.waiting + sum(n for _, n in q.pending))
+            still_waiting=q.waiting + sum(n for _, n in q.pending),
+        )
     return WaitReport(first, last, types, queue_by_day)

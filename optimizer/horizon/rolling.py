@@ -29,8 +29,9 @@ PlanOne = Callable[[Scenario, dt.date, Plan | None], Plan | None]
 """Plans one day of the prepared scenario, from its published plan if any; None when it failed."""
 
 
-def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int],
-                 published: Plan | None = None) -> Scenario:
+def day_scenario(
+    scenario: Scenario, day: dt.date, contingents: Mapping[str, int], published: Plan | None = None
+) -> Scenario:
     """The scenario the day model plans `day` with.
 
     The day model serves each type's contingent first (its `floors` level, where capacity allows),
@@ -61,8 +62,13 @@ def day_scenario(scenario: Scenario, day: dt.date, contingents: Mapping[str, int
     return scenario.model_copy(update={"demand": demand, "contingents": kept})
 
 
-def plan_or_replan(scenario: Scenario, day: dt.date, previous: Plan | None, options: SolveOptions,
-                   on_progress: ProgressFn | None = None) -> Plan:
+def plan_or_replan(
+    scenario: Scenario,
+    day: dt.date,
+    previous: Plan | None,
+    options: SolveOptions,
+    on_progress: ProgressFn | None = None,
+) -> Plan:
     """Plan `day`; with a published plan, re-plan from it so surviving slots keep their ids."""
     if previous is None:
         plan = plan_with_strategy(scenario, day, options=options, on_progress=on_progress)
@@ -89,10 +95,15 @@ class HorizonRun:
         return sum(h.seconds for h in self.horizons)
 
 
-def plan_across_days(scenario: Scenario, days: list[dt.date], plan_one: PlanOne, *,
-                     previous: Mapping[dt.date, Plan] | None = None,
-                     options: HorizonOptions = HorizonOptions(),
-                     on_horizon: Callable[[HorizonPlan], None] | None = None) -> HorizonRun:
+def plan_across_days(
+    scenario: Scenario,
+    days: list[dt.date],
+    plan_one: PlanOne,
+    *,
+    previous: Mapping[dt.date, Plan] | None = None,
+    options: HorizonOptions = HorizonOptions(),
+    on_horizon: Callable[[HorizonPlan], None] | None = None,
+) -> HorizonRun:
     """Plan `days` (sorted) with contingents from the horizon LP, re-solved before each office-day.
 
     The capacity factor learns from the days planned: it is `options.capacity_factor` times the share
@@ -120,8 +131,10 @@ def plan_across_days(scenario: Scenario, days: list[dt.date], plan_one: PlanOne,
         plan = plan_one(day_scenario(scenario, day, contingents, published), day, published)
         if plan is not None and published is None:
             wanted += sum(duration[k] * n for k, n in contingents.items())
-            delivered += sum(duration[k] * min(n, plan.kpis["slots"].get(k, 0) - _booked(scenario, day, k))
-                             for k, n in contingents.items())
+            delivered += sum(
+                duration[k] * min(n, plan.kpis["slots"].get(k, 0) - _booked(scenario, day, k))
+                for k, n in contingents.items()
+            )
         if plan is not None:
             run.plans.append(plan)
             free.update(free_slots([plan]))

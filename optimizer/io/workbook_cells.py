@@ -60,8 +60,9 @@ def read_time(value: Any, epoch: dt.datetime) -> int:
             return _minutes_of_day_fraction(serial if serial <= 1 else serial % 1, value)
         raise CellError(f"{_shown(value)} is a date, not a time")
     if isinstance(value, dt.time):
-        return _minutes_of_day_fraction((value.hour * 3600 + value.minute * 60 + value.second
-                                         + value.microsecond / 1e6) / 86400, value)
+        return _minutes_of_day_fraction(
+            (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6) / 86400, value
+        )
     if isinstance(value, dt.timedelta):
         return _minutes_of_day_fraction(value.total_seconds() / 86400, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

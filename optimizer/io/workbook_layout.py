@@ -86,61 +86,129 @@ class Sheet:
         return next(c for c in self.columns if c.key == key)
 
 
-def T(de: str, en: str) -> Text:  # noqa: N802  (short constructor for the table below)
+def T(de: str, en: str) -> Text:
     return Text(de, en)
 
 
 ID_HELP = T("Eindeutige Kennung, ohne Leerzeichen (z. B. S001).", "Unique id, no spaces (e.g. S001).")
-SKILLS_HELP = T("Qualifikationen, durch Komma getrennt. 'guide' = darf als Lotse am Eingang arbeiten.",
-                "Skills, separated by commas. 'guide' = may work as entrance guide (Lotse).")
-EQUIPMENT_HELP = T("Ausstattungsmerkmale, durch Komma getrennt (z. B. eat_reader); leer = keine.",
-                   "Equipment tags, separated by commas (e.g. eat_reader); empty = none.")
+SKILLS_HELP = T(
+    "Qualifikationen, durch Komma getrennt. 'guide' = darf als Lotse am Eingang arbeiten.",
+    "Skills, separated by commas. 'guide' = may work as entrance guide (Lotse).",
+)
+EQUIPMENT_HELP = T(
+    "Ausstattungsmerkmale, durch Komma getrennt (z. B. eat_reader); leer = keine.",
+    "Equipment tags, separated by commas (e.g. eat_reader); empty = none.",
+)
 
 OFFICE = Sheet(
-    "office", T("Büro", "Office"), form=True,
-    help=T("Stammdaten des Büros: ein Feld pro Zeile (Spalte A), der Wert steht in Spalte B.",
-           "The office's master data: one field per row (column A), its value in column B."),
+    "office",
+    T("Büro", "Office"),
+    form=True,
+    help=T(
+        "Stammdaten des Büros: ein Feld pro Zeile (Spalte A), der Wert steht in Spalte B.",
+        "The office's master data: one field per row (column A), its value in column B.",
+    ),
     columns=(
-        Column("id", T("Kennung", "Id"), "id", required=True,
-               help=T("Kurzname des Büros, ohne Leerzeichen (erscheint in Dateinamen und Termin-Kennungen).",
-                      "Short name of the office, no spaces (used in file names and slot ids).")),
-        Column("name", T("Name", "Name"), "text", required=True,
-               help=T("Anzeigename des Büros.", "Display name of the office.")),
-        Column("timezone", T("Zeitzone", "Time zone"), "text",
-               help=T("IANA-Zeitzone, z. B. Europe/Berlin.", "IANA time zone, e.g. Europe/Berlin.")),
-        Column("granularity_min", T("Zeitraster (Minuten)", "Time grid (minutes)"), "int",
-               help=T("Alle Zeiten liegen auf diesem Raster, z. B. 5.",
-                      "Every time lies on this grid, e.g. 5.")),
-        Column("holidays", T("Feiertagskalender", "Holiday calendar"), "text",
-               help=T("Z. B. DE-BW: gesetzliche Feiertage in Baden-Württemberg sind geschlossen. "
-                      "Leer = keine.",
-                      "E.g. DE-BW: public holidays of Baden-Württemberg are closed. Empty = none.")),
-        Column("closed_dates", T("Geschlossen am", "Closed on"), "date", repeat=True,
-               help=T("Weitere Schließtage, ein Datum pro Zeile (Zeile wiederholen).",
-                      "Extra closed days, one date per row (repeat the row).")),
+        Column(
+            "id",
+            T("Kennung", "Id"),
+            "id",
+            required=True,
+            help=T(
+                "Kurzname des Büros, ohne Leerzeichen (erscheint in Dateinamen und Termin-Kennungen).",
+                "Short name of the office, no spaces (used in file names and slot ids).",
+            ),
+        ),
+        Column(
+            "name",
+            T("Name", "Name"),
+            "text",
+            required=True,
+            help=T("Anzeigename des Büros.", "Display name of the office."),
+        ),
+        Column(
+            "timezone",
+            T("Zeitzone", "Time zone"),
+            "text",
+            help=T("IANA-Zeitzone, z. B. Europe/Berlin.", "IANA time zone, e.g. Europe/Berlin."),
+        ),
+        Column(
+            "granularity_min",
+            T("Zeitraster (Minuten)", "Time grid (minutes)"),
+            "int",
+            help=T("Alle Zeiten liegen auf diesem Raster, z. B. 5.", "Every time lies on this grid, e.g. 5."),
+        ),
+        Column(
+            "holidays",
+            T("Feiertagskalender", "Holiday calendar"),
+            "text",
+            help=T(
+                "Z. B. DE-BW: gesetzliche Feiertage in Baden-Württemberg sind geschlossen. Leer = keine.",
+                "E.g. DE-BW: public holidays of Baden-Württemberg are closed. Empty = none.",
+            ),
+        ),
+        Column(
+            "closed_dates",
+            T("Geschlossen am", "Closed on"),
+            "date",
+            repeat=True,
+            help=T(
+                "Weitere Schließtage, ein Datum pro Zeile (Zeile wiederholen).",
+                "Extra closed days, one date per row (repeat the row).",
+            ),
+        ),
     ),
 )
 
 OPENING_HOURS = Sheet(
-    "opening_hours", T("Öffnungszeiten", "Opening hours"), form=False,
-    help=T("Öffentliche Öffnungszeiten: eine Zeile pro Zeitraum; mehrere Zeilen pro Wochentag erlaubt. "
-           "Ein Wochentag ohne Zeile ist geschlossen.",
-           "Public opening hours: one row per interval; several rows per weekday allowed. "
-           "A weekday without a row is closed."),
+    "opening_hours",
+    T("Öffnungszeiten", "Opening hours"),
+    form=False,
+    help=T(
+        "Öffentliche Öffnungszeiten: eine Zeile pro Zeitraum; mehrere Zeilen pro Wochentag erlaubt. "
+        "Ein Wochentag ohne Zeile ist geschlossen.",
+        "Public opening hours: one row per interval; several rows per weekday allowed. "
+        "A weekday without a row is closed.",
+    ),
     columns=(
-        Column("day", T("Wochentag", "Weekday"), "weekday", required=True, suggest="weekdays", width=14,
-               help=T("Montag … Sonntag (auch Mo … So).", "Monday … Sunday (also Mon … Sun).")),
-        Column("start", T("Beginn", "Start"), "time", required=True, suggest="times", width=10,
-               help=T("Uhrzeit HH:MM.", "Time HH:MM.")),
-        Column("end", T("Ende", "End"), "time", required=True, suggest="times", width=10,
-               help=T("Uhrzeit HH:MM (ausschließlich).", "Time HH:MM (exclusive).")),
+        Column(
+            "day",
+            T("Wochentag", "Weekday"),
+            "weekday",
+            required=True,
+            suggest="weekdays",
+            width=14,
+            help=T("Montag … Sonntag (auch Mo … So).", "Monday … Sunday (also Mon … Sun)."),
+        ),
+        Column(
+            "start",
+            T("Beginn", "Start"),
+            "time",
+            required=True,
+            suggest="times",
+            width=10,
+            help=T("Uhrzeit HH:MM.", "Time HH:MM."),
+        ),
+        Column(
+            "end",
+            T("Ende", "End"),
+            "time",
+            required=True,
+            suggest="times",
+            width=10,
+            help=T("Uhrzeit HH:MM (ausschließlich).", "Time HH:MM (exclusive)."),
+        ),
     ),
 )
 
 COUNTERS = Sheet(
-    "counters", T("Schalter", "Counters"), form=False,
-    help=T("Die Schalter (Arbeitsplätze mit Publikumsverkehr) und ihre Ausstattung.",
-           "The service counters and their equipment."),
+    "counters",
+    T("Schalter", "Counters"),
+    form=False,
+    help=T(
+        "Die Schalter (Arbeitsplätze mit Publikumsverkehr) und ihre Ausstattung.",
+        "The service counters and their equipment.",
+    ),
     columns=(
         Column("id", T("Schalter", "Counter"), "id", required=True, width=12, help=ID_HELP),
         Column("equipment", T("Ausstattung", "Equipment"), "list", width=30, help=EQUIPMENT_HELP),
@@ -148,153 +216,369 @@ COUNTERS = Sheet(
 )
 
 SERVICE_TYPES = Sheet(
-    "service_types", T("Anliegen", "Service types"), form=False,
-    help=T("Die Anliegen, für die Bürgerinnen und Bürger Termine buchen.",
-           "The request types citizens book appointments for."),
+    "service_types",
+    T("Anliegen", "Service types"),
+    form=False,
+    help=T(
+        "Die Anliegen, für die Bürgerinnen und Bürger Termine buchen.",
+        "The request types citizens book appointments for.",
+    ),
     columns=(
         Column("id", T("Kennung", "Id"), "id", required=True, width=16, help=ID_HELP),
-        Column("name", T("Bezeichnung", "Name"), "text", required=True, width=34,
-               help=T("Name des Anliegens, wie Bürger ihn sehen.",
-                      "Name of the request type as citizens see it.")),
-        Column("duration_min", T("Dauer (Minuten)", "Duration (minutes)"), "int", required=True, width=10,
-               help=T("Dauer eines Termins, ein Vielfaches des Zeitrasters.",
-                      "Length of one appointment, a multiple of the time grid.")),
-        Column("skill", T("Qualifikation", "Skill"), "id", required=True, suggest="skills", width=16,
-               help=T("Qualifikation, die eine Person für dieses Anliegen braucht.",
-                      "Skill a person needs for this request type.")),
-        Column("weight", T("Gewicht", "Weight"), "number", required=True, width=9,
-               help=T("Wert eines erledigten Anliegens (höher = wichtiger).",
-                      "Value of one served request (higher = more important).")),
-        Column("same_day_share", T("Anteil Tagestermine", "Same-day share"), "share", width=11,
-               help=T("Anteil der Termine, die erst am selben Tag freigegeben werden "
-                      "(0 bis 1 oder 0 % bis 100 %).",
-                      "Share of slots released on the day itself (0 to 1, or 0% to 100%).")),
-        Column("equipment", T("Ausstattung", "Equipment"), "list", width=16,
-               help=T("Ausstattung, die der Schalter dafür haben muss, durch Komma getrennt.",
-                      "Equipment tags the counter must have, separated by commas.")),
-        Column("info", T("Hinweise für Bürger", "Info for citizens"), "text", width=50,
-               help=T("Optional: was mitzubringen ist, häufige Fragen.",
-                      "Optional: what to bring, frequent questions.")),
+        Column(
+            "name",
+            T("Bezeichnung", "Name"),
+            "text",
+            required=True,
+            width=34,
+            help=T("Name des Anliegens, wie Bürger ihn sehen.", "Name of the request type as citizens see it."),
+        ),
+        Column(
+            "duration_min",
+            T("Dauer (Minuten)", "Duration (minutes)"),
+            "int",
+            required=True,
+            width=10,
+            help=T(
+                "Dauer eines Termins, ein Vielfaches des Zeitrasters.",
+                "Length of one appointment, a multiple of the time grid.",
+            ),
+        ),
+        Column(
+            "skill",
+            T("Qualifikation", "Skill"),
+            "id",
+            required=True,
+            suggest="skills",
+            width=16,
+            help=T(
+                "Qualifikation, die eine Person für dieses Anliegen braucht.",
+                "Skill a person needs for this request type.",
+            ),
+        ),
+        Column(
+            "weight",
+            T("Gewicht", "Weight"),
+            "number",
+            required=True,
+            width=9,
+            help=T(
+                "Wert eines erledigten Anliegens (höher = wichtiger).",
+                "Value of one served request (higher = more important).",
+            ),
+        ),
+        Column(
+            "same_day_share",
+            T("Anteil Tagestermine", "Same-day share"),
+            "share",
+            width=11,
+            help=T(
+                "Anteil der Termine, die erst am selben Tag freigegeben werden (0 bis 1 oder 0 % bis 100 %).",
+                "Share of slots released on the day itself (0 to 1, or 0% to 100%).",
+            ),
+        ),
+        Column(
+            "equipment",
+            T("Ausstattung", "Equipment"),
+            "list",
+            width=16,
+            help=T(
+                "Ausstattung, die der Schalter dafür haben muss, durch Komma getrennt.",
+                "Equipment tags the counter must have, separated by commas.",
+            ),
+        ),
+        Column(
+            "info",
+            T("Hinweise für Bürger", "Info for citizens"),
+            "text",
+            width=50,
+            help=T("Optional: was mitzubringen ist, häufige Fragen.", "Optional: what to bring, frequent questions."),
+        ),
     ),
 )
 
 STAFF = Sheet(
-    "staff", T("Personal", "Staff"), form=False,
+    "staff",
+    T("Personal", "Staff"),
+    form=False,
     help=T("Die Mitarbeiterinnen und Mitarbeiter.", "The people."),
     columns=(
         Column("id", T("Kennung", "Id"), "id", required=True, width=10, help=ID_HELP),
         Column("name", T("Name", "Name"), "text", width=24, help=T("Vor- und Nachname.", "Full name.")),
-        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40,
-               help=SKILLS_HELP),
-        Column("weekly_hours", T("Wochenstunden", "Weekly hours"), "number", width=10,
-               help=T("Vertragliche Wochenarbeitszeit in Stunden.", "Contracted hours per week.")),
+        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40, help=SKILLS_HELP),
+        Column(
+            "weekly_hours",
+            T("Wochenstunden", "Weekly hours"),
+            "number",
+            width=10,
+            help=T("Vertragliche Wochenarbeitszeit in Stunden.", "Contracted hours per week."),
+        ),
     ),
 )
 
 AVAILABILITY = Sheet(
-    "availability", T("Anwesenheit", "Availability"), form=False,
-    help=T("Anwesenheit je Person und Tag (Pausen eingeschlossen); mehrere Zeilen pro Tag erlaubt.",
-           "Presence per person and day (breaks included); several rows per day allowed."),
+    "availability",
+    T("Anwesenheit", "Availability"),
+    form=False,
+    help=T(
+        "Anwesenheit je Person und Tag (Pausen eingeschlossen); mehrere Zeilen pro Tag erlaubt.",
+        "Presence per person and day (breaks included); several rows per day allowed.",
+    ),
     columns=(
-        Column("staff", T("Person", "Staff"), "id", required=True, ref="staff", width=10,
-               help=T("Kennung aus dem Blatt Personal.", "Id from the Staff sheet.")),
-        Column("date", T("Datum", "Date"), "date", required=True, width=12,
-               help=T("Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", "Date (YYYY-MM-DD or DD.MM.YYYY).")),
-        Column("start", T("Beginn", "Start"), "time", required=True, suggest="times", width=9,
-               help=T("Arbeitsbeginn HH:MM.", "Start of presence HH:MM.")),
-        Column("end", T("Ende", "End"), "time", required=True, suggest="times", width=9,
-               help=T("Arbeitsende HH:MM.", "End of presence HH:MM.")),
+        Column(
+            "staff",
+            T("Person", "Staff"),
+            "id",
+            required=True,
+            ref="staff",
+            width=10,
+            help=T("Kennung aus dem Blatt Personal.", "Id from the Staff sheet."),
+        ),
+        Column(
+            "date",
+            T("Datum", "Date"),
+            "date",
+            required=True,
+            width=12,
+            help=T("Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", "Date (YYYY-MM-DD or DD.MM.YYYY)."),
+        ),
+        Column(
+            "start",
+            T("Beginn", "Start"),
+            "time",
+            required=True,
+            suggest="times",
+            width=9,
+            help=T("Arbeitsbeginn HH:MM.", "Start of presence HH:MM."),
+        ),
+        Column(
+            "end",
+            T("Ende", "End"),
+            "time",
+            required=True,
+            suggest="times",
+            width=9,
+            help=T("Arbeitsende HH:MM.", "End of presence HH:MM."),
+        ),
     ),
 )
 
 VACANCIES = Sheet(
-    "vacancies", T("Vakanzen", "Vacancies"), form=False, required=False,
-    help=T("Unbesetzte Stellen; sie werden nur in einer Was-wäre-wenn-Rechnung eingeplant.",
-           "Unfilled posts; planned only in a what-if run."),
+    "vacancies",
+    T("Vakanzen", "Vacancies"),
+    form=False,
+    required=False,
+    help=T(
+        "Unbesetzte Stellen; sie werden nur in einer Was-wäre-wenn-Rechnung eingeplant.",
+        "Unfilled posts; planned only in a what-if run.",
+    ),
     columns=(
         Column("id", T("Kennung", "Id"), "id", required=True, width=10, help=ID_HELP),
-        Column("title", T("Bezeichnung", "Title"), "text", width=30,
-               help=T("Stellenbezeichnung.", "Job title.")),
-        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40,
-               help=SKILLS_HELP),
-        Column("weekly_hours", T("Wochenstunden", "Weekly hours"), "number", width=10,
-               help=T("Wochenarbeitszeit der Stelle in Stunden.", "Hours per week of the post.")),
+        Column("title", T("Bezeichnung", "Title"), "text", width=30, help=T("Stellenbezeichnung.", "Job title.")),
+        Column("skills", T("Qualifikationen", "Skills"), "list", suggest="skills", width=40, help=SKILLS_HELP),
+        Column(
+            "weekly_hours",
+            T("Wochenstunden", "Weekly hours"),
+            "number",
+            width=10,
+            help=T("Wochenarbeitszeit der Stelle in Stunden.", "Hours per week of the post."),
+        ),
     ),
 )
 
 DEMAND = Sheet(
-    "demand", T("Bedarf", "Demand"), form=False,
+    "demand",
+    T("Bedarf", "Demand"),
+    form=False,
     help=T("Wie viele Anliegen je Tag erledigt werden sollen.", "How many requests are wanted per day."),
     columns=(
-        Column("date", T("Datum", "Date"), "date", required=True, width=12,
-               help=T("Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", "Date (YYYY-MM-DD or DD.MM.YYYY).")),
-        Column("service", T("Anliegen", "Service type"), "id", required=True, ref="service_types", width=16,
-               help=T("Kennung aus dem Blatt Anliegen.", "Id from the Service types sheet.")),
-        Column("count", T("Anzahl", "Count"), "int", required=True, width=9,
-               help=T("Gewünschte Anzahl an diesem Tag.", "Requests wanted that day.")),
+        Column(
+            "date",
+            T("Datum", "Date"),
+            "date",
+            required=True,
+            width=12,
+            help=T("Datum (TT.MM.JJJJ oder JJJJ-MM-TT).", "Date (YYYY-MM-DD or DD.MM.YYYY)."),
+        ),
+        Column(
+            "service",
+            T("Anliegen", "Service type"),
+            "id",
+            required=True,
+            ref="service_types",
+            width=16,
+            help=T("Kennung aus dem Blatt Anliegen.", "Id from the Service types sheet."),
+        ),
+        Column(
+            "count",
+            T("Anzahl", "Count"),
+            "int",
+            required=True,
+            width=9,
+            help=T("Gewünschte Anzahl an diesem Tag.", "Requests wanted that day."),
+        ),
     ),
 )
 
 BOOKINGS = Sheet(
-    "bookings", T("Buchungen", "Bookings"), form=False, required=False,
-    help=T("Bereits gebuchte Termine; jeder behält seinen Platz im Plan.",
-           "Appointments already booked; each keeps a slot in the plan."),
+    "bookings",
+    T("Buchungen", "Bookings"),
+    form=False,
+    required=False,
+    help=T(
+        "Bereits gebuchte Termine; jeder behält seinen Platz im Plan.",
+        "Appointments already booked; each keeps a slot in the plan.",
+    ),
     columns=(
         Column("id", T("Kennung", "Id"), "id", required=True, width=12, help=ID_HELP),
-        Column("date", T("Datum", "Date"), "date", required=True, width=12,
-               help=T("Datum des Termins.", "Date of the appointment.")),
-        Column("start", T("Beginn", "Start"), "time", required=True, suggest="times", width=9,
-               help=T("Uhrzeit HH:MM.", "Time HH:MM.")),
-        Column("service", T("Anliegen", "Service type"), "id", required=True, ref="service_types", width=16,
-               help=T("Kennung aus dem Blatt Anliegen.", "Id from the Service types sheet.")),
-        Column("staff", T("Person", "Staff"), "id", ref="staff", width=10,
-               help=T("Optional: Kennung der Person, die den Termin übernehmen soll.",
-                      "Optional: id of the person who should take it.")),
-        Column("counter", T("Schalter", "Counter"), "id", ref="counters", width=10,
-               help=T("Optional: Kennung des Schalters.", "Optional: counter id.")),
+        Column(
+            "date",
+            T("Datum", "Date"),
+            "date",
+            required=True,
+            width=12,
+            help=T("Datum des Termins.", "Date of the appointment."),
+        ),
+        Column(
+            "start",
+            T("Beginn", "Start"),
+            "time",
+            required=True,
+            suggest="times",
+            width=9,
+            help=T("Uhrzeit HH:MM.", "Time HH:MM."),
+        ),
+        Column(
+            "service",
+            T("Anliegen", "Service type"),
+            "id",
+            required=True,
+            ref="service_types",
+            width=16,
+            help=T("Kennung aus dem Blatt Anliegen.", "Id from the Service types sheet."),
+        ),
+        Column(
+            "staff",
+            T("Person", "Staff"),
+            "id",
+            ref="staff",
+            width=10,
+            help=T(
+                "Optional: Kennung der Person, die den Termin übernehmen soll.",
+                "Optional: id of the person who should take it.",
+            ),
+        ),
+        Column(
+            "counter",
+            T("Schalter", "Counter"),
+            "id",
+            ref="counters",
+            width=10,
+            help=T("Optional: Kennung des Schalters.", "Optional: counter id."),
+        ),
     ),
 )
 
 POLICY = Sheet(
-    "policy", T("Regeln", "Policy"), form=True, required=False,
-    help=T("Regeln für die Planung: ein Feld pro Zeile; leer = Standardwert.",
-           "Planning rules: one field per row; empty = default."),
+    "policy",
+    T("Regeln", "Policy"),
+    form=True,
+    required=False,
+    help=T(
+        "Regeln für die Planung: ein Feld pro Zeile; leer = Standardwert.",
+        "Planning rules: one field per row; empty = default.",
+    ),
     columns=(
-        Column("back_office_min",
-               T("Back-Office je Person (Minuten/Tag)", "Back office per person (min/day)"), "int",
-               help=T("Minuten Aktenarbeit, die jede anwesende Person pro Tag braucht (Standard 0).",
-                      "Minutes of file work each present person needs per day (default 0).")),
-        Column("min_block_min", T("Kürzester Block (Minuten)", "Shortest block (minutes)"), "int",
-               help=T("Bevorzugte kürzeste Dauer eines Anliegens am Stück an einem Schalter (Standard 60).",
-                      "Preferred shortest run of one request type at a counter (default 60).")),
-        Column("guides_min", T("Lotsen mindestens", "Guides at least"), "int",
-               help=T("Lotsen am Eingang zu jeder Minute der Öffnungszeit (Standard 0).",
-                      "Entrance guides on duty at every minute of opening hours (default 0).")),
-        Column("same_day_release", T("Freigabe Tagestermine um", "Release same-day slots at"), "time",
-               repeat=True, suggest="times",
-               help=T("Uhrzeiten, zu denen Tagestermine online gehen, eine pro Zeile "
-                      "(keine Zeile = zu Beginn der Öffnungszeiten).",
-                      "Moments at which same-day slots go online, one per row "
-                      "(no row = at the opening times).")),
-        Column("calendar_horizon_days", T("Kalender-Vorlauf (Tage)", "Calendar horizon (days)"), "int",
-               help=T("So viele Tage im Voraus gehen Kalendertermine online (Standard 14).",
-                      "Calendar slots go online this many days ahead (default 14).")),
-        Column("max_counters_per_person", T("Schalter je Person höchstens", "Counters per person at most"),
-               "int", help=T("An höchstens so vielen verschiedenen Schaltern bedient eine Person am Tag "
-                             "(leer = 1).", "Most distinct counters one person serves at in a day (empty = 1).")),
-        Column("max_sittings", T("Sitzungen je Person höchstens", "Sittings per person at most"), "int",
-               help=T("Höchstens so viele Sitzungen (Bedienzeit am Stück an einem Schalter) je Person und Tag "
-                      "(leer = 2).", "Most sittings (a stretch of service at one counter) per person and "
-                      "day (empty = 2).")),
-        Column("min_sitting_min", T("Kürzeste Sitzung (Minuten)", "Shortest sitting (minutes)"), "int",
-               help=T("Eine Sitzung dauert mindestens so lange, außer die Öffnungszeit ist kürzer (leer = 60).",
-                      "A sitting lasts at least this long, unless the opening interval is shorter "
-                      "(empty = 60).")),
+        Column(
+            "back_office_min",
+            T("Back-Office je Person (Minuten/Tag)", "Back office per person (min/day)"),
+            "int",
+            help=T(
+                "Minuten Aktenarbeit, die jede anwesende Person pro Tag braucht (Standard 0).",
+                "Minutes of file work each present person needs per day (default 0).",
+            ),
+        ),
+        Column(
+            "min_block_min",
+            T("Kürzester Block (Minuten)", "Shortest block (minutes)"),
+            "int",
+            help=T(
+                "Bevorzugte kürzeste Dauer eines Anliegens am Stück an einem Schalter (Standard 60).",
+                "Preferred shortest run of one request type at a counter (default 60).",
+            ),
+        ),
+        Column(
+            "guides_min",
+            T("Lotsen mindestens", "Guides at least"),
+            "int",
+            help=T(
+                "Lotsen am Eingang zu jeder Minute der Öffnungszeit (Standard 0).",
+                "Entrance guides on duty at every minute of opening hours (default 0).",
+            ),
+        ),
+        Column(
+            "same_day_release",
+            T("Freigabe Tagestermine um", "Release same-day slots at"),
+            "time",
+            repeat=True,
+            suggest="times",
+            help=T(
+                "Uhrzeiten, zu denen Tagestermine online gehen, eine pro Zeile "
+                "(keine Zeile = zu Beginn der Öffnungszeiten).",
+                "Moments at which same-day slots go online, one per row (no row = at the opening times).",
+            ),
+        ),
+        Column(
+            "calendar_horizon_days",
+            T("Kalender-Vorlauf (Tage)", "Calendar horizon (days)"),
+            "int",
+            help=T(
+                "So viele Tage im Voraus gehen Kalendertermine online (Standard 14).",
+                "Calendar slots go online this many days ahead (default 14).",
+            ),
+        ),
+        Column(
+            "max_counters_per_person",
+            T("Schalter je Person höchstens", "Counters per person at most"),
+            "int",
+            help=T(
+                "An höchstens so vielen verschiedenen Schaltern bedient eine Person am Tag (leer = 1).",
+                "Most distinct counters one person serves at in a day (empty = 1).",
+            ),
+        ),
+        Column(
+            "max_sittings",
+            T("Sitzungen je Person höchstens", "Sittings per person at most"),
+            "int",
+            help=T(
+                "Höchstens so viele Sitzungen (Bedienzeit am Stück an einem Schalter) je Person und Tag (leer = 2).",
+                "Most sittings (a stretch of service at one counter) per person and day (empty = 2).",
+            ),
+        ),
+        Column(
+            "min_sitting_min",
+            T("Kürzeste Sitzung (Minuten)", "Shortest sitting (minutes)"),
+            "int",
+            help=T(
+                "Eine Sitzung dauert mindestens so lange, außer die Öffnungszeit ist kürzer (leer = 60).",
+                "A sitting lasts at least this long, unless the opening interval is shorter (empty = 60).",
+            ),
+        ),
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (OFFICE, OPENING_HOURS, COUNTERS, SERVICE_TYPES, STAFF, AVAILABILITY, VACANCIES,
-                             DEMAND, BOOKINGS, POLICY)
+SHEETS: tuple[Sheet, ...] = (
+    OFFICE,
+    OPENING_HOURS,
+    COUNTERS,
+    SERVICE_TYPES,
+    STAFF,
+    AVAILABILITY,
+    VACANCIES,
+    DEMAND,
+    BOOKINGS,
+    POLICY,
+)
 """The data sheets, in workbook order."""
 
 SHEET_BY_KEY = {s.key: s for s in SHEETS}
@@ -356,5 +640,6 @@ def find_sheet(names: list[str], sheet: Sheet) -> str | None:
 def column_for_label(sheet: Sheet, label: object) -> Column | None:
     """The column (or form field) whose German or English label is `label`."""
     wanted = normalise_label(label)
-    return next((c for c in sheet.columns
-                 if wanted in (normalise_label(c.label.de), normalise_label(c.label.en))), None)
+    return next(
+        (c for c in sheet.columns if wanted in (normalise_label(c.label.de), normalise_label(c.label.en))), None
+    )

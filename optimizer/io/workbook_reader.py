@@ -47,8 +47,9 @@ from .workbook_layout import (
 )
 
 EXCEL_MAX_ROWS = 1_048_576
-_DTD_MARKERS = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY")
-                     for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+_DTD_MARKERS = tuple(
+    marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("utf-8", "utf-16-le", "utf-16-be")
+)
 _SCAN_CHUNK = 1 << 20
 _PATH = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*|\[\d+\])*): (.*)$", re.DOTALL)
 _EMBEDDED_ROW_PATH = re.compile(r"\b([a-z_]+(?:\.[a-z_]+)*\[\d+\])")
@@ -62,8 +63,9 @@ def read_workbook(path: str | Path) -> Scenario:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: the workbook is {size / 2**20:.1f} MB, more than the "
-                             f"{MAX_FILE_BYTES // 2**20} MB accepted")
+            raise InputError(
+                f"{path}: the workbook is {size / 2**20:.1f} MB, more than the {MAX_FILE_BYTES // 2**20} MB accepted"
+            )
         content = path.read_bytes()
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
@@ -80,7 +82,7 @@ def read_workbook_bytes(content: bytes, name: str = "workbook") -> Scenario:
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
-    except Exception as err:  # noqa: BLE001 - any failure of a third-party parser on untrusted input
+    except Exception as err:
         raise _unreadable(name, err) from None
     try:
         reader = _WorkbookReader(wb)
@@ -88,7 +90,7 @@ def read_workbook_bytes(content: bytes, name: str = "workbook") -> Scenario:
             data = reader.read()
         except InputError:
             raise
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             raise _unreadable(name, err) from None
     finally:
         wb.close()
@@ -111,18 +113,25 @@ def require_defused_xml() -> None:
     iterparse_module = getattr(functions.iterparse, "__module__", "")
     fromstring = getattr(functions.fromstring, "func", functions.fromstring)  # lxml: a partial
     fromstring_module = getattr(fromstring, "__module__", "")
-    safe = (openpyxl.DEFUSEDXML and iterparse_module.startswith("defusedxml")
-            and (fromstring_module.startswith("defusedxml") or openpyxl.LXML))
+    safe = (
+        openpyxl.DEFUSEDXML
+        and iterparse_module.startswith("defusedxml")
+        and (fromstring_module.startswith("defusedxml") or openpyxl.LXML)
+    )
     if not safe:
-        raise InputError("refusing to read .xlsx workbooks: openpyxl is not using defusedxml (install the "
-                         "defusedxml package and do not set OPENPYXL_DEFUSEDXML=False)")
+        raise InputError(
+            "refusing to read .xlsx workbooks: openpyxl is not using defusedxml (install the "
+            "defusedxml package and do not set OPENPYXL_DEFUSEDXML=False)"
+        )
 
 
 def check_zip(content: bytes, name: str = "workbook") -> None:
     """Reject what is not a sane .xlsx zip before any XML parser sees it (raises `InputError`)."""
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise InputError(f"{name}: not an .xlsx workbook (an old .xls file, or a password-protected "
-                         "workbook); save it as .xlsx without a password")
+        raise InputError(
+            f"{name}: not an .xlsx workbook (an old .xls file, or a password-protected "
+            "workbook); save it as .xlsx without a password"
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
@@ -135,12 +144,16 @@ def check_zip(content: bytes, name: str = "workbook") -> None:
         for info in members:
             total += info.file_size
             if total > MAX_UNCOMPRESSED_BYTES:
-                raise InputError(f"{name}: the workbook unpacks to more than "
-                                 f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB (a zip bomb?)")
-            if info.file_size > RATIO_CHECK_MIN_BYTES and \
-                    info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-                raise InputError(f"{name}: part {info.filename!r} is compressed "
-                                 f"{info.file_size // max(info.compress_size, 1)}:1 (a zip bomb?)")
+                raise InputError(
+                    f"{name}: the workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MB (a zip bomb?)"
+                )
+            if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise InputError(
+                    f"{name}: part {info.filename!r} is compressed "
+                    f"{info.file_size // max(info.compress_size, 1)}:1 (a zip bomb?)"
+                )
             if info.flag_bits & 0x1:
                 raise InputError(f"{name}: part {info.filename!r} is encrypted")
         names = {info.filename for info in members}
@@ -159,8 +172,10 @@ def _scan_for_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) ->
             while chunk := part.read(_SCAN_CHUNK):
                 window = tail + chunk
                 if any(marker in window for marker in _DTD_MARKERS):
-                    raise InputError(f"{name}: part {info.filename!r} declares a DTD or an XML entity, which "
-                                     "is not allowed (XML entity tricks)")
+                    raise InputError(
+                        f"{name}: part {info.filename!r} declares a DTD or an XML entity, which "
+                        "is not allowed (XML entity tricks)"
+                    )
                 tail = window[-32:]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as err:
         raise InputError(f"{name}: part {info.filename!r} is damaged ({err})") from None
@@ -180,7 +195,7 @@ def _unreadable(name: str, err: Exception) -> InputError:
 def _cap(problems: list[str]) -> list[str]:
     if len(problems) <= MAX_PROBLEMS:
         return problems
-    return problems[:MAX_PROBLEMS] + [f"… and {len(problems) - MAX_PROBLEMS} more problems"]
+    return [*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more problems"]
 
 
 # ---------------------------------------------------------------- sheets -> JSON-like scenario
@@ -219,8 +234,10 @@ class _WorkbookReader:
             name = find_sheet(names, sheet)
             if name is None:
                 if sheet.required:
-                    self.problems.append(f"{sheet_ref(sheet.name.de)}: sheet missing (also looked for "
-                                         f"'{sheet.name.en}'; the workbook has: {', '.join(names)})")
+                    self.problems.append(
+                        f"{sheet_ref(sheet.name.de)}: sheet missing (also looked for "
+                        f"'{sheet.name.en}'; the workbook has: {', '.join(names)})"
+                    )
                 continue
             found[sheet.key] = name
         known = {normalise_label(n) for s in SHEETS for n in (s.name.de, s.name.en)}
@@ -294,12 +311,13 @@ class _WorkbookReader:
             if not used:
                 continue
             if r > MAX_ROWS:
-                raise InputError(f"{cell_ref(name, r, 1)}: the sheet has more than {MAX_ROWS} rows; "
-                                 "delete the unused rows at its end")
+                raise InputError(
+                    f"{cell_ref(name, r, 1)}: the sheet has more than {MAX_ROWS} rows; "
+                    "delete the unused rows at its end"
+                )
             self.cells += used
             if self.cells > MAX_CELLS:
-                raise InputError(f"{cell_ref(name, r, 1)}: the workbook has more than {MAX_CELLS} filled "
-                                 "cells")
+                raise InputError(f"{cell_ref(name, r, 1)}: the workbook has more than {MAX_CELLS} filled cells")
             yield r, values
 
     def _value(self, column: Column, raw: Any, ref: str) -> Any:
@@ -323,8 +341,10 @@ class _WorkbookReader:
             if column is None:
                 continue
             if column.key in seen:
-                self.problems.append(f"{cell_ref(name, 1, i + 1)}: column '{label}' appears twice "
-                                     f"(first in {cell_ref(name, 1, seen[column.key] + 1)})")
+                self.problems.append(
+                    f"{cell_ref(name, 1, i + 1)}: column '{label}' appears twice "
+                    f"(first in {cell_ref(name, 1, seen[column.key] + 1)})"
+                )
                 continue
             seen[column.key] = i
             columns[i] = column
@@ -334,8 +354,7 @@ class _WorkbookReader:
             there = header[position] if position < len(header) else None
             expected = f"'{column.label.de}' (or '{column.label.en}')"
             if not is_empty(there) and column_for_label(sheet, there) is None:
-                self.problems.append(f"{cell_ref(name, 1, position + 1)}: header is '{there}', "
-                                     f"expected {expected}")
+                self.problems.append(f"{cell_ref(name, 1, position + 1)}: header is '{there}', expected {expected}")
             else:
                 self.problems.append(f"{cell_ref(name, 1, 1)}: the header row has no column {expected}")
         return columns
@@ -397,9 +416,11 @@ class _WorkbookReader:
         for position, expected in enumerate(FORM_HEADER[:2]):
             there = header[position]
             if normalise_label(there) not in (normalise_label(expected.de), normalise_label(expected.en)):
-                self.problems.append(f"{cell_ref(name, 1, position + 1)}: header is "
-                                     f"{repr(there) if there is not None else 'empty'}, expected "
-                                     f"'{expected.de}' (or '{expected.en}')")
+                self.problems.append(
+                    f"{cell_ref(name, 1, position + 1)}: header is "
+                    f"{repr(there) if there is not None else 'empty'}, expected "
+                    f"'{expected.de}' (or '{expected.en}')"
+                )
         seen: dict[str, int] = {}
         for r, (label, raw) in rows:
             if r == 1 or is_empty(label):
@@ -411,8 +432,7 @@ class _WorkbookReader:
                 self.problems.append(f"{label_ref}: unknown field '{label}' (known: {known})")
                 continue
             if column.key in seen and not column.repeat:
-                self.problems.append(f"{label_ref}: field '{label}' appears twice "
-                                     f"(first in row {seen[column.key]})")
+                self.problems.append(f"{label_ref}: field '{label}' appears twice (first in row {seen[column.key]})")
                 continue
             seen.setdefault(column.key, r)
             value = self._value(column, raw, value_ref)

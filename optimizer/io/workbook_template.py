@@ -61,8 +61,7 @@ KIND_TEXT = {
 }
 
 
-def template_workbook(scenario: Scenario | None = None, lang: Lang = "de",
-                      today: dt.date | None = None) -> bytes:
+def template_workbook(scenario: Scenario | None = None, lang: Lang = "de", today: dt.date | None = None) -> bytes:
     """The input workbook as .xlsx bytes: filled from `scenario`, or blank with example rows.
 
     `today` only dates the example rows of a blank template (the first working Monday after it).
@@ -103,12 +102,20 @@ Row = dict[str, Any]
 def scenario_records(s: Scenario) -> dict[str, list[Row]]:
     """Per sheet key, the rows to write (scenario values: minutes, dates, lists); forms get one row."""
     office = s.office
-    opening = [{"day": day, "start": start, "end": end}
-               for day in WEEKDAYS for start, end in office.opening_hours.get(day, [])]
+    opening = [
+        {"day": day, "start": start, "end": end} for day in WEEKDAYS for start, end in office.opening_hours.get(day, [])
+    ]
     return {
-        "office": [{"id": office.id, "name": office.name, "timezone": office.timezone,
-                    "granularity_min": office.granularity_min, "holidays": office.holidays,
-                    "closed_dates": list(office.closed_dates)}],
+        "office": [
+            {
+                "id": office.id,
+                "name": office.name,
+                "timezone": office.timezone,
+                "granularity_min": office.granularity_min,
+                "holidays": office.holidays,
+                "closed_dates": list(office.closed_dates),
+            }
+        ],
         "opening_hours": opening,
         "counters": [dict(c) for c in office.counters],
         "service_types": [dict(t) for t in s.service_types],
@@ -132,31 +139,63 @@ def example_records(lang: Lang, today: dt.date | None = None) -> dict[str, list[
     day = example_date(today)
     de = lang == "de"
     return {
-        "office": [{"id": "mein-buero",
-                    "name": "Bürgerbüro Musterstadt" if de else "Citizens' Office Sample Town",
-                    "timezone": "Europe/Berlin", "granularity_min": 5, "holidays": None,
-                    "closed_dates": [dt.date(day.year, 12, 24 if day != dt.date(day.year, 12, 24) else 31)]}],
+        "office": [
+            {
+                "id": "mein-buero",
+                "name": "Bürgerbüro Musterstadt" if de else "Citizens' Office Sample Town",
+                "timezone": "Europe/Berlin",
+                "granularity_min": 5,
+                "holidays": None,
+                "closed_dates": [dt.date(day.year, 12, 24 if day != dt.date(day.year, 12, 24) else 31)],
+            }
+        ],
         "opening_hours": [{"day": "mon", "start": 8 * 60, "end": 12 * 60}],
         "counters": [{"id": "C01", "equipment": []}],
-        "service_types": [{"id": "ausweis",
-                           "name": "Personalausweis beantragen" if de else "Apply for an ID card",
-                           "duration_min": 20, "skill": "ausweis", "weight": 1.0, "same_day_share": 0.2,
-                           "equipment": [],
-                           "info": "Bitte mitbringen: ein biometrisches Foto." if de
-                           else "Please bring a biometric photo."}],
-        "staff": [{"id": "P001", "name": "Erika Mustermann" if de else "Jane Doe",
-                   "skills": ["ausweis", "guide"],
-                   "weekly_hours": 39.0}],
+        "service_types": [
+            {
+                "id": "ausweis",
+                "name": "Personalausweis beantragen" if de else "Apply for an ID card",
+                "duration_min": 20,
+                "skill": "ausweis",
+                "weight": 1.0,
+                "same_day_share": 0.2,
+                "equipment": [],
+                "info": "Bitte mitbringen: ein biometrisches Foto." if de else "Please bring a biometric photo.",
+            }
+        ],
+        "staff": [
+            {
+                "id": "P001",
+                "name": "Erika Mustermann" if de else "Jane Doe",
+                "skills": ["ausweis", "guide"],
+                "weekly_hours": 39.0,
+            }
+        ],
         "availability": [{"staff": "P001", "date": day, "start": 7 * 60 + 30, "end": 16 * 60}],
-        "vacancies": [{"id": "V001", "title": "Sachbearbeitung" if de else "Case worker",
-                       "skills": ["ausweis"],
-                       "weekly_hours": 39.0}],
+        "vacancies": [
+            {
+                "id": "V001",
+                "title": "Sachbearbeitung" if de else "Case worker",
+                "skills": ["ausweis"],
+                "weekly_hours": 39.0,
+            }
+        ],
         "demand": [{"date": day, "service": "ausweis", "count": 10}],
-        "bookings": [{"id": "B0001", "date": day, "start": 8 * 60, "service": "ausweis", "staff": None,
-                      "counter": None}],
-        "policy": [{"back_office_min": 0, "min_block_min": 60, "guides_min": 0, "same_day_release": [],
-                    "calendar_horizon_days": 14, "max_counters_per_person": 1, "max_sittings": 2,
-                    "min_sitting_min": 60}],
+        "bookings": [
+            {"id": "B0001", "date": day, "start": 8 * 60, "service": "ausweis", "staff": None, "counter": None}
+        ],
+        "policy": [
+            {
+                "back_office_min": 0,
+                "min_block_min": 60,
+                "guides_min": 0,
+                "same_day_release": [],
+                "calendar_horizon_days": 14,
+                "max_counters_per_person": 1,
+                "max_sittings": 2,
+                "min_sitting_min": 60,
+            }
+        ],
     }
 
 
@@ -200,8 +239,15 @@ def _put(ws: Worksheet, row: int, col: int, column: Column, value: Any, lang: La
         cell.font = EXAMPLE_FONT
 
 
-def _write_table(ws: Worksheet, sheet: Sheet, rows: list[Row], lang: Lang, example: bool,
-                 lists: dict[str, str], sheet_names: dict[str, str]) -> None:
+def _write_table(
+    ws: Worksheet,
+    sheet: Sheet,
+    rows: list[Row],
+    lang: Lang,
+    example: bool,
+    lists: dict[str, str],
+    sheet_names: dict[str, str],
+) -> None:
     _header(ws, [c.label(lang) for c in sheet.columns], [c.width for c in sheet.columns])
     last = max(VALIDATION_ROWS, len(rows) + 1000)
     last = min(last, MAX_ROWS)
@@ -226,8 +272,7 @@ def _write_table(ws: Worksheet, sheet: Sheet, rows: list[Row], lang: Lang, examp
     ws.print_title_rows = "1:1"
 
 
-def _write_form(ws: Worksheet, sheet: Sheet, rows: list[Row], lang: Lang, example: bool,
-                lists: dict[str, str]) -> None:
+def _write_form(ws: Worksheet, sheet: Sheet, rows: list[Row], lang: Lang, example: bool, lists: dict[str, str]) -> None:
     _header(ws, [h(lang) for h in FORM_HEADER], [38, 34, 80])
     record = rows[0] if rows else {}
     r = 2
@@ -258,22 +303,25 @@ def _write_form(ws: Worksheet, sheet: Sheet, rows: list[Row], lang: Lang, exampl
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _validation(column: Column, lang: Lang, lists: dict[str, str],
-                sheet_names: dict[str, str]) -> DataValidation | None:
+def _validation(
+    column: Column, lang: Lang, lists: dict[str, str], sheet_names: dict[str, str]
+) -> DataValidation | None:
     """The drop-down or range check of a column, or None."""
     de = lang == "de"
     if column.ref is not None and column.ref in sheet_names:
         source = f"={quote_sheetname(sheet_names[column.ref])}!$A$2:$A${MAX_ROWS}"
         dv = DataValidation(type="list", formula1=source, allow_blank=True)
-        dv.error = (f"Bitte eine Kennung aus dem Blatt {sheet_names[column.ref]} wählen." if de
-                    else f"Please pick an id from the sheet {sheet_names[column.ref]}.")
+        dv.error = (
+            f"Bitte eine Kennung aus dem Blatt {sheet_names[column.ref]} wählen."
+            if de
+            else f"Please pick an id from the sheet {sheet_names[column.ref]}."
+        )
     elif column.suggest == "weekdays":
         dv = DataValidation(type="list", formula1='"' + ",".join(WEEKDAY_NAMES[lang]) + '"', allow_blank=True)
         dv.error = "Bitte einen Wochentag wählen." if de else "Please pick a weekday."
     elif column.suggest == "times":
         dv = DataValidation(type="list", formula1=lists["times"], allow_blank=True, errorStyle="warning")
-        dv.error = ("Uhrzeit HH:MM auf dem Zeitraster erwartet." if de
-                    else "Expected a time HH:MM on the time grid.")
+        dv.error = "Uhrzeit HH:MM auf dem Zeitraster erwartet." if de else "Expected a time HH:MM on the time grid."
     elif column.suggest == "skills":
         # Suggestions only: a cell may list several skills, and a new skill is allowed.
         dv = DataValidation(type="list", formula1=lists["skills"], allow_blank=True, showErrorMessage=False)
@@ -285,11 +333,11 @@ def _validation(column: Column, lang: Lang, lists: dict[str, str],
         dv.error = "Bitte eine Zahl ab 0 eingeben." if de else "Please enter a number, 0 or more."
     elif column.kind == "share":
         dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True)
-        dv.error = ("Bitte einen Anteil von 0 bis 1 (0 % bis 100 %)." if de
-                    else "Please enter 0 to 1 (0% to 100%).")
+        dv.error = "Bitte einen Anteil von 0 bis 1 (0 % bis 100 %)." if de else "Please enter 0 to 1 (0% to 100%)."
     elif column.kind == "date":
-        dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73050",
-                            allow_blank=True)  # 2000-01-01 .. 2099-12-31
+        dv = DataValidation(
+            type="date", operator="between", formula1="36526", formula2="73050", allow_blank=True
+        )  # 2000-01-01 .. 2099-12-31
         dv.error = "Bitte ein Datum eingeben." if de else "Please enter a date."
     else:
         return None
@@ -316,32 +364,39 @@ def _write_lists(ws: Worksheet, lang: Lang, skills: list[str], grid: int) -> dic
         value, number_format = cell_value("time", minutes, lang)
         cell = ws.cell(row=r, column=3, value=value)
         cell.number_format = number_format or TIME_FORMAT
-    return {"skills": f"={title}!$B$2:$B${len(skills) + 1}",
-            "times": f"={title}!$C$2:$C${len(times) + 1}"}
+    return {"skills": f"={title}!$B$2:$B${len(skills) + 1}", "times": f"={title}!$C$2:$C${len(times) + 1}"}
 
 
 def _write_explanations(ws: Worksheet, lang: Lang) -> None:
     de = lang == "de"
-    ws["A1"] = "slotplan – " + ("Eingabe-Arbeitsmappe: Erläuterungen" if de
-                                else "input workbook: explanations")
+    ws["A1"] = "slotplan – " + ("Eingabe-Arbeitsmappe: Erläuterungen" if de else "input workbook: explanations")
     ws["A1"].font = TITLE_FONT
     intro = [
-        T("Jedes Blatt ist ein Abschnitt der Planungsdaten. Zeile 1 enthält die Spaltenüberschriften; "
-          "bitte nicht umbenennen. Weitere Spalten rechts sind erlaubt und werden ignoriert.",
-          "Each sheet is one section of the planning data. Row 1 holds the column headers; please do not "
-          "rename them. Extra columns to the right are allowed and ignored."),
-        T("Uhrzeiten als Excel-Uhrzeit oder als Text HH:MM (24:00 = Tagesende), auf dem Zeitraster "
-          "des Büros. Daten als Excel-Datum oder als Text TT.MM.JJJJ bzw. JJJJ-MM-TT. "
-          "Listen durch Komma trennen.",
-          "Times as Excel times or as text HH:MM (24:00 = end of day), on the office's time grid. Dates as "
-          "Excel dates or as text YYYY-MM-DD or DD.MM.YYYY. Separate lists with commas."),
-        T("Graue, kursive Zeilen sind Beispiele: überschreiben oder löschen. "
-          "Leere Zeilen werden übersprungen.",
-          "Grey italic rows are examples: overwrite or delete them. Empty rows are skipped."),
-        T("Zellen werden mit ihrem Wert gelesen; Formeln zählen mit ihrem zuletzt berechneten Ergebnis.",
-          "Cells are read by their value; formulas count with their last computed result."),
-        T("Fehler werden mit Blatt und Zelle gemeldet, z. B. Anwesenheit!C14: '25:00' is not a time.",
-          "Errors name sheet and cell, e.g. Availability!C14: '25:00' is not a time."),
+        T(
+            "Jedes Blatt ist ein Abschnitt der Planungsdaten. Zeile 1 enthält die Spaltenüberschriften; "
+            "bitte nicht umbenennen. Weitere Spalten rechts sind erlaubt und werden ignoriert.",
+            "Each sheet is one section of the planning data. Row 1 holds the column headers; please do not "
+            "rename them. Extra columns to the right are allowed and ignored.",
+        ),
+        T(
+            "Uhrzeiten als Excel-Uhrzeit oder als Text HH:MM (24:00 = Tagesende), auf dem Zeitraster "
+            "des Büros. Daten als Excel-Datum oder als Text TT.MM.JJJJ bzw. JJJJ-MM-TT. "
+            "Listen durch Komma trennen.",
+            "Times as Excel times or as text HH:MM (24:00 = end of day), on the office's time grid. Dates as "
+            "Excel dates or as text YYYY-MM-DD or DD.MM.YYYY. Separate lists with commas.",
+        ),
+        T(
+            "Graue, kursive Zeilen sind Beispiele: überschreiben oder löschen. Leere Zeilen werden übersprungen.",
+            "Grey italic rows are examples: overwrite or delete them. Empty rows are skipped.",
+        ),
+        T(
+            "Zellen werden mit ihrem Wert gelesen; Formeln zählen mit ihrem zuletzt berechneten Ergebnis.",
+            "Cells are read by their value; formulas count with their last computed result.",
+        ),
+        T(
+            "Fehler werden mit Blatt und Zelle gemeldet, z. B. Anwesenheit!C14: '25:00' is not a time.",
+            "Errors name sheet and cell, e.g. Availability!C14: '25:00' is not a time.",
+        ),
     ]
     r = 3
     for line in intro:
@@ -350,8 +405,13 @@ def _write_explanations(ws: Worksheet, lang: Lang) -> None:
         _fit_height(ws, r, [(line(lang), 160)])
         r += 1
     r += 1
-    heads = [T("Blatt", "Sheet"), T("Spalte / Feld", "Column / field"), T("Pflicht", "Required"),
-             T("Format", "Format"), T("Bedeutung", "Meaning")]
+    heads = [
+        T("Blatt", "Sheet"),
+        T("Spalte / Feld", "Column / field"),
+        T("Pflicht", "Required"),
+        T("Format", "Format"),
+        T("Bedeutung", "Meaning"),
+    ]
     for col, head in enumerate(heads, start=1):
         cell = ws.cell(row=r, column=col, value=head(lang))
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT

@@ -25,8 +25,14 @@ def booking_id(slot: dict[str, Any]) -> str:
     return str(slot.get("booking") or slot["id"])
 
 
-def fetch_booked(url: str, office: str, dates: Iterable[dt.date], token_env: str = DEFAULT_TOKEN_ENV,
-                 *, client: SlotClient | None = None) -> list[dict[str, Any]]:
+def fetch_booked(
+    url: str,
+    office: str,
+    dates: Iterable[dt.date],
+    token_env: str = DEFAULT_TOKEN_ENV,
+    *,
+    client: SlotClient | None = None,
+) -> list[dict[str, Any]]:
     """The booked slots of `office` on `dates`, as the booking system shows them. The token comes from
     environment variable `token_env`; trouble is an `InputError` naming `--bookings-from`."""
     own = client is None
@@ -48,16 +54,22 @@ def as_bookings(booked: Iterable[dict[str, Any]], staff: dict[str, str] | None =
     the published plan had on the slot when `staff` (slot id -> staff id) knows it."""
     out = []
     for s in booked:
-        entry = {"id": booking_id(s), "date": s["date"], "start": s["start"], "service": s["service"],
-                 "counter": s["counter"]}
+        entry = {
+            "id": booking_id(s),
+            "date": s["date"],
+            "start": s["start"],
+            "service": s["service"],
+            "counter": s["counter"],
+        }
         if staff and staff.get(s["id"]):
             entry["staff"] = staff[s["id"]]
         out.append(entry)
     return out
 
 
-def with_bookings(scenario: Scenario, booked: Iterable[dict[str, Any]],
-                  staff: dict[str, str] | None = None) -> Scenario:
+def with_bookings(
+    scenario: Scenario, booked: Iterable[dict[str, Any]], staff: dict[str, str] | None = None
+) -> Scenario:
     """The scenario with the booking system's bookings: those of the same id are replaced (the booking
     system knows best where they are now), the others added."""
     fresh = as_bookings(booked, staff)
@@ -74,8 +86,7 @@ def mark_online(published: Plan, booked: Iterable[dict[str, Any]]) -> Plan:
     slots = []
     for s in published.slots:
         server = by_id.get(s.id)
-        if server is not None and not s.booking and (server["start"], server["service"]) == (hhmm(s.start),
-                                                                                              s.service):
+        if server is not None and not s.booking and (server["start"], server["service"]) == (hhmm(s.start), s.service):
             s = s.model_copy(update={"booking": booking_id(server)})
         slots.append(s)
     return published.model_copy(update={"slots": slots})

@@ -15,7 +15,8 @@ Writes go out in an order that lets a consistent plan through: first the booked 
 (their new counter and staff; several in one `POST …/slot-batches` transaction where the server
 offers it, so booked slots can swap counters or people), then withdrawals, then the other updates, then new slots; slots
 refused on the way are tried again, round after round, while each round gets one more through.
-A plan slot whose `booking` names a slot booked online on the server (`booking` = that slot's id, as `read_bookings` reports it) is that slot:
+A plan slot whose `booking` names a slot booked online on the server (`booking` = that slot's id, as
+`read_bookings` reports it) is that slot:
 it is published under that id and without `booking` (the server already holds the booking).
 Each slot carries `staff_ref`, a keyed hash of its staff id (key: the token) for this office-day,
 so that the server can tell when a booked slot would lose its staff member without learning who.
@@ -131,7 +132,7 @@ def _compared_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[str
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    out = {k: data.get(k) for k in FIELDS + ("staff_ref",)}
+    out = {k: data.get(k) for k in (*FIELDS, "staff_ref")}
     release = out.get("release_at")
     if isinstance(release, str) and len(release) == 16:
         out["release_at"] = release + ":00"  # the contract allows seconds to be left out
@@ -193,20 +194,31 @@ class PublishResult:
         """Slot ids by what happened to them, in the office's words: kept (as published, or booked and
         kept against the plan), moved (published with other fields), withdrawn, new and refused."""
         groups: dict[str, list[str]] = {"kept": [], "moved": [], "withdrawn": [], "new": [], "refused": []}
-        word = {"unchanged": "kept", "kept": "kept", "changed": "moved", "withdrawn": "withdrawn",
-                "new": "new", "refused": "refused"}
+        word = {
+            "unchanged": "kept",
+            "kept": "kept",
+            "changed": "moved",
+            "withdrawn": "withdrawn",
+            "new": "new",
+            "refused": "refused",
+        }
         for c in self.changes:
             groups[word[c.kind]].append(c.slot_id)
         return groups
 
     @property
     def exit_code(self) -> int:
-        return {"done": EXIT_DONE, "conflicts": EXIT_CONFLICTS, "unreachable": EXIT_UNREACHABLE,
-                "rejected": EXIT_REJECTED}[self.outcome]
+        return {
+            "done": EXIT_DONE,
+            "conflicts": EXIT_CONFLICTS,
+            "unreachable": EXIT_UNREACHABLE,
+            "rejected": EXIT_REJECTED,
+        }[self.outcome]
 
 
-def align_online_bookings(wanted: dict[str, dict[str, Any]],
-                          have: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def align_online_bookings(
+    wanted: dict[str, dict[str, Any]], have: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """The plan's slots keyed by the id they are published under: a slot whose `booking` names a slot
     booked online (booked on the server without a plan `booking`) takes that slot's id (a plan slot
     that had the id takes the freed one) and is sent without `booking`."""
@@ -231,8 +243,9 @@ def align_online_bookings(wanted: dict[str, dict[str, Any]],
     return out
 
 
-def diff_slots(plan_slots: Iterable[Slot], published: Iterable[dict[str, Any]],
-               staff_ref: StaffRef | None = None) -> list[Change]:
+def diff_slots(
+    plan_slots: Iterable[Slot], published: Iterable[dict[str, Any]], staff_ref: StaffRef | None = None
+) -> list[Change]:
     """The diff by slot id, ordered by start time then id: new, changed, unchanged, withdrawn, kept."""
     have = {p["id"]: p for p in published}
     wanted = align_online_bookings({s.id: public_slot(s, staff_ref) for s in plan_slots}, have)
@@ -247,8 +260,9 @@ def diff_slots(plan_slots: Iterable[Slot], published: Iterable[dict[str, Any]],
         if not change.fields_changed:
             changes.append(Change("unchanged", ident, before, after))
         elif before.get("booked") and moved:
-            changes.append(Change("kept", ident, before, after,
-                                  f"booked; the plan would change its {', '.join(moved)}"))
+            changes.append(
+                Change("kept", ident, before, after, f"booked; the plan would change its {', '.join(moved)}")
+            )
         else:
             changes.append(change)
     for ident, before in have.items():
@@ -262,6 +276,7 @@ def diff_slots(plan_slots: Iterable[Slot], published: Iterable[dict[str, Any]],
     def key(c: Change) -> tuple[str, str, str]:
         data = c.after or c.before or {}
         return (str(data.get("date", "")), str(data.get("start", "")), c.slot_id)
+
     return sorted(changes, key=key)
 
 
@@ -273,9 +288,18 @@ class SlotClient:
     one call is about `attempts × timeout_s + Σ waits`.
     """
 
-    def __init__(self, base_url: str, token: str, *, timeout_s: float = 10.0, attempts: int = 4,
-                 backoff_s: float = 0.5, max_backoff_s: float = 8.0,
-                 sleep: Callable[[float], None] = time.sleep, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout_s: float = 10.0,
+        attempts: int = 4,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 8.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError(f"--to: {self._safe_url(base_url)!r} is not an http(s) URL")
@@ -287,9 +311,13 @@ class SlotClient:
         self.attempts, self.backoff_s, self.max_backoff_s = attempts, backoff_s, max_backoff_s
         self._sleep = sleep
         self._auth = _Bearer(token)
-        self._http = httpx.Client(auth=self._auth, timeout=httpx.Timeout(timeout_s), transport=transport,
-                                  headers={"Accept": "application/json", "User-Agent": "slotplan-publish/1"},
-                                  follow_redirects=False)
+        self._http = httpx.Client(
+            auth=self._auth,
+            timeout=httpx.Timeout(timeout_s),
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "slotplan-publish/1"},
+            follow_redirects=False,
+        )
         self.requests = 0
 
     @staticmethod
@@ -395,8 +423,7 @@ class SlotClient:
         response = self._call("PUT", url, json=slot)
         if response.status_code == 409:
             message = self._message(response)
-            raise Conflict(f"PUT {url}: answered 409{message}", 409, self._code(response),
-                           message.removeprefix(": "))
+            raise Conflict(f"PUT {url}: answered 409{message}", 409, self._code(response), message.removeprefix(": "))
         if response.status_code == 404:
             raise Rejected(f"PUT {url}: answered 404{self._message(response)}", 404)
         return response.status_code
@@ -413,8 +440,7 @@ class SlotClient:
             raise
         if response.status_code == 409:
             message = self._message(response)
-            raise Conflict(f"POST {url}: answered 409{message}", 409, self._code(response),
-                           message.removeprefix(": "))
+            raise Conflict(f"POST {url}: answered 409{message}", 409, self._code(response), message.removeprefix(": "))
         return response.status_code != 404
 
     def withdraw(self, office: str, slot_id: str) -> int:
@@ -479,8 +505,11 @@ def publish(plan: Plan, client: SlotClient, *, dry_run: bool = False) -> Publish
                 if err.code == "conflict":
                     refused[i] = err.detail
                     continue
-                reason = ("booked meanwhile; not withdrawn" if change.kind == "withdrawn"
-                          else "booked meanwhile; the server refused to move it")
+                reason = (
+                    "booked meanwhile; not withdrawn"
+                    if change.kind == "withdrawn"
+                    else "booked meanwhile; the server refused to move it"
+                )
                 changes[i] = Change("kept", change.slot_id, change.before, change.after, reason)
             except PublishError as err:
                 result.outcome = "unreachable" if isinstance(err, Unreachable) else "rejected"

@@ -107,8 +107,13 @@ class Pricer:
 
     def solve_cp(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
         if self.model is None:
-            single = RosterProblem(days=self.problem.days, shifts=self.problem.shifts, employees=(self.emp,),
-                                   first_weekday=self.problem.first_weekday, name=self.emp.id)
+            single = RosterProblem(
+                days=self.problem.days,
+                shifts=self.problem.shifts,
+                employees=(self.emp,),
+                first_weekday=self.problem.first_weekday,
+                name=self.emp.id,
+            )
             built = build_model(single, disabled=self.disabled)
             self.model = built.model
             self.xs = [((d, s), v) for (_e, d, s), v in built.ctx.x.items()]
@@ -171,11 +176,16 @@ class ColumnGeneration:
             if r.on:
                 self.const[e] += r.weight
             # at most one shift a day, so "any shift" is the sum over the day's shifts
-            for shift in ([r.shift] if r.shift is not None else [s.id for s in problem.shifts]):
+            for shift in [r.shift] if r.shift is not None else [s.id for s in problem.shifts]:
                 key = (r.day, shift)
                 self.base[e][key] = self.base[e].get(key, 0) + (-r.weight if r.on else r.weight)
-        weights = [(c.under_weight if "cover_under" not in disabled else 0,
-                    c.over_weight if "cover_over" not in disabled else 0) for c in problem.cover]
+        weights = [
+            (
+                c.under_weight if "cover_under" not in disabled else 0,
+                c.over_weight if "cover_over" not in disabled else 0,
+            )
+            for c in problem.cover
+        ]
         self.cover = list(problem.cover)
         # rows_of[e][(day, shift)]: the cover rows that count employee e working that shift that day
         self.rows_of: list[dict[tuple[int, str], list[int]]] = [{} for _ in range(self.n_emp)]
@@ -256,8 +266,9 @@ class ColumnGeneration:
             solution = solve_master(self.lp, self.stats.lp_failures)
         self._solution, self._values, self._dirty = solution, None, False
         mu = [solution.duals[row.index()] for row in self.convexity]
-        pi = [min(max(solution.duals[row.index()], lo), hi)
-              for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)]
+        pi = [
+            min(max(solution.duals[row.index()], lo), hi) for row, (lo, hi) in zip(self.cover_rows, self.slack_bounds)
+        ]
         return solution.value, mu, pi
 
     def _drop_columns(self) -> None:
@@ -283,9 +294,12 @@ class ColumnGeneration:
             return 0
         self.lp_values()
         used = self._used_columns()
-        reduced = sorted((self.cost(e, a) - mu[e] - self._covered(e, a, pi), j)
-                         for j, (e, a) in enumerate(self.columns) if j not in used)
-        chosen = used | {j for _rc, j in reduced[:max(0, keep - len(used))]}
+        reduced = sorted(
+            (self.cost(e, a) - mu[e] - self._covered(e, a, pi), j)
+            for j, (e, a) in enumerate(self.columns)
+            if j not in used
+        )
+        chosen = used | {j for _rc, j in reduced[: max(0, keep - len(used))]}
         dropped = len(self.columns) - len(chosen)
         self._rebuild(chosen)
         self.stats.purged += dropped
@@ -314,15 +328,20 @@ class ColumnGeneration:
         if self._values is None:
             assert self._solution is not None
             copied = self._solution.values
-            self._values = ([v.solution_value() for v in self.column_vars] if copied is None
-                            else [copied[i] for i in self.column_index])
+            self._values = (
+                [v.solution_value() for v in self.column_vars]
+                if copied is None
+                else [copied[i] for i in self.column_index]
+            )
         return self._values
 
     # --- pricing ------------------------------------------------------------------------------------------
 
-    def _price_all(self, employees: list[int], pi: list[float], deadline: float = math.inf
-                   ) -> list[tuple[list[Assignment], float] | None]:
+    def _price_all(
+        self, employees: list[int], pi: list[float], deadline: float = math.inf
+    ) -> list[tuple[list[Assignment], float] | None]:
         """Each employee's pricing answer, in order; None for those not priced before the deadline."""
+
         def one(e: int) -> tuple[list[Assignment], float]:
             return self.pricers[e].solve(self._pricing_cost(e, pi))
 
@@ -333,8 +352,9 @@ class ColumnGeneration:
             futures = [pool.submit(one, e) for e in employees]
             try:
                 for n, future in enumerate(futures):
-                    out[n] = future.result(timeout=max(0.0, deadline - time.monotonic())
-                                           if deadline < math.inf else None)
+                    out[n] = future.result(
+                        timeout=max(0.0, deadline - time.monotonic()) if deadline < math.inf else None
+                    )
             except FutureTimeout:  # keep the answers already there; running pricings are not waited for
                 for n, future in enumerate(futures):
                     if out[n] is None and future.done() and not future.cancelled() and future.exception() is None:

@@ -16,8 +16,15 @@ from ..atomic import write_atomic
 from ..errors import InputError
 from .problem import Cover, Employee, Request, Roster, RosterProblem, ShiftType
 
-SECTIONS = ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF", "SECTION_DAYS_OFF",
-            "SECTION_SHIFT_ON_REQUESTS", "SECTION_SHIFT_OFF_REQUESTS", "SECTION_COVER")
+SECTIONS = (
+    "SECTION_HORIZON",
+    "SECTION_SHIFTS",
+    "SECTION_STAFF",
+    "SECTION_DAYS_OFF",
+    "SECTION_SHIFT_ON_REQUESTS",
+    "SECTION_SHIFT_OFF_REQUESTS",
+    "SECTION_COVER",
+)
 REQUIRED = ("SECTION_HORIZON", "SECTION_SHIFTS", "SECTION_STAFF")
 
 T = TypeVar("T")
@@ -119,15 +126,34 @@ def parse_curtois(text: str, source: str = "<text>", name: str = "") -> RosterPr
             value = field(number, count, f"max shifts of {sid}", nonneg)
             if value is not None:
                 limits[sid] = value
-        values = [field(number, v, what, nonneg) for v, what in zip(row[2:], (
-            "max total minutes", "min total minutes", "max consecutive shifts", "min consecutive shifts",
-            "min consecutive days off", "max weekends"))]
+        values = [
+            field(number, v, what, nonneg)
+            for v, what in zip(
+                row[2:],
+                (
+                    "max total minutes",
+                    "min total minutes",
+                    "max consecutive shifts",
+                    "min consecutive shifts",
+                    "min consecutive days off",
+                    "max weekends",
+                ),
+            )
+        ]
         if None in values:
             continue
         max_min, min_min, max_cons, min_cons, min_off, max_wk = values
-        staff[row[0]] = {"id": row[0], "max_shifts": limits, "max_minutes": max_min, "min_minutes": min_min,
-                         "max_consecutive": max_cons, "min_consecutive": max(1, min_cons or 0),
-                         "min_days_off": max(1, min_off or 0), "max_weekends": max_wk, "days_off": set()}
+        staff[row[0]] = {
+            "id": row[0],
+            "max_shifts": limits,
+            "max_minutes": max_min,
+            "min_minutes": min_min,
+            "max_consecutive": max_cons,
+            "min_consecutive": max(1, min_cons or 0),
+            "min_days_off": max(1, min_off or 0),
+            "max_weekends": max_wk,
+            "days_off": set(),
+        }
 
     def day_of(number: int, value: str) -> int | None:
         d = field(number, value, "day", nonneg)
@@ -172,8 +198,9 @@ def parse_curtois(text: str, source: str = "<text>", name: str = "") -> RosterPr
         if not need(number, row, 5, 5, "a cover row"):
             continue
         d = day_of(number, row[0])
-        req, under, over = (field(number, v, w, nonneg) for v, w in zip(
-            row[2:], ("requirement", "weight for under", "weight for over")))
+        req, under, over = (
+            field(number, v, w, nonneg) for v, w in zip(row[2:], ("requirement", "weight for under", "weight for over"))
+        )
         if shift_of(number, row[1]) and d is not None and req is not None and under is not None and over is not None:
             if (d, row[1]) in seen_cover:
                 problems.append(f"{source}:{number}: cover for day {d} shift {row[1]} given twice")

@@ -74,13 +74,15 @@ class DPPricer:
         self.kw = max(1, min(self.kw, n))
         self.saturate = emp.max_consecutive is None or emp.max_consecutive >= n
         self.ko = max(1, emp.min_days_off)
-        self.preds = [[p for p, s in enumerate(self.shifts) if t.id not in s.forbidden_next]
-                      for t in self.shifts]
+        self.preds = [[p for p, s in enumerate(self.shifts) if t.id not in s.forbidden_next] for t in self.shifts]
         self.days_off = set(emp.days_off)
         available = n - len(self.days_off)
-        self.limits = {j: emp.max_shifts[s] for j, s in enumerate(self.sid)
-                       if s in emp.max_shifts
-                       and emp.max_shifts[s] < min(available, self.max_units // max(1, self.units[j]) if self.unit else n)}
+        self.limits = {
+            j: emp.max_shifts[s]
+            for j, s in enumerate(self.sid)
+            if s in emp.max_shifts
+            and emp.max_shifts[s] < min(available, self.max_units // max(1, self.units[j]) if self.unit else n)
+        }
         self.exact: list[int] = []  # shift indices with a count axis
         # shift indices with the same allowed predecessors share one minimum over them
         by_preds: dict[tuple[int, ...], list[int]] = {}
@@ -113,8 +115,9 @@ class DPPricer:
 
     # --- the DP ---------------------------------------------------------------------------------------
 
-    def solve(self, cost: Mapping[tuple[int, str], float], extra: int = 4
-              ) -> tuple[list[frozenset[tuple[int, str]]], float]:
+    def solve(
+        self, cost: Mapping[tuple[int, str], float], extra: int = 4
+    ) -> tuple[list[frozenset[tuple[int, str]]], float]:
         """Schedules (best last, up to `extra` more) and the minimum; ([], inf) when none exists.
 
         Exact mode: the minimum itself. Relaxed mode: a lower bound on it, and possibly no schedule at all
@@ -131,8 +134,11 @@ class DPPricer:
                 return [], INF
             best_value = finals[0][0]
             best = self._walk(ws, os_, finals[0][1], cost)
-            broken = [j for j, limit in self.limits.items()
-                      if j not in self.exact and sum(1 for _d, s in best if s == self.sid[j]) > limit]
+            broken = [
+                j
+                for j, limit in self.limits.items()
+                if j not in self.exact and sum(1 for _d, s in best if s == self.sid[j]) > limit
+            ]
             if not broken:
                 break
             if self._cells(self.exact + broken) > MAX_CELLS:
@@ -142,11 +148,11 @@ class DPPricer:
                 return self._solve_relaxed(cost, extra)
             self.exact = sorted(self.exact + broken)
         found = [best]
-        for _value, state in finals[1:extra + 1]:
+        for _value, state in finals[1 : extra + 1]:
             a = self._walk(ws, os_, state, cost)
             if self._obeys_limits(a):
                 found.append(a)
-        return found[1:][::-1] + [best], best_value
+        return [*found[1:][::-1], best], best_value
 
     def _usage(self, a: frozenset[tuple[int, str]]) -> tuple[int, dict[int, int]]:
         """Weekends worked and shifts per limited type of schedule `a`."""
@@ -164,8 +170,9 @@ class DPPricer:
             return False
         return all(counts[j] <= limit for j, limit in self.limits.items())
 
-    def _solve_relaxed(self, cost: Mapping[tuple[int, str], float], extra: int
-                       ) -> tuple[list[frozenset[tuple[int, str]]], float]:
+    def _solve_relaxed(
+        self, cost: Mapping[tuple[int, str], float], extra: int
+    ) -> tuple[list[frozenset[tuple[int, str]]], float]:
         """Lagrangian relaxation of the weekend and per-type limits, multipliers raised where overused."""
         max_weekends = self.emp.max_weekends if self.track_weekends_limit else None
         scale = max([abs(v) for v in cost.values()] + [1.0])
@@ -194,15 +201,16 @@ class DPPricer:
             finals = self._finals(ws[-1], os_[-1])
             if not finals:
                 return [], INF  # not even the relaxation has a schedule
-            value = finals[0][0] - weekend_price * (max_weekends or 0) - sum(
-                p * self.limits[j] for j, p in prices.items())
+            value = (
+                finals[0][0] - weekend_price * (max_weekends or 0) - sum(p * self.limits[j] for j, p in prices.items())
+            )
             bound = max(bound, value)
             cheapest = self._walk(ws, os_, finals[0][1], priced, start_price)
             weekends, counts = self._usage(cheapest)
             over_weekends = max_weekends is not None and weekends > max_weekends
             over = [j for j, limit in self.limits.items() if counts[j] > limit]
             if not over_weekends and not over:  # the walks back cost time: the others only now
-                others = [self._walk(ws, os_, state, priced, start_price) for _v, state in finals[1:extra + 1]]
+                others = [self._walk(ws, os_, state, priced, start_price) for _v, state in finals[1 : extra + 1]]
                 found += [a for a in [cheapest, *others] if self._obeys_limits(a) and a not in found]
                 break
             if over_weekends:
@@ -210,7 +218,7 @@ class DPPricer:
             for j in over:
                 prices[j] = max(2 * prices[j], 0.25 * scale / max(1, counts[j] - self.limits[j]))
         found.sort(key=lambda a: -sum(cost.get(k, 0.0) for k in a))  # best last
-        return found[-(extra + 1):], bound
+        return found[-(extra + 1) :], bound
 
     def _shape(self) -> tuple[int, ...]:
         return (self.max_units + 1, self.weekend_axis, *(self.limits[j] + 1 for j in self.exact))
@@ -242,8 +250,9 @@ class DPPricer:
             groups.setdefault((self.units[j], j if j in self.exact else -1), []).append(j)
         return list(groups.values())
 
-    def _forward(self, cost: Mapping[tuple[int, str], float], start_price: list[float] | None = None
-                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def _forward(
+        self, cost: Mapping[tuple[int, str], float], start_price: list[float] | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Minimal costs per day; `start_price[d]` is added to a run that starts on day d (relaxed weekends)."""
         S, kw, ko = len(self.shifts), self.kw, self.ko
         start_price = start_price or [0.0] * self.n
@@ -253,7 +262,8 @@ class DPPricer:
         origin = np.full(shape, INF)
         origin[(0,) * nres] = 0.0
         costs = np.array([[cost.get((d, s), 0.0) for s in self.sid] for d in range(self.n)]).reshape(
-            (self.n, S) + (1,) * (1 + nres))
+            (self.n, S) + (1,) * (1 + nres)
+        )
         # W[f, j, k-1, resources]: working shift j today in a run of k days (f=1: the run began on day 0)
         # O[k-1, resources]: off today, k days off in a row (k = ko means "at least ko", or began on day 0)
         W = np.full((2, S, kw, *shape), INF)
@@ -287,8 +297,9 @@ class DPPricer:
                 start_weekend = self.weekend_first[d] or self.weekend_later[d]
                 for group in groups:
                     Wn[:, group] = self._shifted(moved[:, group], self._moves(group[0], self.weekend_first[d], 3))
-                    began = self._shifted(np.broadcast_to(start, (len(group), *shape)),
-                                          self._moves(group[0], start_weekend, 1))
+                    began = self._shifted(
+                        np.broadcast_to(start, (len(group), *shape)), self._moves(group[0], start_weekend, 1)
+                    )
                     Wn[0, group, 0] = np.minimum(Wn[0, group, 0], began + start_price[d])
                 Wn += costs[d]
             On = np.full_like(O, INF)
@@ -306,7 +317,7 @@ class DPPricer:
         done = W[1].min(axis=(0, 1))
         m = self.emp.min_consecutive
         if m - 1 < self.kw:
-            done = np.minimum(done, W[0, :, m - 1:].min(axis=(0, 1)))
+            done = np.minimum(done, W[0, :, m - 1 :].min(axis=(0, 1)))
         return done
 
     def _finals(self, W: np.ndarray, O: np.ndarray) -> list[tuple[float, tuple]]:
@@ -325,9 +336,14 @@ class DPPricer:
         out.sort(key=lambda t: (t[0], t[1][0], tuple(int(x) for x in t[1][1])))
         return out
 
-    def _walk(self, ws: list[np.ndarray], os_: list[np.ndarray], state: tuple,
-              cost: Mapping[tuple[int, str], float], start_price: list[float] | None = None
-              ) -> frozenset[tuple[int, str]]:
+    def _walk(
+        self,
+        ws: list[np.ndarray],
+        os_: list[np.ndarray],
+        state: tuple,
+        cost: Mapping[tuple[int, str], float],
+        start_price: list[float] | None = None,
+    ) -> frozenset[tuple[int, str]]:
         """The schedule that reaches `state` on the last day, by walking back through the tensors."""
         start_price = start_price or [0.0] * self.n
         kind, idx = state
@@ -355,8 +371,7 @@ class DPPricer:
                 if k == 0:
                     m = self.emp.min_consecutive
                     candidates += [("w", (1, p, q, *res)) for p in range(len(self.sid)) for q in range(self.kw)]
-                    candidates += [("w", (0, p, q, *res)) for p in range(len(self.sid))
-                                   for q in range(m - 1, self.kw)]
+                    candidates += [("w", (0, p, q, *res)) for p in range(len(self.sid)) for q in range(m - 1, self.kw)]
                 if k > 0:
                     candidates.append(("o", (k - 1, *res)))
                 if k == self.ko - 1:

@@ -29,8 +29,8 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .colgen import ColumnGeneration, InfeasibleEmployee
-from .master_lp import LPFailed
 from .families import build_model, hint_roster
+from .master_lp import LPFailed
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
@@ -112,8 +112,9 @@ class _Best:
         return self.value is not None and self.bound is not None and self.value <= self.bound
 
 
-def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
-          on_phase: Callable[[Phase], None] | None = None) -> RosterResult:
+def solve(
+    problem: RosterProblem, options: SolveOptions = SolveOptions(), on_phase: Callable[[Phase], None] | None = None
+) -> RosterResult:
     """Solve the roster problem within `options.time_limit_s` seconds."""
     problems = problem.validate()
     if problems:
@@ -136,8 +137,9 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
             cg = ColumnGeneration(problem, options.disabled, options.workers, options.seed)
             _column_phases(problem, cg, best, at, record)
         except InfeasibleEmployee as err:
-            return RosterResult("infeasible", None, None, round(time.monotonic() - start, 2), {},
-                                tuple(best.phases), str(err))
+            return RosterResult(
+                "infeasible", None, None, round(time.monotonic() - start, 2), {}, tuple(best.phases), str(err)
+            )
         except SOLVER_FAILURES as err:
             # the LP ladder and its smaller master both failed (or a pricer did): keep what we have
             if cg is not None:
@@ -146,14 +148,20 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
 
     size = _compact_size(problem)
     left = start + options.time_limit_s - time.monotonic()
-    if not best.closed() and size > POLISH_MAX_VARIABLES and (
-            best.roster is not None or left < 3 * size / BUILD_RATE):
+    if not best.closed() and size > POLISH_MAX_VARIABLES and (best.roster is not None or left < 3 * size / BUILD_RATE):
         record("polish", f"skipped: the compact model would have {size} variables, {left:.0f} s left")
     elif not best.closed():
         status = _polish(problem, options, best, start + options.time_limit_s)
         if status == "infeasible":
-            return RosterResult("infeasible", None, best.bound, round(time.monotonic() - start, 2), {},
-                                tuple(best.phases), "the rules of the employees admit no roster")
+            return RosterResult(
+                "infeasible",
+                None,
+                best.bound,
+                round(time.monotonic() - start, 2),
+                {},
+                tuple(best.phases),
+                "the rules of the employees admit no roster",
+            )
         record("polish")
 
     seconds = round(time.monotonic() - start, 2)
@@ -163,8 +171,9 @@ def solve(problem: RosterProblem, options: SolveOptions = SolveOptions(),
     broken = violations(problem, best.roster)
     if broken and not set(options.disabled) - set(OBJECTIVE_TERMS):
         raise RuntimeError(f"internal error, the roster breaks rules: {broken[:3]}")
-    return RosterResult("optimal" if best.closed() else "feasible", best.value, best.bound, seconds,
-                        best.roster, tuple(best.phases))
+    return RosterResult(
+        "optimal" if best.closed() else "feasible", best.value, best.bound, seconds, best.roster, tuple(best.phases)
+    )
 
 
 def _compact_size(problem: RosterProblem) -> int:
@@ -172,8 +181,9 @@ def _compact_size(problem: RosterProblem) -> int:
     return problem.days * sum(sum(1 for s in problem.shifts if emp.may_work(s.id)) for emp in problem.employees)
 
 
-def _column_phases(problem: RosterProblem, cg: ColumnGeneration, best: _Best,
-                   at: Callable[[float], float], record: Callable[..., None]) -> None:
+def _column_phases(
+    problem: RosterProblem, cg: ColumnGeneration, best: _Best, at: Callable[[float], float], record: Callable[..., None]
+) -> None:
     """Root, dives and master MIP; every roster found is offered to `best` as soon as it exists."""
     try:
         cg.generate(at(ROOT_SHARE))
@@ -187,16 +197,18 @@ def _column_phases(problem: RosterProblem, cg: ColumnGeneration, best: _Best,
         record("first columns", f"every employee's own best schedule, {len(cg.columns)} columns")
         return
     best.offer(problem, cg.roster(cg.rounded()))
-    record("root", f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
-                   f"{'converged' if cg.stats.converged else 'not converged'}{_lp_note(cg)}")
+    record(
+        "root",
+        f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
+        f"{'converged' if cg.stats.converged else 'not converged'}{_lp_note(cg)}",
+    )
     for n, (rounds, share) in enumerate(DIVES):
         if best.closed() or time.monotonic() >= at(DIVE_SHARE):
             break
         if n:
             cg.unfix()
         best.offer(problem, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)))
-        record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns"
-                       f"{_lp_note(cg)}")
+        record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns{_lp_note(cg)}")
     if not best.closed() and time.monotonic() < at(MASTER_SHARE):
         roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
         if roster is not None:
@@ -223,7 +235,7 @@ def _master_mip(cg: ColumnGeneration, incumbent: Roster | None, deadline: float)
     one = [mip.Constraint(1, 1) for _ in range(cg.n_emp)]
     rows = [mip.Constraint(c.requirement, c.requirement) for c in cg.cover]
     goal = mip.Objective()
-    for i, c in enumerate(cg.cover):
+    for i, _c in enumerate(cg.cover):
         lo, hi = cg.slack_bounds[i]
         under, over = mip.NumVar(0, inf, f"u{i}"), mip.NumVar(0, inf, f"o{i}")
         rows[i].SetCoefficient(under, 1)
@@ -239,8 +251,11 @@ def _master_mip(cg: ColumnGeneration, incumbent: Roster | None, deadline: float)
     goal.SetMinimization()
     if incumbent is not None:
         ids = [emp.id for emp in cg.problem.employees]
-        chosen = {j for j, (e, a) in enumerate(cg.columns)
-                  if a == frozenset((d, s) for (emp, d), s in incumbent.items() if emp == ids[e])}
+        chosen = {
+            j
+            for j, (e, a) in enumerate(cg.columns)
+            if a == frozenset((d, s) for (emp, d), s in incumbent.items() if emp == ids[e])
+        }
         mip.SetHint(pick, [1.0 if j in chosen else 0.0 for j in range(len(pick))])
     mip.SetNumThreads(1)
     mip.SetTimeLimit(int(seconds * 1000))

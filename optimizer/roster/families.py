@@ -52,8 +52,8 @@ class RosterCtx:
         return [s.id for s in self.problem.shifts if (e, d, s.id) in self.x]
 
 
-
 # --- hard rules ---------------------------------------------------------------------------------------
+
 
 def add_days_off(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
     for e, emp in ctx.emps():
@@ -88,8 +88,9 @@ def add_total_minutes(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
     minutes = {s.id: s.minutes for s in ctx.problem.shifts}
     for e, emp in ctx.emps():
         total = sum(minutes[s] * v for (e2, _d, s), v in ctx.x.items() if e2 == e)
-        ctx.model.add_linear_constraint(total, emp.min_minutes,
-                                        emp.max_minutes if emp.max_minutes is not None else cp_model.INT32_MAX)
+        ctx.model.add_linear_constraint(
+            total, emp.min_minutes, emp.max_minutes if emp.max_minutes is not None else cp_model.INT32_MAX
+        )
     return Family(spec.name, spec.kind, spec.why)
 
 
@@ -165,6 +166,7 @@ def add_max_weekends(ctx: RosterCtx, spec: FamilySpec[RosterCtx]) -> Family:
 
 # --- objective terms ----------------------------------------------------------------------------------
 
+
 def _requests(ctx: RosterCtx, spec: FamilySpec[RosterCtx], on: bool) -> Family:
     index = {emp.id: e for e, emp in ctx.emps()}
     family = Family(spec.name, spec.kind, spec.why)
@@ -177,8 +179,9 @@ def _requests(ctx: RosterCtx, spec: FamilySpec[RosterCtx], on: bool) -> Family:
         if isinstance(expr, int) and expr == 0:
             continue
         word = "on" if on else "off"
-        family.penalties.append(Penalty(expr, r.weight * spec.weight,
-                                        f"{word} {r.employee} {r.day} {r.shift or 'any shift'}"))
+        family.penalties.append(
+            Penalty(expr, r.weight * spec.weight, f"{word} {r.employee} {r.day} {r.shift or 'any shift'}")
+        )
     return family
 
 
@@ -209,7 +212,9 @@ def _cover_terms(ctx: RosterCtx, spec: FamilySpec[RosterCtx], under: bool) -> Fa
     for c, slack in zip(ctx.problem.cover, ctx.slack):
         weight = c.under_weight if under else c.over_weight
         if weight:
-            family.penalties.append(Penalty(slack[0 if under else 1], weight * spec.weight, f"{word} {c.day} {c.shift}"))
+            family.penalties.append(
+                Penalty(slack[0 if under else 1], weight * spec.weight, f"{word} {c.day} {c.shift}")
+            )
     return family
 
 
@@ -226,21 +231,35 @@ REGISTRY: tuple[FamilySpec[RosterCtx], ...] = (
     FamilySpec("shift_limits", "hard", "at most max_shifts[s] shifts of each type per employee", add_shift_limits),
     FamilySpec("rotation", "hard", "a shift's forbidden successors never follow it the next day", add_rotation),
     FamilySpec("total_minutes", "hard", "worked minutes within the contract's min and max", add_total_minutes),
-    FamilySpec("weekly_minutes", "hard", "worked minutes per calendar week at most the contract's limit",
-               add_weekly_minutes),
+    FamilySpec(
+        "weekly_minutes", "hard", "worked minutes per calendar week at most the contract's limit", add_weekly_minutes
+    ),
     FamilySpec("max_consecutive", "hard", "no run of worked days longer than the maximum", add_max_consecutive),
-    FamilySpec("min_consecutive", "hard", "runs of worked days inside the horizon at least the minimum",
-               add_min_consecutive),
+    FamilySpec(
+        "min_consecutive", "hard", "runs of worked days inside the horizon at least the minimum", add_min_consecutive
+    ),
     FamilySpec("min_days_off", "hard", "runs of days off inside the horizon at least the minimum", add_min_days_off),
     FamilySpec("max_weekends", "hard", "at most max_weekends weekends with any work", add_max_weekends),
-    FamilySpec("on_requests", "objective", "a wish to work a shift that is not granted costs its weight",
-               add_on_requests, weight=1),
-    FamilySpec("off_requests", "objective", "a wish not to work a shift that is not granted costs its weight",
-               add_off_requests, weight=1),
-    FamilySpec("cover_under", "objective", "each missing employee on a shift costs the under weight",
-               add_cover_under, weight=1),
-    FamilySpec("cover_over", "objective", "each extra employee on a shift costs the over weight",
-               add_cover_over, weight=1),
+    FamilySpec(
+        "on_requests",
+        "objective",
+        "a wish to work a shift that is not granted costs its weight",
+        add_on_requests,
+        weight=1,
+    ),
+    FamilySpec(
+        "off_requests",
+        "objective",
+        "a wish not to work a shift that is not granted costs its weight",
+        add_off_requests,
+        weight=1,
+    ),
+    FamilySpec(
+        "cover_under", "objective", "each missing employee on a shift costs the under weight", add_cover_under, weight=1
+    ),
+    FamilySpec(
+        "cover_over", "objective", "each extra employee on a shift costs the over weight", add_cover_over, weight=1
+    ),
 )
 """Every family of the roster model in build order; objective weights multiply the problem's own."""
 

@@ -124,8 +124,10 @@ def roster_problem(scenario: Scenario, first: dt.date, last: dt.date) -> Scenari
     open_weekdays = sum(1 for day in WEEKDAYS if scenario.office.opening_hours.get(day)) or 5
     shifts = {s.id: s for s in section.shifts}
     rest = round(section.min_rest_hours * 60)
-    types = tuple(ShiftType(s.id, worked_minutes(s), frozenset(
-        t.id for t in section.shifts if 24 * 60 - s.end + t.start < rest)) for s in section.shifts)
+    types = tuple(
+        ShiftType(s.id, worked_minutes(s), frozenset(t.id for t in section.shifts if 24 * 60 - s.end + t.start < rest))
+        for s in section.shifts
+    )
 
     contracts = {c.staff: c for c in section.contracts}
     employees, targets = [], {}
@@ -134,7 +136,9 @@ def roster_problem(scenario: Scenario, first: dt.date, last: dt.date) -> Scenari
         if contract is not None and not contract.rostered:
             continue
         own_off = {d for d in range(n) if contract is not None and dates[d] in contract.days_off}
-        weekday_off = {d for d in range(n) if contract is not None and WEEKDAYS[dates[d].weekday()] in contract.weekdays_off}
+        weekday_off = {
+            d for d in range(n) if contract is not None and WEEKDAYS[dates[d].weekday()] in contract.weekdays_off
+        }
         weekly = _rule("weekly_hours", contract, section)
         weekly = person.weekly_hours if weekly is None else weekly
         flex = round(_rule("hours_flex", contract, section) * 60)
@@ -144,27 +148,41 @@ def roster_problem(scenario: Scenario, first: dt.date, last: dt.date) -> Scenari
         max_week = min(LAW_MAX_WEEKLY_HOURS, weekly + flex / 60) if max_week is None else max_week
         allowed = set(contract.shifts) if contract is not None and contract.shifts is not None else set(shifts)
         targets[person.id] = target
-        employees.append(Employee(
-            id=person.id,
-            max_shifts={s: 0 for s in shifts if s not in allowed},
-            min_minutes=max(0, target - flex),
-            max_minutes=target + flex,
-            min_consecutive=_rule("min_consecutive_days", contract, section),
-            max_consecutive=_rule("max_consecutive_days", contract, section),
-            min_days_off=_rule("min_days_off", contract, section),
-            max_weekends=_rule("max_weekends", contract, section),
-            days_off=frozenset(closed | own_off | weekday_off),
-            max_minutes_per_week=round(max_week * 60),
-        ))
+        employees.append(
+            Employee(
+                id=person.id,
+                max_shifts={s: 0 for s in shifts if s not in allowed},
+                min_minutes=max(0, target - flex),
+                max_minutes=target + flex,
+                min_consecutive=_rule("min_consecutive_days", contract, section),
+                max_consecutive=_rule("max_consecutive_days", contract, section),
+                min_days_off=_rule("min_days_off", contract, section),
+                max_weekends=_rule("max_weekends", contract, section),
+                days_off=frozenset(closed | own_off | weekday_off),
+                max_minutes_per_week=round(max_week * 60),
+            )
+        )
     rostered = {e.id for e in employees}
 
-    requests = tuple(Request(w.staff, (w.date - first).days, w.shift, w.weight, w.kind == "on")
-                     for w in section.wishes if w.staff in rostered and first <= w.date <= last and w.weight)
-    cover = _explicit_cover(scenario, section, dates, closed) if section.cover is not None else \
-        _derived_cover(scenario, section, dates, opening)
-    problem = RosterProblem(days=n, shifts=types, employees=tuple(employees), requests=requests,
-                            cover=tuple(cover), first_weekday=first.weekday(),
-                            name=f"{scenario.office.id} {first}..{last}")
+    requests = tuple(
+        Request(w.staff, (w.date - first).days, w.shift, w.weight, w.kind == "on")
+        for w in section.wishes
+        if w.staff in rostered and first <= w.date <= last and w.weight
+    )
+    cover = (
+        _explicit_cover(scenario, section, dates, closed)
+        if section.cover is not None
+        else _derived_cover(scenario, section, dates, opening)
+    )
+    problem = RosterProblem(
+        days=n,
+        shifts=types,
+        employees=tuple(employees),
+        requests=requests,
+        cover=tuple(cover),
+        first_weekday=first.weekday(),
+        name=f"{scenario.office.id} {first}..{last}",
+    )
     return ScenarioRoster(problem, first, shifts, targets)
 
 
@@ -176,18 +194,28 @@ def _explicit_cover(scenario: Scenario, section: RosterSection, dates: list[dt.d
     out = []
     for c in section.cover or []:
         for d, date in enumerate(dates):
-            if d in closed or (c.date is not None and c.date != date) or \
-                    (c.weekday is not None and WEEKDAYS[date.weekday()] != c.weekday):
+            if (
+                d in closed
+                or (c.date is not None and c.date != date)
+                or (c.weekday is not None and WEEKDAYS[date.weekday()] != c.weekday)
+            ):
                 continue
-            out.append(Cover(d, c.shift, c.requirement,
-                             section.under_weight if c.under_weight is None else c.under_weight,
-                             section.over_weight if c.over_weight is None else c.over_weight,
-                             _skilled(scenario, c.skill)))
+            out.append(
+                Cover(
+                    d,
+                    c.shift,
+                    c.requirement,
+                    section.under_weight if c.under_weight is None else c.under_weight,
+                    section.over_weight if c.over_weight is None else c.over_weight,
+                    _skilled(scenario, c.skill),
+                )
+            )
     return out
 
 
-def _derived_cover(scenario: Scenario, section: RosterSection, dates: list[dt.date],
-                   opening: list[list[tuple[int, int]]]) -> list[Cover]:
+def _derived_cover(
+    scenario: Scenario, section: RosterSection, dates: list[dt.date], opening: list[list[tuple[int, int]]]
+) -> list[Cover]:
     durations = {t.id: t.duration_min for t in scenario.service_types}
     demand: dict[dt.date, int] = {}
     for row in scenario.demand:
@@ -212,8 +240,15 @@ def _derived_cover(scenario: Scenario, section: RosterSection, dates: list[dt.da
                 continue
             serves = max(0, min(overlap[s.id], worked_minutes(s) - scenario.policy.back_office_min))
             if serves:
-                out.append(Cover(d, s.id, math.ceil(need * overlap[s.id] / total / serves),
-                                 section.under_weight, section.over_weight))
+                out.append(
+                    Cover(
+                        d,
+                        s.id,
+                        math.ceil(need * overlap[s.id] / total / serves),
+                        section.under_weight,
+                        section.over_weight,
+                    )
+                )
         if guides:
             for s in _covering(section.shifts, hours):
                 twice = 2 if overlap[s.id] > 6 * 60 else 1
@@ -245,8 +280,10 @@ def roster_availability(scenario: Scenario, mapped: ScenarioRoster, roster: Rost
     last = mapped.date(mapped.problem.days - 1)
     rostered = {e.id for e in mapped.problem.employees}
     kept = [a for a in scenario.availability if a.staff not in rostered or not mapped.first <= a.date <= last]
-    worked = [Availability(staff=emp, date=mapped.date(day), start=mapped.shifts[s].start, end=mapped.shifts[s].end)
-              for (emp, day), s in roster.items()]
+    worked = [
+        Availability(staff=emp, date=mapped.date(day), start=mapped.shifts[s].start, end=mapped.shifts[s].end)
+        for (emp, day), s in roster.items()
+    ]
     order = {p.id: i for i, p in enumerate(scenario.staff)}
     worked.sort(key=lambda a: (a.date, order.get(a.staff, 0), a.start))
     return scenario.model_copy(update={"availability": kept + worked})

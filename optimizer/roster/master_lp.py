@@ -57,8 +57,11 @@ def _read(solver: pywraplp.Solver, status: int, method: str, copy: bool = False)
     value = solver.Objective().Value()
     duals = [c.dual_value() for c in solver.constraints()]
     values = [v.solution_value() for v in solver.variables()] if copy else None
-    if not math.isfinite(value) or not all(map(math.isfinite, duals)) or (
-            values is not None and not all(map(math.isfinite, values))):
+    if (
+        not math.isfinite(value)
+        or not all(map(math.isfinite, duals))
+        or (values is not None and not all(map(math.isfinite, values)))
+    ):
         return None
     return LPSolution(value, duals, values, method)
 
@@ -75,6 +78,7 @@ def _glop_scratch(algorithm: int, method: str) -> Rung:
         params.SetIntegerParam(params.PRESOLVE, params.PRESOLVE_ON)
         params.SetIntegerParam(params.LP_ALGORITHM, algorithm)
         return _read(lp, lp.Solve(params), method)
+
     return Rung(method, attempt)
 
 
@@ -92,6 +96,7 @@ def _on_copy(solver_name: str, algorithm: int | None, method: str) -> Rung:
         if algorithm is not None:
             params.SetIntegerParam(params.LP_ALGORITHM, algorithm)
         return _read(other, other.Solve(params), method, copy=True)
+
     return Rung(method, attempt)
 
 

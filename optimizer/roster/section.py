@@ -24,8 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..clock import Clock
 
-
-
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 

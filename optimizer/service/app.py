@@ -44,26 +44,40 @@ MAX_BATCH = 100
 _IDENT = re.compile(IDENTIFIER)
 _OFFICE_SIDE = re.compile(r"^(/v1/offices/[^/]+/(slots(/|$)|slot-batches$|statistics)|/buero/)")
 _OFFICE_READS = re.compile(r"^/v1/offices/[^/]+/bookings$")
-_PUBLISH_API = re.compile(r"^/v1/offices/[^/]+/(slots(/|$)|slot-batches$)")  # bearer token, not a browser: no Origin check
-_BOOKING_ATTEMPT = re.compile(
-    r"^(/v1/offices/[^/]+/bookings|/termine/[^/]+/buchen|/v1/bookings/[^/]+|/buchung.*)$")
+_PUBLISH_API = re.compile(
+    r"^/v1/offices/[^/]+/(slots(/|$)|slot-batches$)"
+)  # bearer token, not a browser: no Origin check
+_BOOKING_ATTEMPT = re.compile(r"^(/v1/offices/[^/]+/bookings|/termine/[^/]+/buchen|/v1/bookings/[^/]+|/buchung.*)$")
 _CODE_IN_PATH = re.compile(r"^(/v1/bookings/|/bestaetigen/)[^/]+")
-STATUS_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "invalid",
-                409: "booked", 413: "invalid", 415: "invalid", 422: "invalid", 429: "rate_limited",
-                503: "unavailable"}
+STATUS_CODES = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "invalid",
+    409: "booked",
+    413: "invalid",
+    415: "invalid",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",  # no-referrer would make browsers send `Origin: null` on our own forms
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
     "Cache-Control": "no-store",
 }
 
 
 def error_response(err: ServiceError) -> JSONResponse:
-    return JSONResponse({"error": err.code, "message": err.message}, status_code=err.status,
-                        headers=err.headers or None)
+    return JSONResponse(
+        {"error": err.code, "message": err.message}, status_code=err.status, headers=err.headers or None
+    )
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
@@ -167,8 +181,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             await task
         engine.dispose()
 
-    app = FastAPI(title="slotplan booking service", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = FastAPI(title="slotplan booking service", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings, app.state.store, app.state.limiter = settings, store, limiter
     app.state.maintenance = app_state
 
@@ -196,13 +209,19 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        log.info("%s %s %d %.0fms", request.method, _CODE_IN_PATH.sub(r"\1***", path), response.status_code,
-                 (time.perf_counter() - started) * 1000)
+        log.info(
+            "%s %s %d %.0fms",
+            request.method,
+            _CODE_IN_PATH.sub(r"\1***", path),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
         return response
 
     def too_many(request: Request, wait: float) -> Response:
-        err = ServiceError(429, "rate_limited", "too many requests; please wait a moment",
-                           {"Retry-After": retry_after(wait)})
+        err = ServiceError(
+            429, "rate_limited", "too many requests; please wait a moment", {"Retry-After": retry_after(wait)}
+        )
         if wants_html(request):
             from .pages import error_page
 
@@ -237,16 +256,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, err: RequestValidationError) -> Response:
-        where = "; ".join(".".join(str(p) for p in e.get("loc", ())) + ": " + str(e.get("msg", ""))
-                          for e in err.errors())
+        where = "; ".join(
+            ".".join(str(p) for p in e.get("loc", ())) + ": " + str(e.get("msg", "")) for e in err.errors()
+        )
         return await on_service_error(request, ServiceError(422, "invalid", where[:500] or "invalid request"))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, err: StarletteHTTPException) -> Response:
         code = STATUS_CODES.get(err.status_code, "invalid" if err.status_code < 500 else "internal")
         message = err.detail if isinstance(err.detail, str) else "request refused"
-        return await on_service_error(request, ServiceError(err.status_code, code, message,
-                                                            dict(err.headers or {})))
+        return await on_service_error(request, ServiceError(err.status_code, code, message, dict(err.headers or {})))
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
@@ -263,21 +282,24 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         client = client_of(request)
         wait = limiter.blocked(("auth", client), settings.auth_failures_per_min)
         if wait:
-            raise ServiceError(429, "rate_limited", "too many failed authentications",
-                               {"Retry-After": retry_after(wait)})
+            raise ServiceError(
+                429, "rate_limited", "too many failed authentications", {"Retry-After": retry_after(wait)}
+            )
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "basic":  # the office's browser: any user name, the token as password
             try:
                 given = base64.b64decode(given.strip(), validate=True).decode("utf-8").partition(":")[2]
             except (ValueError, UnicodeDecodeError):
                 given = ""
-        ok = (token_digest is not None and scheme.lower() in ("bearer", "basic")
-              and hmac.compare_digest(_digest(given.strip()), token_digest))
+        ok = (
+            token_digest is not None
+            and scheme.lower() in ("bearer", "basic")
+            and hmac.compare_digest(_digest(given.strip()), token_digest)
+        )
         if not ok:
             limiter.take(("auth", client), settings.auth_failures_per_min)
             challenge = 'Basic realm="slotplan", charset="UTF-8"' if basic else "Bearer"
-            raise ServiceError(401, "unauthorized", "missing or invalid bearer token",
-                               {"WWW-Authenticate": challenge})
+            raise ServiceError(401, "unauthorized", "missing or invalid bearer token", {"WWW-Authenticate": challenge})
         check_identifier(office, "office")
         if not settings.allows(office):
             raise ServiceError(403, "forbidden", f"this token may not publish for office {office}")
@@ -356,16 +378,34 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         citizen_office(office)
         wanted = parse_booking_request(await read_json(request))
         held = await run_in_threadpool(flow.request, office, wanted, str(request.base_url))
-        return JSONResponse({"status": "pending", "slot": held.slot, "date": held.date.isoformat(),
-                             "start": held.start, "end": held.end, "service": held.service,
-                             "hold_until": held.hold_until.isoformat(timespec="minutes")}, status_code=202)
+        return JSONResponse(
+            {
+                "status": "pending",
+                "slot": held.slot,
+                "date": held.date.isoformat(),
+                "start": held.start,
+                "end": held.end,
+                "service": held.service,
+                "hold_until": held.hold_until.isoformat(timespec="minutes"),
+            },
+            status_code=202,
+        )
 
     @app.post("/v1/confirmations", status_code=201)
     async def confirm(request: Request) -> Any:
         wanted = parse_confirm_request(await read_json(request))
         done = await run_in_threadpool(flow.confirm, wanted.token)
-        return JSONResponse({"code": done.code, "slot": done.slot, "date": done.date.isoformat(),
-                             "start": done.start, "end": done.end, "service": done.service}, status_code=201)
+        return JSONResponse(
+            {
+                "code": done.code,
+                "slot": done.slot,
+                "date": done.date.isoformat(),
+                "start": done.start,
+                "end": done.end,
+                "service": done.service,
+            },
+            status_code=201,
+        )
 
     @app.get("/v1/bookings/{code}")
     async def look_up(code: str) -> Any:

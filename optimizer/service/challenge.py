@@ -32,8 +32,11 @@ def new_challenge(store: Store, office: str) -> dict[str, Any]:
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=EXPIRES_MIN)
     # altcha 2.3's keyword overload lists every option without its default (the implementation has them)
     challenge = altcha.create_challenge_v1(  # type: ignore[call-overload]
-        hmac_key=store.settings.challenge_key, max_number=difficulty(store, office),
-        expires=expires, params={"office": office})
+        hmac_key=store.settings.challenge_key,
+        max_number=difficulty(store, office),
+        expires=expires,
+        params={"office": office},
+    )
     return challenge.to_dict()
 
 
@@ -59,10 +62,16 @@ def check_solution(store: Store, office: str, payload: Any) -> None:
 
 def solve(challenge: dict[str, Any]) -> str:
     """The payload that solves `challenge` (what the browser script does; for API clients and tests)."""
-    found = altcha.solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
-                                      challenge["maxNumber"])
+    found = altcha.solve_challenge_v1(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxNumber"]
+    )
     if found is None:
         raise ValueError("challenge has no solution")
-    payload = {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"], "number": found.number,
-               "salt": challenge["salt"], "signature": challenge["signature"]}
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": found.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
     return base64.b64encode(json.dumps(payload).encode()).decode()

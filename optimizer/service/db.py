@@ -42,7 +42,8 @@ BUSY_TIMEOUT_MS = 10_000
 metadata = MetaData()
 
 slots = Table(
-    "slots", metadata,
+    "slots",
+    metadata,
     Column("office", String(200), primary_key=True),
     Column("id", String(200), primary_key=True),
     Column("date", Date, nullable=False),
@@ -67,7 +68,8 @@ slots = Table(
 )
 
 bookings = Table(
-    "bookings", metadata,
+    "bookings",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("code_hash", String(64), nullable=True),  # set at confirmation
     Column("office", String(200), nullable=False),
@@ -105,7 +107,8 @@ bookings = Table(
 
 # ALTCHA solutions already used (a solved challenge books once); forgotten after they expire
 used_challenges = Table(
-    "used_challenges", metadata,
+    "used_challenges",
+    metadata,
     Column("signature", String(128), primary_key=True),
     Column("expires_at", DateTime, nullable=False),
 )
@@ -122,8 +125,7 @@ def make_engine(url: str) -> Engine:
         if parsed.database in (None, "", ":memory:") or str(parsed.database).startswith("file::memory:"):
             raise ValueError("--db: SQLite needs a file, e.g. sqlite:///slotplan-service.sqlite3")
         connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-        engine = create_engine(parsed, connect_args=connect_args, pool_size=20, max_overflow=20,
-                               pool_timeout=30)
+        engine = create_engine(parsed, connect_args=connect_args, pool_size=20, max_overflow=20, pool_timeout=30)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

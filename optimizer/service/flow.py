@@ -23,27 +23,42 @@ class BookingFlow:
 
     def appointment(self, booking: Pending | Confirmation, uid: str) -> Appointment:
         info = self.settings.office(booking.office)
-        return Appointment(office_id=info.id, office_name=info.name, timezone=info.timezone,
-                           service_name=info.service(booking.service).name, date=booking.date, start=booking.start,
-                           end=booking.end, uid=uid)
+        return Appointment(
+            office_id=info.id,
+            office_name=info.name,
+            timezone=info.timezone,
+            service_name=info.service(booking.service).name,
+            date=booking.date,
+            start=booking.start,
+            end=booking.end,
+            uid=uid,
+        )
 
     def request(self, office: str, form: Any, base_url: str) -> Pending:
         """Check the solved challenge, hold the slot, mail the confirmation link. `form` has slot, name,
         email, document and altcha. 503 when no mail can be sent (the hold is dropped again)."""
         if not self.mailer.configured:
-            raise ServiceError(503, "unavailable", "booking needs e-mail confirmation, and no mail server is "
-                               "configured")
+            raise ServiceError(
+                503, "unavailable", "booking needs e-mail confirmation, and no mail server is configured"
+            )
         check_solution(self.store, office, form.altcha)
         pending = self.store.book(office, form.slot, form.name, form.email, form.document)
         link = f"{(self.settings.mail.public_url or base_url).rstrip('/')}/bestaetigen/{pending.token}"
         try:
-            self.mailer.send(form.email.strip(), "Bitte bestätigen Sie Ihren Termin",
-                             confirm_request_text(self.appointment(pending, ""), link, pending.hold_until))
+            self.mailer.send(
+                form.email.strip(),
+                "Bitte bestätigen Sie Ihren Termin",
+                confirm_request_text(self.appointment(pending, ""), link, pending.hold_until),
+            )
         except MailError as err:
             log.warning("confirmation mail not sent: %s", err)
             self.store.drop_pending(pending.booking_id)
-            raise ServiceError(503, "unavailable", "the confirmation e-mail could not be sent; please try again "
-                               "later", {"Retry-After": "60"}) from None
+            raise ServiceError(
+                503,
+                "unavailable",
+                "the confirmation e-mail could not be sent; please try again later",
+                {"Retry-After": "60"},
+            ) from None
         return pending
 
     def confirm(self, token: str) -> Confirmation:
@@ -52,8 +67,9 @@ class BookingFlow:
         done = self.store.confirm(token)
         appointment = self.appointment(done, appointment_uid())
         try:
-            self.mailer.send(done.email, "Ihr Termin ist bestätigt", confirmed_text(appointment, done.code),
-                             ics(appointment))
+            self.mailer.send(
+                done.email, "Ihr Termin ist bestätigt", confirmed_text(appointment, done.code), ics(appointment)
+            )
         except MailError as err:
             log.warning("confirmed-booking mail not sent: %s", err)
         return done

@@ -85,8 +85,9 @@ class Mailer:
         message["Message-ID"] = make_msgid(domain=self.settings.sender.partition("@")[2] or None)
         message.set_content(text)
         if attachment is not None:
-            message.add_attachment(attachment, maintype="text", subtype="calendar", filename="termin.ics",
-                                   params={"method": "PUBLISH"})
+            message.add_attachment(
+                attachment, maintype="text", subtype="calendar", filename="termin.ics", params={"method": "PUBLISH"}
+            )
         host = self.settings.host
         if host is None:
             raise MailError("no SMTP server is configured")
@@ -102,19 +103,23 @@ class Mailer:
 
 
 def confirm_request_text(appointment: Appointment, link: str, hold_until: dt.datetime) -> str:
-    return (f"Guten Tag,\n\nSie haben einen Termin angefragt:\n\n"
-            f"  {appointment.service_name}\n  {appointment.date:%d.%m.%Y}, {appointment.start} bis "
-            f"{appointment.end} Uhr\n  {appointment.office_name}\n\n"
-            f"Bitte bestätigen Sie den Termin bis {hold_until:%H:%M} Uhr über diesen Link:\n\n  {link}\n\n"
-            "Ohne Bestätigung verfällt die Reservierung und der Termin wird wieder frei.\n"
-            "Wenn Sie keinen Termin angefragt haben, müssen Sie nichts tun.\n")
+    return (
+        f"Guten Tag,\n\nSie haben einen Termin angefragt:\n\n"
+        f"  {appointment.service_name}\n  {appointment.date:%d.%m.%Y}, {appointment.start} bis "
+        f"{appointment.end} Uhr\n  {appointment.office_name}\n\n"
+        f"Bitte bestätigen Sie den Termin bis {hold_until:%H:%M} Uhr über diesen Link:\n\n  {link}\n\n"
+        "Ohne Bestätigung verfällt die Reservierung und der Termin wird wieder frei.\n"
+        "Wenn Sie keinen Termin angefragt haben, müssen Sie nichts tun.\n"
+    )
 
 
 def confirmed_text(appointment: Appointment, code: str) -> str:
-    return (f"Guten Tag,\n\nIhr Termin ist bestätigt:\n\n"
-            f"  {appointment.service_name}\n  {appointment.date:%d.%m.%Y}, {appointment.start} bis "
-            f"{appointment.end} Uhr\n  {appointment.office_name}\n\n"
-            f"Ihr Bestätigungscode: {code}\n\n"
-            "Bringen Sie bitte das Ausweisdokument mit, dessen Nummer Sie bei der Buchung angegeben haben.\n"
-            "Absagen können Sie mit dem Code auf der Seite „Meine Buchung“. Den Termin finden Sie auch im\n"
-            "Anhang (termin.ics) für Ihren Kalender.\n")
+    return (
+        f"Guten Tag,\n\nIhr Termin ist bestätigt:\n\n"
+        f"  {appointment.service_name}\n  {appointment.date:%d.%m.%Y}, {appointment.start} bis "
+        f"{appointment.end} Uhr\n  {appointment.office_name}\n\n"
+        f"Ihr Bestätigungscode: {code}\n\n"
+        "Bringen Sie bitte das Ausweisdokument mit, dessen Nummer Sie bei der Buchung angegeben haben.\n"
+        "Absagen können Sie mit dem Code auf der Seite „Meine Buchung“. Den Termin finden Sie auch im\n"
+        "Anhang (termin.ics) für Ihren Kalender.\n"
+    )

@@ -55,10 +55,18 @@ class SlotInput(BaseModel):
         return self
 
     def to_slot(self) -> SlotData:
-        return SlotData(id=self.id, date=dt.date.fromisoformat(self.date), start=self.start, end=self.end,
-                        service=self.service, counter=self.counter, channel=self.channel,
-                        release_at=dt.datetime.fromisoformat(self.release_at), booking=self.booking,
-                        staff_ref=self.staff_ref)
+        return SlotData(
+            id=self.id,
+            date=dt.date.fromisoformat(self.date),
+            start=self.start,
+            end=self.end,
+            service=self.service,
+            counter=self.counter,
+            channel=self.channel,
+            release_at=dt.datetime.fromisoformat(self.release_at),
+            booking=self.booking,
+            staff_ref=self.staff_ref,
+        )
 
 
 class BookingRequest(BaseModel):

@@ -39,15 +39,25 @@ def _csv(rows: list[list[Any]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def add_office_pages(app: FastAPI, store: Store, settings: Settings,
-                     authorize: Callable[..., None]) -> None:
-    def checkin_page(request: Request, office: str, day: dt.date, checks: dict[int, bool] | None = None,
-                     status: int = 200) -> Response:
+def add_office_pages(app: FastAPI, store: Store, settings: Settings, authorize: Callable[..., None]) -> None:
+    def checkin_page(
+        request: Request, office: str, day: dt.date, checks: dict[int, bool] | None = None, status: int = 200
+    ) -> Response:
         info = settings.office(office)
         rows = store.checkin_list(office, day)
-        return page(request, "checkin.html", status=status, office=info, day=day, label=german_date(day),
-                    rows=rows, checks=checks or {}, attendance=ATTENDANCE, quote=quote,
-                    service_name=lambda s: info.service(s).name)
+        return page(
+            request,
+            "checkin.html",
+            status=status,
+            office=info,
+            day=day,
+            label=german_date(day),
+            rows=rows,
+            checks=checks or {},
+            attendance=ATTENDANCE,
+            quote=quote,
+            service_name=lambda s: info.service(s).name,
+        )
 
     @app.get("/buero/{office}/checkin", include_in_schema=False)
     async def checkin(request: Request, office: str, date: str | None = None) -> Response:
@@ -61,10 +71,23 @@ def add_office_pages(app: FastAPI, store: Store, settings: Settings,
         day = parse_date(date, required=False) or store.now(office).date()
         rows = await run_in_threadpool(store.checkin_list, office, day)
         table = [["date", "start", "end", "service", "counter", "name", "attendance"]]
-        table += [[r.date.isoformat(), r.start, r.end, safe_text(r.service), safe_text(r.counter),
-                   safe_text(r.name), r.attendance or ""] for r in rows]
-        return Response(_csv(table), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="checkin_{office}_{day.isoformat()}.csv"'})
+        table += [
+            [
+                r.date.isoformat(),
+                r.start,
+                r.end,
+                safe_text(r.service),
+                safe_text(r.counter),
+                safe_text(r.name),
+                r.attendance or "",
+            ]
+            for r in rows
+        ]
+        return Response(
+            _csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="checkin_{office}_{day.isoformat()}.csv"'},
+        )
 
     @app.post("/buero/{office}/checkin", include_in_schema=False)
     async def checkin_action(request: Request, office: str) -> Response:
@@ -79,8 +102,9 @@ def add_office_pages(app: FastAPI, store: Store, settings: Settings,
             matches = await run_in_threadpool(store.document_matches, office, booking_id, form.get("dokument", ""))
             return await run_in_threadpool(checkin_page, request, office, day, {booking_id: matches})
         await run_in_threadpool(store.mark, office, booking_id, form.get("action", ""))
-        return RedirectResponse(f"/buero/{quote(office, safe='')}/checkin?date={day.isoformat()}#b{booking_id}",
-                                status_code=303)
+        return RedirectResponse(
+            f"/buero/{quote(office, safe='')}/checkin?date={day.isoformat()}#b{booking_id}", status_code=303
+        )
 
     @app.get("/v1/offices/{office}/statistics")
     async def statistics(request: Request, office: str) -> Response:
@@ -90,7 +114,11 @@ def add_office_pages(app: FastAPI, store: Store, settings: Settings,
         if first is None or last is None or last < first or (last - first).days > 3660:
             raise ServiceError(400, "invalid", "from <= to, at most ten years")
         rows = await run_in_threadpool(store.statistics, office, first, last)
-        table = [list(HISTORY_COLUMNS)] + [[r["date"].isoformat(), safe_text(r["service"])]
-                                           + [r[k] for k in HISTORY_COLUMNS[2:]] for r in rows]
-        return Response(_csv(table), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="history_{office}.csv"'})
+        table = [list(HISTORY_COLUMNS)] + [
+            [r["date"].isoformat(), safe_text(r["service"])] + [r[k] for k in HISTORY_COLUMNS[2:]] for r in rows
+        ]
+        return Response(
+            _csv(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="history_{office}.csv"'},
+        )

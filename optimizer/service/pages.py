@@ -30,31 +30,55 @@ from .store import ServiceError, Store, clean_document, clean_email, clean_name,
 
 HERE = Path(__file__).resolve().parent
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-          "November", "Dezember")
+MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
 MESSAGES = {  # error code -> what a citizen reads
     "taken": "Dieser Termin wurde gerade von jemand anderem gebucht. Bitte wählen Sie einen anderen Termin.",
     "past": "Dieser Termin hat bereits begonnen. Bitte wählen Sie einen späteren Termin.",
     "not_found": "Dieser Termin ist nicht (mehr) buchbar. Bitte wählen Sie einen anderen Termin.",
-    "limit": ("Mit dieser E-Mail-Adresse ist für dieses Anliegen an diesem Tag bereits ein Termin gebucht. "
-              "Pro Person ist nur ein Termin je Anliegen und Tag möglich. Sagen Sie den anderen Termin "
-              "zuerst ab, wenn Sie umbuchen möchten."),
-    "rate_limited": ("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie einen Moment und versuchen Sie es "
-                     "erneut."),
+    "limit": (
+        "Mit dieser E-Mail-Adresse ist für dieses Anliegen an diesem Tag bereits ein Termin gebucht. "
+        "Pro Person ist nur ein Termin je Anliegen und Tag möglich. Sagen Sie den anderen Termin "
+        "zuerst ab, wenn Sie umbuchen möchten."
+    ),
+    "rate_limited": ("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie einen Moment und versuchen Sie es erneut."),
     "unavailable": "Der Dienst ist gerade stark ausgelastet. Bitte versuchen Sie es in einem Moment erneut.",
-    "document_limit": ("Mit diesem Dokument ist für dieses Anliegen an diesem Tag bereits ein Termin gebucht. "
-                       "Pro Person ist nur ein Termin je Anliegen und Tag möglich."),
-    "challenge": ("Die Sicherheitsprüfung ist fehlgeschlagen oder abgelaufen. Bitte warten Sie, bis sie "
-                  "abgeschlossen ist, und senden Sie das Formular erneut."),
-    "csrf": ("Das Formular ist abgelaufen oder kam nicht von dieser Seite. Bitte laden Sie die Seite neu und "
-             "versuchen Sie es erneut."),
+    "document_limit": (
+        "Mit diesem Dokument ist für dieses Anliegen an diesem Tag bereits ein Termin gebucht. "
+        "Pro Person ist nur ein Termin je Anliegen und Tag möglich."
+    ),
+    "challenge": (
+        "Die Sicherheitsprüfung ist fehlgeschlagen oder abgelaufen. Bitte warten Sie, bis sie "
+        "abgeschlossen ist, und senden Sie das Formular erneut."
+    ),
+    "csrf": (
+        "Das Formular ist abgelaufen oder kam nicht von dieser Seite. Bitte laden Sie die Seite neu und "
+        "versuchen Sie es erneut."
+    ),
     "forbidden": "Diese Anfrage kam nicht von dieser Seite und wurde abgelehnt.",
 }
 CSRF_COOKIE = "slotplan_csrf"
 _CSRF = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 
-env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-                  trim_blocks=True, lstrip_blocks=True)
+env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def german_date(day: dt.date, today: dt.date | None = None) -> str:
@@ -84,14 +108,16 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         token = secrets.token_urlsafe(24)
     response = render(template, status, csrf=token, **context)
     if fresh:
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            CSRF_COOKIE, token, httponly=True, samesite="strict", path="/", secure=request.url.scheme == "https"
+        )
     return response
 
 
 def error_page(request: Request, err: ServiceError) -> Response:
     message = MESSAGES.get(err.code) or {
-        404: "Diese Seite gibt es nicht.", 413: "Die Anfrage ist zu groß.",
+        404: "Diese Seite gibt es nicht.",
+        413: "Die Anfrage ist zu groß.",
         422: "Die Eingaben sind ungültig.",
     }.get(err.status, "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später erneut.")
     response = render("error.html", status=err.status, title="Es gibt ein Problem", message=message)
@@ -130,19 +156,27 @@ def form_errors(values: dict[str, str]) -> dict[str, str]:
     try:
         clean_name(values["name"])
     except ServiceError:
-        errors["name"] = ("Bitte geben Sie Ihren Namen ein." if not values["name"].strip()
-                          else "Bitte geben Sie Ihren Namen mit höchstens 100 Zeichen ein.")
+        errors["name"] = (
+            "Bitte geben Sie Ihren Namen ein."
+            if not values["name"].strip()
+            else "Bitte geben Sie Ihren Namen mit höchstens 100 Zeichen ein."
+        )
     try:
         clean_email(values["email"])
     except ServiceError:
-        errors["email"] = ("Bitte geben Sie Ihre E-Mail-Adresse ein." if not values["email"].strip()
-                           else "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.")
+        errors["email"] = (
+            "Bitte geben Sie Ihre E-Mail-Adresse ein."
+            if not values["email"].strip()
+            else "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de."
+        )
     try:
         clean_document(values["dokument"])
     except ServiceError:
-        errors["dokument"] = ("Bitte geben Sie die Nummer Ihres Aufenthaltstitels oder Passes ein."
-                              if not values["dokument"].strip()
-                              else "Die Nummer besteht aus 5 bis 20 Buchstaben und Ziffern, z. B. L01X00T47.")
+        errors["dokument"] = (
+            "Bitte geben Sie die Nummer Ihres Aufenthaltstitels oder Passes ein."
+            if not values["dokument"].strip()
+            else "Die Nummer besteht aus 5 bis 20 Buchstaben und Ziffern, z. B. L01X00T47."
+        )
     return errors
 
 
@@ -171,15 +205,20 @@ def add_pages(app: FastAPI, store: Store, settings: Settings, flow: BookingFlow)
         listed += [info.service(s) for s in store.services(info.id) if s not in ids]
         return listed
 
-    def office_page(request: Request, info: OfficeInfo, chosen_id: str | None, *, status: int = 200,
-                    errors: dict[str, str] | None = None,
-                    values: dict[str, str] | None = None) -> HTMLResponse:
+    def office_page(
+        request: Request,
+        info: OfficeInfo,
+        chosen_id: str | None,
+        *,
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+    ) -> HTMLResponse:
         services = service_list(info)
         chosen = next((s for s in services if s.id == chosen_id), None)
         errors = dict(errors or {})
         if chosen_id and chosen is None:
-            errors.setdefault("anliegen", "Dieses Anliegen gibt es hier nicht. "
-                                          "Bitte wählen Sie aus der Liste.")
+            errors.setdefault("anliegen", "Dieses Anliegen gibt es hier nicht. Bitte wählen Sie aus der Liste.")
             status = 404 if status == 200 else status
         now = store.now(info.id)
         days: OrderedDict[dt.date, list[Any]] = OrderedDict()
@@ -188,14 +227,26 @@ def add_pages(app: FastAPI, store: Store, settings: Settings, flow: BookingFlow)
             for row in store.available(info.id, None, chosen.id):
                 days.setdefault(row.date, []).append(row)
             releases = [m.strftime("%H:%M") for m in store.next_releases(info.id, chosen.id)]
-        day_list = [{"date": d, "label": german_date(d, now.date()), "slots": rows}
-                    for d, rows in days.items()]
+        day_list = [{"date": d, "label": german_date(d, now.date()), "slots": rows} for d, rows in days.items()]
         challenge = new_challenge(store, info.id) if day_list else {}
-        return page(request, "office.html", status=status, office=info, services=services, chosen=chosen,
-                    info=paragraphs(chosen.info) if chosen else [], days=day_list, releases=releases,
-                    errors=errors, values=values or {}, today=german_date(now.date()),
-                    now=now.strftime("%H:%M"), quote=quote, challenge=challenge,
-                    hold_minutes=settings.hold_minutes)
+        return page(
+            request,
+            "office.html",
+            status=status,
+            office=info,
+            services=services,
+            chosen=chosen,
+            info=paragraphs(chosen.info) if chosen else [],
+            days=day_list,
+            releases=releases,
+            errors=errors,
+            values=values or {},
+            today=german_date(now.date()),
+            now=now.strftime("%H:%M"),
+            quote=quote,
+            challenge=challenge,
+            hold_minutes=settings.hold_minutes,
+        )
 
     @app.get("/static/style.css", include_in_schema=False)
     async def stylesheet() -> Response:
@@ -226,10 +277,16 @@ def add_pages(app: FastAPI, store: Store, settings: Settings, flow: BookingFlow)
         values = {k: form.get(k, "") for k in ("name", "email", "slot", "dokument")}
         errors = form_errors(values)
         if errors:
-            return await run_in_threadpool(partial(office_page, request, info, service_id, status=422,
-                                                   errors=errors, values=values))
-        wanted = BookingForm(slot=values["slot"], name=values["name"], email=values["email"],
-                             document=values["dokument"], altcha=form.get("altcha", ""))
+            return await run_in_threadpool(
+                partial(office_page, request, info, service_id, status=422, errors=errors, values=values)
+            )
+        wanted = BookingForm(
+            slot=values["slot"],
+            name=values["name"],
+            email=values["email"],
+            document=values["dokument"],
+            altcha=form.get("altcha", ""),
+        )
         try:
             held = await run_in_threadpool(flow.request, info.id, wanted, str(request.base_url))
         except ServiceError as err:
@@ -240,19 +297,34 @@ def add_pages(app: FastAPI, store: Store, settings: Settings, flow: BookingFlow)
                     values["slot"] = ""
             else:
                 raise
-            return await run_in_threadpool(partial(office_page, request, info, service_id, status=err.status,
-                                                   errors=errors, values=values))
-        return render("pending.html", status=202, office=info, service=info.service(held.service), booking=held,
-                      day=german_date(held.date), email=mask_email(values["email"].strip()),
-                      hold_until=held.hold_until.strftime("%H:%M"))
+            return await run_in_threadpool(
+                partial(office_page, request, info, service_id, status=err.status, errors=errors, values=values)
+            )
+        return render(
+            "pending.html",
+            status=202,
+            office=info,
+            service=info.service(held.service),
+            booking=held,
+            day=german_date(held.date),
+            email=mask_email(values["email"].strip()),
+            hold_until=held.hold_until.strftime("%H:%M"),
+        )
 
     @app.get("/bestaetigen/{token}", include_in_schema=False)
     async def confirm_form(request: Request, token: str) -> Response:
         view = await run_in_threadpool(store.pending, token)
         info = settings.office(view["office"])
-        return page(request, "confirm.html", booking=view, token=token, office=info,
-                    service=info.service(view["service"]), day=german_date(dt.date.fromisoformat(view["date"])),
-                    hold_until=(view["hold_until"] or "")[11:16])
+        return page(
+            request,
+            "confirm.html",
+            booking=view,
+            token=token,
+            office=info,
+            service=info.service(view["service"]),
+            day=german_date(dt.date.fromisoformat(view["date"])),
+            hold_until=(view["hold_until"] or "")[11:16],
+        )
 
     @app.post("/bestaetigen", include_in_schema=False)
     async def confirm_booking(request: Request) -> Response:
@@ -266,13 +338,29 @@ def add_pages(app: FastAPI, store: Store, settings: Settings, flow: BookingFlow)
             return await confirm_form(request, token)
         info = settings.office(done.office)
         service = info.service(done.service)
-        return render("confirmation.html", status=201, office=info, service=service, booking=done,
-                      day=german_date(done.date), info=paragraphs(service.info))
+        return render(
+            "confirmation.html",
+            status=201,
+            office=info,
+            service=service,
+            booking=done,
+            day=german_date(done.date),
+            info=paragraphs(service.info),
+        )
 
     @app.get("/buchung", include_in_schema=False)
     async def booking_form(request: Request) -> Response:
-        return page(request, "booking.html", booking=None, error=None, code="", cancelled=False, office=None,
-                    service=None, day=None)
+        return page(
+            request,
+            "booking.html",
+            booking=None,
+            error=None,
+            code="",
+            cancelled=False,
+            office=None,
+            service=None,
+            day=None,
+        )
 
     async def show_booking(request: Request, code: str, *, cancel: bool) -> Response:
         code = code.strip()
@@ -281,15 +369,36 @@ def add_pages(app: FastAPI, store: Store, settings: Settings, flow: BookingFlow)
         except ServiceError as err:
             if err.status != 404 and err.code != "past":
                 raise
-            message = ("Zu diesem Code gibt es keine Buchung. Bitte prüfen Sie den Code."
-                       if err.status == 404
-                       else "Der Termin hat bereits begonnen und kann nicht mehr abgesagt werden.")
-            return page(request, "booking.html", status=err.status, booking=None, error=message, code=code,
-                        cancelled=False, office=None, service=None, day=None)
+            message = (
+                "Zu diesem Code gibt es keine Buchung. Bitte prüfen Sie den Code."
+                if err.status == 404
+                else "Der Termin hat bereits begonnen und kann nicht mehr abgesagt werden."
+            )
+            return page(
+                request,
+                "booking.html",
+                status=err.status,
+                booking=None,
+                error=message,
+                code=code,
+                cancelled=False,
+                office=None,
+                service=None,
+                day=None,
+            )
         info = settings.office(view["office"])
         day = german_date(dt.date.fromisoformat(view["date"]))
-        return page(request, "booking.html", booking=view, error=None, code=code, cancelled=cancel, office=info,
-                    service=info.service(view["service"]), day=day)
+        return page(
+            request,
+            "booking.html",
+            booking=view,
+            error=None,
+            code=code,
+            cancelled=cancel,
+            office=info,
+            service=info.service(view["service"]),
+            day=day,
+        )
 
     @app.post("/buchung", include_in_schema=False)
     async def booking_lookup(request: Request) -> Response:

@@ -25,8 +25,15 @@ from .clock import DEFAULT_TIMEZONE, Clock, SystemClock, zone
 
 TOKEN_ENV = "SLOTPLAN_TOKEN"
 DOCUMENT_KEY_ENV = "SLOTPLAN_DOCUMENT_KEY"
-SMTP_ENV = ("SLOTPLAN_SMTP_HOST", "SLOTPLAN_SMTP_PORT", "SLOTPLAN_SMTP_USER", "SLOTPLAN_SMTP_PASSWORD",
-            "SLOTPLAN_SMTP_STARTTLS", "SLOTPLAN_MAIL_FROM", "SLOTPLAN_PUBLIC_URL")
+SMTP_ENV = (
+    "SLOTPLAN_SMTP_HOST",
+    "SLOTPLAN_SMTP_PORT",
+    "SLOTPLAN_SMTP_USER",
+    "SLOTPLAN_SMTP_PASSWORD",
+    "SLOTPLAN_SMTP_STARTTLS",
+    "SLOTPLAN_MAIL_FROM",
+    "SLOTPLAN_PUBLIC_URL",
+)
 MIN_TOKEN_LENGTH = 16
 DEFAULT_DB = "sqlite:///slotplan-service.sqlite3"
 
@@ -36,6 +43,7 @@ class SettingsError(ValueError):
 
 
 # ---- catalogue: office and request-type texts from scenario files ----------------------------------
+
 
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -90,11 +98,13 @@ def office_from_scenario(path: str | Path) -> OfficeInfo:
         zone(head.office.timezone)
     except ValueError as err:
         raise SettingsError(f"--scenario {path}: office.timezone: {err}") from None
-    return OfficeInfo(id=head.office.id, name=head.office.name, timezone=head.office.timezone,
-                      services=tuple(head.service_types))
+    return OfficeInfo(
+        id=head.office.id, name=head.office.name, timezone=head.office.timezone, services=tuple(head.service_types)
+    )
 
 
 # ---- settings ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MailSettings:
@@ -118,11 +128,14 @@ class MailSettings:
         if public is not None and not public.startswith(("http://", "https://")):
             raise SettingsError("SLOTPLAN_PUBLIC_URL: an http(s) URL is needed, e.g. https://termine.example.org")
         return MailSettings(
-            host=environ.get("SLOTPLAN_SMTP_HOST", "").strip() or None, port=int(port_text),
+            host=environ.get("SLOTPLAN_SMTP_HOST", "").strip() or None,
+            port=int(port_text),
             user=environ.get("SLOTPLAN_SMTP_USER", "").strip() or None,
             password=environ.get("SLOTPLAN_SMTP_PASSWORD") or None,
             starttls=environ.get("SLOTPLAN_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "yes"),
-            sender=environ.get("SLOTPLAN_MAIL_FROM", "").strip() or "termine@localhost", public_url=public)
+            sender=environ.get("SLOTPLAN_MAIL_FROM", "").strip() or "termine@localhost",
+            public_url=public,
+        )
 
 
 @dataclass
@@ -173,8 +186,10 @@ class Settings:
 def check_token(token: str, source: str) -> str:
     token = token.strip()
     if len(token) < MIN_TOKEN_LENGTH:
-        raise SettingsError(f"{source}: the token is too short; use at least {MIN_TOKEN_LENGTH} characters, "
-                            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        raise SettingsError(
+            f"{source}: the token is too short; use at least {MIN_TOKEN_LENGTH} characters, "
+            "e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
     if any(c.isspace() or not c.isprintable() for c in token):
         raise SettingsError(f"{source}: the token must not contain spaces or control characters")
     return token
@@ -191,9 +206,20 @@ def read_config(path: str | Path) -> dict[str, Any]:
         raise SettingsError(f"--config {path}: cannot read ({err.strerror})") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise SettingsError(f"--config {path}: not valid TOML ({err})") from None
-    known = {"token", "db", "offices", "timezone", "scenarios", "rate_limit_per_min", "booking_limit_per_min",
-             "auth_failures_per_min", "retention_days", "hold_minutes", "office_booking_limit_per_min",
-             "challenge_base"}
+    known = {
+        "token",
+        "db",
+        "offices",
+        "timezone",
+        "scenarios",
+        "rate_limit_per_min",
+        "booking_limit_per_min",
+        "auth_failures_per_min",
+        "retention_days",
+        "hold_minutes",
+        "office_booking_limit_per_min",
+        "challenge_base",
+    }
     unknown = sorted(set(data) - known)
     if unknown:
         raise SettingsError(f"--config {path}: unknown key(s) {', '.join(unknown)}")
@@ -224,21 +250,33 @@ def _int(config: Mapping[str, Any], key: str, value: int | None, default: int) -
     return chosen
 
 
-def build_settings(*, db: str | None = None, clock: Clock | None = None, scenarios: list[Path] | None = None,
-                   config_path: Path | None = None, environ: Mapping[str, str] | None = None,
-                   rate_limit_per_min: int | None = None, booking_limit_per_min: int | None = None,
-                   retention_days: int | None = None, timezone: str | None = None,
-                   hold_minutes: int | None = None, office_booking_limit_per_min: int | None = None,
-                   challenge_base: int | None = None, maintenance_interval_s: float = 30.0,
-                   request_timeout_s: float = 5.0) -> tuple[Settings, list[str]]:
+def build_settings(
+    *,
+    db: str | None = None,
+    clock: Clock | None = None,
+    scenarios: list[Path] | None = None,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    rate_limit_per_min: int | None = None,
+    booking_limit_per_min: int | None = None,
+    retention_days: int | None = None,
+    timezone: str | None = None,
+    hold_minutes: int | None = None,
+    office_booking_limit_per_min: int | None = None,
+    challenge_base: int | None = None,
+    maintenance_interval_s: float = 30.0,
+    request_timeout_s: float = 5.0,
+) -> tuple[Settings, list[str]]:
     """Settings from command-line values (which win), a config file and the environment; and warnings."""
     config = read_config(config_path) if config_path is not None else {}
     warnings = list(config.get("_warnings", []))
     environ = os.environ if environ is None else environ
     token = resolve_token(environ, config)
     if token is None:
-        warnings.append(f"no token ({TOKEN_ENV} or the config file's `token`): the office side answers 401, "
-                        "nothing can be published")
+        warnings.append(
+            f"no token ({TOKEN_ENV} or the config file's `token`): the office side answers 401, "
+            "nothing can be published"
+        )
     paths = list(scenarios or []) + [Path(p) for p in config.get("scenarios", [])]
     offices: dict[str, OfficeInfo] = {}
     for p in paths:
@@ -256,24 +294,31 @@ def build_settings(*, db: str | None = None, clock: Clock | None = None, scenari
     except ValueError as err:
         raise SettingsError(f"timezone: {err}") from None
     settings = Settings(
-        db_url=db or config.get("db") or DEFAULT_DB, token=token, clock=clock or SystemClock(),
-        offices=offices, allowed_offices=frozenset(allowed) if allowed is not None else None, timezone=tz,
+        db_url=db or config.get("db") or DEFAULT_DB,
+        token=token,
+        clock=clock or SystemClock(),
+        offices=offices,
+        allowed_offices=frozenset(allowed) if allowed is not None else None,
+        timezone=tz,
         rate_limit_per_min=_int(config, "rate_limit_per_min", rate_limit_per_min, 120),
         booking_limit_per_min=_int(config, "booking_limit_per_min", booking_limit_per_min, 10),
         auth_failures_per_min=_int(config, "auth_failures_per_min", None, 10),
         retention_days=_int(config, "retention_days", retention_days, 30),
         hold_minutes=max(1, _int(config, "hold_minutes", hold_minutes, 15)),
-        office_booking_limit_per_min=_int(config, "office_booking_limit_per_min",
-                                          office_booking_limit_per_min, 20),
+        office_booking_limit_per_min=_int(config, "office_booking_limit_per_min", office_booking_limit_per_min, 20),
         challenge_base=max(1, _int(config, "challenge_base", challenge_base, 50_000)),
-        mail=MailSettings.from_environ(environ), maintenance_interval_s=maintenance_interval_s,
-        request_timeout_s=request_timeout_s)
+        mail=MailSettings.from_environ(environ),
+        maintenance_interval_s=maintenance_interval_s,
+        request_timeout_s=request_timeout_s,
+    )
     document_key = environ.get(DOCUMENT_KEY_ENV, "").strip()
     if document_key:
         settings.document_key = check_token(document_key, f"environment variable {DOCUMENT_KEY_ENV}")
     else:
-        warnings.append(f"no {DOCUMENT_KEY_ENV}: document numbers are hashed with a key made for this run, "
-                        "so they cannot be matched at check-in after a restart")
+        warnings.append(
+            f"no {DOCUMENT_KEY_ENV}: document numbers are hashed with a key made for this run, "
+            "so they cannot be matched at check-in after a restart"
+        )
     if settings.mail.host is None:
         warnings.append("no SLOTPLAN_SMTP_HOST: no confirmation mail can be sent, so citizens cannot book")
     return settings, warnings

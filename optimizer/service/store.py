@@ -145,8 +145,9 @@ def clean_document(number: Any) -> str:
     """An eAT or passport number: letters and digits (spaces and hyphens dropped), upper case, 5–20."""
     text = re.sub(r"[\s-]+", "", number).upper() if isinstance(number, str) else ""
     if not _DOCUMENT.match(text):
-        raise ServiceError(422, "invalid", "document: the number of the residence permit (eAT) or passport, "
-                           "5 to 20 letters and digits")
+        raise ServiceError(
+            422, "invalid", "document: the number of the residence permit (eAT) or passport, 5 to 20 letters and digits"
+        )
     return text
 
 
@@ -163,10 +164,19 @@ def mask_email(email: str) -> str:
 
 def public_slot(row: Any) -> dict[str, Any]:
     """A stored slot as the contract's `Slot` (with `booked`, without who booked it)."""
-    return {"id": row.id, "date": row.date.isoformat(), "start": row.start, "end": row.end,
-            "service": row.service, "counter": row.counter, "channel": row.channel,
-            "release_at": row.release_at.isoformat(timespec="seconds"), "booking": row.plan_booking,
-            "booked": row.taken_by is not None or row.plan_booking is not None, "staff_ref": row.staff_ref}
+    return {
+        "id": row.id,
+        "date": row.date.isoformat(),
+        "start": row.start,
+        "end": row.end,
+        "service": row.service,
+        "counter": row.counter,
+        "channel": row.channel,
+        "release_at": row.release_at.isoformat(timespec="seconds"),
+        "booking": row.plan_booking,
+        "booked": row.taken_by is not None or row.plan_booking is not None,
+        "staff_ref": row.staff_ref,
+    }
 
 
 def _utcnow() -> dt.datetime:
@@ -189,8 +199,11 @@ class Store:
     def published(self, office: str, day: dt.date) -> list[dict[str, Any]]:
         self.expire_holds(office)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(slots).where(slots.c.office == office, slots.c.date == day)
-                                .order_by(slots.c.start_at, slots.c.id)).all()
+            rows = conn.execute(
+                select(slots)
+                .where(slots.c.office == office, slots.c.date == day)
+                .order_by(slots.c.start_at, slots.c.id)
+            ).all()
         return [public_slot(r) for r in rows]
 
     def put_slot(self, office: str, slot: SlotData) -> tuple[int, dict[str, Any]]:
@@ -206,8 +219,10 @@ class Store:
                     done = [self._put(conn, office, slot) for slot in batch]
                     for slot, (_status, booked) in zip(batch, done, strict=True):
                         self._check_collisions(conn, office, slot, itself_booked=booked and len(batch) == 1)
-                    stored = [conn.execute(select(slots).where(slots.c.office == office, slots.c.id == slot.id))
-                              .one() for slot in batch]
+                    stored = [
+                        conn.execute(select(slots).where(slots.c.office == office, slots.c.id == slot.id)).one()
+                        for slot in batch
+                    ]
                 return [(status, public_slot(row)) for (status, _booked), row in zip(done, stored, strict=True)]
             except IntegrityError:
                 if attempt == 2:  # a concurrent PUT of the same new id: the next round updates it
@@ -216,14 +231,22 @@ class Store:
 
     def _put(self, conn: Any, office: str, slot: SlotData) -> tuple[int, bool]:
         """Insert or update one slot inside `conn`'s transaction: (status, whether the slot is booked)."""
-        values = {"date": slot.date, "start": slot.start, "end": slot.end, "start_at": slot.start_at,
-                  "service": slot.service, "counter": slot.counter, "channel": slot.channel,
-                  "release_at": slot.release_at, "plan_booking": slot.booking, "staff_ref": slot.staff_ref}
+        values = {
+            "date": slot.date,
+            "start": slot.start,
+            "end": slot.end,
+            "start_at": slot.start_at,
+            "service": slot.service,
+            "counter": slot.counter,
+            "channel": slot.channel,
+            "release_at": slot.release_at,
+            "plan_booking": slot.booking,
+            "staff_ref": slot.staff_ref,
+        }
         key = (slots.c.office == office) & (slots.c.id == slot.id)
         row = conn.execute(select(slots).where(key).with_for_update()).first()
         if row is None:
-            conn.execute(insert(slots).values(office=office, id=slot.id, taken_by=None, updated_at=_utcnow(),
-                                              **values))
+            conn.execute(insert(slots).values(office=office, id=slot.id, taken_by=None, updated_at=_utcnow(), **values))
             return 201, slot.booking is not None
         moved = [k for k in PINNED if getattr(row, k) != values[k]]
         booked = row.taken_by is not None or row.plan_booking is not None
@@ -244,19 +267,34 @@ class Store:
         A booked slot's own single update may name a person another booked slot still shows: that is
         the replacement, and the other booked slot gets its own in the same publish (people may swap;
         a batch checks its final state instead)."""
-        overlapping = conn.execute(select(slots).where(
-            slots.c.office == office, slots.c.date == slot.date, slots.c.id != slot.id,
-            slots.c.start < slot.end, slots.c.end > slot.start,
-            (slots.c.taken_by.is_not(None)) | (slots.c.plan_booking.is_not(None)),
-        ).order_by(slots.c.start_at, slots.c.id)).all()
+        overlapping = conn.execute(
+            select(slots)
+            .where(
+                slots.c.office == office,
+                slots.c.date == slot.date,
+                slots.c.id != slot.id,
+                slots.c.start < slot.end,
+                slots.c.end > slot.start,
+                (slots.c.taken_by.is_not(None)) | (slots.c.plan_booking.is_not(None)),
+            )
+            .order_by(slots.c.start_at, slots.c.id)
+        ).all()
         for other in overlapping:
             if other.counter == slot.counter:
-                raise ServiceError(409, "conflict", f"slot {slot.id} ({slot.start}–{slot.end}) overlaps booked "
-                                   f"slot {other.id} ({other.start}–{other.end}) at counter {slot.counter}")
+                raise ServiceError(
+                    409,
+                    "conflict",
+                    f"slot {slot.id} ({slot.start}–{slot.end}) overlaps booked "
+                    f"slot {other.id} ({other.start}–{other.end}) at counter {slot.counter}",
+                )
             if not itself_booked and slot.staff_ref is not None and other.staff_ref == slot.staff_ref:
-                raise ServiceError(409, "conflict", f"slot {slot.id} ({slot.start}–{slot.end}) would take the "
-                                   f"staff member of booked slot {other.id} ({other.start}–{other.end}) away; "
-                                   "publish the booked slot with its replacement first")
+                raise ServiceError(
+                    409,
+                    "conflict",
+                    f"slot {slot.id} ({slot.start}–{slot.end}) would take the "
+                    f"staff member of booked slot {other.id} ({other.start}–{other.end}) away; "
+                    "publish the booked slot with its replacement first",
+                )
 
     @staticmethod
     def _booked(slot_id: str, moved: list[str]) -> ServiceError:
@@ -266,8 +304,9 @@ class Store:
         """Delete an unbooked slot; 409 when booked, 404 when not published."""
         key = (slots.c.office == office) & (slots.c.id == slot_id)
         with self.write.begin() as conn:
-            gone = conn.execute(delete(slots).where(key, slots.c.taken_by.is_(None),
-                                                    slots.c.plan_booking.is_(None))).rowcount
+            gone = conn.execute(
+                delete(slots).where(key, slots.c.taken_by.is_(None), slots.c.plan_booking.is_(None))
+            ).rowcount
             exists = gone == 0 and conn.execute(select(slots.c.id).where(key)).first() is not None
         if exists:
             raise ServiceError(409, "booked", f"slot {slot_id} is booked")
@@ -282,11 +321,18 @@ class Store:
         reserved = (slots.c.reserved_until.is_(None)) | (slots.c.reserved_until <= now)
         if document is not None:
             reserved = reserved | (slots.c.reserved_for == document)
-        return and_(slots.c.office == office, slots.c.taken_by.is_(None), slots.c.plan_booking.is_(None),
-                    slots.c.release_at <= now, slots.c.start_at > now, reserved)
+        return and_(
+            slots.c.office == office,
+            slots.c.taken_by.is_(None),
+            slots.c.plan_booking.is_(None),
+            slots.c.release_at <= now,
+            slots.c.start_at > now,
+            reserved,
+        )
 
-    def available(self, office: str, day: dt.date | None = None, service: str | None = None,
-                  limit: int = 2000) -> Sequence[Row[Any]]:
+    def available(
+        self, office: str, day: dt.date | None = None, service: str | None = None, limit: int = 2000
+    ) -> Sequence[Row[Any]]:
         """Released free slots of one day, or of today and later when `day` is None, by start."""
         self.expire_holds(office)
         now = self.now(office)
@@ -301,18 +347,32 @@ class Store:
         """Today's coming release moments of free same-day slots of `service` (when more go online)."""
         now = self.now(office)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(slots.c.release_at).distinct().where(
-                slots.c.office == office, slots.c.service == service, slots.c.date == now.date(),
-                slots.c.release_at > now, slots.c.start_at > now, slots.c.taken_by.is_(None),
-                slots.c.plan_booking.is_(None)).order_by(slots.c.release_at)).all()
+            rows = conn.execute(
+                select(slots.c.release_at)
+                .distinct()
+                .where(
+                    slots.c.office == office,
+                    slots.c.service == service,
+                    slots.c.date == now.date(),
+                    slots.c.release_at > now,
+                    slots.c.start_at > now,
+                    slots.c.taken_by.is_(None),
+                    slots.c.plan_booking.is_(None),
+                )
+                .order_by(slots.c.release_at)
+            ).all()
         return [r.release_at for r in rows]
 
     def services(self, office: str) -> list[str]:
         """Request types with slots published for today or later (released or not)."""
         today = self.now(office).date()
         with self.engine.connect() as conn:
-            rows = conn.execute(select(slots.c.service).distinct().where(
-                slots.c.office == office, slots.c.date >= today).order_by(slots.c.service)).all()
+            rows = conn.execute(
+                select(slots.c.service)
+                .distinct()
+                .where(slots.c.office == office, slots.c.date >= today)
+                .order_by(slots.c.service)
+            ).all()
         return [r.service for r in rows]
 
     def offices(self) -> list[str]:
@@ -340,37 +400,78 @@ class Store:
             try:
                 with self.write.begin() as conn:
                     self._check_office_rate(conn, office, now)
-                    inserted = conn.execute(insert(bookings).values(
-                        code_hash=None, office=office, slot=row.id, date=row.date, start=row.start, end=row.end,
-                        service=row.service, name=name, email=email, created_at=_utcnow(), cancelled_at=None,
-                        active_slot=f"{office}/{row.id}", active_key=key, status="pending", requested_at=now,
-                        hold_until=hold_until, confirm_hash=code_hash(token), document_hash=doc,
-                        active_document=doc_key, attendance=None,
-                    )).inserted_primary_key
+                    inserted = conn.execute(
+                        insert(bookings).values(
+                            code_hash=None,
+                            office=office,
+                            slot=row.id,
+                            date=row.date,
+                            start=row.start,
+                            end=row.end,
+                            service=row.service,
+                            name=name,
+                            email=email,
+                            created_at=_utcnow(),
+                            cancelled_at=None,
+                            active_slot=f"{office}/{row.id}",
+                            active_key=key,
+                            status="pending",
+                            requested_at=now,
+                            hold_until=hold_until,
+                            confirm_hash=code_hash(token),
+                            document_hash=doc,
+                            active_document=doc_key,
+                            attendance=None,
+                        )
+                    ).inserted_primary_key
                     assert inserted is not None  # a single-row insert always reports its key
                     booking_id = inserted[0]
-                    taken = conn.execute(update(slots).where(
-                        self._bookable(office, now, doc), slots.c.id == row.id, slots.c.date == row.date,
-                        slots.c.start == row.start, slots.c.end == row.end, slots.c.service == row.service,
-                    ).values(taken_by=booking_id, reserved_for=None, reserved_until=None)).rowcount
+                    taken = conn.execute(
+                        update(slots)
+                        .where(
+                            self._bookable(office, now, doc),
+                            slots.c.id == row.id,
+                            slots.c.date == row.date,
+                            slots.c.start == row.start,
+                            slots.c.end == row.end,
+                            slots.c.service == row.service,
+                        )
+                        .values(taken_by=booking_id, reserved_for=None, reserved_until=None)
+                    ).rowcount
                     if taken != 1:
                         raise _Lost()
             except (IntegrityError, _Lost):
                 continue  # somebody else was faster (or the slot changed): the next round says why
-            return Pending(token=token, booking_id=booking_id, office=office, slot=row.id, date=row.date,
-                           start=row.start, end=row.end, service=row.service, hold_until=hold_until)
+            return Pending(
+                token=token,
+                booking_id=booking_id,
+                office=office,
+                slot=row.id,
+                date=row.date,
+                start=row.start,
+                end=row.end,
+                service=row.service,
+                hold_until=hold_until,
+            )
         raise ServiceError(503, "unavailable", "too much contention; please try again", {"Retry-After": "1"})
 
     def _check_office_rate(self, conn: Any, office: str, now: dt.datetime) -> None:
         limit = self.settings.office_booking_limit_per_min
         if limit and self._recent(conn, office, now) >= limit:
-            raise ServiceError(429, "rate_limited", "this office takes no more bookings this minute; "
-                               "please try again in a minute", {"Retry-After": "60"})
+            raise ServiceError(
+                429,
+                "rate_limited",
+                "this office takes no more bookings this minute; please try again in a minute",
+                {"Retry-After": "60"},
+            )
 
     @staticmethod
     def _recent(conn: Any, office: str, now: dt.datetime) -> int:
-        return conn.execute(select(func.count()).select_from(bookings).where(
-            bookings.c.office == office, bookings.c.requested_at > now - dt.timedelta(minutes=1))).scalar_one()
+        return conn.execute(
+            select(func.count())
+            .select_from(bookings)
+            .where(bookings.c.office == office, bookings.c.requested_at > now - dt.timedelta(minutes=1))
+        ).scalar_one()
 
     def recent_bookings(self, office: str) -> int:
         """Bookings (pending or not) requested at the office in the last minute."""
@@ -395,19 +496,29 @@ class Store:
             by_document = conn.execute(select(bookings.c.id).where(bookings.c.active_document == doc_key)).first()
         when = f"{row.service} on {row.date.isoformat()}"
         if by_email is not None:
-            raise ServiceError(409, "limit", f"this e-mail address already has an active booking for {when}; "
-                               "cancel it first to book another time")
+            raise ServiceError(
+                409,
+                "limit",
+                f"this e-mail address already has an active booking for {when}; cancel it first to book another time",
+            )
         if by_document is not None:
-            raise ServiceError(409, "document_limit", f"this document already has an active booking for {when}; "
-                               "cancel it first to book another time")
+            raise ServiceError(
+                409,
+                "document_limit",
+                f"this document already has an active booking for {when}; cancel it first to book another time",
+            )
 
     def drop_pending(self, booking_id: int) -> None:
         """End a pending booking at once (its confirmation mail could not be sent); the slot is free."""
         with self.write.begin() as conn:
             conn.execute(update(slots).where(slots.c.taken_by == booking_id).values(taken_by=None))
-            conn.execute(update(bookings).where(bookings.c.id == booking_id, bookings.c.status == "pending")
-                         .values(status="expired", cancelled_at=_utcnow(), active_slot=None, active_key=None,
-                                 active_document=None))
+            conn.execute(
+                update(bookings)
+                .where(bookings.c.id == booking_id, bookings.c.status == "pending")
+                .values(
+                    status="expired", cancelled_at=_utcnow(), active_slot=None, active_key=None, active_document=None
+                )
+            )
 
     def use_challenge(self, signature: str, expires_at: dt.datetime) -> bool:
         """Record a solved challenge; False when it was used before (a solution books once)."""
@@ -422,21 +533,29 @@ class Store:
         """End pending bookings whose hold is over; their slots are free again. How many."""
         with self.engine.connect() as conn:
             query = select(bookings.c.office).distinct().where(bookings.c.status == "pending")
-            offices = [r.office for r in conn.execute(query if office is None
-                                                      else query.where(bookings.c.office == office))]
+            offices = [
+                r.office for r in conn.execute(query if office is None else query.where(bookings.c.office == office))
+            ]
         ended = 0
         for o in offices:
             now = self.now(o)
             with self.write.begin() as conn:
-                over = [r.id for r in conn.execute(select(bookings.c.id).where(
-                    bookings.c.office == o, bookings.c.status == "pending", bookings.c.hold_until <= now))]
+                over = [
+                    r.id
+                    for r in conn.execute(
+                        select(bookings.c.id).where(
+                            bookings.c.office == o, bookings.c.status == "pending", bookings.c.hold_until <= now
+                        )
+                    )
+                ]
                 if not over:
                     continue
-                conn.execute(update(slots).where(slots.c.office == o, slots.c.taken_by.in_(over))
-                             .values(taken_by=None))
-                ended += conn.execute(update(bookings).where(bookings.c.id.in_(over), bookings.c.status == "pending")
-                                      .values(status="expired", cancelled_at=now, active_slot=None,
-                                              active_key=None, active_document=None)).rowcount
+                conn.execute(update(slots).where(slots.c.office == o, slots.c.taken_by.in_(over)).values(taken_by=None))
+                ended += conn.execute(
+                    update(bookings)
+                    .where(bookings.c.id.in_(over), bookings.c.status == "pending")
+                    .values(status="expired", cancelled_at=now, active_slot=None, active_key=None, active_document=None)
+                ).rowcount
         return ended
 
     def pending(self, token: str) -> dict[str, Any]:
@@ -452,18 +571,35 @@ class Store:
         self.expire_holds(row.office)
         code = secrets.token_urlsafe(CODE_BYTES)
         with self.write.begin() as conn:
-            done = conn.execute(update(bookings).where(
-                bookings.c.id == row.id, bookings.c.status == "pending", bookings.c.hold_until > self.now(row.office),
-            ).values(status="confirmed", code_hash=code_hash(code), hold_until=None)).rowcount
+            done = conn.execute(
+                update(bookings)
+                .where(
+                    bookings.c.id == row.id,
+                    bookings.c.status == "pending",
+                    bookings.c.hold_until > self.now(row.office),
+                )
+                .values(status="confirmed", code_hash=code_hash(code), hold_until=None)
+            ).rowcount
             row = conn.execute(select(bookings).where(bookings.c.id == row.id)).one()
         if done != 1:
-            messages = {"confirmed": "this booking is already confirmed",
-                        "expired": "the reservation has expired; please book again",
-                        "cancelled": "this booking was cancelled"}
-            raise ServiceError(409, row.status if row.status in messages else "expired",
-                               messages.get(row.status, messages["expired"]))
-        return Confirmation(code=code, office=row.office, slot=row.slot, date=row.date, start=row.start,
-                            end=row.end, service=row.service, email=row.email)
+            messages = {
+                "confirmed": "this booking is already confirmed",
+                "expired": "the reservation has expired; please book again",
+                "cancelled": "this booking was cancelled",
+            }
+            raise ServiceError(
+                409, row.status if row.status in messages else "expired", messages.get(row.status, messages["expired"])
+            )
+        return Confirmation(
+            code=code,
+            office=row.office,
+            slot=row.slot,
+            date=row.date,
+            start=row.start,
+            end=row.end,
+            service=row.service,
+            email=row.email,
+        )
 
     def booking(self, code: str) -> dict[str, Any]:
         """The booking of a confirmation code: 404 when unknown."""
@@ -481,10 +617,18 @@ class Store:
     @staticmethod
     def _booking_view(row: Any) -> dict[str, Any]:
         status = {"confirmed": "active"}.get(row.status, row.status)
-        return {"office": row.office, "slot": row.slot, "date": row.date.isoformat(), "start": row.start,
-                "end": row.end, "service": row.service, "name": row.name, "email": mask_email(row.email),
-                "status": status,
-                "hold_until": row.hold_until.isoformat(timespec="minutes") if row.hold_until else None}
+        return {
+            "office": row.office,
+            "slot": row.slot,
+            "date": row.date.isoformat(),
+            "start": row.start,
+            "end": row.end,
+            "service": row.service,
+            "name": row.name,
+            "email": mask_email(row.email),
+            "status": status,
+            "hold_until": row.hold_until.isoformat(timespec="minutes") if row.hold_until else None,
+        }
 
     def cancel(self, code: str) -> dict[str, Any]:
         """Cancel a booking. Its slot is free again at once, but for `hold_minutes` only for the same
@@ -495,16 +639,23 @@ class Store:
             if row.cancelled_at is None:
                 now = self.now(row.office)
                 if at(row.date, row.start) <= now:
-                    raise ServiceError(409, "past", "the appointment has already begun and cannot be "
-                                       "cancelled")
-                conn.execute(update(bookings)
-                             .where(bookings.c.id == row.id, bookings.c.cancelled_at.is_(None))
-                             .values(cancelled_at=now, status="cancelled", active_slot=None, active_key=None,
-                                     active_document=None))
-                conn.execute(update(slots).where(slots.c.office == row.office, slots.c.id == row.slot,
-                                                 slots.c.taken_by == row.id).values(
-                    taken_by=None, reserved_for=row.document_hash,
-                    reserved_until=now + dt.timedelta(minutes=self.settings.hold_minutes)))
+                    raise ServiceError(409, "past", "the appointment has already begun and cannot be cancelled")
+                conn.execute(
+                    update(bookings)
+                    .where(bookings.c.id == row.id, bookings.c.cancelled_at.is_(None))
+                    .values(
+                        cancelled_at=now, status="cancelled", active_slot=None, active_key=None, active_document=None
+                    )
+                )
+                conn.execute(
+                    update(slots)
+                    .where(slots.c.office == row.office, slots.c.id == row.slot, slots.c.taken_by == row.id)
+                    .values(
+                        taken_by=None,
+                        reserved_for=row.document_hash,
+                        reserved_until=now + dt.timedelta(minutes=self.settings.hold_minutes),
+                    )
+                )
             row = conn.execute(select(bookings).where(bookings.c.id == row.id)).one()
         return self._booking_view(row)
 
@@ -515,33 +666,60 @@ class Store:
         cutoff = now.date() - dt.timedelta(days=self.settings.retention_days)
         with self.write.begin() as conn:
             conn.execute(delete(used_challenges).where(used_challenges.c.expires_at < _utcnow()))
-            return conn.execute(update(bookings).where(bookings.c.date < cutoff, bookings.c.email != "")
-                                .values(name="", email="")).rowcount
+            return conn.execute(
+                update(bookings).where(bookings.c.date < cutoff, bookings.c.email != "").values(name="", email="")
+            ).rowcount
 
     def day_bookings(self, office: str, day: dt.date) -> list[dict[str, Any]]:
         """The office's active bookings of one day with their slot's counter, by start (office side)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(bookings, slots.c.counter).join(
-                slots, (slots.c.office == bookings.c.office) & (slots.c.id == bookings.c.slot), isouter=True,
-            ).where(bookings.c.office == office, bookings.c.date == day, bookings.c.status == "confirmed")
-                .order_by(bookings.c.start, bookings.c.slot)).all()
-        return [{"slot": r.slot, "date": r.date.isoformat(), "start": r.start, "end": r.end, "service": r.service,
-                 "counter": r.counter, "name": r.name, "attendance": r.attendance} for r in rows]
+            rows = conn.execute(
+                select(bookings, slots.c.counter)
+                .join(
+                    slots,
+                    (slots.c.office == bookings.c.office) & (slots.c.id == bookings.c.slot),
+                    isouter=True,
+                )
+                .where(bookings.c.office == office, bookings.c.date == day, bookings.c.status == "confirmed")
+                .order_by(bookings.c.start, bookings.c.slot)
+            ).all()
+        return [
+            {
+                "slot": r.slot,
+                "date": r.date.isoformat(),
+                "start": r.start,
+                "end": r.end,
+                "service": r.service,
+                "counter": r.counter,
+                "name": r.name,
+                "attendance": r.attendance,
+            }
+            for r in rows
+        ]
 
     # ---- office: check-in and statistics -------------------------------------------------------------
 
     def checkin_list(self, office: str, day: dt.date) -> Sequence[Row[Any]]:
         """The day's confirmed appointments with counter and attendance, by start (the office's own data)."""
         with self.engine.connect() as conn:
-            return conn.execute(select(bookings, slots.c.counter).join(
-                slots, (slots.c.office == bookings.c.office) & (slots.c.id == bookings.c.slot), isouter=True,
-            ).where(bookings.c.office == office, bookings.c.date == day, bookings.c.status == "confirmed")
-                .order_by(bookings.c.start, bookings.c.slot)).all()
+            return conn.execute(
+                select(bookings, slots.c.counter)
+                .join(
+                    slots,
+                    (slots.c.office == bookings.c.office) & (slots.c.id == bookings.c.slot),
+                    isouter=True,
+                )
+                .where(bookings.c.office == office, bookings.c.date == day, bookings.c.status == "confirmed")
+                .order_by(bookings.c.start, bookings.c.slot)
+            ).all()
 
     def _confirmed(self, office: str, booking_id: int) -> Any:
         with self.engine.connect() as conn:
-            row = conn.execute(select(bookings).where(bookings.c.office == office, bookings.c.id == booking_id,
-                                                      bookings.c.status == "confirmed")).first()
+            row = conn.execute(
+                select(bookings).where(
+                    bookings.c.office == office, bookings.c.id == booking_id, bookings.c.status == "confirmed"
+                )
+            ).first()
         if row is None:
             raise ServiceError(404, "not_found", "no confirmed booking with this number")
         return row
@@ -557,8 +735,11 @@ class Store:
             raise ServiceError(422, "invalid", "attendance: attended or no_show")
         self._confirmed(office, booking_id)
         with self.write.begin() as conn:
-            conn.execute(update(bookings).where(bookings.c.office == office, bookings.c.id == booking_id,
-                                                bookings.c.status == "confirmed").values(attendance=attendance))
+            conn.execute(
+                update(bookings)
+                .where(bookings.c.office == office, bookings.c.id == booking_id, bookings.c.status == "confirmed")
+                .values(attendance=attendance)
+            )
 
     def statistics(self, office: str, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
         """Per day and request type, in the history format (shared/tools/make_history.py): `requests`
@@ -570,16 +751,35 @@ class Store:
         rows: dict[tuple[dt.date, str], dict[str, Any]] = {}
 
         def row(day: dt.date, service: str) -> dict[str, Any]:
-            return rows.setdefault((day, service), {"date": day, "service": service, "requests": 0, "booked": 0,
-                                                    "attended": 0, "no_show": 0, "cancelled": 0})
+            return rows.setdefault(
+                (day, service),
+                {
+                    "date": day,
+                    "service": service,
+                    "requests": 0,
+                    "booked": 0,
+                    "attended": 0,
+                    "no_show": 0,
+                    "cancelled": 0,
+                },
+            )
 
         with self.engine.connect() as conn:
-            requested = conn.execute(select(bookings.c.requested_at, bookings.c.service).where(
-                bookings.c.office == office, bookings.c.requested_at >= dt.datetime.combine(first, dt.time()),
-                bookings.c.requested_at < dt.datetime.combine(last + dt.timedelta(days=1), dt.time()))).all()
-            held = conn.execute(select(bookings).where(
-                bookings.c.office == office, bookings.c.date >= first, bookings.c.date <= last,
-                bookings.c.code_hash.is_not(None))).all()
+            requested = conn.execute(
+                select(bookings.c.requested_at, bookings.c.service).where(
+                    bookings.c.office == office,
+                    bookings.c.requested_at >= dt.datetime.combine(first, dt.time()),
+                    bookings.c.requested_at < dt.datetime.combine(last + dt.timedelta(days=1), dt.time()),
+                )
+            ).all()
+            held = conn.execute(
+                select(bookings).where(
+                    bookings.c.office == office,
+                    bookings.c.date >= first,
+                    bookings.c.date <= last,
+                    bookings.c.code_hash.is_not(None),
+                )
+            ).all()
         for r in requested:
             row(r.requested_at.date(), r.service)["requests"] += 1
         for b in held:
@@ -601,9 +801,15 @@ class Store:
     def count_active(self, office: str, slot_id: str) -> int:
         """Active (pending or confirmed) bookings of one slot (0 or 1; for tests and monitoring)."""
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(bookings).where(
-                bookings.c.office == office, bookings.c.slot == slot_id, bookings.c.cancelled_at.is_(None),
-            )).scalar_one()
+            return conn.execute(
+                select(func.count())
+                .select_from(bookings)
+                .where(
+                    bookings.c.office == office,
+                    bookings.c.slot == slot_id,
+                    bookings.c.cancelled_at.is_(None),
+                )
+            ).scalar_one()
 
 
 class _Lost(Exception):
