@@ -50,6 +50,8 @@ class SolveParameters:
     """For the floors level (`model.add_floors`); it starts from the seated plan, which aims at the floors."""
     seated_share: float = 0.2
     """For the full model inside the seating (`seating.seated_model`): 1-5 CPU-seconds on the sample Monday."""
+    replan_seated_share: float = 0.6
+    """For the seated plan of a re-plan, which starts from the published day of everyone present."""
     first_plan_grace: float = 3.0
     """A seating stage with no solution when its share is up may take up to this many times its share to
     find its first one: without a first plan there is nothing to improve (seen under heavy load)."""

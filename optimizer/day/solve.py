@@ -249,9 +249,10 @@ def solve_day(
                 )
             )
             seating = seating or template
-        start = (
-            _seated_start(dm, seating, budget, primary_budget * params.seated_share, result.stages) if seating else None
-        )
+        # A re-plan's seating is the published day: its seated plan is most of the answer, so it gets most of
+        # the time (sample Monday, two absent: the full model needs several seconds to presolve).
+        share = params.seated_share if template is not None else params.replan_seated_share
+        start = _seated_start(dm, seating, budget, primary_budget * share, result.stages) if seating else None
         if start is None and template is not None and seating is not template:
             start = _seated_start(dm, template, budget, primary_budget * params.seated_share, result.stages)
     if start is not None and assume_held:
@@ -450,8 +451,9 @@ def solve_day(
 def _seated_start(
     dm: DayModel, seating: Seating, budget: Budget, seconds: float, stages: list[StageReport]
 ) -> Snapshot | None:
-    """The model solved inside the template's seating (`seating`): most bookings first, then weighted
-    served. A complete plan of the full model, found fast because counters no longer conflict."""
+    """The model solved inside a seating: most bookings first, then the floors and weighted served, then
+    (re-plans) the published slots kept. A complete plan of the full model, found fast because counters
+    no longer conflict."""
     model = dm.model
     model.clear_objective()
     model.clear_hints()
@@ -462,8 +464,15 @@ def _seated_start(
     for k, floor in ix.floors.items():
         met.append(model.new_int_var(0, floor, f"toward_floor[{k}]"))
         model.add(met[-1] <= dm.served(k))
-    most = per_request * (sum(ix.floors.values()) + len(ix.slot_options)) + 1
-    model.maximize(most * sum(dm.held.values()) + per_request * sum(met) + dm.weighted_served())
+    # In a re-plan, among equal plans the one that keeps the most published slots (same type and time).
+    published = sorted(ix.baseline.options) if ix.baseline is not None else []
+    unit = len(published) + 1
+    most = unit * per_request * (sum(ix.floors.values()) + len(ix.slot_options)) + 1
+    model.maximize(
+        most * sum(dm.held.values())
+        + unit * (per_request * sum(met) + dm.weighted_served())
+        + sum(dm.slot[i] for i in published)
+    )
     sub = seated_model(dm, seating)
     model.clear_objective()
     grace = budget.options.parameters.first_plan_grace
