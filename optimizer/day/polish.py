@@ -13,12 +13,10 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-if TYPE_CHECKING:
-    from .solve import Budget
+from .budget import Budget
 
 NEIGHBOURHOOD_PEOPLE = 4
 STEP_SECONDS = 1.5

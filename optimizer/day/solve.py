@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 
 from ..bounds import equipment_bound, fluid_bound
 from ..plan import Status
+from .budget import Budget
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
 from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model
@@ -38,40 +39,6 @@ STATUS_NAMES: dict[cp_model.CpSolverStatus, Status] = {
 }
 LAST_LEVEL = 4
 """The plan's shape (secondary terms); levels 2 and 3 are the re-plan's stability levels."""
-
-
-class Budget:
-    """The time limit of one day's solve, in seconds or in CP-SAT deterministic time."""
-
-    def __init__(self, options: SolveOptions):
-        self.options = options
-        self.start = time.monotonic()
-        self.deterministic_used = 0.0
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.start
-
-    def remaining(self) -> float:
-        used = self.deterministic_used if self.options.deterministic else self.elapsed()
-        return self.options.time_limit_s - used
-
-    def solver(self, seconds: float, subsolvers: tuple[str, ...]) -> cp_model.CpSolver:
-        """A CP-SAT solver limited to `seconds` of this budget."""
-        solver = cp_model.CpSolver()
-        params = solver.parameters
-        params.num_workers = self.options.workers
-        params.random_seed = self.options.seed
-        params.subsolvers.extend(subsolvers)
-        if self.options.deterministic:
-            params.interleave_search = True
-            params.max_deterministic_time = max(0.05, seconds)
-            params.max_time_in_seconds = max(1.0, 20 * seconds)
-        else:
-            params.max_time_in_seconds = max(0.05, seconds)
-        return solver
-
-    def charge(self, solver: cp_model.CpSolver) -> None:
-        self.deterministic_used += solver.deterministic_time
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):

@@ -1,0 +1,43 @@
+"""The time limit of one day's solve, shared by its stages (wall-clock or CP-SAT deterministic time)."""
+
+from __future__ import annotations
+
+import time
+
+from ortools.sat.python import cp_model
+
+from .solution import SolveOptions
+
+
+class Budget:
+    """The time limit of one day's solve, in seconds or in CP-SAT deterministic time."""
+
+    def __init__(self, options: SolveOptions):
+        self.options = options
+        self.start = time.monotonic()
+        self.deterministic_used = 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def remaining(self) -> float:
+        used = self.deterministic_used if self.options.deterministic else self.elapsed()
+        return self.options.time_limit_s - used
+
+    def solver(self, seconds: float, subsolvers: tuple[str, ...]) -> cp_model.CpSolver:
+        """A CP-SAT solver limited to `seconds` of this budget."""
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = self.options.workers
+        params.random_seed = self.options.seed
+        params.subsolvers.extend(subsolvers)
+        if self.options.deterministic:
+            params.interleave_search = True
+            params.max_deterministic_time = max(0.05, seconds)
+            params.max_time_in_seconds = max(1.0, 20 * seconds)
+        else:
+            params.max_time_in_seconds = max(0.05, seconds)
+        return solver
+
+    def charge(self, solver: cp_model.CpSolver) -> None:
+        self.deterministic_used += solver.deterministic_time
