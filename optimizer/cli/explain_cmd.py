@@ -19,8 +19,8 @@ from ..pipeline import plan_day
 from ..plan import plan_filename, read_plan
 from ..scenario import Scenario
 from .app import app, console, user_errors
+from .dates import parse_date
 from .horizon_run import wait_table
-from .plan_cmd import parse_date
 
 
 @app.command("explain")

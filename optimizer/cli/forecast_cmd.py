@@ -20,7 +20,7 @@ from ..history.noshow import NoShowEstimate, estimate_no_shows
 from ..history.reader import read_history
 from ..history.scenario_out import with_forecast
 from .app import app, console, err_console, user_errors
-from .plan_cmd import parse_date
+from .dates import parse_date
 
 MAX_HORIZON_DAYS = 400
 WEEKDAY_DE = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")

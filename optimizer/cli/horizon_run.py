@@ -19,6 +19,7 @@ from ..horizon.rolling import plan_across_days, plan_or_replan
 from ..plan import Plan, plan_filename, read_plan
 from ..scenario import Scenario
 from .app import EXIT_INFEASIBLE, EXIT_OK, console, err_console
+from .tables import summary_table
 
 
 def wait_table(report: WaitReport, scenario: Scenario) -> Table:
@@ -71,7 +72,6 @@ def plan_horizon_in_turn(
     failures: list[InfeasibleError] = []
 
     def plan_one(day_scenario: Scenario, day: dt.date, published: Plan | None) -> Plan | None:
-        from .plan_cmd import summary_table  # the per-day table of `slotplan plan`
 
         try:
             with console.status(f"{day}: solving …") as status:

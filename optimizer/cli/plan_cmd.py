@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ..atomic import write_atomic
-from ..batch import EXECUTORS, BatchOptions, default_workers, office_dates
+from ..batch import EXECUTORS, BatchOptions, default_workers
 from ..day.solve import Progress, SolveOptions
 from ..errors import InfeasibleError, InputError
 from ..export.formats import export_bytes, export_filename, parse_formats
@@ -29,63 +28,9 @@ from ..scenario import Scenario
 from ..strategies import CP_SAT, STRATEGIES, plan_with_strategy
 from .app import EXIT_INFEASIBLE, EXIT_OK, app, console, err_console, user_errors
 from .batch_run import run_batch_cli
+from .dates import dates_to_plan, parse_range
 from .horizon_run import plan_horizon_in_turn
-
-
-def parse_date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def parse_range(date: str | None, to: str | None) -> tuple[dt.date | None, dt.date | None]:
-    """--date..--to as dates; (None, None) when --date is not given (every date of each scenario)."""
-    if date is None:
-        if to is not None:
-            raise InputError("--to: needs --date")
-        return None, None
-    first = parse_date(date, "--date")
-    last = parse_date(to, "--to") if to else first
-    if last < first:
-        raise InputError(f"--to: {last} is before --date {first}")
-    return first, last
-
-
-def dates_to_plan(scenario: Scenario, first: dt.date | None, last: dt.date | None) -> list[dt.date]:
-    """The dates first..last, or every date the scenario mentions when no date is given."""
-    days = office_dates(scenario, first, last)
-    if not days:
-        raise InputError("scenario: no dates in availability, demand or bookings; give --date")
-    return days
-
-
-def summary_table(plan: Plan, scenario: Scenario) -> Table:
-    """Served against demand per request type, with counters used and the proven gap."""
-    solver = plan.solver
-    title = (
-        f"{plan.date} {plan.status}: weighted served {plan.kpis['weighted_served']:g} "
-        f"(bound {solver.bound:g}, gap {solver.gap:.2%}, {solver.seconds:.1f} s)"
-    )
-    table = Table(title=title, title_justify="left")
-    for column in ("Anliegen", "served", "demand", "slots", "same-day"):
-        table.add_column(column, justify="left" if column == "Anliegen" else "right")
-    for t in scenario.service_types:
-        k = plan.kpis
-        table.add_row(
-            t.name,
-            str(k["served"][t.id]),
-            str(k["demand"][t.id]),
-            str(k["slots"][t.id]),
-            str(k["same_day_slots"][t.id]),
-        )
-    table.caption = (
-        f"counters used {plan.kpis['counters_used']}/{len(scenario.office.counters)}, "
-        f"utilisation {plan.kpis['counter_utilisation']:.0%}, bookings held "
-        f"{plan.kpis['bookings_held']}, to rebook {len(plan.rebook)}"
-    )
-    return table
-
+from .tables import summary_table
 
 EXIT_HELP = (
     "Exit code: 0 when every office-day was planned, else that of the worst failure: 2 bad input, "

@@ -19,7 +19,8 @@ from ..publish.bookings import fetch_booked, for_replan, with_bookings
 from ..publish.client import DEFAULT_TOKEN_ENV
 from ..replan import ChangeReport, Changes, apply_changes, replan_day
 from .app import app, console, user_errors
-from .plan_cmd import parse_date, summary_table
+from .dates import parse_date
+from .tables import summary_table
 
 
 def _minute(text: str, option: str) -> int:

@@ -17,7 +17,7 @@ from ..roster.engine import RosterResult, SolveOptions, solve
 from ..roster.from_scenario import ScenarioRoster, roster_availability, roster_problem
 from ..roster.problem import RosterProblem
 from .app import EXIT_INFEASIBLE, app, console, err_console, user_errors
-from .plan_cmd import parse_date
+from .dates import parse_date
 
 
 def result_table(problem: RosterProblem, result: RosterResult) -> Table:

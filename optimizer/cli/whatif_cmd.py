@@ -17,7 +17,7 @@ from ..export.whatif_sheet import whatif_workbook
 from ..io.readers import load_any_scenario
 from ..whatif import DEFAULT_TIME_LIMIT_S, Gain, WhatIfReport, resolve_fill, what_if
 from .app import app, console, user_errors
-from .plan_cmd import parse_date
+from .dates import parse_date
 
 
 def whatif_dates(date: str | None, first: str | None, last: str | None) -> list[dt.date]:
