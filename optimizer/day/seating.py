@@ -108,7 +108,7 @@ def _free_runs(dm: DayModel, p: int, guide_steps: list[int], break_plan: int | N
 
 
 def fluid_seating(
-    index: DayIndex, seconds: float, workers: int, seed: int, hint: Seating | None = None, grace: float = 1.0
+    index: DayIndex, solver: cp_model.CpSolver, due: float | None = None, hint: Seating | None = None
 ) -> Seating | None:
     """Seats, sittings, guide duty and breaks from the day's fluid model with sittings.
 
@@ -119,7 +119,8 @@ def fluid_seating(
     fraction of the full model's size and picks who sits at which class for how long. Each person holds
     the counter from their first sitting to their last, so `_give_counters` always finds one counter of
     the class per person; the full model may then let a colleague use it in between. Returns None when
-    no solution is found in `seconds` (or `grace` times that, while none has been found).
+    no solution is found within `solver`'s limit; `due` (seconds) stops the search at the first solution
+    found after it.
     """
     fdm = create_variables(index, slots=False)
     sv, model, ix = fdm.sittings, fdm.model, index
@@ -199,11 +200,8 @@ def fluid_seating(
     model.maximize(first * sum(met) + sum(value))
     if hint is not None:
         _hint_seating(fdm, hint, seat_class)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = max(0.1, seconds) * grace
-    if solver.solve(model, StopWhenDue(seconds)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    callback = StopWhenDue(due) if due is not None else None
+    if solver.solve(model, callback) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     breaks = {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if solver.value(lit)}
     chosen_class = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
@@ -246,6 +244,7 @@ def _give_counters(
         model.maximize(sum(blocks[p] * x[(p, c)] for p in people for c in cls.counters))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
+        solver.parameters.max_deterministic_time = seconds
         solver.parameters.max_time_in_seconds = seconds
         found = solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         for p in people:

@@ -198,14 +198,14 @@ def solve_day(
         if seating is None:
             began = time.monotonic()
             template = seat_from_template(dm)
-            seating = fluid_seating(
-                index,
-                primary_budget * params.fluid_share,
-                options.workers,
-                options.seed,
-                template,
-                params.first_plan_grace,
+            share = primary_budget * params.fluid_share
+            # Up to `first_plan_grace` times its share while no seating is found (not in deterministic runs,
+            # where a wall-clock stop would make the result depend on the machine).
+            fluid = budget.solver(
+                share * (1 if options.deterministic else params.first_plan_grace), params.proving_subsolvers
             )
+            seating = fluid_seating(index, fluid, None if options.deterministic else share, template)
+            budget.charge(fluid)
             result.stages.append(
                 StageReport(
                     "seating",
@@ -446,7 +446,7 @@ def _seated_start(
     solver = budget.solver(
         min(seconds * grace, max(seconds, budget.remaining() / 2)), budget.options.parameters.proving_subsolvers
     )
-    status = solver.solve(sub, StopWhenDue(seconds))
+    status = solver.solve(sub, None if budget.options.deterministic else StopWhenDue(seconds))
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
