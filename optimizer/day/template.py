@@ -23,7 +23,7 @@ The rules of the template, in order:
    (or bookings, if more) and up to the person's counter-time limit (presence minus break and
    `policy.back_office_min`).
 6. **Workable sittings** (rule 11): a stretch of service shorter than `min_sitting_min`, or beyond
-   `max_sittings`, becomes back office unless it holds a booking.
+   `max_sittings`, becomes back office; a booking it held goes to rebook.
 
 The result obeys every hard rule of the day model, so `schedule.build_schedule` and `slots.build_plan`
 turn it into a plan that passes the checker; `pin_counters` then gives each person their one counter.
@@ -234,8 +234,8 @@ class _Template(Occupancy):
     def workable_sittings(self) -> None:
         """Rule 11 as hand planning keeps it: a person's stretch of service (slots joined across back
         office at their own counter, cut by breaks and guide duty) shorter than `min_sitting_min` (unless
-        its opening interval is shorter), or beyond `max_sittings`, becomes back office, unless it holds
-        a booking."""
+        its opening interval is shorter), or beyond `max_sittings`, becomes back office; a booking it held
+        goes to the rebook list (the optimizer's plan, which holds it, then wins in the pipeline)."""
         ix = self.ix
         _counters, max_sittings, min_sitting = ix.scenario.policy.sitting_rules()
         booked_steps = {(b.service, ix.step_of.get(b.start)) for b in ix.bookings}
@@ -275,10 +275,10 @@ class _Template(Occupancy):
                 interval = max((e - s for s, e in ix.opening if s <= start and end <= e), default=end - start)
                 return end - start < min(min_sitting, interval)
 
-            kept = [g for g in groups if held(g) or not short(g)]
-            extra = sorted((g for g in kept if not held(g)), key=lambda g: span(g)[1] - span(g)[0])
-            while len(kept) > max_sittings and extra:
-                kept.remove(extra.pop(0))
+            kept = [g for g in groups if not short(g)]
+            # Surplus sittings go shortest first, those without a booking before those with one.
+            for g in sorted(kept, key=lambda g: (held(g), span(g)[1] - span(g)[0]))[: max(0, len(kept) - max_sittings)]:
+                kept.remove(g)
             drop |= {i for g in groups if g not in kept for i in g}
         self.sol_slots = [i for i in self.sol_slots if i not in drop]
 
