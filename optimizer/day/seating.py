@@ -50,7 +50,8 @@ def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
     fixed |= {lit.index: seating.seat.get(key, 0) for key, lit in sv.seat.items()}
     fixed |= {lit.index: 0 for key, lit in sv.sits.items() if not seating.sits.get(key, 0)}
     # Appointments outside the seating cannot happen: fixing them lets presolve drop most of the model.
-    seat_class = {p: dm.index.class_of_counter[c] for (p, c), on in seating.seat.items() if on}
+    class_of = dm.index.class_of_counter
+    seat_class = {p: class_of[c] for (p, c), on in seating.seat.items() if on}
     block_of = sv.grid.block_of_step
     for o, lit in zip(dm.index.slot_options, dm.slot):
         if seat_class.get(o.person) != o.cls or not all(
@@ -144,7 +145,7 @@ def fluid_seating(
         for cls in usable:
             seat_class[(p, cls)] = model.new_bool_var(f"class[{pd.id},{cls}]")
         model.add(sum(seat_class[(p, cls)] for cls in usable) <= 1)
-        add_person_sittings(fdm, fam, p, sum(seat_class[(p, cls)] for cls in usable))
+        add_person_sittings(fdm, fam, p, sum(seat_class[(p, cls)] for cls in usable), set())
         # A person holds their counter from the first sitting's start to the last one's end (the hull),
         # so that one counter per person can always be found (interval graphs colour exactly).
         started = {b: model.new_bool_var(f"started[{pd.id},{b}]") for b in blocks}

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from ..families import Family, FamilySpec, Penalty
-from .index import DayIndex
+from .index import DayIndex, SlotOption
 
 if TYPE_CHECKING:
     from .model import DayModel
@@ -165,8 +165,12 @@ def add_sittings(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     if sv is None:
         return fam
     add_sitting_structure(dm, fam)
+    options_of: dict[int, list[tuple[SlotOption, cp_model.IntVar]]] = defaultdict(list)
+    for o, lit in zip(dm.index.slot_options, dm.slot):
+        options_of[o.person].append((o, lit))
+    class_of = dm.index.class_of_counter
     for p in sv.person_blocks:
-        _appointments_in_sittings(dm, fam, p)
+        _appointments_in_sittings(dm, fam, p, options_of[p], class_of)
     return fam
 
 
@@ -175,10 +179,11 @@ def add_sitting_structure(dm: DayModel, fam: Family) -> None:
     sv = dm.sittings
     assert sv is not None
     ix, model = dm.index, dm.model
+    serving = {lit.index for lit in dm.slot}
     for p in sv.person_blocks:
         seats = [sv.seat[(p, c)] for c in sv.person_counters[p]]
         dm.enforce(model.add(sum(seats) <= 1), fam)
-        add_person_sittings(dm, fam, p, sum(seats))
+        add_person_sittings(dm, fam, p, sum(seats), serving)
     seated: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
     for (p, c), seat in sv.seat.items():
         for b in sv.person_blocks[p]:
@@ -190,9 +195,10 @@ def add_sitting_structure(dm: DayModel, fam: Family) -> None:
             dm.enforce(model.add(sum(lits) <= 1), fam)
 
 
-def add_person_sittings(dm: DayModel, fam: Family, p: int, seated: cp_model.LinearExprT) -> None:
+def add_person_sittings(dm: DayModel, fam: Family, p: int, seated: cp_model.LinearExprT, serving: set[int]) -> None:
     """Person p's sittings: long-enough runs of blocks, at most `max_sittings`, only when `seated` (p has a
-    counter), and no guide duty or break inside a sitting."""
+    counter), and no guide duty or break inside a sitting. `serving`: proto indices of the slot literals
+    (everything else that occupies p is away from the desk)."""
     sv = dm.sittings
     assert sv is not None
     ix, model, grid = dm.index, dm.model, sv.grid
@@ -201,7 +207,6 @@ def add_person_sittings(dm: DayModel, fam: Family, p: int, seated: cp_model.Line
     dm.enforce(model.add(sum(sv.starts[(p, b)] for b in blocks) <= grid.max_sittings), fam)
     for b in blocks:
         dm.enforce(model.add(sv.sits[(p, b)] <= seated), fam)
-    serving = {lit.index for lit in dm.slot}
     for step in range(len(ix.step_start)):
         sits = sv.sits.get((p, grid.block_of_step[step]))
         away = [lit for lit in dm.cover.get((p, step), []) if lit.index not in serving]
@@ -237,7 +242,13 @@ def _runs(dm: DayModel, fam: Family, p: int) -> None:
                 dm.enforce(model.add_implication(start, v), fam)
 
 
-def _appointments_in_sittings(dm: DayModel, fam: Family, p: int) -> None:
+def _appointments_in_sittings(
+    dm: DayModel,
+    fam: Family,
+    p: int,
+    options: list[tuple[SlotOption, cp_model.IntVar]],
+    class_of: dict[str, int],
+) -> None:
     """p's appointments lie inside p's sittings, at a counter of p's seat's class; sittings are bounded
     by appointments; no appointment runs on past the end of a sitting."""
     sv, ix, model = dm.sittings, dm.index, dm.model
@@ -246,7 +257,7 @@ def _appointments_in_sittings(dm: DayModel, fam: Family, p: int) -> None:
     class_seat: dict[int, cp_model.IntVar] = {}
     seats_of: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     for c in sv.person_counters[p]:
-        seats_of[dm.index.class_of_counter[c]].append(sv.seat[(p, c)])
+        seats_of[class_of[c]].append(sv.seat[(p, c)])
     for cls, seats in seats_of.items():
         if len(seats) == 1:
             class_seat[cls] = seats[0]
@@ -257,9 +268,7 @@ def _appointments_in_sittings(dm: DayModel, fam: Family, p: int) -> None:
     first_at: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     last_at: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     crossing: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    for o, lit in zip(ix.slot_options, dm.slot):
-        if o.person != p:
-            continue
+    for o, lit in options:
         dm.enforce(model.add_implication(lit, class_seat[o.cls]), fam)
         for step in range(o.step, o.step + o.length):
             covering[step].append(lit)
