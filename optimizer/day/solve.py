@@ -243,8 +243,7 @@ def solve_day(
         if (
             greedy is not None
             and start is not None
-            and _shortfall(index, greedy.chosen_slots)
-            > _shortfall(index, [i for i, lit in enumerate(dm.slot) if start.values[lit.index]])
+            and _shortfall(index, greedy.chosen_slots) > _shortfall(index, _chosen(dm, start))
         ):
             greedy = None  # it misses floors that the floors level met
     model.clear_objective()
@@ -271,7 +270,7 @@ def solve_day(
     floor = _greedy_value(dm, greedy) if greedy is not None else None
     start_values = None
     if start is not None:
-        served = _scaled_served(index, [i for i, lit in enumerate(dm.slot) if start.values[lit.index]])
+        served = _scaled_served(index, _chosen(dm, start))
         # A few people at a time re-planned around everyone else: seats move to the people whose skills
         # serve most, which the search from the seated plan alone rarely finds.
         began = time.monotonic()
@@ -451,7 +450,7 @@ def _seated_start(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     snap = snapshot_of(sub, solver)
-    served = _scaled_served(dm.index, [i for i, lit in enumerate(dm.slot) if snap.values[lit.index]])
+    served = _scaled_served(dm.index, _chosen(dm, snap))
     stages.append(StageReport("seated", STATUS_NAMES[status], served / dm.index.weight_scale, 0.0, solver.wall_time))
     return snap
 
@@ -470,13 +469,7 @@ def _meet_floors(
     model.clear_hints()
     objective = add_objective_level(dm, FLOORS_LEVEL)
     model.minimize(objective)
-    chosen = (
-        [i for i, lit in enumerate(dm.slot) if start.values[lit.index]]
-        if start is not None
-        else greedy.chosen_slots
-        if greedy is not None
-        else None
-    )
+    chosen = _chosen(dm, start) if start is not None else greedy.chosen_slots if greedy is not None else None
     if start is not None:
         _hint(model, start)
     elif greedy is not None:
@@ -489,6 +482,11 @@ def _meet_floors(
     if known is not None:
         model.add(objective <= known)
     return start
+
+
+def _chosen(dm: DayModel, snap: Snapshot) -> list[int]:
+    """The slot options a complete solution chooses."""
+    return [i for i, lit in enumerate(dm.slot) if snap.values[lit.index]]
 
 
 def _shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
