@@ -24,6 +24,7 @@ from ortools.sat.python import cp_model
 from ..families import Family, FamilySpec, Penalty, select, switch_literal
 from .index import DayIndex
 from .sittings import (
+    BLOCK_MIN,
     SittingVars,
     add_counter_symmetry,
     add_keep_days,
@@ -104,16 +105,23 @@ class DayModel:
         ix = self.index
         return total(ix.scaled_weight(k) * self.served(k) for k in self.slots_of_service)
 
+    def weighted_served_limit(self) -> int:
+        """Weighted served if every slot option were chosen: more than any plan reaches."""
+        return sum(self.index.scaled_weight(o.service) for o in self.index.slot_options)
+
 
 def total(terms) -> cp_model.LinearExpr:
     """Σ of CP-SAT expressions (0 for none)."""
     return cp_model.LinearExpr.sum(list(terms))
 
 
-def create_variables(index: DayIndex, explain: bool = False, sittings: bool = True, slots: bool = True) -> DayModel:
+def create_variables(
+    index: DayIndex, explain: bool = False, sittings: bool = True, slots: bool = True, block_min: int = BLOCK_MIN
+) -> DayModel:
     """All decision variables of the day and the coverage maps the families read; `sittings=False`
     plans without rule 11 (counter classes only, concrete counters given afterwards); `slots=False`
-    leaves out the appointments (for the fluid seating model, `seating.fluid_seating`)."""
+    leaves out the appointments and `block_min` sets the sitting grid (for the fluid seating model,
+    `seating.fluid_seating`)."""
     model = cp_model.CpModel()
     dm = DayModel(index=index, model=model, slot=[], guide={}, brk={}, held={}, explain=explain)
     for o in index.slot_options if slots else ():
@@ -142,7 +150,7 @@ def create_variables(index: DayIndex, explain: bool = False, sittings: bool = Tr
                     for step in _steps_within(index, start, end):
                         dm.cover[(pd.index, step)].append(lit)
     if sittings and index.step_start:
-        dm.sittings = create_sitting_variables(dm, build_sitting_grid(index))
+        dm.sittings = create_sitting_variables(dm, build_sitting_grid(index, block_min))
     return dm
 
 

@@ -16,27 +16,31 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
 from ..families import Family
+from .budget import Budget
 from .index import DayIndex
 from .model import REGISTRY, DayModel, create_variables
-from .sittings import Seating, add_person_sittings
+from .polish import hint, snapshot_of
+from .sittings import Seating, SittingGrid, SittingVars, add_person_sittings
 from .template import template_solution
 
 
 class StopWhenDue(cp_model.CpSolverSolutionCallback):
-    """Stops the search at the first solution found after `seconds` (the solver's own limit is the
-    hard one)."""
+    """Stops the search at the first solution found after `seconds` whose objective reaches `at_least`
+    (maximising; the solver's own limit is the hard one)."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, at_least: float | None = None):
         super().__init__()
         self.due = time.monotonic() + seconds
+        self.at_least = at_least
 
     def on_solution_callback(self) -> None:
-        if time.monotonic() >= self.due:
+        if time.monotonic() >= self.due and (self.at_least is None or self.objective_value >= self.at_least):
             self.stop_search()
 
 
@@ -64,6 +68,33 @@ def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
         domain = sub.proto.variables[i].domain
         domain[0] = domain[1] = value
     return sub
+
+
+def restrict_to_seating(index: DayIndex, seating: Seating, dm: DayModel) -> DayIndex:
+    """The day with only the appointments that fit `seating`: at a seated person's counter class, inside
+    or next to the blocks they may sit in (`dm` gives the block grid), or at a booking's time. The day model of the
+    result is a fraction of the full one, and every plan of it is a plan of the full day."""
+    sv = dm.sittings
+    assert sv is not None
+    class_of = index.class_of_counter
+    seat_class = {p: class_of[c] for (p, c), on in seating.seat.items() if on}
+    block_of = sv.grid.block_of_step
+    # A sitting may stretch by a block at either end (the seating's grid is coarser) or to hold a booking.
+    near = {(p, b + d) for (p, b), on in seating.sits.items() if on for d in (-1, 0, 1)}
+    booked = {(bk.service, index.step_of.get(bk.start)) for bk in index.bookings}
+    kept = [
+        o
+        for o in index.slot_options
+        if o.person not in seat_class  # whoever the seating leaves out may still be seated later
+        or (
+            seat_class[o.person] == o.cls
+            and (
+                (o.service, o.step) in booked
+                or all((o.person, block_of[t]) in near for t in range(o.step, o.step + o.length))
+            )
+        )
+    ]
+    return replace(index, slot_options=kept)
 
 
 def seat_from_template(dm: DayModel) -> Seating | None:
@@ -108,37 +139,41 @@ def _free_runs(dm: DayModel, p: int, guide_steps: list[int], break_plan: int | N
     return sorted(runs, key=len, reverse=True)[: sv.grid.max_sittings]
 
 
-def fluid_seating(
-    index: DayIndex, solver: cp_model.CpSolver, due: float | None = None, hint: Seating | None = None
-) -> Seating | None:
+def fluid_seating(dm: DayModel, budget: Budget, seconds: float, hint: Seating | None = None) -> Seating | None:
     """Seats, sittings, guide duty and breaks from the day's fluid model with sittings.
 
     The fluid model is the day model with appointments replaced by minutes of each request type per
     person and block (integer, not whole appointments), and concrete counters by counter classes: same
     sitting rules, guides, breaks, back office, demand and floors, the bookings as minutes of their type
     in their block, and at most as many people sitting at a class in a block as it has counters. It is a
-    fraction of the full model's size and picks who sits at which class for how long. Each person holds
-    the counter from their first sitting to their last, so `_give_counters` always finds one counter of
-    the class per person; the full model may then let a colleague use it in between. Returns None when
-    no solution is found within `solver`'s limit; `due` (seconds) stops the search at the first solution
-    found after it.
+    fraction of the full model's size and picks who sits at which class for how long. Its sittings lie on
+    a grid of `seating_block_min` (half hours), coarser than the day model's: far fewer handover times to
+    choose from, so the search finds good seatings much sooner. Each person holds the counter from their
+    first sitting to their last, so `_give_counters` always finds one counter of the class per person.
+
+    CP-SAT searches for `seconds` of the budget from `hint` (the template's seating, completed to a
+    solution). Returns None when it finds no solution, even after `first_plan_grace` times `seconds`.
+    `dm` is a day model (appointments may be left out) whose sitting grid the seating is given on.
     """
-    fdm = create_variables(index, slots=False)
-    sv, model, ix = fdm.sittings, fdm.model, index
-    if sv is None:
+    ix = dm.index
+    fdm = create_variables(ix, slots=False, block_min=budget.options.parameters.seating_block_min)
+    sv, model = fdm.sittings, fdm.model
+    if sv is None or dm.sittings is None:
         return None
     fam = Family("fluid", "hard", "")
     for spec in REGISTRY:
-        if spec.name in ("one_activity", "breaks", "guides"):
+        if spec.name in ("one_activity", "breaks", "guides", "back_office"):
             spec.build(fdm, spec)
     class_of = ix.class_of_counter
     unit = math.lcm(*(t.duration_min for t in ix.services.values()))
     of_type: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-    sitting_with: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
-    """(type, block) -> sittings of the people who can serve the type."""
+    at_type: dict[tuple[int, str, int], cp_model.LinearExprT] = {}
+    """(person, type, block) -> p sits at a class with the type's equipment (p can serve the type)."""
     at_class: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
     seat_class: dict[tuple[int, int], cp_model.IntVar] = {}
-    value = []
+    minutes_at: dict[tuple[int, int], cp_model.LinearExprT] = {}
+    value: list[tuple[int, cp_model.IntVar]] = []
+    value_limit = 0
     for p, blocks in sv.person_blocks.items():
         pd = ix.people[p]
         usable = sorted({class_of[c] for c in sv.person_counters[p]})
@@ -156,11 +191,30 @@ def fluid_seating(
             if i:
                 model.add(started[b] >= started[blocks[i - 1]])
                 model.add(going[blocks[i - 1]] >= going[b])
+        # holds[p, cls, b]: p holds a counter of class cls in block b; at[p, cls, b]: p sits there. The
+        # class's counters bound the holders per block, and the minutes of each type come from blocks at
+        # a class that has its equipment: a tight LP, unlike big-M terms on the class choice.
+        at: dict[tuple[int, int], cp_model.LinearExprT] = {}
+        for b in blocks:
             hull = started[b] + going[b] - 1
-            for cls in usable:
-                both = model.new_bool_var(f"holds[{pd.id},{cls},{b}]")
-                model.add(both >= hull + seat_class[(p, cls)] - 1)
-                at_class[(cls, b)].append(both)
+            if len(usable) == 1:
+                holds = {usable[0]: model.new_bool_var(f"holds[{pd.id},{b}]")}
+                model.add(holds[usable[0]] == hull)
+                model.add_implication(sv.sits[(p, b)], holds[usable[0]])
+                at[(usable[0], b)] = sv.sits[(p, b)]
+            else:
+                holds = {cls: model.new_bool_var(f"holds[{pd.id},{cls},{b}]") for cls in usable}
+                model.add(sum(holds.values()) == hull)
+                sitting = {cls: model.new_bool_var(f"at[{pd.id},{cls},{b}]") for cls in usable}
+                model.add(sum(sitting.values()) == sv.sits[(p, b)])
+                for cls in usable:
+                    model.add_implication(holds[cls], seat_class[(p, cls)])
+                    model.add_implication(sitting[cls], holds[cls])
+                    at[(cls, b)] = sitting[cls]
+            for cls, lit in holds.items():
+                at_class[(cls, b)].append(lit)
+        for cls in usable:
+            minutes_at[(p, cls)] = sum(sv.grid.blocks[b].steps * ix.grid * at[(cls, b)] for b in blocks)
         sitting_minutes = sum(sv.grid.blocks[b].steps * ix.grid * sv.sits[(p, b)] for b in blocks)
         mine = []
         for k in pd.services:
@@ -169,26 +223,22 @@ def fluid_seating(
                 continue
             total = sum(sv.grid.blocks[b].steps * ix.grid for b in blocks)
             m = model.new_int_var(0, total, f"minutes[{pd.id},{k}]")
-            model.add(m <= total * sum(seat_class[(p, cls)] for cls in classes))
+            model.add(m <= sum(minutes_at[(p, cls)] for cls in classes))
             mine.append(m)
             of_type[k].append(m)
-            value.append(ix.scaled_weight(k) * (unit // ix.services[k].duration_min) * m)
+            value.append((ix.scaled_weight(k) * (unit // ix.services[k].duration_min), m))
+            value_limit += value[-1][0] * total
             for b in blocks:
-                sitting_with[(k, b)].append(sv.sits[(p, b)])
+                at_type[(p, k, b)] = sum(at[(cls, b)] for cls in classes)
         guide_minutes = [ix.grid * lit for (q, _t), lit in fdm.guide.items() if q == p]
         model.add(sum(mine) <= sitting_minutes)
         model.add(sum(mine) + sum(guide_minutes) <= max(0, pd.counter_capacity_min))
     for (cls, _b), lits in at_class.items():
         model.add(sum(lits) <= ix.classes[cls].size)
     booked: dict[str, int] = defaultdict(int)
-    at_block: dict[tuple[str, int], int] = defaultdict(int)
     for bk in ix.bookings:
         booked[bk.service] += 1
-        step = ix.step_of.get(bk.start)
-        if step is not None:
-            at_block[(bk.service, sv.grid.block_of_step[step])] += 1
-    for (k, b), n in at_block.items():  # someone who can serve the booking sits when it starts
-        model.add(sum(sitting_with[(k, b)]) >= min(n, len(sitting_with[(k, b)])))
+    held = _hold_bookings(fdm, at_type)
     met = []
     for k, t in ix.services.items():
         if of_type.get(k):
@@ -198,23 +248,109 @@ def fluid_seating(
             model.add(m <= sum(of_type.get(k, [])))
             met.append(m)
     first = max((ix.scaled_weight(k) * unit // t.duration_min for k, t in ix.services.items()), default=1) + 1
-    model.maximize(first * sum(met) + sum(value))
-    if hint is not None:
-        _hint_seating(fdm, hint, seat_class)
-    callback = StopWhenDue(due) if due is not None else None
-    if solver.solve(model, callback) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    top = first * (sum(ix.floors.values()) * max((t.duration_min for t in ix.services.values()), default=1) + 1)
+    top += value_limit
+    primary = top * sum(held.values()) + first * sum(met) + sum(coef * m for coef, m in value)
+    model.maximize(primary)
+    params = budget.options.parameters
+    hinted = hint is not None and _complete_hint(
+        fdm, replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv)), seat_class, seconds * params.hint_share
+    )
+    # Without a solution to start from, the search may take `first_plan_grace` times its time to find one
+    # (deterministic runs excepted: a wall-clock stop would make them depend on the machine).
+    deterministic = budget.options.deterministic
+    grace = 1.0 if hinted or deterministic else params.first_plan_grace
+    solver = budget.solver(seconds * grace, params.seating_subsolvers)
+    status = solver.solve(model, None if grace == 1.0 else StopWhenDue(seconds))
+    budget.charge(solver)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    breaks = {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if solver.value(lit)}
-    chosen_class = {p: cls for (p, cls), lit in seat_class.items() if solver.value(lit)}
-    sits = {key: solver.value(v) for key, v in sv.sits.items()}
+    snap = snapshot_of(model, solver)
+
+    def val(var: cp_model.IntVar) -> int:
+        return snap.values[var.index]
+
+    chosen_class = {p: cls for (p, cls), lit in seat_class.items() if val(lit)}
+    sits = {key: val(v) for key, v in sv.sits.items()}
     seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits))
     return Seating(
-        {key: solver.value(v) for key, v in fdm.guide.items()},
-        breaks,
+        {key: val(v) for key, v in fdm.guide.items()},
+        {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if val(lit)},
         seat,
-        sits,
-        solver.value(sum(value)) / unit / ix.weight_scale,
+        _regrid(sits, sv.grid, dm.sittings),
+        sum(coef * val(m) for coef, m in value) / unit / ix.weight_scale,
+        {bk: p for (bk, p), lit in held.items() if val(lit)},
     )
+
+
+def _regrid(sits: dict[tuple[int, int], int], grid: SittingGrid, to: SittingVars) -> dict[tuple[int, int], int]:
+    """Sittings decided on `grid` on the blocks of `to`'s grid: a block sits when every step of it lies
+    in a block of `grid` that sits (grids start at each opening interval, so they nest)."""
+    steps = to.grid.blocks
+    return {
+        (p, b): int(
+            all(sits.get((p, grid.block_of_step[t]), 0) for t in range(steps[b].first_step, steps[b].last_step + 1))
+        )
+        for (p, b) in to.sits
+    }
+
+
+def _complete_hint(
+    dm: DayModel, seating: Seating, seat_class: dict[tuple[int, int], cp_model.IntVar], seconds: float
+) -> bool:
+    """Hint the fluid model `dm` with a seating on its grid (the template's), completed to a whole
+    solution: the model solved with the seating's decisions fixed, so that the search starts from a
+    solution, not from a guess. False (and a partial hint) when the seating admits none in time."""
+    sv, model = dm.sittings, dm.model
+    assert sv is not None
+    _hint_seating(dm, seating, seat_class)
+    fixed = cp_model.CpModel()
+    fixed.proto.copy_from(model.proto)
+    hinted = model.proto.solution_hint
+    for i, value in zip(hinted.vars, hinted.values):
+        fixed.add(fixed.get_int_var_from_proto_index(i) == value)
+    fixed.clear_hints()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    hint(model, snapshot_of(fixed, solver))
+    return True
+
+
+def _hold_bookings(
+    dm: DayModel, at_type: dict[tuple[int, str, int], cp_model.LinearExprT]
+) -> dict[tuple[str, int], cp_model.IntVar]:
+    """Who holds each booking in the fluid model: someone who can serve it and sits at a counter with its
+    equipment throughout it, holding one booking at a time. Returns (booking id, person) -> holds."""
+    sv, ix, model = dm.sittings, dm.index, dm.model
+    assert sv is not None
+    held: dict[tuple[str, int], cp_model.IntVar] = {}
+    busy: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    for bk in ix.bookings:
+        step = ix.step_of.get(bk.start)
+        if step is None:
+            continue
+        steps = range(step, min(step + -(-ix.services[bk.service].duration_min // ix.grid), len(ix.step_start)))
+        blocks = {sv.grid.block_of_step[t] for t in steps}
+        able = [p for p in sv.person_blocks if all((p, bk.service, b) in at_type for b in blocks)]
+        named = [p for p in able if ix.people[p].id == bk.staff]
+        holders = []
+        for p in named or able:  # the person a booking names holds it when they can
+            lit = model.new_bool_var(f"holds[{bk.id},{ix.people[p].id}]")
+            for b in blocks:
+                model.add(at_type[(p, bk.service, b)] >= 1).only_enforce_if(lit)
+            for t in steps:
+                busy[(p, t)].append(lit)
+            held[(bk.id, p)] = lit
+            holders.append(lit)
+        if len(holders) > 1:
+            model.add_at_most_one(holders)
+    for lits in busy.values():
+        if len(lits) > 1:
+            model.add_at_most_one(lits)
+    return held
 
 
 def _give_counters(

@@ -75,9 +75,9 @@ class SittingGrid:
         return max(1, n)
 
 
-def build_sitting_grid(index: DayIndex) -> SittingGrid:
-    """Blocks of `BLOCK_MIN` minutes from each opening interval's start (the last one may be shorter)."""
-    per_block = max(1, BLOCK_MIN // index.grid)
+def build_sitting_grid(index: DayIndex, block_min: int = BLOCK_MIN) -> SittingGrid:
+    """Blocks of `block_min` minutes from each opening interval's start (the last one may be shorter)."""
+    per_block = max(1, block_min // index.grid)
     blocks: list[Block] = []
     block_of_step = [0] * len(index.step_start)
     count = 0
@@ -108,6 +108,9 @@ class Seating:
     """(person, block) -> may sit in that block (the full model may sit less)."""
     value: float = 0.0
     """Weighted served demand of the fluid model (real weights), 0 for the template's seating."""
+    holders: dict[str, int] = field(default_factory=dict)
+    """Booking id -> the person who holds it in the fluid model (empty for the template's and the
+    published seating)."""
 
 
 @dataclass
@@ -282,9 +285,42 @@ def _appointments_in_sittings(
     for b in sv.person_blocks[p]:
         blk = grid.blocks[b]
         dm.enforce(model.add(sv.starts[(p, b)] <= sum(first_at.get(blk.first_step, []))), fam)
-        dm.enforce(model.add(sv.ends[(p, b)] <= sum(last_at.get(blk.last_step, []))), fam)
+        exact = sum(last_at.get(blk.last_step, []))
+        earlier = [lit for t in range(blk.first_step, blk.last_step) for lit in last_at.get(t, [])]
+        before = _long_before(dm, p, b)
+        if earlier and before is not None:
+            # A sitting may end with desk work in its last block (a booking ending at 12:25 when the office
+            # closes at 12:30) if it is long enough without that block.
+            early = model.new_bool_var(f"ends_early[{ix.people[p].id},{b}]")
+            dm.enforce(model.add(sv.ends[(p, b)] <= exact + early), fam)
+            dm.enforce(model.add(early <= sum(earlier)), fam)
+            for q in before:
+                dm.enforce(model.add_implication(early, sv.sits[(p, q)]), fam)
+        else:
+            dm.enforce(model.add(sv.ends[(p, b)] <= exact), fam)
         if crossing.get(b):
             dm.enforce(model.add(sv.ends[(p, b)] + sum(crossing[b]) <= 1), fam)
+
+
+def _long_before(dm: DayModel, p: int, b: int) -> list[int] | None:
+    """The blocks right before b in which p must sit for a sitting that ends within b to be long enough:
+    together at least `min_sitting_min` (none when the opening interval is shorter); None when they do not
+    fit in the interval or p's presence."""
+    sv, ix = dm.sittings, dm.index
+    assert sv is not None
+    blocks, here = sv.grid.blocks, sv.grid.blocks[b].interval
+    start, end = ix.opening[here]
+    if end - start < sv.grid.min_sitting_min:
+        return []
+    before: list[int] = []
+    minutes, q = 0, b - 1
+    while minutes < sv.grid.min_sitting_min:
+        if q < 0 or blocks[q].interval != here or (p, q) not in sv.sits:
+            return None
+        before.append(q)
+        minutes += blocks[q].steps * ix.grid
+        q -= 1
+    return before
 
 
 def add_counter_symmetry(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:

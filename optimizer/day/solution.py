@@ -43,9 +43,18 @@ class SolveParameters:
     against 2954 in 20 s)."""
     relaxation_share: float = 0.5
     """Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
-    fluid_share: float = 0.3
+    fluid_share: float = 0.6
     """For the fluid seating model (`seating.fluid_seating`): it decides who sits where, the largest lever
     on quality; at 1 CPU-second on the sample Monday it reached 707, at 7.5 CPU-seconds 737."""
+    hint_share: float = 0.1
+    """Of the fluid seating's time, at most this for completing the template's seating to a solution hint."""
+    seating_block_min: int = 30
+    """Grid of the fluid seating's sittings: half hours found better seatings in 10 s than quarter hours
+    (sample Thursday, load 4: 1047.6 against 890, and 1044 after 120 s on quarter hours) and than whole
+    hours (981.6); the day model re-times them on its quarter hours."""
+    seating_subsolvers: tuple[str, ...] = ("quick_restart_no_lp", "default_lp")
+    """Workers of the fluid seating's search: without the LP, restarts find good seatings faster (sample
+    Thursday in 10 s at load 4: 981 against 885 with CP-SAT's default workers and 736 with max_lp first)."""
     floors_share: float = 0.1
     """For the floors level (`model.add_floors`); it starts from the seated plan, which aims at the floors."""
     seated_share: float = 0.2

@@ -21,12 +21,12 @@ from ..plan import Status
 from .budget import Budget
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
-from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model
+from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model, create_variables
 from .polish import Snapshot, polish, snapshot_of
 from .polish import hint as _hint
 from .relaxation import LpRelaxation
 from .rounding import dive
-from .seating import StopWhenDue, fluid_seating, seat_from_template, seated_model
+from .seating import StopWhenDue, fluid_seating, restrict_to_seating, seat_from_template, seated_model
 from .sittings import Seating, seat_from_baseline
 from .solution import DaySolution, Progress, ProgressFn, SittingChoice, SolveOptions, StageReport
 
@@ -112,11 +112,36 @@ def solve_day(
     """
     budget = Budget(options)
     params = options.parameters
+    stages: list[StageReport] = []
+    # A fresh plan with sittings: the seating first, on a model without appointments; the day model then
+    # holds only the appointments that fit it, a fraction of all (`restrict_to_seating`).
+    # The primary level's time: the seating, the seated plan and weighted served share it.
+    primary_budget = budget.remaining() * (1 - params.secondary_share)
+    template = seating = None
+    restricted = False
+    if options.sitting_rules and index.baseline is None and index.step_start:
+        began = time.monotonic()
+        light = create_variables(index, slots=False)
+        template = seat_from_template(light)
+        seating = fluid_seating(light, budget, primary_budget * params.fluid_share, template)
+        stages.append(
+            StageReport(
+                "seating",
+                "FEASIBLE" if seating else "UNKNOWN",
+                seating.value if seating else 0.0,
+                0.0,
+                time.monotonic() - began,
+            )
+        )
+        seating = seating or template
+        if seating is not None:
+            index, restricted = restrict_to_seating(index, seating, light), True
     dm = build_day_model(
         index, disabled=options.disabled, soft_bookings=bool(index.bookings), sittings=options.sitting_rules
     )
     model = dm.model
     result = DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
+    result.stages.extend(stages)
 
     def run(
         stage: str,
@@ -154,12 +179,14 @@ def solve_day(
     greedy = greedy_plan(index) if constructive else None
 
     def hold_most_bookings() -> cp_model.CpSolver | None:
-        """Level 0 as a solve of its own: hold as many bookings as possible, and fix that choice."""
+        """Level 0 as a solve of its own: hold as many bookings as possible, and fix that choice. Among
+        plans that hold as many, the most weighted served: the solution is the next level's start."""
         nonlocal greedy
-        model.maximize(sum(dm.held.values()))
+        most = dm.weighted_served_limit() + 1
+        model.maximize(most * sum(dm.held.values()) + dm.weighted_served())
         if greedy is not None:
             _hint_greedy(dm, greedy)
-        solver, status = run("bookings", 1.0, budget.remaining() * 0.5)
+        solver, status = run("bookings", float(most), budget.remaining() * 0.5)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         result.unheld_bookings = [b for b, lit in dm.held.items() if not solver.boolean_value(lit)]
@@ -187,41 +214,15 @@ def solve_day(
     # stays far above it on large days) and guides a second constructive plan. The better constructive
     # plan is the value to beat, and on large days the search's hint (on small ones a hint slowed it).
     scale = float(index.weight_scale)
-    primary_budget = budget.remaining() * (1 - params.secondary_share)
-    secondary_reserve = budget.remaining() - primary_budget
-    # With sittings, the first complete plan is the model solved inside the template's seating.
+    secondary_reserve = options.time_limit_s * params.secondary_share
     start = None
     if dm.sittings is not None:
-        # Re-plans start from the published day of everyone still present; plans from the fluid model.
-        seating = seat_from_baseline(dm)
-        template = None
+        # Re-plans start from the published day of everyone still present, and give it most of the time:
+        # its seated plan is most of the answer.
+        share = params.seated_share
         if seating is None:
-            began = time.monotonic()
-            template = seat_from_template(dm)
-            share = primary_budget * params.fluid_share
-            # Up to `first_plan_grace` times its share while no seating is found (not in deterministic runs,
-            # where a wall-clock stop would make the result depend on the machine).
-            fluid = budget.solver(
-                share * (1 if options.deterministic else params.first_plan_grace), params.proving_subsolvers
-            )
-            seating = fluid_seating(index, fluid, None if options.deterministic else share, template)
-            budget.charge(fluid)
-            result.stages.append(
-                StageReport(
-                    "seating",
-                    "FEASIBLE" if seating else "UNKNOWN",
-                    seating.value if seating else 0.0,
-                    0.0,
-                    time.monotonic() - began,
-                )
-            )
-            seating = seating or template
-        # A re-plan's seating is the published day: its seated plan is most of the answer, so it gets most of
-        # the time (sample Monday, two absent: the full model needs several seconds to presolve).
-        share = params.seated_share if template is not None else params.replan_seated_share
+            seating, share = seat_from_baseline(dm), params.replan_seated_share
         start = _seated_start(dm, seating, budget, primary_budget * share, result.stages) if seating else None
-        if start is None and template is not None and seating is not template:
-            start = _seated_start(dm, template, budget, primary_budget * params.seated_share, result.stages)
     if start is not None and assume_held:
         held = {b: start.values[lit.index] for b, lit in dm.held.items()}
         if all(held.values()):
@@ -250,9 +251,14 @@ def solve_day(
     model.clear_hints()
     model.minimize(add_objective_level(dm, 1))
     began = time.monotonic()
-    lp = LpRelaxation(model if dm.sittings is None else _class_level_model(index, options))
+    lp = LpRelaxation(model) if dm.sittings is None else None
     lp_bound = enough = None
-    if lp.solve(_relaxation_seconds(primary_budget, options)):
+    if lp is None:
+        # With sittings the LP of the model without them bounds no tighter than the fluid bound on the
+        # sample week (both 790 and 1140.5), and costs 1-2.5 s of a 10 s day: the fluid bound stands in.
+        lp_bound = _independent_bound(index)
+        enough = lp_bound * (1 - options.gap_limit)
+    elif lp.solve(_relaxation_seconds(primary_budget, options)):
         lp_bound = math.floor(-lp.objective + 1e-6)
         # Weighted served that meets the gap limit against the LP bound: a constructive plan that reaches
         # it makes the search unnecessary, and CP-SAT stops there.
@@ -333,14 +339,11 @@ def solve_day(
         if status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID) or (floor is None and status == cp_model.UNKNOWN):
             return finish(STATUS_NAMES[status])
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    bounds = [b for b in (lp_bound, round(-solver.best_objective_bound) if found else None) if b is not None]
-    if not bounds:  # the fluid bound is the tighter of the two independent bounds (the same on Mondays)
-        fallback = [
-            b
-            for b in (fluid_bound(index.scenario, index.date), equipment_bound(index.scenario, index.date))
-            if b is not None
-        ]
-        bounds = [math.ceil(min(fallback, default=0.0) * scale)]
+    # The search's own bound holds only for the whole day, not for a day restricted to a seating.
+    proved = round(-solver.best_objective_bound) if found and not restricted else None
+    bounds = [b for b in (lp_bound, proved) if b is not None]
+    if not bounds:
+        bounds = [_independent_bound(index)]
     bound = min(bounds)
     value: Callable[[cp_model.IntVar], int]
     if found and (floor is None or -solver.objective_value > floor):
@@ -441,11 +444,14 @@ def _seated_start(
     )
     sub = seated_model(dm, seating)
     model.clear_objective()
-    grace = budget.options.parameters.first_plan_grace
+    params = budget.options.parameters
     solver = budget.solver(
-        min(seconds * grace, max(seconds, budget.remaining() / 2)), budget.options.parameters.proving_subsolvers
+        min(seconds * params.first_plan_grace, max(seconds, budget.remaining() / 2)), params.proving_subsolvers
     )
-    status = solver.solve(sub, None if budget.options.deterministic else StopWhenDue(seconds))
+    # Not before the bookings the seating holds are held (a seated plan that gives them up makes the
+    # bookings level fix them as lost).
+    at_least = most * len(seating.holders)
+    status = solver.solve(sub, None if budget.options.deterministic else StopWhenDue(seconds, at_least))
     budget.charge(solver)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -468,8 +474,11 @@ def _meet_floors(
     model.clear_objective()
     model.clear_hints()
     objective = add_objective_level(dm, FLOORS_LEVEL)
-    model.minimize(objective)
     chosen = _chosen(dm, start) if start is not None else greedy.chosen_slots if greedy is not None else None
+    if chosen is not None and _shortfall(index, chosen) == 0:  # nothing to improve: no search
+        model.add(objective <= 0)
+        return start
+    model.minimize(objective)
     if start is not None:
         _hint(model, start)
     elif greedy is not None:
@@ -498,12 +507,14 @@ def _shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
     return sum(max(0, floor - served.get(k, 0)) for k, floor in index.floors.items())
 
 
-def _class_level_model(index: DayIndex, options: SolveOptions) -> cp_model.CpModel:
-    """The day model without the sitting rules, for its LP relaxation: every plan with sittings is a
-    plan of it, so its relaxation bounds them, and it solves in a fraction of the time of the full one."""
-    dm = build_day_model(index, disabled=options.disabled, soft_bookings=bool(index.bookings), sittings=False)
-    dm.model.minimize(add_objective_level(dm, 1))
-    return dm.model
+def _independent_bound(index: DayIndex) -> int:
+    """The tighter of the fluid and equipment bounds (`bounds`), in scaled weight: valid for every plan."""
+    found = [
+        b
+        for b in (fluid_bound(index.scenario, index.date), equipment_bound(index.scenario, index.date))
+        if b is not None
+    ]
+    return math.floor(min(found, default=0.0) * index.weight_scale + 1e-6)
 
 
 def _relaxation_seconds(primary_budget: float, options: SolveOptions) -> float | None:
