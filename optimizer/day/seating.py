@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
@@ -174,6 +175,7 @@ def fluid_seating(dm: DayModel, budget: Budget, seconds: float, hint: Seating | 
     minutes_at: dict[tuple[int, int], cp_model.LinearExprT] = {}
     value: list[tuple[int, cp_model.IntVar]] = []
     value_limit = 0
+    minutes_of: dict[tuple[int, str], cp_model.IntVar] = {}
     for p, blocks in sv.person_blocks.items():
         pd = ix.people[p]
         usable = sorted({class_of[c] for c in sv.person_counters[p]})
@@ -227,6 +229,7 @@ def fluid_seating(dm: DayModel, budget: Budget, seconds: float, hint: Seating | 
             mine.append(m)
             of_type[k].append(m)
             value.append((ix.scaled_weight(k) * (unit // ix.services[k].duration_min), m))
+            minutes_of[(p, k)] = m
             value_limit += value[-1][0] * total
             for b in blocks:
                 at_type[(p, k, b)] = sum(at[(cls, b)] for cls in classes)
@@ -279,8 +282,18 @@ def fluid_seating(dm: DayModel, budget: Budget, seconds: float, hint: Seating | 
         seat,
         _regrid(sits, sv.grid, dm.sittings),
         sum(coef * val(m) for coef, m in value) / unit / ix.weight_scale,
+        _steps_by_person(minutes_of, val, ix.grid),
         {bk: p for (bk, p), lit in held.items() if val(lit)},
     )
+
+
+def _steps_by_person(
+    minutes_of: dict[tuple[int, str], cp_model.IntVar], val: Callable[[cp_model.IntVar], int], grid: int
+) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for (p, k), m in minutes_of.items():
+        out[p][k] = val(m) // grid
+    return dict(out)
 
 
 def _regrid(sits: dict[tuple[int, int], int], grid: SittingGrid, to: SittingVars) -> dict[tuple[int, int], int]:

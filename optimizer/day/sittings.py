@@ -108,6 +108,8 @@ class Seating:
     """(person, block) -> may sit in that block (the full model may sit less)."""
     value: float = 0.0
     """Weighted served demand of the fluid model (real weights), 0 for the template's seating."""
+    minutes: dict[int, dict[str, int]] = field(default_factory=dict)
+    """person -> request type -> steps the fluid model gives them (empty for other seatings)."""
     holders: dict[str, int] = field(default_factory=dict)
     """Booking id -> the person who holds it in the fluid model (empty for the template's and the
     published seating)."""

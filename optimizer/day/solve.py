@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from ..bounds import equipment_bound, fluid_bound
 from ..plan import Status
 from .budget import Budget
+from .fill import fill_seating
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
 from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model, create_variables
@@ -445,20 +446,46 @@ def _seated_start(
     sub = seated_model(dm, seating)
     model.clear_objective()
     params = budget.options.parameters
+    # The seating filled without search (`fill.fill_seating`), completed to a plan of the model: the
+    # search from nothing may find no plan in its time (30 staff, Thursday, 30 % booked) or plans that
+    # give bookings up, which the bookings level would then fix as lost.
+    start = _filled(dm, sub, seating, seconds * params.first_plan_grace, budget)
+    if start is not None:
+        _hint(sub, start)
     solver = budget.solver(
-        min(seconds * params.first_plan_grace, max(seconds, budget.remaining() / 2)), params.proving_subsolvers
+        seconds if start is not None else min(seconds * params.first_plan_grace, max(seconds, budget.remaining() / 2)),
+        params.proving_subsolvers,
     )
-    # Not before the bookings the seating holds are held (a seated plan that gives them up makes the
-    # bookings level fix them as lost).
-    at_least = most * len(seating.holders)
-    status = solver.solve(sub, None if budget.options.deterministic else StopWhenDue(seconds, at_least))
+    status = solver.solve(sub, None if start is not None or budget.options.deterministic else StopWhenDue(seconds))
     budget.charge(solver)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
+        start is None or solver.objective_value >= -start.objective
+    ):
+        snap = snapshot_of(sub, solver)
+    elif start is not None:
+        snap, status = start, cp_model.FEASIBLE
+    else:
         return None
-    snap = snapshot_of(sub, solver)
     served = _scaled_served(dm.index, _chosen(dm, snap))
     stages.append(StageReport("seated", STATUS_NAMES[status], served / dm.index.weight_scale, 0.0, solver.wall_time))
     return snap
+
+
+def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: float, budget: Budget) -> Snapshot | None:
+    """`sub` (the seated model, maximising) with its appointments fixed to the seating's fill and the rest
+    completed; None when the fill breaks a rule the fill does not know."""
+    assert dm.sittings is not None
+    chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))
+    fixed = cp_model.CpModel()
+    fixed.proto.copy_from(sub.proto)
+    for i, lit in enumerate(dm.slot):
+        fixed.add(fixed.get_int_var_from_proto_index(lit.index) == int(i in chosen))
+    solver = budget.solver(seconds, budget.options.parameters.seating_subsolvers)
+    status = solver.solve(fixed)
+    budget.charge(solver)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return snapshot_of(fixed, solver)
 
 
 def _meet_floors(
