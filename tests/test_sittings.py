@@ -135,3 +135,18 @@ def test_one_person_per_counter_and_block_when_sharing() -> None:
     plan = plan_ok(scenario)
     assert served(plan) == 16
     assert {who: [c for c, _s, _e in sits] for who, sits in sittings(plan).items()} == {"S1": ["C1"], "S2": ["C1"]}
+
+
+def test_booking_just_before_closing_is_held() -> None:
+    # A 10-minute booking at 11:45 ends 5 minutes before closing: no appointment fits after it, so the
+    # sitting that holds it ends with desk work (allowed, it is long enough without its last quarter hour).
+    short = {**EAT_ONLY, "id": "eat_ausgabe", "name": "Ausgabe", "duration_min": 10, "skill": "uebertrag"}
+    scenario = tiny(
+        service_types=[short],
+        demand=[{"date": MONDAY, "service": "eat_ausgabe", "count": 30}],
+        bookings=[{"id": "B1", "date": MONDAY, "start": "11:45", "service": "eat_ausgabe"}],
+        policy=RULES,
+    )
+    plan = plan_ok(scenario)
+    assert plan.rebook == []
+    assert any(s.booking == "B1" and s.start == 11 * 60 + 45 for s in plan.slots)

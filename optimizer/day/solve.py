@@ -449,11 +449,14 @@ def _seated_start(
     # The seating filled without search (`fill.fill_seating`), completed to a plan of the model: the
     # search from nothing may find no plan in its time (30 staff, Thursday, 30 % booked) or plans that
     # give bookings up, which the bookings level would then fix as lost.
-    start = _filled(dm, sub, seating, seconds * params.first_plan_grace, budget)
+    began = time.monotonic()
+    start = _filled(dm, sub, seating, seconds, budget)
     if start is not None:
         _hint(sub, start)
     solver = budget.solver(
-        seconds if start is not None else min(seconds * params.first_plan_grace, max(seconds, budget.remaining() / 2)),
+        max(0.05, seconds - (0.0 if budget.options.deterministic else time.monotonic() - began))
+        if start is not None
+        else min(seconds * params.first_plan_grace, max(seconds, budget.remaining() / 2)),
         params.proving_subsolvers,
     )
     status = solver.solve(sub, None if start is not None or budget.options.deterministic else StopWhenDue(seconds))
