@@ -93,7 +93,7 @@ def _complete(
     model.clear_hints()
     model.add_assumptions([v if previous(v) else ~v for v in decisions])
     params = budget.options.parameters
-    solver = budget.solver(params.completion_s, params.polishing_subsolvers)
+    solver = budget.solver(min(params.completion_s, max(0.2, budget.remaining())), params.polishing_subsolvers)
     status = solver.solve(model)
     budget.charge(solver)
     model.clear_assumptions()
