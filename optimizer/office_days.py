@@ -22,6 +22,15 @@ def opening_intervals(scenario: Scenario, date: dt.date) -> list[tuple[int, int]
     return scenario.office.opening_intervals(date)
 
 
+def next_open_day(scenario: Scenario, date: dt.date) -> dt.date:
+    """The next date after `date` with opening hours (within a year; else the day after)."""
+    for days in range(1, 366):
+        candidate = date + dt.timedelta(days=days)
+        if opening_intervals(scenario, candidate):
+            return candidate
+    return date + dt.timedelta(days=1)
+
+
 def release_moments(scenario: Scenario, date: dt.date) -> list[int]:
     """Moments (minutes) at which same-day slots go online: the policy's, else the opening times."""
     if scenario.policy.same_day_release:
