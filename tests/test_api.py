@@ -33,7 +33,7 @@ def test_example_plans_the_sample_monday() -> None:
             str(ROOT / "examples" / "plan_one_day.py"),
             str(ROOT / "data" / "sample.json"),
             "2024-04-22",
-            "10",
+            "5",
         ],
         capture_output=True,
         text=True,
