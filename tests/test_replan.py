@@ -21,6 +21,9 @@ from optimizer.scenario import parse_scenario
 
 DAY = dt.date.fromisoformat(MONDAY)
 FAST = SolveOptions(time_limit_s=4.0, workers=1, seed=0)
+RANDOM_OFFICE = SolveOptions(time_limit_s=2.0, workers=1, seed=0)
+"""For the random offices of `test_properties`: their first plan comes in a fraction of a second, the rest
+of a limit goes to the plan's shape, which the bookkeeping checked here does not depend on."""
 runner = CliRunner()
 
 
@@ -37,7 +40,7 @@ def _replan(scenario: dict, absent: tuple[str, ...], **changes):
 @given(offices(), st.data())
 def test_no_booking_is_silently_lost(scenario: dict, data) -> None:
     try:
-        published = plan_day(parse_scenario(scenario), DAY, FAST)
+        published = plan_day(parse_scenario(scenario), DAY, RANDOM_OFFICE)
     except InfeasibleError:
         return
     staff = [p["id"] for p in scenario["staff"]]
@@ -45,7 +48,7 @@ def test_no_booking_is_silently_lost(scenario: dict, data) -> None:
     change = Changes(absent=absent)
     current = apply_changes(parse_scenario(scenario), DAY, published, change)
     try:
-        plan, report = replan_day(current, published, DAY, change, FAST)
+        plan, report = replan_day(current, published, DAY, change, RANDOM_OFFICE)
     except InfeasibleError as err:
         assert err.reasons
         return
