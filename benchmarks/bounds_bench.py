@@ -17,7 +17,7 @@ import os
 import time
 from pathlib import Path
 
-from optimizer.bounds import equipment_bound, fluid_bound
+from optimizer.fluid_bounds import equipment_bound, fluid_bound
 from optimizer.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ from .day.template import pin_counters, template_solution
 from .errors import InfeasibleError, NoPlanInTimeError
 from .overbook import overbook
 from .plan import Plan
+from .plan_build import build_plan
 from .scenario import Scenario
-from .slots import build_plan
 
 
 def solve_checked(index: DayIndex, options: SolveOptions, on_progress: ProgressFn | None = None) -> DaySolution:

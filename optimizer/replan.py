@@ -21,9 +21,9 @@ from .errors import InfeasibleError, InputError
 from .overbook import carry_overbooked, without_overbooked
 from .pipeline import solve_checked
 from .plan import Plan
+from .plan_build import build_plan
 from .scenario import Scenario, parse_scenario
 from .sittings_view import plan_sittings
-from .slots import build_plan
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from .clock import Clock, Weekday, hhmm
+from .clock import WEEKDAYS, Clock, Weekday, hhmm
 from .errors import InputError
+from .holiday_calendar import holiday_calendar_problem, public_holiday
 from .io.json_file import read_json
 from .roster.section import RosterSection
 
@@ -42,6 +43,24 @@ class Office(_Model):
     closed_dates: list[dt.date] = []
     holidays: str | None = None
     counters: list[Counter] = []
+
+    def closed_reason(self, date: dt.date) -> str | None:
+        """Why the office is closed on `date` (closed date, public holiday, no opening hours), or None."""
+        if date in self.closed_dates:
+            return f"{date} is a closed date of the office"
+        if self.holidays:
+            name = public_holiday(self.holidays, date)
+            if name:
+                return f"{date} is a public holiday ({name}, {self.holidays})"
+        if not self.opening_hours.get(WEEKDAYS[date.weekday()]):
+            return f"the office has no opening hours on {WEEKDAYS[date.weekday()]}"
+        return None
+
+    def opening_intervals(self, date: dt.date) -> list[tuple[int, int]]:
+        """Public opening hours on `date` as sorted half-open minute intervals; empty when closed."""
+        if self.closed_reason(date):
+            return []
+        return sorted(self.opening_hours.get(WEEKDAYS[date.weekday()], []))
 
 
 class RequestType(_Model):
@@ -227,8 +246,6 @@ def format_validation_error(error: ErrorDetails) -> str:
 
 def cross_check(s: Scenario) -> list[str]:
     """Checks across sections: ids, references, grid, ordering, overlaps, bookings in opening hours."""
-    from .office_days import holiday_calendar_problem, opening_intervals  # avoid an import cycle
-
     problems: list[str] = []
     grid = s.office.granularity_min
 
@@ -325,7 +342,7 @@ def cross_check(s: Scenario) -> list[str]:
             continue
         if problem is None:
             end = b.start + booked.duration_min
-            if not any(s0 <= b.start and end <= e0 for s0, e0 in opening_intervals(s, b.date)):
+            if not any(s0 <= b.start and end <= e0 for s0, e0 in s.office.opening_intervals(b.date)):
                 problems.append(
                     f"{loc}.start: {b.service} at '{hhmm(b.start)}'–'{hhmm(end)}' on {b.date} is outside opening hours"
                 )

@@ -48,16 +48,16 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .bounds import equipment_bound
 from .clock import WEEKDAYS, merge_intervals
 from .day.breaks import break_plans, minimal_break
 from .day.solve import SolveOptions
 from .errors import InputError
+from .fluid_bounds import equipment_bound
 from .office_days import closed_reason, opening_intervals
 from .pipeline import plan_day
 from .plan import Assignment, Plan
+from .plan_build import kpis
 from .scenario import GUIDE_SKILL, Availability, Person, Scenario, Vacancy
-from .slots import kpis
 
 LEAD_MIN = 30
 """Presence before the doors open, when the hours allow it."""

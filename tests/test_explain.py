@@ -33,7 +33,7 @@ def test_staff_limited_type_names_the_skill() -> None:
 def test_met_demand_and_infeasible_day(tmp_path) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps(tiny(demand=[{"date": MONDAY, "service": "uebertrag", "count": 3}])), encoding="utf-8")
-    result = runner.invoke(app, ["explain", str(path), "--date", MONDAY, "--time-limit", "5"])
+    result = runner.invoke(app, ["explain", str(path), "--date", MONDAY, "--time-limit", "2"])
     assert result.exit_code == 0 and "Übertrag demand 3, served 3: demand met" in result.output
     path.write_text(json.dumps(tiny(policy={"guides_min": 1})), encoding="utf-8")
     result = runner.invoke(app, ["explain", str(path), "--date", MONDAY])

@@ -9,7 +9,6 @@ import time
 import pytest
 from support import SAMPLE, load_shared_tool, needs_shared, violations
 
-from optimizer.bounds import equipment_bound
 from optimizer.day.greedy import greedy_plan
 from optimizer.day.index import build_index
 from optimizer.day.model import add_objective_level, build_day_model
@@ -17,8 +16,9 @@ from optimizer.day.relaxation import LpRelaxation
 from optimizer.day.rounding import dive, lp_guide
 from optimizer.day.schedule import build_schedule
 from optimizer.day.solve import DaySolution, SolveOptions
+from optimizer.fluid_bounds import equipment_bound
+from optimizer.plan_build import build_plan
 from optimizer.scenario import parse_scenario
-from optimizer.slots import build_plan
 
 THURSDAY = dt.date(2024, 4, 25)
 

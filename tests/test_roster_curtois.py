@@ -15,10 +15,10 @@ from optimizer.cli.main import app
 from optimizer.errors import InputError
 from optimizer.roster import master_lp
 from optimizer.roster.colgen import ColumnGeneration, InfeasibleEmployee, Pricer
+from optimizer.roster.compact_model import REGISTRY, build_model
 from optimizer.roster.curtois import parse_curtois, read_curtois, roster_csv, write_roster_csv
 from optimizer.roster.dp import DPPricer
 from optimizer.roster.engine import SolveOptions, solve
-from optimizer.roster.families import REGISTRY, build_model
 from optimizer.roster.problem import Cover, Employee, Request, RosterProblem, ShiftType, objective, violations
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

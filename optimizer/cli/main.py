@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from . import plan_cmd  # noqa: F401  (registers `plan` and its alias `batch`, first in `slotplan --help`)
+
+# isort: split
 from . import (
-    batch_cmd,  # noqa: F401
     check_cmd,  # noqa: F401
     explain_cmd,  # noqa: F401
     export_cmd,  # noqa: F401
     forecast_cmd,  # noqa: F401
-    plan_cmd,  # noqa: F401  (registers `plan`)
     publish_cmd,  # noqa: F401
     replan_cmd,  # noqa: F401
     roster_cmd,  # noqa: F401

@@ -3,34 +3,26 @@
 One scenario file with `--jobs 1` is planned date by date in this process, with a live progress line
 and a summary table per day. A folder of scenarios (one per office), `--jobs` > 1 or `--executor ray`
 runs the batch engine instead (`optimizer.batch`): independent office-days in parallel, one failing
-office never stopping the others. `slotplan batch` always runs the batch engine.
+office never stopping the others. `slotplan batch` always runs the batch engine; otherwise it shares
+every option and the whole code path with `plan` (`plan_command_for`). How each way runs: `plan_run.py`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..atomic import write_atomic
 from ..batch import EXECUTORS, BatchOptions, default_workers
-from ..day.solve import Progress, SolveOptions
-from ..errors import InfeasibleError, InputError
-from ..export.formats import export_bytes, export_filename, parse_formats
-from ..export.review import review_workbook
-from ..io.readers import load_any_scenario
-from ..plan import Plan, plan_filename, read_plan
-from ..scenario import Scenario
-from ..strategies import CP_SAT, STRATEGIES, plan_with_strategy
-from .app import EXIT_INFEASIBLE, EXIT_OK, app, console, err_console, user_errors
-from .batch_run import run_batch_cli
-from .dates import dates_to_plan, parse_range
-from .horizon_run import plan_horizon_in_turn
-from .tables import summary_table
+from ..day.solve import SolveOptions
+from ..errors import InputError
+from ..export.formats import parse_formats
+from ..strategies import CP_SAT, STRATEGIES
+from .app import app, user_errors
+from .dates import parse_range
+from .plan_run import plan_in_parallel, plan_in_turn
 
 EXIT_HELP = (
     "Exit code: 0 when every office-day was planned, else that of the worst failure: 2 bad input, "
@@ -186,9 +178,9 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
                     executor=executor,  # type: ignore[arg-type]  # checked against EXECUTORS above
                     ray_address=ray_address,
                 )
-                code = _plan_in_parallel(scenario_path, options, first, last, excel, formats)
+                code = plan_in_parallel(scenario_path, options, first, last, excel, formats)
             else:
-                code = _plan_in_turn(
+                code = plan_in_turn(
                     scenario_path,
                     options=solve,
                     strategy=strategy,
@@ -205,93 +197,4 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
 
 
 app.command("plan", help=PLAN_HELP)(plan_command_for(always_batch=False))
-
-
-def _plan_in_turn(
-    path: Path,
-    *,
-    options: SolveOptions,
-    strategy: str,
-    out: Path,
-    first: dt.date | None,
-    last: dt.date | None,
-    excel: Path | None,
-    formats: list[str],
-    bookings_from: tuple[str, str] | None = None,
-) -> int:
-    """One scenario, date by date in this process, with a live progress line and a table per day.
-    `bookings_from` (URL, token variable): the booking system whose current bookings are added."""
-    scenario = load_any_scenario(path)
-    days = dates_to_plan(scenario, first, last)
-    if bookings_from is not None:
-        from ..publish.bookings import fetch_booked, with_bookings
-
-        booked = fetch_booked(bookings_from[0], scenario.office.id, days, bookings_from[1])
-        scenario = with_bookings(scenario, booked)
-        console.print(f"{len(booked)} booking(s) read from the booking system", highlight=False)
-    if scenario.requests and strategy == CP_SAT:  # planning across days: docs/horizon.md
-        code, planned, _waits = plan_horizon_in_turn(scenario, days, options, out)
-        if planned:
-            _write_extras(planned, scenario, out, excel, formats)
-        return code
-    failures, plans = [], []
-    for day in days:
-        try:
-            plan = _plan_with_progress(scenario, day, options, strategy)
-        except InfeasibleError as err:
-            failures.append(err)
-            for reason in err.reasons:
-                err_console.print(f"[bold red]infeasible[/] {reason}", highlight=False, soft_wrap=True)
-            continue
-        written = write_atomic(out / plan_filename(scenario.office.id, day), plan.to_json())
-        plans.append(plan)
-        console.print(summary_table(plan, scenario))
-        console.print(f"written {written}", highlight=False)
-    if plans:
-        _write_extras(plans, scenario, out, excel, formats)
-    return EXIT_INFEASIBLE if failures else EXIT_OK
-
-
-def _plan_in_parallel(
-    path: Path,
-    options: BatchOptions,
-    first: dt.date | None,
-    last: dt.date | None,
-    excel: Path | None,
-    formats: list[str],
-) -> int:
-    """The batch engine; then the review workbook and exports of each office's planned days."""
-    report = run_batch_cli(path, options, first, last)
-    if excel is not None or formats:
-        planned: dict[str, list[str]] = defaultdict(list)
-        for result in report.results:
-            if result.path:
-                planned[result.source].append(result.path)
-        for source, paths in planned.items():
-            plans = [read_plan(p) for p in paths]
-            _write_extras(plans, load_any_scenario(source), options.out, excel, formats)
-    return report.exit_code
-
-
-def _write_extras(plans: list[Plan], scenario: Scenario, out: Path, excel: Path | None, formats: list[str]) -> None:
-    """The review workbook and booking-system exports of the planned days."""
-    if excel is not None:
-        console.print(f"written {write_atomic(excel, review_workbook(plans, scenario))}", highlight=False)
-    stamp = dt.datetime.now(dt.UTC)
-    for fmt in formats:
-        path = write_atomic(
-            out / "exports" / export_filename(plans, fmt), export_bytes(plans, fmt, scenario=scenario, stamp=stamp)
-        )
-        console.print(f"written {path}", highlight=False)
-
-
-def _plan_with_progress(scenario: Scenario, day: dt.date, options: SolveOptions, strategy: str) -> Plan:
-    with console.status(f"{day}: solving …") as status:
-
-        def show(p: Progress) -> None:
-            gap = (abs(p.bound - p.objective) / abs(p.bound)) if p.bound else 0.0
-            status.update(
-                f"{day} [{p.stage}] {p.elapsed_s:5.1f} s  objective {p.objective:g}  bound {p.bound:g}  gap {gap:.2%}"
-            )
-
-        return plan_with_strategy(scenario, day, options, strategy, on_progress=show)
+app.command("batch", help=BATCH_HELP)(plan_command_for(always_batch=True))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 
-import holidays as holiday_lib
-
+from ..clock import WEEKDAYS
 from ..errors import InputError
-from ..office_days import holiday_calendar_problem
+from ..holiday_calendar import holiday_calendar_problem, public_holiday
 from ..scenario import Scenario
 
 
@@ -23,7 +21,7 @@ class OfficeCalendar:
     def is_open(self, date: dt.date) -> bool:
         if date.weekday() not in self.weekdays or date in self.closed_dates:
             return False
-        return not (self.holidays and date in _holidays(self.holidays, date.year))
+        return not (self.holidays and public_holiday(self.holidays, date))
 
     def open_days(self, first: dt.date, last: dt.date) -> list[dt.date]:
         days = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
@@ -32,8 +30,6 @@ class OfficeCalendar:
 
 def calendar_of(scenario: Scenario) -> OfficeCalendar:
     """The scenario office's calendar: its opening weekdays, holiday calendar and closed dates."""
-    from ..clock import WEEKDAYS
-
     office = scenario.office
     return OfficeCalendar(
         weekdays=frozenset(i for i, d in enumerate(WEEKDAYS) if office.opening_hours.get(d)),
@@ -48,9 +44,3 @@ def default_calendar(weekdays: set[int], holidays: str | None) -> OfficeCalendar
     if problem:
         raise InputError(f"--holidays: {problem}")
     return OfficeCalendar(weekdays=frozenset(weekdays), holidays=holidays)
-
-
-@lru_cache(maxsize=64)
-def _holidays(code: str, year: int) -> holiday_lib.HolidayBase:
-    country, _, subdivision = code.partition("-")
-    return holiday_lib.country_holidays(country.upper(), subdiv=subdivision.upper() or None, years=year)

@@ -10,7 +10,7 @@ cover is soft. So the problem decomposes (Dantzig-Wolfe):
 - the *pricing* problem of an employee finds the schedule of least reduced cost (request costs minus the
   cover duals), exactly: by dynamic programming over an automaton with resources (`dp.DPPricer`), or,
   where the DP does not apply (ablations, per-week minute limits, too many resources), by the compact
-  CP-SAT model of a one-employee problem (the very families of `families.REGISTRY`).
+  CP-SAT model of a one-employee problem (the very families of `compact_model.REGISTRY`).
 
 For any cover duals `pi` within `[-over_w, under_w]`, ``sum pi * requirement + sum_e min_p (c_p - pi a_p)``
 is a lower bound on every roster's cost (Lagrangian relaxation of the cover rows). Every pricing round
@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from .compact_model import build_model
 from .dp import DPPricer, TooLarge
-from .families import build_model
 from .master_lp import LPFailed, LPSolution, solve_master
 from .problem import Roster, RosterProblem
 

@@ -19,7 +19,7 @@ multipliers >= 0, `value - sum(multiplier * limit)` is a lower bound on the exac
 generation's bound stays valid; the schedules returned always obey every rule. `DPPricer.exact` says which
 mode is in use.
 
-Rules modelled (the same as `families.REGISTRY`): days off, allowed shift types and max shifts per type,
+Rules modelled (the same as `compact_model.REGISTRY`): days off, allowed shift types and max shifts per type,
 forbidden successors, min/max total minutes, min/max consecutive worked days, min consecutive days off
 (runs touching the horizon's ends exempt from the minimums), max weekends.
 """

@@ -8,7 +8,7 @@
    has one: a roster close to the LP value.
 3. **master** – the master problem over every column generated, as an integer program (SCIP through
    OR-Tools), started from the dive's roster.
-4. **polish** – the compact CP-SAT model (`families.REGISTRY`) hinted with the best roster so far; its LNS
+4. **polish** – the compact CP-SAT model (`compact_model.REGISTRY`) hinted with the best roster so far; its LNS
    improves the roster and its search may prove optimality where the column bound is not tight. It stops as
    soon as the roster reaches the best proven bound.
 
@@ -29,7 +29,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .colgen import ColumnGeneration, InfeasibleEmployee
-from .families import build_model, hint_roster
+from .compact_model import build_model, hint_roster
 from .master_lp import LPFailed
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
 

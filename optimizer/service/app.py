@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import re
 import time
@@ -33,13 +32,15 @@ from .db import create_schema, make_engine
 from .flow import BookingFlow
 from .mail import Mailer
 from .models import IDENTIFIER, parse_booking_request, parse_confirm_request, parse_date, parse_slot
+from .office_pages import add_office_pages
+from .pages import add_pages, error_page
 from .ratelimit import RateLimiter, retry_after
+from .request_body import read_json
 from .settings import Settings
 from .store import ServiceError, Store
 
 log = logging.getLogger("slotplan.service")
 
-MAX_BODY = 64 * 1024
 MAX_BATCH = 100
 _IDENT = re.compile(IDENTIFIER)
 _OFFICE_SIDE = re.compile(r"^(/v1/offices/[^/]+/(slots(/|$)|slot-batches$|statistics)|/buero/)")
@@ -78,56 +79,6 @@ def error_response(err: ServiceError) -> JSONResponse:
     return JSONResponse(
         {"error": err.code, "message": err.message}, status_code=err.status, headers=err.headers or None
     )
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The request body, at most `limit` bytes (413 beyond)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ServiceError(413, "invalid", f"the body is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ServiceError(413, "invalid", f"the body is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-MAX_JSON_DEPTH = 32
-
-
-def json_depth(body: bytes) -> int:
-    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            deepest = max(deepest, depth)
-        elif byte in (0x5D, 0x7D):  # ] }
-            depth -= 1
-    return deepest
-
-
-async def read_json(request: Request) -> Any:
-    """The body as JSON: 400 when it is not JSON or nests deeper than MAX_JSON_DEPTH (a slot nests 1)."""
-    body = await read_body(request)
-    if json_depth(body) > MAX_JSON_DEPTH:
-        raise ServiceError(400, "invalid", f"the body nests deeper than {MAX_JSON_DEPTH} levels")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ServiceError(400, "invalid", "the body is not JSON") from None
 
 
 def check_identifier(value: str, what: str) -> None:
@@ -223,8 +174,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             429, "rate_limited", "too many requests; please wait a moment", {"Retry-After": retry_after(wait)}
         )
         if wants_html(request):
-            from .pages import error_page
-
             return error_page(request, err)
         return error_response(err)
 
@@ -235,11 +184,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             return "/".join(parts[:3])
         return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
 
-    def error_page(request: Request, err: ServiceError) -> Response:
-        from .pages import error_page as page
-
-        return page(request, err)
-
     def wants_html(request: Request) -> bool:
         path = request.url.path
         return path == "/" or path.startswith(("/termine", "/buchung", "/bestaetigen", "/buero"))
@@ -249,8 +193,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @app.exception_handler(ServiceError)
     async def on_service_error(request: Request, err: ServiceError) -> Response:
         if wants_html(request):
-            from .pages import error_page
-
             return error_page(request, err)
         return error_response(err)
 
@@ -420,10 +362,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     async def health() -> Any:
         return {"ok": True}
 
-    from .pages import add_pages
-
     add_pages(app, store, settings, flow)
-    from .office_pages import add_office_pages
-
     add_office_pages(app, store, settings, authorize)
     return app

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .challenge import new_challenge
 from .flow import BookingFlow
+from .request_body import read_body
 from .settings import OfficeInfo, ServiceInfo, Settings
 from .store import ServiceError, Store, clean_document, clean_email, clean_name, mask_email
 
@@ -129,8 +130,6 @@ def error_page(request: Request, err: ServiceError) -> Response:
 async def read_form(request: Request) -> dict[str, str]:
     """An `application/x-www-form-urlencoded` body as a dict (first value of each field), after the
     CSRF check: its `csrf` field must equal the cookie (403 `csrf` otherwise)."""
-    from .app import read_body
-
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
         raise ServiceError(415, "invalid", "a form is expected")

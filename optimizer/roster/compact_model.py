@@ -1,4 +1,5 @@
-"""The roster model's constraint families: every hard rule and every objective term, by name.
+"""The roster's compact CP-SAT model: every hard rule and every objective term as a named constraint family
+(the column generation in `colgen.py` is the roster engine's other model).
 
 `build_model` creates the decision variables (`x[e, d, s]`: employee `e` works shift `s` on day `d`;
 `work[e, d]`: employee `e` works that day, their sum) and then runs each builder of `REGISTRY` in order.
