@@ -13,15 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Cycles inside optimizer/day/, which is being rewritten on its own branch ("Plans people can work");
-# they are known and reported, not hidden. Nothing outside optimizer/day/ may be listed here. When a
-# cycle is gone, its entry must go too (the test fails on a stale entry).
-KNOWN_DAY_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"optimizer.day.model", "optimizer.day.sittings"}): (
-        "day/sittings.py annotates with DayModel under TYPE_CHECKING; day/model.py registers the sitting families"
-    ),
-}
-
 
 def module_files(root: Path, package: str) -> dict[str, tuple[Path, bool]]:
     """Module name -> (file, is it a package's __init__) for every .py file of `package` under `root`."""
@@ -113,15 +104,7 @@ def test_optimizer_has_no_import_cycles() -> None:
     graph = import_graph(ROOT, "optimizer")
     assert "optimizer.scenario" in graph and "optimizer.service.app" in graph  # the walk sees the package
     found = cycles(graph)
-    unexpected = [c for c in found if c not in KNOWN_DAY_CYCLES]
-    assert not unexpected, "import cycles:\n" + "\n".join(describe(graph, c) for c in unexpected)
-    stale = [sorted(c) for c in KNOWN_DAY_CYCLES if c not in found]
-    assert not stale, f"these known cycles are gone; remove them from KNOWN_DAY_CYCLES: {stale}"
-
-
-def test_known_exceptions_lie_inside_day() -> None:
-    for component in KNOWN_DAY_CYCLES:
-        assert all(m.startswith("optimizer.day.") for m in component), sorted(component)
+    assert not found, "import cycles:\n" + "\n".join(describe(graph, c) for c in found)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .index import DayIndex
-from .sittings import Seating, SittingGrid
+from .sitting_grid import Seating, SittingGrid
 
 
 @dataclass

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 
 from .greedy import GreedyPlan, LpGuide, greedy_plan
-from .model import DayModel
 from .relaxation import LpRelaxation
+from .variables import DayModel
 
 DIVE_BATCH = 0.2
 """Share of the fractional slots fixed per dive round (of those the rounded plan uses, most certain first)."""

@@ -25,10 +25,12 @@ from ..errors import InfeasibleError
 from ..families import Family
 from .budget import Budget
 from .index import DayIndex
-from .model import REGISTRY, DayModel, create_variables
+from .model import REGISTRY
 from .polish import hint, snapshot_of
-from .sittings import Seating, SittingGrid, SittingVars, add_person_sittings
+from .sitting_grid import Seating, SittingGrid, SittingVars
+from .sittings import add_person_sittings
 from .template import template_solution
+from .variables import DayModel, create_variables
 
 
 class StopWhenDue(cp_model.CpSolverSolutionCallback):

@@ -16,20 +16,22 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
-from ..bounds import equipment_bound, fluid_bound
+from ..fluid_bounds import equipment_bound, fluid_bound
 from ..plan import Status
 from .budget import Budget
 from .fill import fill_seating
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
-from .model import FLOORS_LEVEL, DayModel, add_objective_level, build_day_model, create_variables
+from .model import FLOORS_LEVEL, add_objective_level, build_day_model
 from .polish import Snapshot, polish, snapshot_of
 from .polish import hint as _hint
 from .relaxation import LpRelaxation
 from .rounding import dive
 from .seating import StopWhenDue, fluid_seating, restrict_to_seating, seat_from_template, seated_model
-from .sittings import Seating, seat_from_baseline
+from .sitting_grid import Seating
+from .sittings import seat_from_baseline
 from .solution import DaySolution, Progress, ProgressFn, SittingChoice, SolveOptions, StageReport
+from .variables import DayModel, create_variables
 
 STATUS_NAMES: dict[cp_model.CpSolverStatus, Status] = {
     cp_model.OPTIMAL: "OPTIMAL",

@@ -25,7 +25,7 @@ The rules of the template, in order:
 6. **Workable sittings** (rule 11): a stretch of service shorter than `min_sitting_min`, or beyond
    `max_sittings`, becomes back office; a booking it held goes to rebook.
 
-The result obeys every hard rule of the day model, so `schedule.build_schedule` and `slots.build_plan`
+The result obeys every hard rule of the day model, so `schedule.build_schedule` and `plan_build.build_plan`
 turn it into a plan that passes the checker; `pin_counters` then gives each person their one counter.
 """
 
@@ -35,9 +35,9 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..bounds import equipment_bound
 from ..clock import hhmm
 from ..errors import InfeasibleError
+from ..fluid_bounds import equipment_bound
 from .index import DayIndex, PersonDay
 from .occupancy import Occupancy
 from .schedule import Schedule
