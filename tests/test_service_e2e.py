@@ -262,7 +262,7 @@ def test_plan_publish_book_replan_republish_keeps_both_bookings(tmp_path):
             "--bookings-from",
             server.url,
             "--time-limit",
-            "4",
+            "8",
             "--out",
             str(tmp_path / "plan2"),
             env=env,

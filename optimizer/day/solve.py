@@ -283,17 +283,25 @@ def solve_day(
         # A few people at a time re-planned around everyone else: seats move to the people whose skills
         # serve most, which the search from the seated plan alone rarely finds.
         began = time.monotonic()
+        # In a re-plan, among moves that serve as much, those that keep published slots (a tie-break: the
+        # levels after this one still hold served first, then days, then published slots).
+        published = sorted(index.baseline.options) if index.baseline is not None else []
+        level_one = model.proto.objective.__deepcopy__({})
+        if published:
+            model.minimize(-(len(published) + 1) * dm.weighted_served() - sum(dm.slot[i] for i in published))
         start = polish(
             model,
             dm.decisions_by_person(),
-            Snapshot(start.values, -served),
+            Snapshot(start.values, model_objective(model, start.values)),
             min(budget.remaining() - secondary_reserve, primary_budget * params.seated_polish_share),
             budget,
             params.polishing_subsolvers,
         )
-        result.stages.append(StageReport("reseat", "FEASIBLE", -start.objective / scale, 0.0, time.monotonic() - began))
+        model.proto.objective.copy_from(level_one)
+        served = _scaled_served(index, _chosen(dm, start))
+        result.stages.append(StageReport("reseat", "FEASIBLE", served / scale, 0.0, time.monotonic() - began))
         _hint(model, start)
-        floor = round(-start.objective)
+        floor = served
         start_values = lambda var, values=start.values: values[var.index]  # noqa: E731
         if on_progress:
             on_progress(
@@ -368,13 +376,14 @@ def solve_day(
         on_progress(Progress("served", budget.elapsed(), result.objective, result.bound))
 
     primary_seconds = options.time_limit_s - budget.remaining()
-    # Later levels: each holds what the levels before it reached. The stability level (re-plans) takes at
-    # most twice the primary's time, but at least `secondary_min_s` and a quarter of the limit. The last
+    # Later levels: each holds what the levels before it reached. Each stability level (re-plans) takes at
+    # most twice the primary's time, but at least `secondary_min_s` and a quarter of the limit, and never
+    # more than an even share of what is left (on a 10 s re-plan, keep_days took it all before). The last
     # level, the plan's shape, takes what is left: it improves for long (sample Monday, runs per serving
     # person: 9.25 after 3 s, 7.75 after 15 s, 4.54 after 40 s), and the polish stops once it stalls.
     model.add(dm.weighted_served() >= best_primary)
     levels = [2, 3, LAST_LEVEL] if index.baseline is not None else [LAST_LEVEL]
-    for level in levels:
+    for position, level in enumerate(levels):
         if budget.remaining() <= 0.2:
             break
         model.clear_objective()
@@ -387,7 +396,7 @@ def solve_day(
             budget.remaining()
             if level == LAST_LEVEL
             else min(
-                budget.remaining(),
+                budget.remaining() / (len(levels) - position),  # the levels after it get their turn too
                 max(params.secondary_max_s, params.secondary_share * options.time_limit_s),
                 max(params.secondary_min_s, 2 * primary_seconds, params.secondary_share * options.time_limit_s),
             )
@@ -452,7 +461,8 @@ def _seated_start(
     # search from nothing may find no plan in its time (30 staff, Thursday, 30 % booked) or plans that
     # give bookings up, which the bookings level would then fix as lost.
     began = time.monotonic()
-    start = _filled(dm, sub, seating, seconds, budget)
+    # A re-plan's seating is the published day: no fill, it holds none of the bookings by itself.
+    start = _filled(dm, sub, seating, seconds, budget) if dm.index.baseline is None else None
     if start is not None:
         _hint(sub, start)
     solver = budget.solver(
@@ -491,6 +501,12 @@ def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: floa
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return snapshot_of(fixed, solver)
+
+
+def model_objective(model: cp_model.CpModel, values: list[int]) -> float:
+    """The value of `model`'s linear objective for a complete assignment (by proto index)."""
+    obj = model.proto.objective
+    return obj.offset + sum(c * (values[v] if v >= 0 else -values[-v - 1]) for v, c in zip(obj.vars, obj.coeffs))
 
 
 def _meet_floors(
