@@ -412,11 +412,15 @@ def build_day_model(
 
 
 def add_objective_level(dm: DayModel, level: int) -> cp_model.LinearExpr:
-    """Build the enabled objective families of one level; return their minimised sum Σ weight × penalty."""
+    """Build the enabled objective families of one level; return their minimised sum Σ weight × penalty.
+    A level is built once: asked again, the same sum is returned."""
+    if level in dm.objective_levels:
+        return dm.objective_levels[level]
     terms = []
     for spec in select(REGISTRY, [d for d in dm.disabled if d not in STRUCTURAL]):
         if spec.kind == OBJ and spec.level == level:
             fam = spec.build(dm, spec)
             dm.families.append(fam)
             terms += [p.weight * p.expr for p in fam.penalties]
-    return total(terms)
+    dm.objective_levels[level] = total(terms)
+    return dm.objective_levels[level]

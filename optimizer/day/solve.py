@@ -22,7 +22,7 @@ from .budget import Budget
 from .fill import fill_seating
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
-from .model import FLOORS_LEVEL, add_objective_level, build_day_model
+from .model import FLOORS_LEVEL, REGISTRY, add_objective_level, build_day_model
 from .polish import Snapshot, polish, snapshot_of
 from .polish import hint as _hint
 from .relaxation import LpRelaxation
@@ -283,12 +283,24 @@ def solve_day(
         # A few people at a time re-planned around everyone else: seats move to the people whose skills
         # serve most, which the search from the seated plan alone rarely finds.
         began = time.monotonic()
-        # In a re-plan, among moves that serve as much, those that keep published slots (a tie-break: the
-        # levels after this one still hold served first, then days, then published slots).
+        # In a re-plan, among moves that serve as much, those that keep people's days, then published slots
+        # (tie-breaks in the order of the levels after this one, which still hold each in turn).
         published = sorted(index.baseline.options) if index.baseline is not None else []
         level_one = model.proto.objective.__deepcopy__({})
         if published:
-            model.minimize(-(len(published) + 1) * dm.weighted_served() - sum(dm.slot[i] for i in published))
+            weight = next(spec.weight for spec in REGISTRY if spec.name == "keep_days")
+            days = weight * len(index.baseline.days) if index.baseline is not None else 0
+            changed = add_objective_level(dm, 2)  # weight × people whose day changes (0..days)
+            kept = sum(dm.slot[i] for i in published)
+            unit = len(published) + 1
+            model.minimize(-unit * (days + 1) * dm.weighted_served() + unit * changed - kept)
+        if published:  # the level-2 variables are new: complete the start with them
+            values = start.values
+            completed = _complete(model, dm.decisions(), lambda var: values[var.index], budget)
+            if completed is not None:
+                start = completed
+            else:
+                model.proto.objective.copy_from(level_one)
         start = polish(
             model,
             dm.decisions_by_person(),

@@ -40,6 +40,8 @@ class DayModel:
     """person -> length × literal of each of their slots: Σ is the person's steps at a counter."""
     sittings: SittingVars | None = None
     """Sittings at concrete counters (rule 11); None plans without the sitting rules."""
+    objective_levels: dict[int, cp_model.LinearExpr] = field(default_factory=dict)
+    """Level -> its objective, once built (`model.add_objective_level`)."""
     floor_short: dict[str, cp_model.IntVar] = field(default_factory=dict)
     """Type -> requests short of its floor (built with the `floors` level)."""
 
