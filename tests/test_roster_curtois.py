@@ -16,6 +16,7 @@ from optimizer.errors import InputError
 from optimizer.roster import master_lp
 from optimizer.roster.colgen import ColumnGeneration, InfeasibleEmployee, Pricer
 from optimizer.roster.curtois import parse_curtois, read_curtois, roster_csv, write_roster_csv
+from optimizer.roster.descent import Descent
 from optimizer.roster.dp import DPPricer
 from optimizer.roster.engine import SolveOptions, solve
 from optimizer.roster.families import REGISTRY, build_model
@@ -487,10 +488,10 @@ def test_failed_master_solve_keeps_the_best_roster(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(master_lp, "LADDER", (glop_unless_diving(failed),))
     result = solve(problem, SolveOptions(time_limit_s=10, workers=1))
     names = [p.name for p in result.phases]
-    assert failed and names[:2] == ["root", "failed"], result.phases
-    root = result.phases[0]
-    assert root.objective is not None and result.phases[1].objective == root.objective
-    assert "best roster so far kept" in result.phases[1].note
+    assert failed and names[:3] == ["start", "root", "failed"], result.phases
+    root = result.phases[1]
+    assert root.objective is not None and result.phases[2].objective == root.objective
+    assert "best roster so far kept" in result.phases[2].note
     assert result.objective is not None and result.objective <= root.objective
     assert result.bound is not None and result.bound >= root.bound
     assert violations(problem, result.roster) == []
@@ -543,3 +544,23 @@ def test_dive_fixes_more_per_step_when_time_is_short() -> None:
     assert cg.stats.iterations - rounds <= 2  # not one step per employee, nor five rounds a step
     assert len(cg.fixed) == cg.n_emp and sorted(choice) == list(range(cg.n_emp))
     assert violations(problem, cg.roster(choice)) == []
+
+
+def test_descent_never_worsens_and_ends_in_a_local_optimum() -> None:
+    problem = two_week_problem()
+    cg = ColumnGeneration(problem)
+    cg.initial_columns()
+    descent = Descent(cg, {e: a for e, a in cg.columns})
+    start = descent.value()
+    assert start == objective(problem, cg.roster(descent.choice()))
+    values = [start]
+    for _sweep in range(3):
+        for e in range(cg.n_emp):
+            descent.improve(e)
+            values.append(descent.value())
+    assert values == sorted(values, reverse=True) and values[-1] < start
+    descent.run(float("inf"))
+    assert not any(descent.improve(e) for e in range(cg.n_emp))  # no employee can do better alone
+    roster = cg.roster(descent.choice())
+    assert violations(problem, roster) == []
+    assert descent.value() == objective(problem, roster)

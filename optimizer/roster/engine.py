@@ -1,14 +1,17 @@
 """The roster engine: column generation for the bound and first rosters, CP-SAT to polish and prove.
 
-`solve(problem, options)` runs four phases within one time limit and returns a `RosterResult`:
+`solve(problem, options)` runs these phases within one time limit and returns a `RosterResult`:
 
-1. **root** – column generation (`colgen.ColumnGeneration`) until no column improves the master LP. Every
-   complete pricing round proves a lower bound (Lagrangian), at convergence the Dantzig-Wolfe bound.
-2. **dive** – fixes the schedules the LP is surest about and generates columns again, until every employee
-   has one: a roster close to the LP value.
-3. **master** – the master problem over every column generated, as an integer program (SCIP through
-   OR-Tools), started from the dive's roster.
-4. **polish** – the compact CP-SAT model (`families.REGISTRY`) hinted with the best roster so far; its LNS
+1. **start** – every employee's own best schedule (cover ignored), improved by best-response descent
+   (`descent.Descent`: one employee at a time re-planned exactly against the others): a sensible roster
+   within seconds, even where the column generation is far from converging in the time limit.
+2. **root** – column generation (`colgen.ColumnGeneration`) until no column improves the master LP. Every
+   complete pricing pass proves a lower bound (Lagrangian), at convergence the Dantzig-Wolfe bound.
+3. **dive** – fixes the schedules the LP is surest about and generates columns again, until every employee
+   has one: a roster close to the LP value, then improved by descent.
+4. **master** – the master problem over every column generated, as an integer program (SCIP through
+   OR-Tools), started from the best roster; then descent from the best roster once more.
+5. **polish** – the compact CP-SAT model (`families.REGISTRY`) hinted with the best roster so far; its LNS
    improves the roster and its search may prove optimality where the column bound is not tight. It stops as
    soon as the roster reaches the best proven bound.
 
@@ -29,6 +32,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .colgen import ColumnGeneration, InfeasibleEmployee
+from .descent import Descent
 from .families import build_model, hint_roster
 from .master_lp import LPFailed
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
@@ -36,7 +40,7 @@ from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violatio
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 
 # cumulative shares of the time limit at which each phase must end
-ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.45, 0.70, 0.82
+START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.10, 0.45, 0.70, 0.82
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
 # the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
@@ -184,18 +188,22 @@ def _compact_size(problem: RosterProblem) -> int:
 def _column_phases(
     problem: RosterProblem, cg: ColumnGeneration, best: _Best, at: Callable[[float], float], record: Callable[..., None]
 ) -> None:
-    """Root, dives and master MIP; every roster found is offered to `best` as soon as it exists."""
+    """First roster, root, dives and master MIP; every roster found is offered to `best` as soon as it exists.
+
+    The first columns (every employee's own best schedule) improved by best-response descent give a
+    roster before the column generation starts (the descent gets `START_SHARE` of the time limit after the
+    first columns); every later roster is improved the same way.
+    """
+    if not cg.initial_columns(at(MASTER_SHARE)):
+        record("start", f"pricing had not given every employee a schedule by {MASTER_SHARE:.0%} of the time limit")
+        return
+    started = time.monotonic() - at(0.0)
+    _descend(problem, cg, best, cg.roster(cg.rounded()), min(at(ROOT_SHARE), at(START_SHARE) + started))
+    record("start", f"own best schedules, then best-response descent; {len(cg.columns)} columns")
     try:
         cg.generate(at(ROOT_SHARE))
     finally:  # a failed LP still leaves the bound of the complete pricing rounds before it
         best.raise_bound(cg.lower_bound())
-    if not cg.ready:  # a large instance: the first columns are the roster, the dives could not start anyway
-        record("root", f"pricing had not given every employee a schedule by {ROOT_SHARE:.0%} of the time limit")
-        if not cg.initial_columns(at(MASTER_SHARE)):
-            return
-        best.offer(problem, cg.roster(cg.rounded()))
-        record("first columns", f"every employee's own best schedule, {len(cg.columns)} columns")
-        return
     best.offer(problem, cg.roster(cg.rounded()))
     record(
         "root",
@@ -207,13 +215,30 @@ def _column_phases(
             break
         if n:
             cg.unfix()
-        best.offer(problem, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)))
+        _descend(problem, cg, best, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)), at(DIVE_SHARE))
         record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns{_lp_note(cg)}")
     if not best.closed() and time.monotonic() < at(MASTER_SHARE):
         roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
         if roster is not None:
             best.offer(problem, roster)
         record("master", f"{len(cg.columns)} columns")
+    if not best.closed() and best.roster is not None:
+        _descend(problem, cg, best, best.roster, at(MASTER_SHARE + 0.04))
+        record("descent", "best-response descent from the best roster")
+
+
+def _descend(problem: RosterProblem, cg: ColumnGeneration, best: _Best, roster: Roster, deadline: float) -> None:
+    """Offer `roster`, then the roster best-response descent makes of it by `deadline`."""
+    best.offer(problem, roster)
+    if best.closed():
+        return
+    ids = {emp.id: e for e, emp in enumerate(problem.employees)}
+    schedules: dict[int, set[tuple[int, str]]] = {e: set() for e in range(cg.n_emp)}
+    for (emp, d), s in roster.items():
+        schedules[ids[emp]].add((d, s))
+    descent = Descent(cg, {e: frozenset(a) for e, a in schedules.items()})
+    descent.run(deadline)
+    best.offer(problem, cg.roster(descent.choice()))
 
 
 def _lp_note(cg: ColumnGeneration) -> str:
