@@ -15,6 +15,9 @@ import time
 
 from .colgen import Assignment, ColumnGeneration
 
+PLATEAU_SWEEPS = 3
+"""Sweeps with plateau moves (see `Descent.improve`) after a local optimum before the descent gives up."""
+
 
 class Descent:
     """A roster held as one schedule per employee, with the staffing of every cover row."""
@@ -53,8 +56,12 @@ class Descent:
                 cost[k] = cost.get(k, 0.0) + delta
         return cost
 
-    def improve(self, e: int) -> bool:
-        """Replace employee e's schedule by their best response; True if the roster got cheaper."""
+    def improve(self, e: int, sideways: bool = False) -> bool:
+        """Replace employee e's schedule by their best response; True if the roster got cheaper.
+
+        With `sideways`, a different schedule of the same cost is taken too (a plateau move: it changes
+        which rows are staffed, which may let another employee improve).
+        """
         current = self.schedules[e]
         self._count(e, current, -1)
         cost = self._marginal(e)
@@ -64,21 +71,36 @@ class Descent:
             value = sum(cost.get(k, 0.0) for k in a)
             if value < best_cost - 1e-6:
                 best, best_cost = a, value
+        improved = best is not current
+        if not improved and sideways:
+            best = next(
+                (a for a in reversed(found) if a != current and sum(cost.get(k, 0.0) for k in a) <= best_cost + 1e-6),
+                current,
+            )
         self._count(e, best, 1)
-        if best is current:
-            return False
-        self.schedules[e] = best
-        self.cg.add_column(e, best)
-        return True
+        if best is not current:
+            self.schedules[e] = best
+            self.cg.add_column(e, best)
+        return improved
 
-    def run(self, deadline: float) -> int:
-        """Re-plan the employees in turn until none of them improves or the deadline; returns the steps."""
+    def run(self, deadline: float, plateau_sweeps: int = PLATEAU_SWEEPS) -> int:
+        """Re-plan the employees in turn until none of them improves or the deadline; then sweeps with
+        plateau moves, until `plateau_sweeps` of them in a row improve nothing. Returns the steps."""
         order = sorted(self.schedules)
         stale = steps = 0
-        while stale < len(order) and time.monotonic() < deadline:
+        flat = 0  # sweeps with plateau moves since the last improvement
+        while time.monotonic() < deadline:
+            if stale >= len(order):  # a local optimum: sweep with plateau moves
+                if flat >= plateau_sweeps:
+                    break
+                flat += 1
+                stale = 0
             e = order[steps % len(order)]
             steps += 1
-            stale = 0 if self.improve(e) else stale + 1
+            if self.improve(e, sideways=flat > 0):
+                stale = flat = 0
+            else:
+                stale += 1
         return steps
 
     def choice(self) -> dict[int, int]:

@@ -40,7 +40,9 @@ from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violatio
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 
 # cumulative shares of the time limit at which each phase must end
-START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.10, 0.45, 0.70, 0.82
+START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.15, 0.45, 0.70, 0.82
+# share of the time limit a descent after a dive, or after the master, may take at most
+DESCENT_SHARE = 0.05
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
 # the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
@@ -215,7 +217,8 @@ def _column_phases(
             break
         if n:
             cg.unfix()
-        _descend(problem, cg, best, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)), at(DIVE_SHARE))
+        dived = cg.roster(cg.dive(at(DIVE_SHARE), rounds, share))
+        _descend(problem, cg, best, dived, min(at(DIVE_SHARE), time.monotonic() + at(DESCENT_SHARE) - at(0)))
         record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns{_lp_note(cg)}")
     if not best.closed() and time.monotonic() < at(MASTER_SHARE):
         roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
@@ -223,7 +226,7 @@ def _column_phases(
             best.offer(problem, roster)
         record("master", f"{len(cg.columns)} columns")
     if not best.closed() and best.roster is not None:
-        _descend(problem, cg, best, best.roster, at(MASTER_SHARE + 0.04))
+        _descend(problem, cg, best, best.roster, max(time.monotonic(), at(MASTER_SHARE)) + at(DESCENT_SHARE) - at(0))
         record("descent", "best-response descent from the best roster")
 
 
