@@ -83,7 +83,7 @@ class Descent:
             self.cg.add_column(e, best)
         return improved
 
-    def run(self, deadline: float, plateau_sweeps: int = PLATEAU_SWEEPS) -> int:
+    def run(self, deadline: float, plateau_sweeps: float = PLATEAU_SWEEPS) -> int:
         """Re-plan the employees in turn until none of them improves or the deadline; then sweeps with
         plateau moves, until `plateau_sweeps` of them in a row improve nothing. Returns the steps."""
         order = sorted(self.schedules)

@@ -4,7 +4,9 @@
 
 1. **start** – every employee's own best schedule (cover ignored), improved by best-response descent
    (`descent.Descent`: one employee at a time re-planned exactly against the others): a sensible roster
-   within seconds, even where the column generation is far from converging in the time limit.
+   within seconds, even where the column generation is far from converging in the time limit. When the
+   first pricing pass alone takes more than 1/`MIN_PASSES` of the root's time, the column generation is
+   skipped and the descent (with plateau moves) runs until the polish.
 2. **root** – column generation (`colgen.ColumnGeneration`) until no column improves the master LP. Every
    complete pricing pass proves a lower bound (Lagrangian), at convergence the Dantzig-Wolfe bound.
 3. **dive** – fixes the schedules the LP is surest about and generates columns again, until every employee
@@ -32,7 +34,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .colgen import ColumnGeneration, InfeasibleEmployee
-from .descent import Descent
+from .descent import PLATEAU_SWEEPS, Descent
 from .families import build_model, hint_roster
 from .master_lp import LPFailed
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
@@ -43,6 +45,9 @@ Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.15, 0.45, 0.70, 0.82
 # share of the time limit a descent after a dive, or after the master, may take at most
 DESCENT_SHARE = 0.05
+# pricing passes the root needs at least to be worth it: when the first pass (the first columns) takes
+# longer than the root's time over this, descent alone makes the roster (Curtois 22-24 at 120 s)
+MIN_PASSES = 30
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
 # the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
@@ -199,7 +204,11 @@ def _column_phases(
     if not cg.initial_columns(at(MASTER_SHARE)):
         record("start", f"pricing had not given every employee a schedule by {MASTER_SHARE:.0%} of the time limit")
         return
-    started = time.monotonic() - at(0.0)
+    started = time.monotonic() - at(0.0)  # about one pricing pass (at zero duals, so rather less)
+    if started * MIN_PASSES > at(ROOT_SHARE) - at(0.0):  # too few passes for the root to get anywhere
+        _descend(problem, cg, best, cg.roster(cg.rounded()), at(MASTER_SHARE), plateau_sweeps=math.inf)
+        record("start", f"column generation skipped (a pricing pass took {started:.0f} s): descent alone")
+        return
     _descend(problem, cg, best, cg.roster(cg.rounded()), min(at(ROOT_SHARE), at(START_SHARE) + started))
     record("start", f"own best schedules, then best-response descent; {len(cg.columns)} columns")
     try:
@@ -230,7 +239,14 @@ def _column_phases(
         record("descent", "best-response descent from the best roster")
 
 
-def _descend(problem: RosterProblem, cg: ColumnGeneration, best: _Best, roster: Roster, deadline: float) -> None:
+def _descend(
+    problem: RosterProblem,
+    cg: ColumnGeneration,
+    best: _Best,
+    roster: Roster,
+    deadline: float,
+    plateau_sweeps: float = PLATEAU_SWEEPS,
+) -> None:
     """Offer `roster`, then the roster best-response descent makes of it by `deadline`."""
     best.offer(problem, roster)
     if best.closed():
@@ -240,7 +256,7 @@ def _descend(problem: RosterProblem, cg: ColumnGeneration, best: _Best, roster: 
     for (emp, d), s in roster.items():
         schedules[ids[emp]].add((d, s))
     descent = Descent(cg, {e: frozenset(a) for e, a in schedules.items()})
-    descent.run(deadline)
+    descent.run(deadline, plateau_sweeps)
     best.offer(problem, cg.roster(descent.choice()))
 
 
