@@ -46,8 +46,10 @@ START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.15, 0.45, 0.70, 0.82
 # share of the time limit a descent after a dive, or after the master, may take at most
 DESCENT_SHARE = 0.05
 # pricing passes the root needs at least to be worth it: when the first pass (the first columns) takes
-# longer than the root's time over this, descent alone makes the roster (Curtois 22-24 at 120 s)
-MIN_PASSES = 30
+# longer than the root's time over this, descent alone makes the roster (at 120 s: Curtois 13, 20, 22-24)
+MIN_PASSES = 15
+# where the first roster and descent alone must end when no polish follows
+LAST_SHARE = 0.97
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
 # the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
@@ -201,12 +203,14 @@ def _column_phases(
     roster before the column generation starts (the descent gets `START_SHARE` of the time limit after the
     first columns); every later roster is improved the same way.
     """
-    if not cg.initial_columns(at(MASTER_SHARE)):
-        record("start", f"pricing had not given every employee a schedule by {MASTER_SHARE:.0%} of the time limit")
+    # without a polish to come (the compact model too large), the first roster and descent may take all
+    end = at(MASTER_SHARE) if _compact_size(problem) <= POLISH_MAX_VARIABLES else at(LAST_SHARE)
+    if not cg.initial_columns(end):
+        record("start", "pricing had not given every employee a schedule in time")
         return
     started = time.monotonic() - at(0.0)  # about one pricing pass (at zero duals, so rather less)
     if started * MIN_PASSES > at(ROOT_SHARE) - at(0.0):  # too few passes for the root to get anywhere
-        _descend(problem, cg, best, cg.roster(cg.rounded()), at(MASTER_SHARE), plateau_sweeps=math.inf)
+        _descend(problem, cg, best, cg.roster(cg.rounded()), end, plateau_sweeps=math.inf)
         record("start", f"column generation skipped (a pricing pass took {started:.0f} s): descent alone")
         return
     _descend(problem, cg, best, cg.roster(cg.rounded()), min(at(ROOT_SHARE), at(START_SHARE) + started))
