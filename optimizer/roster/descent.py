@@ -84,21 +84,23 @@ class Descent:
         return improved
 
     def run(self, deadline: float, plateau_sweeps: float = PLATEAU_SWEEPS) -> int:
-        """Re-plan the employees in turn until none of them improves or the deadline; then sweeps with
-        plateau moves, until `plateau_sweeps` of them in a row improve nothing. Returns the steps."""
+        """Re-plan the employees in turn until a whole sweep improves nothing (a local optimum) or the
+        deadline. From a local optimum, a sweep with plateau moves and a plain sweep again, until
+        `plateau_sweeps` of them in a row improve nothing. Returns the steps."""
         order = sorted(self.schedules)
-        stale = steps = 0
-        flat = 0  # sweeps with plateau moves since the last improvement
+        stale = steps = flat = 0  # plain steps since the last improvement; plateau sweeps since then
+        plateau = 0  # steps left in the current sweep with plateau moves
         while time.monotonic() < deadline:
-            if stale >= len(order):  # a local optimum: sweep with plateau moves
+            if stale >= len(order):  # a local optimum
                 if flat >= plateau_sweeps:
                     break
-                flat += 1
-                stale = 0
+                flat, stale, plateau = flat + 1, 0, len(order)
             e = order[steps % len(order)]
             steps += 1
-            if self.improve(e, sideways=flat > 0):
-                stale = flat = 0
+            if self.improve(e, sideways=plateau > 0):
+                stale = flat = plateau = 0
+            elif plateau > 0:
+                plateau -= 1
             else:
                 stale += 1
         return steps
