@@ -17,6 +17,7 @@ from optimizer.roster import master_lp
 from optimizer.roster.colgen import ColumnGeneration, InfeasibleEmployee, Pricer
 from optimizer.roster.compact_model import REGISTRY, build_model
 from optimizer.roster.curtois import parse_curtois, read_curtois, roster_csv, write_roster_csv
+from optimizer.roster.descent import Descent
 from optimizer.roster.dp import DPPricer
 from optimizer.roster.engine import SolveOptions, solve
 from optimizer.roster.problem import Cover, Employee, Request, RosterProblem, ShiftType, objective, violations
@@ -433,17 +434,19 @@ def two_week_problem() -> RosterProblem:
     return tiny(14, emps, cover, requests, shifts=(E, L))
 
 
-def glop_unless_diving(failed: list[str]) -> master_lp.Rung:
-    """A master-LP solver that returns ABNORMAL as soon as a column is fixed (the dives fix columns)."""
+def glop_for(solves: int, failed: list[str]) -> master_lp.Rung:
+    """A master-LP solver that returns ABNORMAL from its `solves + 1`-th solve on (mid column generation)."""
     glop = master_lp.LADDER[0]
+    done: list[int] = []
 
     def solve(lp):
-        if any(v.lb() == 1 for v in lp.variables()):
+        if len(done) >= solves:
             failed.append("abnormal")
             return None
+        done.append(1)
         return glop.solve(lp)
 
-    return master_lp.Rung("GLOP, abnormal once diving", solve)
+    return master_lp.Rung(f"GLOP, abnormal after {solves} solves", solve)
 
 
 def test_master_lp_ladder_recovers_from_a_failed_rung() -> None:
@@ -484,15 +487,14 @@ def test_every_rung_failing_raises_after_dropping_columns() -> None:
 def test_failed_master_solve_keeps_the_best_roster(monkeypatch: pytest.MonkeyPatch) -> None:
     problem = two_week_problem()
     failed: list[str] = []
-    monkeypatch.setattr(master_lp, "LADDER", (glop_unless_diving(failed),))
+    monkeypatch.setattr(master_lp, "LADDER", (glop_for(3, failed),))
     result = solve(problem, SolveOptions(time_limit_s=10, workers=1))
     names = [p.name for p in result.phases]
-    assert failed and names[:2] == ["root", "failed"], result.phases
-    root = result.phases[0]
-    assert root.objective is not None and result.phases[1].objective == root.objective
+    assert failed and names[:2] == ["start", "failed"], result.phases
+    start = result.phases[0]
+    assert start.objective is not None and result.phases[1].objective == start.objective
     assert "best roster so far kept" in result.phases[1].note
-    assert result.objective is not None and result.objective <= root.objective
-    assert result.bound is not None and result.bound >= root.bound
+    assert result.objective is not None and result.objective <= start.objective
     assert violations(problem, result.roster) == []
     assert result.objective == objective(problem, result.roster)
 
@@ -543,3 +545,23 @@ def test_dive_fixes_more_per_step_when_time_is_short() -> None:
     assert cg.stats.iterations - rounds <= 2  # not one step per employee, nor five rounds a step
     assert len(cg.fixed) == cg.n_emp and sorted(choice) == list(range(cg.n_emp))
     assert violations(problem, cg.roster(choice)) == []
+
+
+def test_descent_never_worsens_and_ends_in_a_local_optimum() -> None:
+    problem = two_week_problem()
+    cg = ColumnGeneration(problem)
+    cg.initial_columns()
+    descent = Descent(cg, {e: a for e, a in cg.columns})
+    start = descent.value()
+    assert start == objective(problem, cg.roster(descent.choice()))
+    values = [start]
+    for _sweep in range(3):
+        for e in range(cg.n_emp):
+            descent.improve(e)
+            values.append(descent.value())
+    assert values == sorted(values, reverse=True) and values[-1] < start
+    descent.run(float("inf"))
+    assert not any(descent.improve(e) for e in range(cg.n_emp))  # no employee can do better alone
+    roster = cg.roster(descent.choice())
+    assert violations(problem, roster) == []
+    assert descent.value() == objective(problem, roster)

@@ -49,6 +49,13 @@ POOL_LIMIT = 20_000
 """Column management: above this many columns the master keeps the used ones and those of least reduced
 cost, half the limit in all (the LP value does not change; GLOP's solve time grows with the pool)."""
 
+PARTIAL_MIN = 24
+"""Partial pricing: from this many free employees on, a round prices a share of them (see `generate`)."""
+PARTS = 4
+"""Partial pricing: a round prices this share (1 / PARTS) of the free employees."""
+FULL_EVERY = 4
+"""Partial pricing: every this many passes over the employees, one is priced whole (for the bound)."""
+
 Assignment = frozenset[tuple[int, str]]
 """One employee's schedule: the (day, shift) pairs worked."""
 
@@ -154,7 +161,8 @@ class CGStats:
     lp_failures: list[str] = field(default_factory=list)  # failed rungs of the master LP's ladder
     lp_rebuilds: int = 0  # masters rebuilt with fewer columns after every rung failed
     purged: int = 0  # columns dropped by column management
-    round_seconds: float = 0.0  # mean wall-clock seconds of a pricing round with its LP solve
+    round_seconds: float = 0.0  # mean wall-clock seconds of a round over every free employee with its LP solve
+    whole_rounds: int = 0  # the rounds in that mean
 
 
 class ColumnGeneration:
@@ -396,14 +404,21 @@ class ColumnGeneration:
         self.ready = len({e for e, _a in self.columns}) == self.n_emp
         return self.ready
 
-    def generate(self, deadline: float, max_iterations: int = 10_000, smoothing: float = SMOOTHING) -> float:
+    def generate(
+        self, deadline: float, max_iterations: int = 10_000, smoothing: float = SMOOTHING, partial: bool = True
+    ) -> float:
         """Price and re-solve until no column improves, the deadline passes or `max_iterations` rounds.
 
         Duals are smoothed (Wentges): pricing uses ``a * center + (1 - a) * pi`` where the center is the
-        best Lagrangian duals so far; a round that finds no column at the smoothed duals is repeated at the
-        LP duals before it may end the generation. Rounds with no fixed employee raise `self.bound`.
-        Stops early when the bound rounded up reaches the LP value (the integer bound cannot improve).
-        Returns the master LP value.
+        best Lagrangian duals so far; a pass that finds no column at the smoothed duals is repeated at the
+        LP duals before it may end the generation. Stops early when the bound rounded up reaches the LP
+        value (the integer bound cannot improve). Returns the master LP value.
+
+        With `partial` and at least `PARTIAL_MIN` free employees, a round prices only the next
+        ``1 / PARTS`` of them (in turn) and the master is re-solved as soon as a round adds columns: duals
+        improve several times per pass over the employees instead of once. A pass over all employees at
+        one set of duals proves a Lagrangian bound (and raises `self.bound` when none is fixed); every
+        `FULL_EVERY`-th pass is priced whole so that the bound keeps improving.
         """
         if not self.ready and not self.initial_columns(deadline):
             return math.inf
@@ -411,44 +426,63 @@ class ColumnGeneration:
         center: list[float] | None = None
         best = -math.inf
         alpha = smoothing
+        pending: list[int] = []  # free employees not yet priced at the duals `at`
+        results: list[tuple[int, tuple[list[Assignment], float]]] = []
+        at = pi
+        pass_added = passes = 0
+        cursor = 0  # where the next pass starts, so that partial rounds price every employee in turn
         for _ in range(max_iterations):
             round_start = time.monotonic()
             if round_start >= deadline:
                 break
             free = [e for e in range(self.n_emp) if e not in self.fixed]
-            at = pi if center is None or alpha == 0 else [alpha * c + (1 - alpha) * p for c, p in zip(center, pi)]
-            answers = self._price_all(free, at, deadline)
+            if not pending:  # a new pass at new duals
+                at = pi if center is None or alpha == 0 else [alpha * c + (1 - alpha) * p for c, p in zip(center, pi)]
+                cursor %= max(1, len(free))
+                pending, results, pass_added = free[cursor:] + free[:cursor], [], 0
+                passes += 1
+            whole = not partial or len(free) < PARTIAL_MIN or passes % FULL_EVERY == 0
+            batch = pending if whole else pending[: math.ceil(len(free) / PARTS)]
+            pending = pending[len(batch) :]
+            cursor += len(batch)
+            answers = self._price_all(batch, at, deadline)
             added = 0
-            for e, answer in zip(free, answers):
+            for e, answer in zip(batch, answers):
                 for a in answer[0] if answer is not None else ():
                     if self.cost(e, a) - mu[e] - self._covered(e, a, pi) < -1e-6:
                         added += self.add_column(e, a)
+            pass_added += added
             if any(answer is None for answer in answers):  # the deadline cut the round: no bound from it
                 if added:
                     value, mu, pi = self.solve_lp()
                 break
-            results = [answer for answer in answers if answer is not None]
+            results += [(e, answer) for e, answer in zip(batch, answers) if answer is not None]
             self.stats.iterations += 1
-            lagrangian = self._lagrangian(at, free, results)
-            if lagrangian > best:
-                best, center = lagrangian, at
-            if not self.fixed:
-                self.bound = max(self.bound, lagrangian)
-            if math.ceil(best - 1e-6) >= value - 1e-6:
-                self.stats.converged = self.stats.converged or not self.fixed
-                break
-            if added == 0:
-                if at is pi:
+            if not pending:  # every free employee priced at `at`: a proven bound
+                lagrangian = self._lagrangian(at, results)
+                if lagrangian > best:
+                    best, center = lagrangian, at
+                if not self.fixed:
+                    self.bound = max(self.bound, lagrangian)
+                if math.ceil(best - 1e-6) >= value - 1e-6:
                     self.stats.converged = self.stats.converged or not self.fixed
                     break
-                alpha = 0.0  # mispricing: price at the LP duals
-                continue
-            alpha = smoothing
+                if pass_added == 0:
+                    if at is pi:
+                        self.stats.converged = self.stats.converged or not self.fixed
+                        break
+                    alpha = 0.0  # mispricing: price at the LP duals
+                    continue
+            if added == 0:
+                continue  # the rest of the pass at the same duals
+            alpha, pending = smoothing, []
             value, mu, pi = self.solve_lp()
             if len(self.columns) > POOL_LIMIT and self.purge(POOL_LIMIT // 2, mu, pi):
                 value, mu, pi = self.solve_lp()
-            n = self.stats.iterations
-            self.stats.round_seconds += (time.monotonic() - round_start - self.stats.round_seconds) / n
+            if whole:
+                self.stats.whole_rounds += 1
+                mean, n = self.stats.round_seconds, self.stats.whole_rounds
+                self.stats.round_seconds += (time.monotonic() - round_start - mean) / n
         if not self.fixed:
             self.stats.lp_value = value
         return value
@@ -458,10 +492,11 @@ class ColumnGeneration:
         rows = self.rows_of[e]
         return sum(pi[i] for k in a for i in rows.get(k, ()))
 
-    def _lagrangian(self, pi: list[float], free: list[int], results: list[tuple[list[Assignment], float]]) -> float:
-        """Lower bound at duals `pi` on every roster that keeps the fixed employees' columns."""
+    def _lagrangian(self, pi: list[float], results: list[tuple[int, tuple[list[Assignment], float]]]) -> float:
+        """Lower bound at duals `pi` on every roster that keeps the fixed employees' columns, from the
+        pricing answers (employee, (schedules, least reduced cost)) of every free employee."""
         value = sum(p * c.requirement for p, c in zip(pi, self.cover))
-        value += sum(self.const[e] + low for e, (_found, low) in zip(free, results))
+        value += sum(self.const[e] + low for e, (_found, low) in results)
         for e, j in self.fixed.items():
             a = self.columns[j][1]
             value += self.cost(e, a) - self._covered(e, a, pi)
@@ -515,7 +550,7 @@ class ColumnGeneration:
             for n, (e, j) in enumerate(ranked):
                 if n < least or values[j] > 0.99:
                     self.fix(e, j)
-            self.generate(deadline, max_iterations=rounds)
+            self.generate(deadline, max_iterations=rounds, partial=False)
         return self.rounded()
 
     def roster(self, choice: dict[int, int]) -> Roster:

@@ -16,8 +16,9 @@ There the DP runs *Lagrangian-relaxed*: weekends and per-type counts lose their 
 each instead (a weekend's first worked day, a shift of a limited type); only the minutes stay exact. The
 multipliers rise on the resources the cheapest schedule overuses until it obeys every limit. For any
 multipliers >= 0, `value - sum(multiplier * limit)` is a lower bound on the exact minimum, so the column
-generation's bound stays valid; the schedules returned always obey every rule. `DPPricer.exact` says which
-mode is in use.
+generation's bound stays valid; the schedules returned always obey every rule. Each call starts from the
+multipliers that worked last time (the duals change little between rounds), which saves most updates.
+`DPPricer.exact` says which mode is in use.
 
 Rules modelled (the same as `compact_model.REGISTRY`): days off, allowed shift types and max shifts per type,
 forbidden successors, min/max total minutes, min/max consecutive worked days, min consecutive days off
@@ -40,6 +41,8 @@ MAX_RELAXED_CELLS = 400_000
 """Largest tensor of the relaxed DP (minutes axis only) before the caller falls back to CP-SAT."""
 RELAXED_ROUNDS = 8
 """Multiplier updates of the relaxed DP before it gives up on a schedule that obeys every limit."""
+WARM_DECAY = 0.7
+"""Share of the last call's multipliers a call of the relaxed DP starts from."""
 
 
 class DPPricer:
@@ -102,6 +105,7 @@ class DPPricer:
     def _relax(self) -> None:
         """Drop the weekend and count axes (priced by multipliers instead), or give up on the DP."""
         self.relaxed = True
+        self.warm: tuple[float, dict[int, float]] = (0.0, {})
         self.track_weekends = False
         self.weekend_axis = 1
         self.exact = []
@@ -173,30 +177,19 @@ class DPPricer:
     def _solve_relaxed(
         self, cost: Mapping[tuple[int, str], float], extra: int
     ) -> tuple[list[frozenset[tuple[int, str]]], float]:
-        """Lagrangian relaxation of the weekend and per-type limits, multipliers raised where overused."""
+        """Lagrangian relaxation of the weekend and per-type limits, multipliers raised where overused and
+        lowered where under the limit; if no round obeys every limit, `_repaired` restricts the types."""
         max_weekends = self.emp.max_weekends if self.track_weekends_limit else None
         scale = max([abs(v) for v in cost.values()] + [1.0])
-        weekend_price = 0.0
-        prices = {j: 0.0 for j in self.limits}
+        # warm start: the multipliers (relative to the cost scale) that gave the last compliant schedule,
+        # lowered a little so that they can also fall
+        weekend_price = WARM_DECAY * self.warm[0] * scale
+        prices = {j: WARM_DECAY * self.warm[1].get(j, 0.0) * scale for j in self.limits}
         bound = -INF
-        found: list[frozenset[tuple[int, str]]] = []
-        for round_ in range(RELAXED_ROUNDS + 1):
-            if round_ == RELAXED_ROUNDS:  # last try: limits before cost
-                weekend_price = weekend_price and 1e3 * scale
-                prices = {j: p and 1e3 * scale for j, p in prices.items()}
-            priced = dict(cost)
-            for j, price in prices.items():
-                if price:
-                    for d in range(self.n):
-                        priced[d, self.sid[j]] = priced.get((d, self.sid[j]), 0.0) + price
-            start_price = [0.0] * self.n
-            if weekend_price:
-                for d in range(self.n):
-                    if self.weekend_first[d]:
-                        for sid in self.sid:
-                            priced[d, sid] = priced.get((d, sid), 0.0) + weekend_price
-                    elif self.weekend_later[d]:
-                        start_price[d] = weekend_price
+        cheapest: frozenset[tuple[int, str]] = frozenset()
+        for _round in range(RELAXED_ROUNDS):
+            priced = self._priced(cost, prices)
+            start_price = self._weekend_priced(priced, weekend_price)
             ws, os_ = self._forward(priced, start_price)
             finals = self._finals(ws[-1], os_[-1])
             if not finals:
@@ -208,17 +201,89 @@ class DPPricer:
             cheapest = self._walk(ws, os_, finals[0][1], priced, start_price)
             weekends, counts = self._usage(cheapest)
             over_weekends = max_weekends is not None and weekends > max_weekends
-            over = [j for j, limit in self.limits.items() if counts[j] > limit]
-            if not over_weekends and not over:  # the walks back cost time: the others only now
+            if not over_weekends and all(counts[j] <= limit for j, limit in self.limits.items()):
+                self.warm = (weekend_price / scale, {j: p / scale for j, p in prices.items()})
+                # the walks back cost time: the others only now
                 others = [self._walk(ws, os_, state, priced, start_price) for _v, state in finals[1 : extra + 1]]
-                found += [a for a in [cheapest, *others] if self._obeys_limits(a) and a not in found]
-                break
+                found = [a for a in dict.fromkeys([cheapest, *others]) if self._obeys_limits(a)]
+                found.sort(key=lambda a: -sum(cost.get(k, 0.0) for k in a))  # best last
+                return found[-(extra + 1) :], bound
+            # up where overused, down where under the limit: a bisection on each multiplier
             if over_weekends:
                 weekend_price = max(2 * weekend_price, 0.25 * scale)
+            elif max_weekends is not None and weekends < max_weekends:
+                weekend_price /= 2
+            for j, limit in self.limits.items():
+                if counts[j] > limit:
+                    prices[j] = max(2 * prices[j], 0.25 * scale / (counts[j] - limit))
+                elif counts[j] < limit:
+                    prices[j] /= 2
+        repaired = self._repaired(cost, cheapest, weekend_price and 1e3 * scale, 1e6 * scale)
+        return ([repaired] if repaired is not None else []), bound
+
+    def _priced(self, cost: Mapping[tuple[int, str], float], prices: Mapping[int, float]) -> dict:
+        """`cost` plus `prices[j]` on every day for each shift type j."""
+        priced = dict(cost)
+        for j, price in prices.items():
+            if price:
+                for d in range(self.n):
+                    priced[d, self.sid[j]] = priced.get((d, self.sid[j]), 0.0) + price
+        return priced
+
+    def _weekend_priced(self, priced: dict, weekend_price: float) -> list[float]:
+        """Adds `weekend_price` to working a weekend's first day (in `priced`); returns the price per day of
+        a run that starts on a weekend's later day."""
+        start_price = [0.0] * self.n
+        if weekend_price:
+            for d in range(self.n):
+                if self.weekend_first[d]:
+                    for sid in self.sid:
+                        priced[d, sid] = priced.get((d, sid), 0.0) + weekend_price
+                elif self.weekend_later[d]:
+                    start_price[d] = weekend_price
+        return start_price
+
+    def _repaired(
+        self,
+        cost: Mapping[tuple[int, str], float],
+        schedule: frozenset[tuple[int, str]],
+        weekend_price: float,
+        forbidden: float,
+    ) -> frozenset[tuple[int, str]] | None:
+        """A schedule that obeys every limit, near `schedule` (which breaks some): each overused type is
+        allowed only on the `limit` days of `schedule` where it beats the day's other choices by most, and
+        the cheapest schedule is sought again, until none is overused (or None).
+
+        Multipliers swing whole blocks of days between interchangeable types when costs tie (a shift short
+        every day costs the same in each type); restricting the types by day splits them instead.
+        """
+        allowed: dict[int, set[int]] = {}
+        for _try in range(len(self.limits) + 1):
+            _weekends, counts = self._usage(schedule)
+            over = [j for j, limit in self.limits.items() if counts[j] > limit]
+            if not over and self._obeys_limits(schedule):
+                return schedule
             for j in over:
-                prices[j] = max(2 * prices[j], 0.25 * scale / max(1, counts[j] - self.limits[j]))
-        found.sort(key=lambda a: -sum(cost.get(k, 0.0) for k in a))  # best last
-        return found[-(extra + 1) :], bound
+                sid = self.sid[j]
+
+                def advantage(d: int, sid: str = sid) -> float:
+                    others = min([0.0] + [cost.get((d, t), 0.0) for t in self.sid if t != sid])
+                    return cost.get((d, sid), 0.0) - others
+
+                used = sorted((d for d, s in schedule if s == sid), key=lambda d: (advantage(d), d))
+                allowed[j] = set(used[: self.limits[j]])
+            priced = dict(cost)
+            for j, days in allowed.items():
+                for d in range(self.n):
+                    if d not in days:
+                        priced[d, self.sid[j]] = priced.get((d, self.sid[j]), 0.0) + forbidden
+            start_price = self._weekend_priced(priced, weekend_price)
+            ws, os_ = self._forward(priced, start_price)
+            finals = self._finals(ws[-1], os_[-1])
+            if not finals:
+                return None
+            schedule = self._walk(ws, os_, finals[0][1], priced, start_price)
+        return schedule if self._obeys_limits(schedule) else None
 
     def _shape(self) -> tuple[int, ...]:
         return (self.max_units + 1, self.weekend_axis, *(self.limits[j] + 1 for j in self.exact))

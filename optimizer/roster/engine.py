@@ -1,14 +1,19 @@
 """The roster engine: column generation for the bound and first rosters, CP-SAT to polish and prove.
 
-`solve(problem, options)` runs four phases within one time limit and returns a `RosterResult`:
+`solve(problem, options)` runs these phases within one time limit and returns a `RosterResult`:
 
-1. **root** – column generation (`colgen.ColumnGeneration`) until no column improves the master LP. Every
-   complete pricing round proves a lower bound (Lagrangian), at convergence the Dantzig-Wolfe bound.
-2. **dive** – fixes the schedules the LP is surest about and generates columns again, until every employee
-   has one: a roster close to the LP value.
-3. **master** – the master problem over every column generated, as an integer program (SCIP through
-   OR-Tools), started from the dive's roster.
-4. **polish** – the compact CP-SAT model (`compact_model.REGISTRY`) hinted with the best roster so far; its LNS
+1. **start** – every employee's own best schedule (cover ignored), improved by best-response descent
+   (`descent.Descent`: one employee at a time re-planned exactly against the others): a sensible roster
+   within seconds, even where the column generation is far from converging in the time limit. When the
+   first pricing pass alone takes more than 1/`MIN_PASSES` of the root's time, the column generation is
+   skipped and the descent (with plateau moves) runs until the polish.
+2. **root** – column generation (`colgen.ColumnGeneration`) until no column improves the master LP. Every
+   complete pricing pass proves a lower bound (Lagrangian), at convergence the Dantzig-Wolfe bound.
+3. **dive** – fixes the schedules the LP is surest about and generates columns again, until every employee
+   has one: a roster close to the LP value, then improved by descent.
+4. **master** – the master problem over every column generated, as an integer program (SCIP through
+   OR-Tools), started from the best roster; then descent from the best roster once more.
+5. **polish** – the compact CP-SAT model (`compact_model.REGISTRY`) hinted with the best roster so far; its LNS
    improves the roster and its search may prove optimality where the column bound is not tight. It stops as
    soon as the roster reaches the best proven bound.
 
@@ -30,13 +35,21 @@ from ortools.sat.python import cp_model
 
 from .colgen import ColumnGeneration, InfeasibleEmployee
 from .compact_model import build_model, hint_roster
+from .descent import PLATEAU_SWEEPS, Descent
 from .master_lp import LPFailed
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 
 # cumulative shares of the time limit at which each phase must end
-ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.45, 0.70, 0.82
+START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.15, 0.45, 0.70, 0.82
+# share of the time limit a descent after a dive, or after the master, may take at most
+DESCENT_SHARE = 0.05
+# pricing passes the root needs at least to be worth it: when the first pass (the first columns) takes
+# longer than the root's time over this, descent alone makes the roster (at 120 s: Curtois 13, 20, 22-24)
+MIN_PASSES = 15
+# where the first roster and descent alone must end when no polish follows
+LAST_SHARE = 0.97
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
 # the polish builds the compact model in Python (about 20 000 variables a CPU second, 3.4 KB each): above
@@ -184,18 +197,28 @@ def _compact_size(problem: RosterProblem) -> int:
 def _column_phases(
     problem: RosterProblem, cg: ColumnGeneration, best: _Best, at: Callable[[float], float], record: Callable[..., None]
 ) -> None:
-    """Root, dives and master MIP; every roster found is offered to `best` as soon as it exists."""
+    """First roster, root, dives and master MIP; every roster found is offered to `best` as soon as it exists.
+
+    The first columns (every employee's own best schedule) improved by best-response descent give a
+    roster before the column generation starts (the descent gets `START_SHARE` of the time limit after the
+    first columns); every later roster is improved the same way.
+    """
+    # without a polish to come (the compact model too large), the first roster and descent may take all
+    end = at(MASTER_SHARE) if _compact_size(problem) <= POLISH_MAX_VARIABLES else at(LAST_SHARE)
+    if not cg.initial_columns(end):
+        record("start", "pricing had not given every employee a schedule in time")
+        return
+    started = time.monotonic() - at(0.0)  # about one pricing pass (at zero duals, so rather less)
+    if started * MIN_PASSES > at(ROOT_SHARE) - at(0.0):  # too few passes for the root to get anywhere
+        _descend(problem, cg, best, cg.roster(cg.rounded()), end, plateau_sweeps=math.inf)
+        record("start", f"column generation skipped (a pricing pass took {started:.0f} s): descent alone")
+        return
+    _descend(problem, cg, best, cg.roster(cg.rounded()), min(at(ROOT_SHARE), at(START_SHARE) + started))
+    record("start", f"own best schedules, then best-response descent; {len(cg.columns)} columns")
     try:
         cg.generate(at(ROOT_SHARE))
     finally:  # a failed LP still leaves the bound of the complete pricing rounds before it
         best.raise_bound(cg.lower_bound())
-    if not cg.ready:  # a large instance: the first columns are the roster, the dives could not start anyway
-        record("root", f"pricing had not given every employee a schedule by {ROOT_SHARE:.0%} of the time limit")
-        if not cg.initial_columns(at(MASTER_SHARE)):
-            return
-        best.offer(problem, cg.roster(cg.rounded()))
-        record("first columns", f"every employee's own best schedule, {len(cg.columns)} columns")
-        return
     best.offer(problem, cg.roster(cg.rounded()))
     record(
         "root",
@@ -207,13 +230,38 @@ def _column_phases(
             break
         if n:
             cg.unfix()
-        best.offer(problem, cg.roster(cg.dive(at(DIVE_SHARE), rounds, share)))
+        dived = cg.roster(cg.dive(at(DIVE_SHARE), rounds, share))
+        _descend(problem, cg, best, dived, min(at(DIVE_SHARE), time.monotonic() + at(DESCENT_SHARE) - at(0)))
         record("dive", f"{rounds} rounds a step, fixing at least {share:.0%}; {len(cg.columns)} columns{_lp_note(cg)}")
     if not best.closed() and time.monotonic() < at(MASTER_SHARE):
         roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
         if roster is not None:
             best.offer(problem, roster)
         record("master", f"{len(cg.columns)} columns")
+    if not best.closed() and best.roster is not None:
+        _descend(problem, cg, best, best.roster, max(time.monotonic(), at(MASTER_SHARE)) + at(DESCENT_SHARE) - at(0))
+        record("descent", "best-response descent from the best roster")
+
+
+def _descend(
+    problem: RosterProblem,
+    cg: ColumnGeneration,
+    best: _Best,
+    roster: Roster,
+    deadline: float,
+    plateau_sweeps: float = PLATEAU_SWEEPS,
+) -> None:
+    """Offer `roster`, then the roster best-response descent makes of it by `deadline`."""
+    best.offer(problem, roster)
+    if best.closed():
+        return
+    ids = {emp.id: e for e, emp in enumerate(problem.employees)}
+    schedules: dict[int, set[tuple[int, str]]] = {e: set() for e in range(cg.n_emp)}
+    for (emp, d), s in roster.items():
+        schedules[ids[emp]].add((d, s))
+    descent = Descent(cg, {e: frozenset(a) for e, a in schedules.items()})
+    descent.run(deadline, plateau_sweeps)
+    best.offer(problem, cg.roster(descent.choice()))
 
 
 def _lp_note(cg: ColumnGeneration) -> str:
