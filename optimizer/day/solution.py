@@ -44,8 +44,9 @@ class SolveParameters:
     relaxation_share: float = 0.5
     """Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
     fluid_share: float = 0.6
-    """For the fluid seating model (`seating.fluid_seating`): it decides who sits where, the largest lever
-    on quality; at 1 CPU-second on the sample Monday it reached 707, at 7.5 CPU-seconds 737."""
+    """For the fluid seating model (`seating.fluid_seating`): it decides who sits where, the largest lever on
+    quality, and the seated plan reaches its value within 1-4 % (sample week, 10 s days). Raised from 0.3:
+    sample Thursday 790 with 2.4 s of seating, 965-1035 with 4.5 s."""
     hint_share: float = 0.1
     """Of the fluid seating's time, at most this for completing the template's seating to a solution hint."""
     seating_block_min: int = 30
@@ -58,7 +59,8 @@ class SolveParameters:
     floors_share: float = 0.1
     """For the floors level (`model.add_floors`); it starts from the seated plan, which aims at the floors."""
     seated_share: float = 0.2
-    """For the full model inside the seating (`seating.seated_model`): 1-5 CPU-seconds on the sample Monday."""
+    """For the day model inside the seating (`seating.seated_model`), started from the seating's fill
+    (`fill.fill_seating`): the search rarely adds more than 1 % to the fill within it."""
     replan_seated_share: float = 0.6
     """For the seated plan of a re-plan, which starts from the published day of everyone present."""
     first_plan_grace: float = 3.0
