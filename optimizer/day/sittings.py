@@ -211,7 +211,7 @@ def add_counter_symmetry(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
 
 def published_blocks(dm: DayModel, p: int) -> tuple[str | None, set[int]] | None:
     """Person p's published counter and the blocks its sittings cover; None when the published day has
-    no such form (sittings off the block grid, or at more than one counter)."""
+    no such form (sittings that start off the block grid, or at more than one counter)."""
     sv, base = dm.sittings, dm.index.baseline
     assert sv is not None and base is not None
     sittings = base.sittings.get(p, [])
@@ -222,7 +222,9 @@ def published_blocks(dm: DayModel, p: int) -> tuple[str | None, set[int]] | None
     bounds = {ix.step_start[blk.first_step] for blk in blocks} | {
         ix.step_start[blk.last_step] + ix.grid for blk in blocks
     }
-    if any(s not in bounds or e not in bounds for _c, s, e in sittings):
+    # A sitting may end with desk work in its last block (`_appointments_in_sittings`): its end need not
+    # lie on the grid, its start must.
+    if any(s not in bounds for _c, s, _e in sittings):
         return None
     covered = {
         b for b in sv.person_blocks.get(p, []) for _c, s, e in sittings if s <= ix.step_start[blocks[b].first_step] < e
