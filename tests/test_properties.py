@@ -74,6 +74,8 @@ def offices(draw) -> dict:
             "back_office_min": draw(st.sampled_from([0, 30])),
             "guides_min": draw(st.sampled_from([0, 0, 1])),
             "same_day_release": ["08:00", "10:00"],
+            # rule 11 is checked only where the policy sets its fields; the model plans with 1 / 2 / 60 always
+            **draw(st.sampled_from([{}, {"max_counters_per_person": 1, "max_sittings": 2, "min_sitting_min": 60}])),
         },
     }
 
