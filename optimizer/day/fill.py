@@ -30,8 +30,7 @@ class _Person:
 def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid) -> list[int]:
     """Slot options (indices into `index.slot_options`) that fill the seating's sittings."""
     ix = index
-    class_of = ix.class_of_counter
-    seat_class = {p: class_of[c] for (p, c), on in seating.seat.items() if on}
+    seat_class = seating.seat_classes(ix.class_of_counter)
     option_at = {
         (o.person, o.service, o.step): i for i, o in enumerate(ix.slot_options) if seat_class.get(o.person) == o.cls
     }

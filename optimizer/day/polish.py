@@ -11,7 +11,7 @@ people. Every accepted step is a complete feasible solution.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -33,6 +33,21 @@ class Snapshot:
 def snapshot_of(model: cp_model.CpModel, solver: cp_model.CpSolver) -> Snapshot:
     values = [solver.value(model.get_int_var_from_proto_index(i)) for i in range(len(model.proto.variables))]
     return Snapshot(values, solver.objective_value)
+
+
+def solve_fixed(
+    model: cp_model.CpModel, fixed: Iterable[tuple[int, int]], solver: cp_model.CpSolver
+) -> Snapshot | None:
+    """`model` solved with the variables of `fixed` (proto index, value) held at their values (a copy; its
+    hints dropped): the rest of a solution completed. None when no solution is found."""
+    copy = cp_model.CpModel()
+    copy.proto.copy_from(model.proto)
+    for i, value in fixed:
+        copy.add(copy.get_int_var_from_proto_index(i) == value)
+    copy.clear_hints()
+    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return snapshot_of(copy, solver)
 
 
 def hint(model: cp_model.CpModel, snap: Snapshot) -> None:

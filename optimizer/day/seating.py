@@ -26,7 +26,7 @@ from ..families import Family
 from .budget import Budget
 from .index import DayIndex
 from .model import REGISTRY
-from .polish import hint, snapshot_of
+from .polish import hint, snapshot_of, solve_fixed
 from .sitting_grid import Seating, SittingGrid, SittingVars
 from .sittings import add_person_sittings
 from .template import template_solution
@@ -57,8 +57,7 @@ def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
     fixed |= {lit.index: seating.seat.get(key, 0) for key, lit in sv.seat.items()}
     fixed |= {lit.index: 0 for key, lit in sv.sits.items() if not seating.sits.get(key, 0)}
     # Appointments outside the seating cannot happen: fixing them lets presolve drop most of the model.
-    class_of = dm.index.class_of_counter
-    seat_class = {p: class_of[c] for (p, c), on in seating.seat.items() if on}
+    seat_class = seating.seat_classes(dm.index.class_of_counter)
     block_of = sv.grid.block_of_step
     for o, lit in zip(dm.index.slot_options, dm.slot):
         if seat_class.get(o.person) != o.cls or not all(
@@ -79,8 +78,7 @@ def restrict_to_seating(index: DayIndex, seating: Seating, dm: DayModel) -> DayI
     result is a fraction of the full one, and every plan of it is a plan of the full day."""
     sv = dm.sittings
     assert sv is not None
-    class_of = index.class_of_counter
-    seat_class = {p: class_of[c] for (p, c), on in seating.seat.items() if on}
+    seat_class = seating.seat_classes(index.class_of_counter)
     block_of = sv.grid.block_of_step
     # A sitting may stretch by a block at either end (the seating's grid is coarser) or to hold a booking.
     near = {(p, b + d) for (p, b), on in seating.sits.items() if on for d in (-1, 0, 1)}
@@ -319,18 +317,14 @@ def _complete_hint(
     sv, model = dm.sittings, dm.model
     assert sv is not None
     _hint_seating(dm, seating, seat_class)
-    fixed = cp_model.CpModel()
-    fixed.proto.copy_from(model.proto)
-    hinted = model.proto.solution_hint
-    for i, value in zip(hinted.vars, hinted.values):
-        fixed.add(fixed.get_int_var_from_proto_index(i) == value)
-    fixed.clear_hints()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = max(0.05, seconds)
-    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    hinted = model.proto.solution_hint
+    snap = solve_fixed(model, zip(hinted.vars, hinted.values), solver)
+    if snap is None:
         return False
-    hint(model, snapshot_of(fixed, solver))
+    hint(model, snap)
     return True
 
 

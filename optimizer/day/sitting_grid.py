@@ -93,6 +93,10 @@ class Seating:
     """Booking id -> the person who holds it in the fluid model (empty for the template's and the
     published seating)."""
 
+    def seat_classes(self, class_of: dict[str, int]) -> dict[int, int]:
+        """person -> counter class of their seat, for the seated people."""
+        return {p: class_of[c] for (p, c), on in self.seat.items() if on}
+
 
 @dataclass
 class SittingVars:

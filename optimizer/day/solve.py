@@ -23,7 +23,7 @@ from .fill import fill_seating
 from .greedy import GreedyPlan, greedy_plan
 from .index import DayIndex
 from .model import FLOORS_LEVEL, REGISTRY, add_objective_level, build_day_model
-from .polish import Snapshot, polish, snapshot_of
+from .polish import Snapshot, polish, snapshot_of, solve_fixed
 from .polish import hint as _hint
 from .relaxation import LpRelaxation
 from .rounding import dive
@@ -503,16 +503,10 @@ def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: floa
     completed; None when the fill breaks a rule the fill does not know."""
     assert dm.sittings is not None
     chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))
-    fixed = cp_model.CpModel()
-    fixed.proto.copy_from(sub.proto)
-    for i, lit in enumerate(dm.slot):
-        fixed.add(fixed.get_int_var_from_proto_index(lit.index) == int(i in chosen))
     solver = budget.solver(seconds, budget.options.parameters.seating_subsolvers)
-    status = solver.solve(fixed)
+    snap = solve_fixed(sub, ((lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot)), solver)
     budget.charge(solver)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return snapshot_of(fixed, solver)
+    return snap
 
 
 def model_objective(model: cp_model.CpModel, values: list[int]) -> float:
