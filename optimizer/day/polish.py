@@ -31,7 +31,10 @@ class Snapshot:
 
 
 def snapshot_of(model: cp_model.CpModel, solver: cp_model.CpSolver) -> Snapshot:
-    values = [solver.value(model.get_int_var_from_proto_index(i)) for i in range(len(model.proto.variables))]
+    """The solver's last solution of `model`, read from its response in one piece (per variable through
+    the Python API it took 0.13 s on the sample Monday, several times per solve)."""
+    values = list(solver.response_proto.solution)
+    assert len(values) == len(model.proto.variables)
     return Snapshot(values, solver.objective_value)
 
 
@@ -53,8 +56,8 @@ def solve_fixed(
 def hint(model: cp_model.CpModel, snap: Snapshot) -> None:
     """Hint every variable of `model` with its value in `snap`."""
     model.clear_hints()
-    for i, value in enumerate(snap.values):
-        model.add_hint(model.get_int_var_from_proto_index(i), value)
+    model.proto.solution_hint.vars.extend(range(len(snap.values)))
+    model.proto.solution_hint.values.extend(snap.values)
 
 
 def polish(

@@ -66,6 +66,12 @@ class SolveParameters:
     first_plan_grace: float = 3.0
     """A seating stage with no solution when its share is up may take up to this many times its share to
     find its first one: without a first plan there is nothing to improve (seen under heavy load)."""
+    replan_served_tolerance: float = 0.01
+    """A re-plan's stability levels (people's days, published slots) may give up this share of the weighted
+    served demand its primary level reached (a tolerance per level, as in Gurobi's multi-objective
+    `ObjNRelTol`). Without it, a search that served half a request more than the plan started from the
+    published day changed days and withdrew slots at will (sample Monday, 57 of 262 published slots
+    withdrawn where the absent people held 28)."""
     seated_polish_share: float = 0.3
     """For re-planning four people at a time from the seated plan (sample Monday: 628.5 -> 686.5 from the
     template's seating)."""

@@ -143,6 +143,15 @@ def solve_day(
         index, disabled=options.disabled, soft_bookings=bool(index.bookings), sittings=options.sitting_rules
     )
     model = dm.model
+    # A re-plan's later levels exist from the start, so that every solution is complete for them: a level
+    # starts from the one before without a completion solve (on a 10 s re-plan they took 0.85 s, and a
+    # completion cut off by the limit ended the levels). A fresh plan builds its last level when it gets
+    # there: built first, its variables slowed the earlier solves (sample Monday 10 s: 705-719 against
+    # 735-745, Thursday 903-969 against 1000-1013).
+    levels = [2, 3, LAST_LEVEL] if index.baseline is not None else [LAST_LEVEL]
+    if index.baseline is not None:
+        for level in levels:
+            add_objective_level(dm, level)
     result = DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
     result.stages.extend(stages)
 
@@ -277,7 +286,8 @@ def solve_day(
             )
             greedy = _better(dm, greedy, rounded, result.unheld_bookings)
     floor = _greedy_value(dm, greedy) if greedy is not None else None
-    start_values = None
+    served_weight, tie_slack = 1, 0  # the served search's objective: -served_weight × served + tie-breaks
+    reseated = None
     if start is not None:
         served = _scaled_served(index, _chosen(dm, start))
         # A few people at a time re-planned around everyone else: seats move to the people whose skills
@@ -286,7 +296,6 @@ def solve_day(
         # In a re-plan, among moves that serve as much, those that keep people's days, then published slots
         # (tie-breaks in the order of the levels after this one, which still hold each in turn).
         published = sorted(index.baseline.options) if index.baseline is not None else []
-        level_one = model.proto.objective.__deepcopy__({})
         if published:
             weight = next(spec.weight for spec in REGISTRY if spec.name == "keep_days")
             days = weight * len(index.baseline.days) if index.baseline is not None else 0
@@ -294,14 +303,10 @@ def solve_day(
             kept = sum(dm.slot[i] for i in published)
             unit = len(published) + 1
             model.minimize(-unit * (days + 1) * dm.weighted_served() + unit * changed - kept)
-        if published:  # the level-2 variables are new: complete the start with them
-            values = start.values
-            completed = _complete(model, dm.decisions(), lambda var: values[var.index], budget)
-            if completed is not None:
-                start = completed
-            else:
-                model.proto.objective.copy_from(level_one)
-        start = polish(
+            # The served search below keeps these tie-breaks: with weighted served alone it took any plan
+            # that served half a request more, however many days it changed (CI: 7 of 25 days kept).
+            served_weight, tie_slack = unit * (days + 1), unit * days
+        start = reseated = polish(
             model,
             dm.decisions_by_person(),
             Snapshot(start.values, model_objective(model, start.values)),
@@ -309,12 +314,10 @@ def solve_day(
             budget,
             params.polishing_subsolvers,
         )
-        model.proto.objective.copy_from(level_one)
         served = _scaled_served(index, _chosen(dm, start))
         result.stages.append(StageReport("reseat", "FEASIBLE", served / scale, 0.0, time.monotonic() - began))
         _hint(model, start)
         floor = served
-        start_values = lambda var, values=start.values: values[var.index]  # noqa: E731
         if on_progress:
             on_progress(
                 Progress(
@@ -337,10 +340,10 @@ def solve_day(
             model.add_assumptions(list(dm.held.values()))
         solver, status = run(
             "served",
-            -scale,
+            -scale * served_weight,
             budget.remaining() - secondary_reserve,
             options.gap_limit,
-            stop_at=None if enough is None else -enough,
+            stop_at=None if enough is None else -enough * served_weight,
         )
         if assume_held:
             model.clear_assumptions()
@@ -351,10 +354,10 @@ def solve_day(
                 model.proto.objective.copy_from(served_objective)
                 solver, status = run(
                     "served",
-                    -scale,
+                    -scale * served_weight,
                     budget.remaining() - secondary_reserve,
                     options.gap_limit,
-                    stop_at=None if enough is None else -enough,
+                    stop_at=None if enough is None else -enough * served_weight,
                 )
             elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 for lit in dm.held.values():
@@ -363,23 +366,30 @@ def solve_day(
             return finish(STATUS_NAMES[status])
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # The search's own bound holds only for the whole day, not for a day restricted to a seating.
-    proved = round(-solver.best_objective_bound) if found and not restricted else None
+    # Re-plans: the objective is -served_weight × served + tie-breaks worth at most tie_slack.
+    proved = (
+        math.floor((-solver.best_objective_bound + tie_slack) / served_weight + 1e-9)
+        if found and not restricted
+        else None
+    )
     bounds = [b for b in (lp_bound, proved) if b is not None]
     if not bounds:
         bounds = [_independent_bound(index)]
     bound = min(bounds)
-    value: Callable[[cp_model.IntVar], int]
-    if found and (floor is None or -solver.objective_value > floor):
-        best_primary, value = round(-solver.objective_value), solver.value
+    # The primary's plan: complete (`current`), or the constructive plan's decisions only.
+    current: Snapshot | None = None
+    searched = _scaled_served(index, [i for i, lit in enumerate(dm.slot) if solver.boolean_value(lit)]) if found else 0
+    if found and (floor is None or searched > floor):
+        best_primary, current = searched, snapshot_of(model, solver)
     else:  # the seated or the constructive plan set the floor
         assert floor is not None
-        if start_values is not None:
-            best_primary, value = floor, start_values
+        best_primary = floor
+        if start is not None:
+            current = start
         else:
             assert greedy is not None
-            best_primary, value = floor, _greedy_values(dm, greedy)
         result.stages.append(
-            StageReport("seated" if start_values else "greedy", "FEASIBLE", floor / scale, bound / scale, 0.0)
+            StageReport("seated" if current else "greedy", "FEASIBLE", floor / scale, bound / scale, 0.0)
         )
     bound = max(bound, best_primary)
     result.objective, result.bound = best_primary / scale, bound / scale
@@ -393,15 +403,27 @@ def solve_day(
     # more than an even share of what is left (on a 10 s re-plan, keep_days took it all before). The last
     # level, the plan's shape, takes what is left: it improves for long (sample Monday, runs per serving
     # person: 9.25 after 3 s, 7.75 after 15 s, 4.54 after 40 s), and the polish stops once it stalls.
-    model.add(dm.weighted_served() >= best_primary)
-    levels = [2, 3, LAST_LEVEL] if index.baseline is not None else [LAST_LEVEL]
+    # A re-plan's stability levels may give up a little weighted served: they start from the reseated plan
+    # (closest to the published day) when it is within the tolerance and keeps more days.
+    tolerance = math.floor(best_primary * params.replan_served_tolerance) if index.baseline is not None else 0
+    model.add(dm.weighted_served() >= best_primary - tolerance)
+    if reseated is not None and current is not None and reseated is not current:
+        keep_days = add_objective_level(dm, 2)
+        model.minimize(keep_days)
+        if _scaled_served(index, _chosen(dm, reseated)) >= best_primary - tolerance and model_objective(
+            model, reseated.values
+        ) < model_objective(model, current.values):
+            current = reseated
     for position, level in enumerate(levels):
         if budget.remaining() <= 0.2:
             break
         model.clear_objective()
         objective = add_objective_level(dm, level)
         model.minimize(objective)
-        snap = _complete(model, dm.decisions(), value, budget)
+        if current is not None and len(current.values) == len(model.proto.variables):
+            snap: Snapshot | None = Snapshot(current.values, model_objective(model, current.values))
+        else:  # the level's new variables (or the constructive plan's) completed by a solve
+            snap = _complete(model, dm.decisions(), _primary_values(dm, current, greedy), budget)
         if snap is None:
             break
         share = (
@@ -429,10 +451,10 @@ def solve_day(
                 params.polishing_subsolvers,
             )
             result.stages.append(StageReport("polish", "FEASIBLE", snap.objective, 0.0, time.monotonic() - began))
-        value = _by_index(snap.values)
+        current = snap
         if level != LAST_LEVEL:
             model.add(objective <= round(snap.objective))
-    _extract(dm, value, result)
+    _extract(dm, _primary_values(dm, current, greedy), result)
     # The later levels hold weighted served at least at the primary's value, and may raise it.
     served = _scaled_served(index, result.chosen_slots)
     if served > best_primary:
@@ -622,6 +644,16 @@ def _greedy_values(dm: DayModel, plan: GreedyPlan) -> Callable[[cp_model.IntVar]
     unheld = set(plan.unheld_bookings)
     ones |= {lit.index for b, lit in dm.held.items() if b not in unheld}
     return lambda var: int(var.index in ones)
+
+
+def _primary_values(
+    dm: DayModel, current: Snapshot | None, greedy: GreedyPlan | None
+) -> Callable[[cp_model.IntVar], int]:
+    """The plan so far as variable values: a complete solution, else the constructive plan's decisions."""
+    if current is not None:
+        return _by_index(current.values)
+    assert greedy is not None
+    return _greedy_values(dm, greedy)
 
 
 def _extract(dm: DayModel, value: Callable[[cp_model.IntVar], int], result: DaySolution) -> None:
