@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.horizon.rolling import plan_across_days, plan_or_replan
 from optimizer.scenario import parse_scenario
 from optimizer.strategies import plan_with_strategy

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from optimizer.clock import WEEKDAYS
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.history.noshow import estimate_no_shows
 from optimizer.history.reader import parse_history_csv
 from optimizer.overbook import no_show_rate, overbook, overflow_probability

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from optimizer.clock import parse_hhmm
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.pipeline import plan_day
 from optimizer.replan import Changes, apply_changes, replan_day
 from optimizer.scenario import load_scenario

@@ -67,7 +67,7 @@ def _tool(name: str):
 
 def run_case(case: dict) -> dict:
     """Plan one office-day with the template and with CP-SAT; measure everything the table shows."""
-    from optimizer.day.solve import Progress, SolveOptions
+    from optimizer.day.solution import Progress, SolveOptions
     from optimizer.pipeline import plan_day
     from optimizer.scenario import parse_scenario
     from optimizer.strategies import plan_with_strategy
@@ -196,7 +196,7 @@ def jobs_offices(folder: Path) -> Path:
 def measure_jobs(folder: Path, limit: float) -> dict:
     """Wall time of the same 20 office-days with --jobs 1 and --jobs 2 (process pool, 1 worker each)."""
     from optimizer.batch import BatchOptions, run_batch
-    from optimizer.day.solve import SolveOptions
+    from optimizer.day.solution import SolveOptions
 
     offices = jobs_offices(folder)
     first = dt.date.fromisoformat(DAYS["Mon"])

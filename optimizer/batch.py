@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .atomic import write_atomic
-from .day.solve import SolveOptions
+from .day.solution import SolveOptions
 from .errors import InfeasibleError, InputError
 from .io.readers import WORKBOOK_SUFFIXES, load_any_scenario
 from .plan import plan_filename

@@ -8,7 +8,8 @@ import time
 from .day.diagnose import explain_infeasible, input_conflicts
 from .day.index import DayIndex, build_index
 from .day.schedule import build_schedule
-from .day.solve import DaySolution, Progress, ProgressFn, SolveOptions, solve_day
+from .day.solution import DaySolution, Progress, ProgressFn, SolveOptions
+from .day.solve import solve_day
 from .day.template import STRATEGY as TEMPLATE
 from .day.template import pin_counters, template_solution
 from .errors import InfeasibleError, NoPlanInTimeError

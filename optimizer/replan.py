@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import hhmm
-from .day.baseline import build_baseline
 from .day.index import build_index
+from .day.map_published import build_baseline
 from .day.schedule import build_schedule
-from .day.solve import ProgressFn, SolveOptions
+from .day.solution import ProgressFn, SolveOptions
 from .errors import InfeasibleError, InputError
 from .overbook import carry_overbooked, without_overbooked
 from .pipeline import solve_checked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .day.solve import ProgressFn, SolveOptions
+from .day.solution import ProgressFn, SolveOptions
 from .day.template import STRATEGY as TEMPLATE
 from .pipeline import plan_day, template_plan
 from .plan import Plan

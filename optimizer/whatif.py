@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 from .clock import WEEKDAYS, merge_intervals
 from .day.breaks import break_plans, minimal_break
-from .day.solve import SolveOptions
+from .day.solution import SolveOptions
 from .errors import InputError
 from .fluid_bounds import equipment_bound
 from .office_days import closed_reason, opening_intervals

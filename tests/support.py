@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from optimizer.check import check_plan
 from optimizer.cli.main import app
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.pipeline import plan_day
 from optimizer.plan import Plan
 from optimizer.scenario import Scenario, parse_scenario

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from optimizer.batch import SUMMARY_FILE, WORKER_DIED, BatchOptions, Job, _run_process, run_batch
 from optimizer.cli.main import app
 from optimizer.day.index import build_index
-from optimizer.day.solve import DaySolution, SolveOptions
+from optimizer.day.solution import DaySolution, SolveOptions
 from optimizer.day.template import template_solution
 from optimizer.errors import InfeasibleError
 from optimizer.scenario import parse_scenario

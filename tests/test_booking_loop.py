@@ -22,7 +22,7 @@ from support import MONDAY, tiny
 from typer.testing import CliRunner
 
 from optimizer.cli.main import app
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.pipeline import plan_day
 from optimizer.plan import Plan
 from optimizer.publish.bookings import fetch_booked, for_replan, with_bookings

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from support import MONDAY, QUICK, SAMPLE, SHARED, load_shared_tool, plan_ok, tiny
 
 from optimizer.clock import hhmm
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.fluid_bounds import equipment_bound, fluid_bound
 from optimizer.pipeline import plan_day
 from optimizer.scenario import load_scenario, parse_scenario

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from optimizer.cli.main import app
 from optimizer.day.diagnose import conflicting_families
 from optimizer.day.index import build_index
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.scenario import load_scenario, parse_scenario
 from optimizer.strategies import plan_with_strategy
 

@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 from optimizer.atomic import write_atomic
 from optimizer.cli.main import app
 from optimizer.clock import hhmm, parse_hhmm
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.errors import InfeasibleError, InputError
 from optimizer.export.cells import is_risky, safe_text
 from optimizer.export.csv_export import csv_export, write_csv

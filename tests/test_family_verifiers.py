@@ -21,7 +21,8 @@ from ortools.sat.python import cp_model
 from support import MONDAY, tiny
 
 from optimizer.clock import parse_hhmm
-from optimizer.day.index import Baseline, build_index
+from optimizer.day.baseline import Baseline
+from optimizer.day.index import build_index
 from optimizer.day.model import REGISTRY, STRUCTURAL, DayModel, create_variables
 from optimizer.families import Family
 from optimizer.scenario import parse_scenario

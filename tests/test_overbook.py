@@ -170,7 +170,7 @@ def one_counter_office() -> dict:
 def test_replan_with_the_solver_never_drops_an_overbooked_booking(absent):
     import datetime as dt
 
-    from optimizer.day.solve import SolveOptions
+    from optimizer.day.solution import SolveOptions
     from optimizer.pipeline import plan_day
     from optimizer.replan import Changes, apply_changes, replan_day
 

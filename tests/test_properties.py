@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from support import MONDAY, violations
 
 from optimizer.clock import hhmm
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.errors import InfeasibleError
 from optimizer.pipeline import plan_day
 from optimizer.scenario import parse_scenario

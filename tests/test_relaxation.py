@@ -15,7 +15,7 @@ from optimizer.day.model import add_objective_level, build_day_model
 from optimizer.day.relaxation import LpRelaxation
 from optimizer.day.rounding import dive, lp_guide
 from optimizer.day.schedule import build_schedule
-from optimizer.day.solve import DaySolution, SolveOptions
+from optimizer.day.solution import DaySolution, SolveOptions
 from optimizer.fluid_bounds import equipment_bound
 from optimizer.plan_build import build_plan
 from optimizer.scenario import parse_scenario

@@ -13,7 +13,7 @@ from test_properties import offices
 from typer.testing import CliRunner
 
 from optimizer.cli.main import app
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.errors import InfeasibleError
 from optimizer.pipeline import plan_day
 from optimizer.replan import Changes, apply_changes, replan_day

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli.main import app
 from optimizer.clock import parse_hhmm
-from optimizer.day.solve import SolveOptions
+from optimizer.day.solution import SolveOptions
 from optimizer.errors import InputError
 from optimizer.pipeline import plan_day
 from optimizer.scenario import parse_scenario

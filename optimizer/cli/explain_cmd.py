@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..batch import office_dates
-from ..day.solve import SolveOptions
+from ..day.solution import SolveOptions
 from ..errors import InputError
 from ..explain import explain_limits
 from ..horizon import wait_report

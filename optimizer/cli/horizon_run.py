@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.table import Table
 
 from ..atomic import write_atomic
-from ..day.solve import Progress, SolveOptions
+from ..day.solution import Progress, SolveOptions
 from ..errors import InfeasibleError
 from ..horizon import HorizonPlan, WaitReport, wait_report
 from ..horizon.rolling import plan_across_days, plan_or_replan

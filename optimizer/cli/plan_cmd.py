@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from ..batch import EXECUTORS, BatchOptions, default_workers
-from ..day.solve import SolveOptions
+from ..day.solution import SolveOptions
 from ..errors import InputError
 from ..export.formats import parse_formats
 from ..strategies import CP_SAT, STRATEGIES

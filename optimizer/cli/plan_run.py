@@ -19,8 +19,8 @@ from rich.table import Table
 
 from ..atomic import write_atomic
 from ..batch import SUMMARY_FILE, BatchOptions, BatchReport, JobResult, run_batch
-from ..day.solve import Progress as SolveProgress
-from ..day.solve import SolveOptions
+from ..day.solution import Progress as SolveProgress
+from ..day.solution import SolveOptions
 from ..errors import InfeasibleError
 from ..export.formats import export_bytes, export_filename
 from ..export.review import review_workbook

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..atomic import write_atomic
 from ..clock import parse_hhmm
-from ..day.solve import SolveOptions
+from ..day.solution import SolveOptions
 from ..errors import InputError
 from ..io.readers import load_any_scenario
 from ..plan import plan_filename, read_plan

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..atomic import write_atomic
 from ..clock import span
-from ..day.solve import SolveOptions
+from ..day.solution import SolveOptions
 from ..errors import InputError
 from ..export.whatif_sheet import whatif_workbook
 from ..io.readers import load_any_scenario

@@ -8,7 +8,8 @@ from ..clock import span
 from ..scenario import GUIDE_SKILL
 from .index import DayIndex, build_index
 from .model import REGISTRY, STRUCTURAL
-from .solve import SolveOptions, solve_day
+from .solution import SolveOptions
+from .solve import solve_day
 
 
 def _spans(ix: DayIndex, steps: list[int]) -> list[str]:

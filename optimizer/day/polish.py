@@ -11,53 +11,15 @@ people. Every accepted step is a complete feasible solution.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
 from .budget import Budget
+from .snapshots import Snapshot, hint, snapshot_of
 
 NEIGHBOURHOOD_PEOPLE = 4
 STEP_SECONDS = 1.5
-
-
-@dataclass
-class Snapshot:
-    """Values of every model variable (by proto index) and the objective they score."""
-
-    values: list[int]
-    objective: float
-
-
-def snapshot_of(model: cp_model.CpModel, solver: cp_model.CpSolver) -> Snapshot:
-    """The solver's last solution of `model`, read from its response in one piece (per variable through
-    the Python API it took 0.13 s on the sample Monday, several times per solve)."""
-    values = list(solver.response_proto.solution)
-    assert len(values) == len(model.proto.variables)
-    return Snapshot(values, solver.objective_value)
-
-
-def solve_fixed(
-    model: cp_model.CpModel, fixed: Iterable[tuple[int, int]], solver: cp_model.CpSolver
-) -> Snapshot | None:
-    """`model` solved with the variables of `fixed` (proto index, value) held at their values (a copy; its
-    hints dropped): the rest of a solution completed. None when no solution is found."""
-    copy = cp_model.CpModel()
-    copy.proto.copy_from(model.proto)
-    for i, value in fixed:
-        copy.add(copy.get_int_var_from_proto_index(i) == value)
-    copy.clear_hints()
-    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return snapshot_of(copy, solver)
-
-
-def hint(model: cp_model.CpModel, snap: Snapshot) -> None:
-    """Hint every variable of `model` with its value in `snap`."""
-    model.clear_hints()
-    model.proto.solution_hint.vars.extend(range(len(snap.values)))
-    model.proto.solution_hint.values.extend(snap.values)
 
 
 def polish(

@@ -26,9 +26,9 @@ from ..families import Family
 from .budget import Budget
 from .index import DayIndex
 from .model import REGISTRY
-from .polish import hint, snapshot_of, solve_fixed
 from .sitting_grid import Seating, SittingGrid, SittingVars
 from .sittings import add_person_sittings
+from .snapshots import hint, snapshot_of, solve_fixed
 from .template import template_solution
 from .variables import DayModel, create_variables
 

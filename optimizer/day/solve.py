@@ -1,7 +1,8 @@
 """Solve the day model lexicographically: bookings held, then weighted served demand, then the rest.
 
 Each level is a separate CP-SAT solve; the value a level reached is fixed as a constraint before the
-next, and the previous solution (completed for the new level's auxiliary variables) is its hint.
+next, and the previous solution (completed for the new level's auxiliary variables where it lacks them)
+is its hint. This module orders the levels and shares the time; the stages are modules of their own.
 
 Time is a `Budget`: wall-clock seconds by default, or CP-SAT's deterministic time with
 `SolveOptions.deterministic`, which (with interleaved search) makes a run repeatable for a given seed
@@ -19,27 +20,21 @@ from ortools.sat.python import cp_model
 from ..fluid_bounds import equipment_bound, fluid_bound
 from ..plan import Status
 from .budget import Budget
-from .fill import fill_seating
-from .greedy import GreedyPlan, greedy_plan
+from .constructive import better_constructive, greedy_value, hint_greedy, relaxation_seconds, round_relaxation
+from .extract import extract_solution, primary_values
+from .floors_level import meet_floors, shortfall
+from .greedy import greedy_plan
 from .index import DayIndex
-from .model import FLOORS_LEVEL, REGISTRY, add_objective_level, build_day_model
-from .polish import Snapshot, polish, snapshot_of, solve_fixed
-from .polish import hint as _hint
+from .model import REGISTRY, add_objective_level, build_day_model
+from .polish import polish
 from .relaxation import LpRelaxation
-from .rounding import dive
-from .seating import StopWhenDue, fluid_seating, restrict_to_seating, seat_from_template, seated_model
-from .sitting_grid import Seating
+from .seated_start import seated_start
+from .seating import fluid_seating, restrict_to_seating, seat_from_template
 from .sittings import seat_from_baseline
-from .solution import DaySolution, Progress, ProgressFn, SittingChoice, SolveOptions, StageReport
-from .variables import DayModel, create_variables
+from .snapshots import STATUS_NAMES, Snapshot, chosen_slots, hint, model_objective, scaled_served, snapshot_of
+from .solution import DaySolution, Progress, ProgressFn, SolveOptions, StageReport
+from .variables import create_variables
 
-STATUS_NAMES: dict[cp_model.CpSolverStatus, Status] = {
-    cp_model.OPTIMAL: "OPTIMAL",
-    cp_model.FEASIBLE: "FEASIBLE",
-    cp_model.INFEASIBLE: "INFEASIBLE",
-    cp_model.MODEL_INVALID: "MODEL_INVALID",
-    cp_model.UNKNOWN: "UNKNOWN",
-}
 LAST_LEVEL = 4
 """The plan's shape (secondary terms); levels 2 and 3 are the re-plan's stability levels."""
 
@@ -66,22 +61,6 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
                     self.best_objective_bound / self.scale,
                 )
             )
-
-
-def _hint_greedy(dm: DayModel, plan: GreedyPlan) -> None:
-    """Hint every decision with the constructive plan's value."""
-    dm.model.clear_hints()
-    chosen = set(plan.chosen_slots)
-    for i, lit in enumerate(dm.slot):
-        dm.model.add_hint(lit, i in chosen)
-    for (p, step), lit in dm.guide.items():
-        dm.model.add_hint(lit, step in plan.guide_steps.get(p, ()))
-    for p, lits in dm.brk.items():
-        for j, lit in enumerate(lits):
-            dm.model.add_hint(lit, plan.break_plan.get(p) == j)
-    unheld = set(plan.unheld_bookings)
-    for b, lit in dm.held.items():
-        dm.model.add_hint(lit, b not in unheld)
 
 
 def _complete(
@@ -197,7 +176,7 @@ def solve_day(
         most = dm.weighted_served_limit() + 1
         model.maximize(most * sum(dm.held.values()) + dm.weighted_served())
         if greedy is not None:
-            _hint_greedy(dm, greedy)
+            hint_greedy(dm, greedy)
         solver, status = run("bookings", float(most), budget.remaining() * 0.5)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
@@ -234,14 +213,14 @@ def solve_day(
         share = params.seated_share
         if seating is None:
             seating, share = seat_from_baseline(dm), params.replan_seated_share
-        start = _seated_start(dm, seating, budget, primary_budget * share, result.stages) if seating else None
+        start = seated_start(dm, seating, budget, primary_budget * share, result.stages) if seating else None
     if start is not None and assume_held:
         held = {b: start.values[lit.index] for b, lit in dm.held.items()}
         if all(held.values()):
             for lit in dm.held.values():
                 model.add(lit == 1)
         else:  # the seated plan gives up bookings: level 0 decides which, from the seated plan
-            _hint(model, start)
+            hint(model, start)
             held_solver = hold_most_bookings()
             if held_solver is None:
                 return finish(result.stages[-1].status)
@@ -252,11 +231,11 @@ def solve_day(
             if hold_most_bookings() is None:
                 return finish(result.stages[-1].status)
             assume_held = False
-        start = _meet_floors(dm, start, greedy, run, primary_budget * params.floors_share)
+        start = meet_floors(dm, start, greedy, run, primary_budget * params.floors_share)
         if (
             greedy is not None
             and start is not None
-            and _shortfall(index, greedy.chosen_slots) > _shortfall(index, _chosen(dm, start))
+            and shortfall(index, greedy.chosen_slots) > shortfall(index, chosen_slots(dm, start))
         ):
             greedy = None  # it misses floors that the floors level met
     model.clear_objective()
@@ -270,7 +249,7 @@ def solve_day(
         # sample week (both 790 and 1140.5), and costs 1-2.5 s of a 10 s day: the fluid bound stands in.
         lp_bound = _independent_bound(index)
         enough = lp_bound * (1 - options.gap_limit)
-    elif lp.solve(_relaxation_seconds(primary_budget, options)):
+    elif lp.solve(relaxation_seconds(primary_budget, options)):
         lp_bound = math.floor(-lp.objective + 1e-6)
         # Weighted served that meets the gap limit against the LP bound: a constructive plan that reaches
         # it makes the search unnecessary, and CP-SAT stops there.
@@ -280,16 +259,16 @@ def solve_day(
         )
         if constructive:
             if greedy is not None and on_progress:
-                on_progress(Progress("served", budget.elapsed(), _greedy_value(dm, greedy) / scale, lp_bound / scale))
-            rounded = _round_relaxation(
+                on_progress(Progress("served", budget.elapsed(), greedy_value(dm, greedy) / scale, lp_bound / scale))
+            rounded = round_relaxation(
                 dm, lp, result.unheld_bookings, enough, primary_budget * params.dive_share, options
             )
-            greedy = _better(dm, greedy, rounded, result.unheld_bookings)
-    floor = _greedy_value(dm, greedy) if greedy is not None else None
+            greedy = better_constructive(dm, greedy, rounded, result.unheld_bookings)
+    floor = greedy_value(dm, greedy) if greedy is not None else None
     served_weight, tie_slack = 1, 0  # the served search's objective: -served_weight × served + tie-breaks
     reseated = None
     if start is not None:
-        served = _scaled_served(index, _chosen(dm, start))
+        served = scaled_served(index, chosen_slots(dm, start))
         # A few people at a time re-planned around everyone else: seats move to the people whose skills
         # serve most, which the search from the seated plan alone rarely finds.
         began = time.monotonic()
@@ -314,9 +293,9 @@ def solve_day(
             budget,
             params.polishing_subsolvers,
         )
-        served = _scaled_served(index, _chosen(dm, start))
+        served = scaled_served(index, chosen_slots(dm, start))
         result.stages.append(StageReport("reseat", "FEASIBLE", served / scale, 0.0, time.monotonic() - began))
-        _hint(model, start)
+        hint(model, start)
         floor = served
         if on_progress:
             on_progress(
@@ -333,7 +312,7 @@ def solve_day(
                 )
             )
         if len(index.slot_options) >= params.hint_from_options:
-            _hint_greedy(dm, greedy)
+            hint_greedy(dm, greedy)
     found = False
     if floor is None or enough is None or floor < enough - 1e-9:
         if assume_held:
@@ -378,7 +357,7 @@ def solve_day(
     bound = min(bounds)
     # The primary's plan: complete (`current`), or the constructive plan's decisions only.
     current: Snapshot | None = None
-    searched = _scaled_served(index, [i for i, lit in enumerate(dm.slot) if solver.boolean_value(lit)]) if found else 0
+    searched = scaled_served(index, [i for i, lit in enumerate(dm.slot) if solver.boolean_value(lit)]) if found else 0
     if found and (floor is None or searched > floor):
         best_primary, current = searched, snapshot_of(model, solver)
     else:  # the seated or the constructive plan set the floor
@@ -410,7 +389,7 @@ def solve_day(
     if reseated is not None and current is not None and reseated is not current:
         keep_days = add_objective_level(dm, 2)
         model.minimize(keep_days)
-        if _scaled_served(index, _chosen(dm, reseated)) >= best_primary - tolerance and model_objective(
+        if scaled_served(index, chosen_slots(dm, reseated)) >= best_primary - tolerance and model_objective(
             model, reseated.values
         ) < model_objective(model, current.values):
             current = reseated
@@ -423,7 +402,7 @@ def solve_day(
         if current is not None and len(current.values) == len(model.proto.variables):
             snap: Snapshot | None = Snapshot(current.values, model_objective(model, current.values))
         else:  # the level's new variables (or the constructive plan's) completed by a solve
-            snap = _complete(model, dm.decisions(), _primary_values(dm, current, greedy), budget)
+            snap = _complete(model, dm.decisions(), primary_values(dm, current, greedy), budget)
         if snap is None:
             break
         share = (
@@ -435,7 +414,7 @@ def solve_day(
                 max(params.secondary_min_s, 2 * primary_seconds, params.secondary_share * options.time_limit_s),
             )
         )
-        _hint(model, snap)
+        hint(model, snap)
         name = {2: "keep_days", 3: "keep_published"}.get(level, "secondary")
         direct, status2 = run(name, 1.0, share * params.direct_share, subsolvers=params.polishing_subsolvers)
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) and direct.objective_value <= snap.objective:
@@ -454,133 +433,13 @@ def solve_day(
         current = snap
         if level != LAST_LEVEL:
             model.add(objective <= round(snap.objective))
-    _extract(dm, _primary_values(dm, current, greedy), result)
+    extract_solution(dm, primary_values(dm, current, greedy), result)
     # The later levels hold weighted served at least at the primary's value, and may raise it.
-    served = _scaled_served(index, result.chosen_slots)
+    served = scaled_served(index, result.chosen_slots)
     if served > best_primary:
         result.objective = served / scale
         primary_status = "OPTIMAL" if served >= bound else primary_status
     return finish(primary_status)
-
-
-def _seated_start(
-    dm: DayModel, seating: Seating, budget: Budget, seconds: float, stages: list[StageReport]
-) -> Snapshot | None:
-    """The model solved inside a seating: most bookings first, then the floors and weighted served, then
-    (re-plans) the published slots kept. A complete plan of the full model, found fast because counters
-    no longer conflict."""
-    model = dm.model
-    model.clear_objective()
-    model.clear_hints()
-    ix = dm.index
-    # Bookings first, then the floors, then weighted served: a constructor's weighting, not a level.
-    per_request = max((ix.scaled_weight(k) for k in ix.services), default=0) + 1
-    met = []
-    for k, floor in ix.floors.items():
-        met.append(model.new_int_var(0, floor, f"toward_floor[{k}]"))
-        model.add(met[-1] <= dm.served(k))
-    # In a re-plan, among equal plans the one that keeps the most published slots (same type and time).
-    published = sorted(ix.baseline.options) if ix.baseline is not None else []
-    unit = len(published) + 1
-    most = unit * per_request * (sum(ix.floors.values()) + len(ix.slot_options)) + 1
-    model.maximize(
-        most * sum(dm.held.values())
-        + unit * (per_request * sum(met) + dm.weighted_served())
-        + sum(dm.slot[i] for i in published)
-    )
-    sub = seated_model(dm, seating)
-    model.clear_objective()
-    params = budget.options.parameters
-    # The seating filled without search (`fill.fill_seating`), completed to a plan of the model: the
-    # search from nothing may find no plan in its time (30 staff, Thursday, 30 % booked) or plans that
-    # give bookings up, which the bookings level would then fix as lost.
-    began = time.monotonic()
-    # A re-plan's seating is the published day: no fill, it holds none of the bookings by itself.
-    start = _filled(dm, sub, seating, seconds, budget) if dm.index.baseline is None else None
-    if start is not None:
-        _hint(sub, start)
-    solver = budget.solver(
-        max(0.05, seconds - (0.0 if budget.options.deterministic else time.monotonic() - began))
-        if start is not None
-        else min(seconds * params.first_plan_grace, max(seconds, budget.remaining() / 2)),
-        params.proving_subsolvers,
-    )
-    status = solver.solve(sub, None if start is not None or budget.options.deterministic else StopWhenDue(seconds))
-    budget.charge(solver)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (
-        start is None or solver.objective_value >= -start.objective
-    ):
-        snap = snapshot_of(sub, solver)
-    elif start is not None:
-        snap, status = start, cp_model.FEASIBLE
-    else:
-        return None
-    served = _scaled_served(dm.index, _chosen(dm, snap))
-    stages.append(StageReport("seated", STATUS_NAMES[status], served / dm.index.weight_scale, 0.0, solver.wall_time))
-    return snap
-
-
-def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: float, budget: Budget) -> Snapshot | None:
-    """`sub` (the seated model, maximising) with its appointments fixed to the seating's fill and the rest
-    completed; None when the fill breaks a rule the fill does not know."""
-    assert dm.sittings is not None
-    chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))
-    solver = budget.solver(seconds, budget.options.parameters.seating_subsolvers)
-    snap = solve_fixed(sub, ((lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot)), solver)
-    budget.charge(solver)
-    return snap
-
-
-def model_objective(model: cp_model.CpModel, values: list[int]) -> float:
-    """The value of `model`'s linear objective for a complete assignment (by proto index)."""
-    obj = model.proto.objective
-    return obj.offset + sum(c * (values[v] if v >= 0 else -values[-v - 1]) for v, c in zip(obj.vars, obj.coeffs))
-
-
-def _meet_floors(
-    dm: DayModel,
-    start: Snapshot | None,
-    greedy: GreedyPlan | None,
-    run: Callable[..., tuple[cp_model.CpSolver, cp_model.CpSolverStatus]],
-    seconds: float,
-) -> Snapshot | None:
-    """The floors level: fewest requests short of the floors, then held as a constraint. Returns the
-    level's solution (the next levels' start), or the start itself when the search found nothing better."""
-    model, index = dm.model, dm.index
-    model.clear_objective()
-    model.clear_hints()
-    objective = add_objective_level(dm, FLOORS_LEVEL)
-    chosen = _chosen(dm, start) if start is not None else greedy.chosen_slots if greedy is not None else None
-    if chosen is not None and _shortfall(index, chosen) == 0:  # nothing to improve: no search
-        model.add(objective <= 0)
-        return start
-    model.minimize(objective)
-    if start is not None:
-        _hint(model, start)
-    elif greedy is not None:
-        _hint_greedy(dm, greedy)
-    solver, status = run("floors", 1.0, seconds)
-    known = _shortfall(index, chosen) if chosen is not None else None
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (known is None or solver.objective_value <= known):
-        model.add(objective <= round(solver.objective_value))
-        return snapshot_of(model, solver)
-    if known is not None:
-        model.add(objective <= known)
-    return start
-
-
-def _chosen(dm: DayModel, snap: Snapshot) -> list[int]:
-    """The slot options a complete solution chooses."""
-    return [i for i, lit in enumerate(dm.slot) if snap.values[lit.index]]
-
-
-def _shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
-    """Requests short of the floors in a plan given by its chosen slot options."""
-    served: dict[str, int] = {}
-    for i in chosen_slots:
-        k = index.slot_options[i].service
-        served[k] = served.get(k, 0) + 1
-    return sum(max(0, floor - served.get(k, 0)) for k, floor in index.floors.items())
 
 
 def _independent_bound(index: DayIndex) -> int:
@@ -591,96 +450,3 @@ def _independent_bound(index: DayIndex) -> int:
         if b is not None
     ]
     return math.floor(min(found, default=0.0) * index.weight_scale + 1e-6)
-
-
-def _relaxation_seconds(primary_budget: float, options: SolveOptions) -> float | None:
-    """Wall seconds for the first LP solve. Deterministic runs set no limit, so that a result never
-    depends on the machine's speed (GLOP itself is deterministic)."""
-    if options.deterministic:
-        return None
-    return primary_budget * options.parameters.relaxation_share
-
-
-def _round_relaxation(
-    dm: DayModel, lp: LpRelaxation, unheld: list[str], enough: float, seconds: float, options: SolveOptions
-) -> GreedyPlan | None:
-    """The best plan rounded from the solved relaxation by diving (`rounding.dive`) that gives up exactly
-    the bookings level 0 gave up. Deterministic runs limit the dive by rounds instead of seconds."""
-
-    def score(plan: GreedyPlan) -> int | None:
-        return _greedy_value(dm, plan) if set(plan.unheld_bookings) == set(unheld) else None
-
-    if options.deterministic:
-        return dive(dm, lp, score, enough, deadline=None, rounds=options.parameters.deterministic_dive_rounds)
-    return dive(dm, lp, score, enough, deadline=time.monotonic() + seconds)
-
-
-def _better(dm: DayModel, first: GreedyPlan | None, second: GreedyPlan | None, unheld: list[str]) -> GreedyPlan | None:
-    """The constructive plan serving more, among those that give up exactly the bookings level 0 gave up."""
-    fitting = [g for g in (first, second) if g is not None and set(g.unheld_bookings) == set(unheld)]
-    return max(fitting, key=lambda g: _greedy_value(dm, g), default=None)
-
-
-def _scaled_served(index: DayIndex, chosen_slots: list[int]) -> int:
-    """Weighted served demand of these slot options, in the model's scaled units."""
-    return sum(index.scaled_weight(index.slot_options[i].service) for i in chosen_slots)
-
-
-def _greedy_value(dm: DayModel, plan: GreedyPlan) -> int:
-    """The greedy plan's weighted served demand in the model's scaled units."""
-    return _scaled_served(dm.index, plan.chosen_slots)
-
-
-def _by_index(values: list[int]) -> Callable[[cp_model.IntVar], int]:
-    """Values of the model's variables, read from a snapshot's list by proto index."""
-    return lambda var: values[var.index]
-
-
-def _greedy_values(dm: DayModel, plan: GreedyPlan) -> Callable[[cp_model.IntVar], int]:
-    """The greedy plan as values of the model's decisions."""
-    ones = {dm.slot[i].index for i in plan.chosen_slots}
-    ones |= {lit.index for (p, step), lit in dm.guide.items() if step in plan.guide_steps.get(p, ())}
-    ones |= {lits[j].index for p, lits in dm.brk.items() for j in [plan.break_plan.get(p)] if j is not None}
-    unheld = set(plan.unheld_bookings)
-    ones |= {lit.index for b, lit in dm.held.items() if b not in unheld}
-    return lambda var: int(var.index in ones)
-
-
-def _primary_values(
-    dm: DayModel, current: Snapshot | None, greedy: GreedyPlan | None
-) -> Callable[[cp_model.IntVar], int]:
-    """The plan so far as variable values: a complete solution, else the constructive plan's decisions."""
-    if current is not None:
-        return _by_index(current.values)
-    assert greedy is not None
-    return _greedy_values(dm, greedy)
-
-
-def _extract(dm: DayModel, value: Callable[[cp_model.IntVar], int], result: DaySolution) -> None:
-    result.chosen_slots = [i for i, lit in enumerate(dm.slot) if value(lit)]
-    guide_steps: dict[int, list[int]] = {}
-    for (p, step), lit in dm.guide.items():
-        if value(lit):
-            guide_steps.setdefault(p, []).append(step)
-    result.guide_steps = {p: sorted(steps) for p, steps in guide_steps.items()}
-    result.break_plan = {p: j for p, lits in dm.brk.items() for j, lit in enumerate(lits) if value(lit)}
-    result.sittings = _chosen_sittings(dm, value)
-
-
-def _chosen_sittings(dm: DayModel, value: Callable[[cp_model.IntVar], int]) -> list[SittingChoice]:
-    sv = dm.sittings
-    if sv is None:
-        return []
-    ix, blocks = dm.index, sv.grid.blocks
-    out = []
-    for p, counters in sv.person_counters.items():
-        counter = next((c for c in counters if value(sv.seat[(p, c)])), None)
-        for b in sv.person_blocks[p]:
-            if counter is not None and value(sv.starts[(p, b)]):
-                last = next(e for e in sv.person_blocks[p] if e >= b and value(sv.ends[(p, e)]))
-                out.append(
-                    SittingChoice(
-                        p, counter, ix.step_start[blocks[b].first_step], ix.step_start[blocks[last].last_step] + ix.grid
-                    )
-                )
-    return out

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from ..day.solve import ProgressFn, SolveOptions
+from ..day.solution import ProgressFn, SolveOptions
 from ..office_days import opening_intervals
 from ..plan import Plan
 from ..replan import Changes, apply_changes, replan_day

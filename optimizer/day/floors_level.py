@@ -1,0 +1,55 @@
+"""The floors level: fewest requests short of the floors (no request type starved), then held."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from .constructive import hint_greedy
+from .greedy import GreedyPlan
+from .index import DayIndex
+from .model import FLOORS_LEVEL, add_objective_level
+from .snapshots import Snapshot, chosen_slots, hint, snapshot_of
+from .variables import DayModel
+
+
+def meet_floors(
+    dm: DayModel,
+    start: Snapshot | None,
+    greedy: GreedyPlan | None,
+    run: Callable[..., tuple[cp_model.CpSolver, cp_model.CpSolverStatus]],
+    seconds: float,
+) -> Snapshot | None:
+    """The floors level: fewest requests short of the floors, then held as a constraint. Returns the
+    level's solution (the next levels' start), or the start itself when the search found nothing better."""
+    model, index = dm.model, dm.index
+    model.clear_objective()
+    model.clear_hints()
+    objective = add_objective_level(dm, FLOORS_LEVEL)
+    chosen = chosen_slots(dm, start) if start is not None else greedy.chosen_slots if greedy is not None else None
+    if chosen is not None and shortfall(index, chosen) == 0:  # nothing to improve: no search
+        model.add(objective <= 0)
+        return start
+    model.minimize(objective)
+    if start is not None:
+        hint(model, start)
+    elif greedy is not None:
+        hint_greedy(dm, greedy)
+    solver, status = run("floors", 1.0, seconds)
+    known = shortfall(index, chosen) if chosen is not None else None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (known is None or solver.objective_value <= known):
+        model.add(objective <= round(solver.objective_value))
+        return snapshot_of(model, solver)
+    if known is not None:
+        model.add(objective <= known)
+    return start
+
+
+def shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
+    """Requests short of the floors in a plan given by its chosen slot options."""
+    served: dict[str, int] = {}
+    for i in chosen_slots:
+        k = index.slot_options[i].service
+        served[k] = served.get(k, 0) + 1
+    return sum(max(0, floor - served.get(k, 0)) for k, floor in index.floors.items())
