@@ -11,7 +11,7 @@ people. Every accepted step is a complete feasible solution.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ortools.sat.python import cp_model
 
@@ -29,18 +29,28 @@ def polish(
     seconds: float,
     budget: Budget,
     subsolvers: tuple[str, ...],
+    focus: Callable[[Snapshot], Sequence[int]] | None = None,
 ) -> Snapshot:
     """Improve `start` by re-solving random groups of people until `seconds` of the budget run out (or
-    many steps in a row fail). `people` lists each person's decision literals."""
+    many steps in a row fail). `people` lists each person's decision literals. With `focus`, each group
+    holds one of the people it names for the current best (in turn) and random others: the people whose
+    penalty the level counts (a re-plan's changed days), whom random groups find slowly."""
     rng = random.Random(budget.options.seed)
     stop_at = budget.remaining() - seconds
     best = start
     candidates = [i for i, lits in enumerate(people) if lits]
     if len(candidates) < 2:
         return best
-    failures = 0
+    failures = turn = 0
     while budget.remaining() - stop_at > 0.2 and failures < 2 * len(candidates):
-        group = set(rng.sample(candidates, min(NEIGHBOURHOOD_PEOPLE, len(candidates))))
+        targets = [i for i in focus(best) if i in candidates] if focus is not None else []
+        if targets:
+            first = targets[turn % len(targets)]
+            turn += 1
+            others = [i for i in candidates if i != first]
+            group = {first, *rng.sample(others, min(NEIGHBOURHOOD_PEOPLE - 1, len(others)))}
+        else:
+            group = set(rng.sample(candidates, min(NEIGHBOURHOOD_PEOPLE, len(candidates))))
         sub = cp_model.CpModel()
         sub.proto.copy_from(model.proto)
         for i, lits in enumerate(people):

@@ -241,7 +241,7 @@ def add_keep_days(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
         return fam
     changed = []
     for p in sorted(base.days):
-        same = model.new_bool_var(f"day_kept[{ix.people[p].id}]")
+        same = dm.day_kept[p] = model.new_bool_var(f"day_kept[{ix.people[p].id}]")
         changed.append(1 - same)
         for (q, step), lit in dm.guide.items():
             if q == p:

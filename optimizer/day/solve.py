@@ -33,7 +33,7 @@ from .seating import fluid_seating, restrict_to_seating, seat_from_template
 from .sittings import seat_from_baseline
 from .snapshots import STATUS_NAMES, Snapshot, chosen_slots, hint, model_objective, scaled_served, snapshot_of
 from .solution import DaySolution, Progress, ProgressFn, SolveOptions, StageReport
-from .variables import create_variables
+from .variables import DayModel, create_variables
 
 LAST_LEVEL = 4
 """The plan's shape (secondary terms); levels 2 and 3 are the re-plan's stability levels."""
@@ -428,6 +428,7 @@ def solve_day(
                 min(budget.remaining(), share * (1 - params.direct_share)),
                 budget,
                 params.polishing_subsolvers,
+                _stability_focus(dm, level),
             )
             result.stages.append(StageReport("polish", "FEASIBLE", snap.objective, 0.0, time.monotonic() - began))
         current = snap
@@ -440,6 +441,18 @@ def solve_day(
         result.objective = served / scale
         primary_status = "OPTIMAL" if served >= bound else primary_status
     return finish(primary_status)
+
+
+def _stability_focus(dm: DayModel, level: int) -> Callable[[Snapshot], list[int]] | None:
+    """For a re-plan's stability levels, the people the polish should re-plan first: those whose day
+    changed (level 2), those whose published slots are gone (level 3)."""
+    if level == 2:
+        return lambda snap: [p for p, lit in dm.day_kept.items() if not snap.values[lit.index]]
+    if level == 3 and dm.index.baseline is not None:
+        published = sorted(dm.index.baseline.options)
+        options = dm.index.slot_options
+        return lambda snap: sorted({options[i].person for i in published if not snap.values[dm.slot[i].index]})
+    return None
 
 
 def _independent_bound(index: DayIndex) -> int:

@@ -41,6 +41,8 @@ class DayModel:
     sittings: SittingVars | None = None
     """Sittings at concrete counters (rule 11); None plans without the sitting rules."""
     objective_levels: dict[int, cp_model.LinearExpr] = field(default_factory=dict)
+    day_kept: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """Re-plans: person -> "keeps the published day" (`keep_days`)."""
     """Level -> its objective, once built (`model.add_objective_level`)."""
     floor_short: dict[str, cp_model.IntVar] = field(default_factory=dict)
     """Type -> requests short of its floor (built with the `floors` level)."""
