@@ -75,10 +75,39 @@ def seated_start(
 
 def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: float, budget: Budget) -> Snapshot | None:
     """`sub` (the seated model, maximising) with its appointments fixed to the seating's fill and the rest
-    completed; None when the fill breaks a rule the fill does not know."""
+    completed. When the fill breaks a rule it does not know, once more with the appointments of the
+    people who hold a booking at either end of a sitting left free; None when that fails too.
+    (200 staff, booked: a booking at 08:15 held in a sitting that ends at 08:30 with 10-minute slots
+    leaves the sitting no way to end with service; the whole fill was lost, and the search from nothing
+    served 2,977 of a 4,864 seating.)"""
     assert dm.sittings is not None
     chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))
-    solver = budget.solver(seconds, budget.options.parameters.seating_subsolvers)
-    snap = solve_fixed(sub, ((lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot)), solver)
-    budget.charge(solver)
-    return snap
+    options = dm.index.slot_options
+    began = time.monotonic()
+    for free in (set(), _edge_holders(dm, seating)):
+        left = seconds - (time.monotonic() - began)
+        if left <= 0:
+            break
+        solver = budget.solver(left, budget.options.parameters.seating_subsolvers)
+        fixed = ((lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot) if options[i].person not in free)
+        snap = solve_fixed(sub, fixed, solver)
+        budget.charge(solver)
+        if snap is not None:
+            return snap
+    return None
+
+
+def _edge_holders(dm: DayModel, seating: Seating) -> set[int]:
+    """People holding a booking that starts in the first or last block of one of their sittings."""
+    assert dm.sittings is not None
+    ix, block_of = dm.index, dm.sittings.grid.block_of_step
+    sits = {(p, b) for (p, b), on in seating.sits.items() if on}
+    out = set()
+    for booking in ix.bookings:
+        p, step = seating.holders.get(booking.id), ix.step_of.get(booking.start)
+        if p is None or step is None:
+            continue
+        b = block_of[step]
+        if (p, b) in sits and ((p, b - 1) not in sits or (p, b + 1) not in sits):
+            out.add(p)
+    return out
