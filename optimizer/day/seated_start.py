@@ -84,9 +84,9 @@ def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: floa
     chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))
     options = dm.index.slot_options
     began = time.monotonic()
-    for free in (set(), _edge_holders(dm, seating)):
+    for attempt, free in enumerate((set(), _edge_holders(dm, seating))):
         left = seconds - (time.monotonic() - began)
-        if left <= 0:
+        if left <= 0 or (attempt and not free):  # nobody to free: the same solve again would fail again
             break
         solver = budget.solver(left, budget.options.parameters.seating_subsolvers)
         fixed = ((lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot) if options[i].person not in free)
