@@ -415,8 +415,9 @@ def _assign_counters(
     x = {(p, c): model.new_bool_var("") for p in people for c in counters}
     for p in people:
         model.add_at_most_one(x[(p, c)] for c in counters)
+    sitting_blocks = set().union(*blocks_of.values())
     for c in counters:
-        for b in set().union(*blocks_of.values()):
+        for b in sitting_blocks:
             sitting = [x[(p, c)] for p in people if b in blocks_of[p]]
             if len(sitting) > 1:
                 model.add_at_most_one(sitting)

@@ -357,9 +357,10 @@ def solve_day(
     bound = min(bounds)
     # The primary's plan: complete (`current`), or the constructive plan's decisions only.
     current: Snapshot | None = None
-    searched = scaled_served(index, [i for i, lit in enumerate(dm.slot) if solver.boolean_value(lit)]) if found else 0
-    if found and (floor is None or searched > floor):
-        best_primary, current = searched, snapshot_of(model, solver)
+    searched = snapshot_of(model, solver) if found else None
+    served_searched = scaled_served(index, chosen_slots(dm, searched)) if searched is not None else 0
+    if searched is not None and (floor is None or served_searched > floor):
+        best_primary, current = served_searched, searched
     else:  # the seated or the constructive plan set the floor
         assert floor is not None
         best_primary = floor
