@@ -110,6 +110,7 @@ def run_case(case: dict) -> dict:
     out["fluid_bound"] = plan.kpis["fluid_bound"]
     out["fluid_tool"] = fluid_tool.bound(data, case["date"])
     out["fluid_tool_share"] = out["served"] / out["fluid_tool"] if out["fluid_tool"] else None
+    out["fluid_floors_share"] = plan.kpis["fluid_share_floors"]
     out["violations"] = len(checker.check(data, plan.to_json_dict()))
     out["rebook"] = len(plan.rebook)
     out["staff_present"] = plan.kpis["staff_present"]
@@ -273,7 +274,7 @@ def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:
     ]
     head = (
         "| staff | day | book | limit s | status | first feasible s | 1 % gap s | total s | final gap | "
-        "fluid share | peak MB | violations | template served | optimizer served | "
+        "fluid share | share of the bound with floors | peak MB | violations | template served | optimizer served | "
         "gain % | counters / sittings per person (mean, max) | without rules: served, fluid share, "
         "counters (mean, max), R11 violations | price of workability | target |"
     )
@@ -282,7 +283,7 @@ def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:
         c = r["case"]
         if "error" in r:
             lines.append(
-                f"| {c['size']} | {c['day']} | {c['booked']:g} | {c['limit']:g} | ERROR: {r['error']} |" + " |" * 12
+                f"| {c['size']} | {c['day']} | {c['booked']:g} | {c['limit']:g} | ERROR: {r['error']} |" + " |" * 13
             )
             continue
         gap1 = _fmt(r["gap1_s"])
@@ -291,7 +292,7 @@ def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:
         lines.append(
             f"| {c['size']} | {c['day']} | {c['booked']:g} | {c['limit']:g} | {r['status']} | "
             f"{_fmt(r['first_feasible_s'])} | {gap1} | {r['total_s']:.1f} | {r['gap']:.2%} | "
-            f"{_fmt(r.get('fluid_tool_share'), '{:.1%}')} | "
+            f"{_fmt(r.get('fluid_tool_share'), '{:.1%}')} | {_fmt(r.get('fluid_floors_share'), '{:.1%}')} | "
             f"{r['peak_mb']:.0f} | "
             f"{r['violations']} / {r['template_violations']} | {r['template_served']:g} | {r['served']:g} | "
             f"{_fmt(r['gain_pct'], '{:+.1f}')} | {r['counters_mean']:.2f}, {r['counters_max']} / "

@@ -7,12 +7,18 @@ and nobody serves outside their presence. `equipment_bound` is the older day-agg
 (no segments; one Hall-type row per union of equipment-compatible counter sets); the segmented
 fluid bound implies all of its rows, so it is never above `equipment_bound`.
 Both ignore slot integrality and the placement of breaks, so real plans stay below them.
+
+`day_floors` gives the requests each type is owed on a day (the horizon's contingents, else
+`policy.min_share` of the demand); `fluid_bound(..., floors=...)` is the same relaxation over the plans
+that honour them, which is what the day model maximises once no type is starved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from itertools import combinations, pairwise
 
 from ortools.linear_solver import pywraplp
@@ -54,14 +60,38 @@ def _demand(scenario: Scenario, date: dt.date) -> dict[str, int]:
     return demand
 
 
+def day_floors(scenario: Scenario, date: dt.date) -> dict[str, int]:
+    """Requests owed to each type on `date`: its contingent when the date has any (horizon planner), else
+    `policy.min_share` of its demand, rounded up; types owed nothing are left out."""
+    contingents: dict[str, int] = defaultdict(int)
+    for c in scenario.contingents:
+        if c.date == date:
+            contingents[c.service] += c.count
+    if contingents:
+        return {k: n for k, n in contingents.items() if n > 0}
+    share = scenario.policy.min_share
+    return {k: n for k, d in _demand(scenario, date).items() if (n := math.ceil(share * d)) > 0}
+
+
+def floors_shortfall(floors: Mapping[str, int], served: Mapping[str, int]) -> int:
+    """Requests by which `served` falls short of `floors`, summed over the types."""
+    return sum(max(0, n - served.get(k, 0)) for k, n in floors.items())
+
+
 def _segments(opening: list[tuple[int, int]], windows: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
     """The opening hours cut wherever an opening interval or a presence window starts or ends."""
     cuts = sorted({t for s, e in opening for t in (s, e)} | {t for ws in windows for s, e in ws for t in (s, e)})
     return [(a, b) for a, b in pairwise(cuts) if any(s <= a and b <= e for s, e in opening)]
 
 
-def fluid_bound(scenario: Scenario, date: dt.date) -> float | None:
+def fluid_bound(
+    scenario: Scenario, date: dt.date, floors: Mapping[str, int] | None = None, shortfall: int = 0
+) -> float | None:
     """The shared tool's time-segmented fluid bound (None when guides cannot cover opening hours).
+
+    With `floors`, the bound over the plans that fall short of them by at most `shortfall` requests in
+    all (served_k + short_k >= floor_k, sum of short_k <= shortfall): what a plan meeting the floors as
+    well as a given one can serve at most. A plan's own figures make it feasible.
 
     Variables: served requests per type (at most the demand); per segment, each person's minutes per
     skilled type and at guiding (at most the segment, and over the day at most `_day_capacity`); per
@@ -94,11 +124,20 @@ def fluid_bound(scenario: Scenario, date: dt.date) -> float | None:
     objective = solver.Objective()
     objective.SetMaximization()
     type_rows = []  # duration * served - minutes <= 0
+    short = {t.id: solver.NumVar(0, inf, "") for t in types if floors and floors.get(t.id)}
+    if short:
+        budget = solver.Constraint(-inf, shortfall)
+        for v in short.values():
+            budget.SetCoefficient(v, 1)
     for t in types:
         y = solver.NumVar(0, demand[t.id], "")
         objective.SetCoefficient(y, t.weight)
         type_rows.append(solver.Constraint(-inf, 0))
         type_rows[-1].SetCoefficient(y, t.duration_min)
+        if floors and floors.get(t.id):
+            owed = solver.Constraint(floors[t.id], inf)
+            owed.SetCoefficient(y, 1)
+            owed.SetCoefficient(short[t.id], 1)
     back_office = scenario.policy.back_office_min
     day_rows = {
         key: solver.Constraint(-inf, n * _day_capacity(list(key[0]), opening, back_office)) for key, n in people.items()

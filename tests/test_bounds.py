@@ -12,7 +12,7 @@ from support import MONDAY, QUICK, SAMPLE, SHARED, load_shared_tool, plan_ok, ti
 
 from optimizer.clock import hhmm
 from optimizer.day.solution import SolveOptions
-from optimizer.fluid_bounds import equipment_bound, fluid_bound
+from optimizer.fluid_bounds import day_floors, equipment_bound, fluid_bound
 from optimizer.pipeline import plan_day
 from optimizer.scenario import load_scenario, parse_scenario
 
@@ -172,3 +172,32 @@ def test_a_plan_stays_below_the_fluid_bound_which_is_below_the_aggregate_bounds(
     assert 0 < k["weighted_served"] <= k["fluid_bound"] + 1e-6
     assert 0 < k["fluid_share"] <= 1.0
     assert k["fluid_bound"] <= k["equipment_bound"] + 1e-6
+
+
+def test_floors_cost_served_weight_and_the_kpis_quote_the_bound_that_meets_them() -> None:
+    """Both people leave at 09:00: one counter for 60 minutes, 4 slots of 15. Übertrag (weight 3) fills
+    them all without floors (12). With min_share 0.5 of a demand of 4 each, the other type (weight 1) is
+    owed 2 as well: 2 × 3 + 2 × 1 = 8. A plan meeting both floors serves no more than that; one falling
+    short by a request in all may serve 3 × 3 + 1 = 10."""
+    raw = tiny(
+        availability=[{"staff": s, "date": MONDAY, "start": "08:00", "end": "09:00"} for s in ("S1", "S2")],
+        demand=[
+            {"date": MONDAY, "service": "uebertrag", "count": 4},
+            {"date": MONDAY, "service": "beratung", "count": 4},
+        ],
+        policy={"min_share": 0.5},
+    )
+    raw["service_types"].append(
+        {"id": "beratung", "name": "Beratung", "duration_min": 15, "skill": "uebertrag", "weight": 1.0}
+    )
+    scenario, day = parse_scenario(raw), dt.date.fromisoformat(MONDAY)
+    floors = day_floors(scenario, day)
+    assert floors == {"uebertrag": 2, "beratung": 2}
+    assert fluid_bound(scenario, day) == pytest.approx(12.0)
+    assert fluid_bound(scenario, day, floors) == pytest.approx(8.0)
+    assert fluid_bound(scenario, day, floors, shortfall=1) == pytest.approx(10.0)
+    plan = plan_ok(raw)
+    k = plan.kpis
+    assert k["served"]["beratung"] >= 2
+    assert k["fluid_bound_floors"] == pytest.approx(8.0)
+    assert k["weighted_served"] <= k["fluid_bound_floors"] + 1e-6

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..clock import merge_intervals
+from ..fluid_bounds import day_floors
 from ..office_days import closed_reason, opening_intervals, release_moments
 from ..scenario import GUIDE_SKILL, Booking, Person, RequestType, Scenario
 from .baseline import Baseline
@@ -111,17 +112,6 @@ def _weight_scale(types: list[RequestType]) -> int:
     return min(math.lcm(*denominators) if denominators else 1, 1000)
 
 
-def _floors(scenario: Scenario, date: dt.date, demand: dict[str, int], offered: list[str]) -> dict[str, int]:
-    contingents: dict[str, int] = defaultdict(int)
-    for c in scenario.contingents:
-        if c.date == date:
-            contingents[c.service] += c.count
-    if contingents:
-        return {k: n for k, n in contingents.items() if k in offered and n > 0}
-    share = scenario.policy.min_share
-    return {k: math.ceil(share * demand.get(k, 0)) for k in offered if math.ceil(share * demand.get(k, 0)) > 0}
-
-
 def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = frozenset()) -> DayIndex:
     """Compute the day's index. `relaxed` names structural families to ignore ("skills", "equipment")."""
     grid = scenario.office.granularity_min
@@ -216,7 +206,7 @@ def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = fro
         people=people,
         slot_options=options,
         demand=dict(demand),
-        floors=_floors(scenario, date, demand, offered),
+        floors={k: n for k, n in day_floors(scenario, date).items() if k in offered},
         bookings=bookings,
         release_moments=release_moments(scenario, date),
         weight_scale=_weight_scale(scenario.service_types),

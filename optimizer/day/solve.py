@@ -226,12 +226,17 @@ def solve_day(
                 return finish(result.stages[-1].status)
             start = snapshot_of(model, held_solver)
         assume_held = False
+    held_short: int | None = None  # the floors level's value, held in every later level
     if index.floors and "floors" not in options.disabled:
         if assume_held:
             if hold_most_bookings() is None:
                 return finish(result.stages[-1].status)
             assume_held = False
         start = meet_floors(dm, start, greedy, run, primary_budget * params.floors_share)
+        if start is not None:
+            held_short = shortfall(index, chosen_slots(dm, start))
+        elif greedy is not None:
+            held_short = shortfall(index, greedy.chosen_slots)
         if (
             greedy is not None
             and start is not None
@@ -247,7 +252,7 @@ def solve_day(
     if lp is None:
         # With sittings the LP of the model without them bounds no tighter than the fluid bound on the
         # sample week (both 790 and 1140.5), and costs 1-2.5 s of a 10 s day: the fluid bound stands in.
-        lp_bound = _independent_bound(index)
+        lp_bound = _independent_bound(index, held_short)
         enough = lp_bound * (1 - options.gap_limit)
     elif lp.solve(relaxation_seconds(primary_budget, options)):
         lp_bound = math.floor(-lp.objective + 1e-6)
@@ -353,7 +358,7 @@ def solve_day(
     )
     bounds = [b for b in (lp_bound, proved) if b is not None]
     if not bounds:
-        bounds = [_independent_bound(index)]
+        bounds = [_independent_bound(index, held_short)]
     bound = min(bounds)
     # The primary's plan: complete (`current`), or the constructive plan's decisions only.
     current: Snapshot | None = None
@@ -456,11 +461,17 @@ def _stability_focus(dm: DayModel, level: int) -> Callable[[Snapshot], list[int]
     return None
 
 
-def _independent_bound(index: DayIndex) -> int:
-    """The tighter of the fluid and equipment bounds (`bounds`), in scaled weight: valid for every plan."""
+def _independent_bound(index: DayIndex, floors_short: int | None = None) -> int:
+    """The tighter of the fluid and equipment bounds (`bounds`), in scaled weight: valid for every plan.
+    With `floors_short` (the floors level's value, held from then on), the fluid bound over the plans
+    that fall short of the floors by no more: the weighted served level's own bound."""
+    floored = floors_short is not None and bool(index.floors)
     found = [
         b
-        for b in (fluid_bound(index.scenario, index.date), equipment_bound(index.scenario, index.date))
+        for b in (
+            fluid_bound(index.scenario, index.date, index.floors if floored else None, floors_short or 0),
+            equipment_bound(index.scenario, index.date),
+        )
         if b is not None
     ]
     return math.floor(min(found, default=0.0) * index.weight_scale + 1e-6)

@@ -780,6 +780,21 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
         ),
         ("Anteil der Fluid-Schranke", k.get("fluid_share"), "0.0%", "Gewichtet erledigt ÷ Fluid-Schranke."),
         (
+            "Fluid-Schranke mit Mindestanteilen",
+            k.get("fluid_bound_floors"),
+            "0.0",
+            (
+                "Dieselbe Schranke, wenn jedes Anliegen mindestens seinen Mindestanteil (bzw. sein Kontingent) "
+                "bekommt, so gut wie dieser Plan: das, was ohne Verdrängung einzelner Anliegen erreichbar ist."
+            ),
+        ),
+        (
+            "Anteil der Schranke mit Mindestanteilen",
+            k.get("fluid_share_floors"),
+            "0.0%",
+            "Gewichtet erledigt ÷ Fluid-Schranke mit Mindestanteilen.",
+        ),
+        (
             "Ausstattungs-Schranke",
             k.get("equipment_bound"),
             "0.0",

@@ -1,5 +1,7 @@
 """A plan's KPIs: served against demand per type, weighted served, channel counts, counter utilisation,
-and the plan's share of the fluid and equipment bounds."""
+and the plan's share of the fluid and equipment bounds. `fluid_bound_floors` is the fluid bound over the
+plans that meet the day's floors (contingents, else `policy.min_share`) as well as this one: the floors
+cost served weight, so this is the bound the day model's objective can reach."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from ..fluid_bounds import equipment_bound, fluid_bound
+from ..fluid_bounds import day_floors, equipment_bound, floors_shortfall, fluid_bound
 from ..office_days import opening_intervals
 from ..plan import Assignment, Slot
 from ..scenario import Scenario
@@ -36,6 +38,8 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
     counters = len(scenario.office.counters)
     weighted = sum(weights[k] * served[k] for k in types)
     fluid, equipment = fluid_bound(scenario, date), equipment_bound(scenario, date)
+    floors = day_floors(scenario, date)
+    owed = fluid_bound(scenario, date, floors, floors_shortfall(floors, served)) if floors else fluid
     return {
         "served": served,
         "demand": {k: demand[k] for k in types},
@@ -50,6 +54,8 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
         "staff_present": len({a.staff for a in assignments}),
         "fluid_bound": None if fluid is None else round(fluid, 4),
         "fluid_share": round(weighted / fluid, 4) if fluid else None,
+        "fluid_bound_floors": None if owed is None else round(owed, 4),
+        "fluid_share_floors": round(weighted / owed, 4) if owed else None,
         "equipment_bound": None if equipment is None else round(equipment, 4),
         "equipment_share": round(weighted / equipment, 4) if equipment else None,
         "contingents": {k: contingents[k] for k in types if k in contingents},
