@@ -80,7 +80,7 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid) -> list[i
         if opt is not None and holder in people:
             place(people[holder], opt)
     for person in people.values():
-        for first, end in _runs(seating, grid, person.p):
+        for first, end in sitting_runs(seating, grid, person.p):
             if first not in person.taken and (opt := best(person, first, end)) is not None:
                 place(person, opt)
             if end - 1 not in person.taken and (opt := best(person, first, end, ending=end)) is not None:
@@ -97,7 +97,7 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid) -> list[i
     return chosen
 
 
-def _runs(seating: Seating, grid: SittingGrid, p: int) -> list[tuple[int, int]]:
+def sitting_runs(seating: Seating, grid: SittingGrid, p: int) -> list[tuple[int, int]]:
     """p's sittings in the seating as (first step, step after the last)."""
     runs: list[tuple[int, int]] = []
     for blk in grid.blocks:

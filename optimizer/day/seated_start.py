@@ -8,7 +8,8 @@ import time
 from ortools.sat.python import cp_model
 
 from .budget import Budget
-from .fill import fill_seating
+from .fill import fill_seating, sitting_runs
+from .index import SlotOption
 from .seating import StopWhenDue, seated_model
 from .sitting_grid import Seating
 from .snapshots import STATUS_NAMES, Snapshot, chosen_slots, hint, scaled_served, snapshot_of, solve_fixed
@@ -52,6 +53,10 @@ def seated_start(
     start = _filled(dm, sub, seating, seconds, budget) if dm.index.baseline is None else None
     if start is not None:
         hint(sub, start)
+    elif dm.index.baseline is None and dm.sittings is not None:  # the fill, though it breaks a rule:
+        chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))  # CP-SAT repairs a hint
+        sub.proto.solution_hint.vars.extend(lit.index for lit in dm.slot)
+        sub.proto.solution_hint.values.extend(int(i in chosen) for i in range(len(dm.slot)))
     solver = budget.solver(
         max(0.05, seconds - (0.0 if budget.options.deterministic else time.monotonic() - began))
         if start is not None
@@ -76,15 +81,17 @@ def seated_start(
 def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: float, budget: Budget) -> Snapshot | None:
     """`sub` (the seated model, maximising) with its appointments fixed to the seating's fill and the rest
     completed. When the fill breaks a rule it does not know, once more with the appointments of the
-    people who hold a booking at either end of a sitting left free; None when that fails too.
-    (200 staff, booked: a booking at 08:15 held in a sitting that ends at 08:30 with 10-minute slots
-    leaves the sitting no way to end with service; the whole fill was lost, and the search from nothing
-    served 2,977 of a 4,864 seating.)"""
+    people whose fill breaks it left free (`_misfits`); None when that fails too. (80 staff, Thursday:
+    the demand of a person's types ran out before the end of their sitting, which then could not end
+    with an appointment, in 2 of 8 seatings; the whole fill was lost and the search from nothing served
+    213 of a 2,552 seating. 200 staff, booked: a booking at 08:15 held in a sitting that ends at 08:30
+    with 10-minute slots.)"""
     assert dm.sittings is not None
     chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))
     options = dm.index.slot_options
     began = time.monotonic()
-    for attempt, free in enumerate((set(), _edge_holders(dm, seating))):
+    for attempt in range(2):
+        free = _misfits(dm, seating, chosen) if attempt else set()
         left = seconds - (time.monotonic() - began)
         if left <= 0 or (attempt and not free):  # nobody to free: the same solve again would fail again
             break
@@ -97,17 +104,27 @@ def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: floa
     return None
 
 
-def _edge_holders(dm: DayModel, seating: Seating) -> set[int]:
-    """People holding a booking that starts in the first or last block of one of their sittings."""
+def _misfits(dm: DayModel, seating: Seating, chosen: set[int]) -> set[int]:
+    """People whose fill may break a sitting rule: a sitting that does not begin or end with one of
+    their appointments, or a booking they hold in the first or last block of a sitting."""
     assert dm.sittings is not None
-    ix, block_of = dm.index, dm.sittings.grid.block_of_step
-    sits = {(p, b) for (p, b), on in seating.sits.items() if on}
+    ix, grid = dm.index, dm.sittings.grid
+    mine: dict[int, list[SlotOption]] = {}
+    for i in chosen:
+        mine.setdefault(ix.slot_options[i].person, []).append(ix.slot_options[i])
     out = set()
+    for p in {p for (p, _b), on in seating.sits.items() if on}:
+        starts = {o.step for o in mine.get(p, [])}
+        ends = {o.step + o.length for o in mine.get(p, [])}
+        if any(first not in starts or end not in ends for first, end in sitting_runs(seating, grid, p)):
+            out.add(p)
+    block_of = grid.block_of_step
+    sits = {(p, b) for (p, b), on in seating.sits.items() if on}
     for booking in ix.bookings:
-        p, step = seating.holders.get(booking.id), ix.step_of.get(booking.start)
-        if p is None or step is None:
+        holder, step = seating.holders.get(booking.id), ix.step_of.get(booking.start)
+        if holder is None or step is None:
             continue
         b = block_of[step]
-        if (p, b) in sits and ((p, b - 1) not in sits or (p, b + 1) not in sits):
-            out.add(p)
+        if (holder, b) in sits and ((holder, b - 1) not in sits or (holder, b + 1) not in sits):
+            out.add(holder)
     return out

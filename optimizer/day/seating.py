@@ -17,7 +17,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -140,7 +140,23 @@ def _free_runs(dm: DayModel, p: int, guide_steps: list[int], break_plan: int | N
     return sorted(runs, key=len, reverse=True)[: sv.grid.max_sittings]
 
 
-def fluid_seating(dm: DayModel, budget: Budget, seconds: float, hint: Seating | None = None) -> Seating | None:
+@dataclass
+class _Fluid:
+    """The fluid model with sittings (`fluid_seating`) and the variables a seating is read from."""
+
+    dm: DayModel
+    seat_class: dict[tuple[int, int], cp_model.IntVar]
+    """(person, counter class) -> p serves at that class today."""
+    value: list[tuple[int, cp_model.IntVar]]
+    """(coefficient, minutes of a type): weighted served, in `unit` × `weight_scale` per request."""
+    minutes_of: dict[tuple[int, str], cp_model.IntVar]
+    held: dict[tuple[str, int], cp_model.IntVar]
+    unit: int
+
+
+def fluid_seating(
+    dm: DayModel, budget: Budget, seconds: float, hint: Seating | None = None, turns: bool = True
+) -> Seating | None:
     """Seats, sittings, guide duty and breaks from the day's fluid model with sittings.
 
     The fluid model is the day model with appointments replaced by minutes of each request type per
@@ -151,17 +167,65 @@ def fluid_seating(dm: DayModel, budget: Budget, seconds: float, hint: Seating | 
     a grid of `seating_block_min` (half hours), coarser than the day model's: far fewer handover times to
     choose from, so the search finds good seatings much sooner. Each person holds the counter from their
     first sitting to their last, so `_give_counters` always finds one counter of the class per person.
+    With `turns`, guide duty comes in turns of a whole seating block and breaks start on a quarter hour
+    (`_in_turns`): plans people can follow. Should that leave no solution, the model is solved again
+    without them.
 
     CP-SAT searches for `seconds` of the budget from `hint` (the template's seating, completed to a
     solution). Returns None when it finds no solution, even after `first_plan_grace` times `seconds`.
     `dm` is a day model (appointments may be left out) whose sitting grid the seating is given on.
     """
+    params = budget.options.parameters
+    fm = _fluid_model(dm, params.seating_block_min, turns)
+    if fm is None or dm.sittings is None:
+        return None
+    fdm, model = fm.dm, fm.dm.model
+    sv = fdm.sittings
+    assert sv is not None
+    hinted = hint is not None and _complete_hint(
+        fdm, replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv)), fm.seat_class, seconds * params.hint_share
+    )
+    # Without a solution to start from, the search may take `first_plan_grace` times its time to find one
+    # (deterministic runs excepted: a wall-clock stop would make them depend on the machine).
+    deterministic = budget.options.deterministic
+    grace = 1.0 if hinted or deterministic else params.first_plan_grace
+    solver = budget.solver(seconds * grace, params.seating_subsolvers)
+    status = solver.solve(model, None if grace == 1.0 else StopWhenDue(seconds))
+    budget.charge(solver)
+    if status == cp_model.INFEASIBLE and turns:
+        return fluid_seating(dm, budget, seconds, hint, turns=False)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    snap = snapshot_of(model, solver)
+
+    def val(var: cp_model.IntVar) -> int:
+        return snap.values[var.index]
+
+    chosen_class = {p: cls for (p, cls), lit in fm.seat_class.items() if val(lit)}
+    sits = {key: val(v) for key, v in sv.sits.items()}
+    seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits))
     ix = dm.index
-    fdm = create_variables(ix, slots=False, block_min=budget.options.parameters.seating_block_min)
+    return Seating(
+        {key: val(v) for key, v in fdm.guide.items()},
+        {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if val(lit)},
+        seat,
+        _regrid(sits, sv.grid, dm.sittings),
+        sum(coef * val(m) for coef, m in fm.value) / fm.unit / ix.weight_scale,
+        _steps_by_person(fm.minutes_of, val, ix.grid),
+        {bk: p for (bk, p), lit in fm.held.items() if val(lit)},
+    )
+
+
+def _fluid_model(dm: DayModel, block_min: int, turns: bool) -> _Fluid | None:
+    """The fluid model on a sitting grid of `block_min` (see `fluid_seating`); None without sittings."""
+    ix = dm.index
+    fdm = create_variables(ix, slots=False, block_min=block_min)
     sv, model = fdm.sittings, fdm.model
-    if sv is None or dm.sittings is None:
+    if sv is None:
         return None
     fam = Family("fluid", "hard", "")
+    if turns:
+        _in_turns(fdm)
     for spec in REGISTRY:
         if spec.name in ("one_activity", "breaks", "guides", "back_office"):
             spec.build(fdm, spec)
@@ -255,36 +319,30 @@ def fluid_seating(dm: DayModel, budget: Budget, seconds: float, hint: Seating | 
     top += value_limit
     primary = top * sum(held.values()) + first * sum(met) + sum(coef * m for coef, m in value)
     model.maximize(primary)
-    params = budget.options.parameters
-    hinted = hint is not None and _complete_hint(
-        fdm, replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv)), seat_class, seconds * params.hint_share
-    )
-    # Without a solution to start from, the search may take `first_plan_grace` times its time to find one
-    # (deterministic runs excepted: a wall-clock stop would make them depend on the machine).
-    deterministic = budget.options.deterministic
-    grace = 1.0 if hinted or deterministic else params.first_plan_grace
-    solver = budget.solver(seconds * grace, params.seating_subsolvers)
-    status = solver.solve(model, None if grace == 1.0 else StopWhenDue(seconds))
-    budget.charge(solver)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    snap = snapshot_of(model, solver)
+    return _Fluid(fdm, seat_class, value, minutes_of, held, unit)
 
-    def val(var: cp_model.IntVar) -> int:
-        return snap.values[var.index]
 
-    chosen_class = {p: cls for (p, cls), lit in seat_class.items() if val(lit)}
-    sits = {key: val(v) for key, v in sv.sits.items()}
-    seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits))
-    return Seating(
-        {key: val(v) for key, v in fdm.guide.items()},
-        {p: j for p, lits in fdm.brk.items() for j, lit in enumerate(lits) if val(lit)},
-        seat,
-        _regrid(sits, sv.grid, dm.sittings),
-        sum(coef * val(m) for coef, m in value) / unit / ix.weight_scale,
-        _steps_by_person(minutes_of, val, ix.grid),
-        {bk: p for (bk, p), lit in held.items() if val(lit)},
-    )
+def _in_turns(dm: DayModel) -> None:
+    """Guide duty in turns of a whole block of the seating grid (one person guides a block's steps, or
+    none of them), and breaks that start on a quarter hour where a person has such break plans. Measured
+    on the fluid model alone, `make_scenario.py --sittings` Thursdays, 4 seeds: 30 staff in 5 s, 96.1 % of
+    the fluid bound on average without, 97.1 % with; 80 staff in 13.5 s, 92.3 % and 94.7 %."""
+    sv, model, ix = dm.sittings, dm.model, dm.index
+    assert sv is not None
+    first: dict[tuple[int, int], cp_model.IntVar] = {}
+    for (p, step), lit in dm.guide.items():
+        key = (p, sv.grid.block_of_step[step])
+        if key in first:
+            model.add(lit == first[key])
+        else:
+            first[key] = lit
+    for p, lits in dm.brk.items():
+        plans = ix.people[p].break_plans
+        on_quarter = [all(start % 15 == 0 for start, _end in plan) for plan in plans]
+        if any(on_quarter):
+            for lit, keep in zip(lits, on_quarter):
+                if not keep:
+                    model.add(lit == 0)
 
 
 def _steps_by_person(
@@ -320,8 +378,10 @@ def _complete_hint(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    # Classes and sittings held; guide duty and breaks free, since the template's need not come in turns.
+    held = {lit.index for lit in seat_class.values()} | {lit.index for lit in sv.sits.values()}
     hinted = model.proto.solution_hint
-    snap = solve_fixed(model, zip(hinted.vars, hinted.values), solver)
+    snap = solve_fixed(model, ((i, v) for i, v in zip(hinted.vars, hinted.values) if i in held), solver)
     if snap is None:
         return False
     hint(model, snap)
