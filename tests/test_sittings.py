@@ -12,6 +12,10 @@ import datetime as dt
 
 from support import MONDAY, QUICK, plan_ok, tiny
 
+from optimizer.day.index import build_index
+from optimizer.day.model import build_day_model
+from optimizer.day.seated_start import _misfits
+from optimizer.day.sitting_grid import Seating
 from optimizer.pipeline import plan_day
 from optimizer.plan import Plan
 from optimizer.scenario import parse_scenario
@@ -150,3 +154,23 @@ def test_booking_just_before_closing_is_held() -> None:
     plan = plan_ok(scenario)
     assert plan.rebook == []
     assert any(s.booking == "B1" and s.start == 11 * 60 + 45 for s in plan.slots)
+
+
+def test_a_fill_whose_sitting_does_not_end_with_an_appointment_names_its_person() -> None:
+    """The seated plan starts from a fill without search; when a person's sitting does not begin or end
+    with one of their appointments (their types' demand ran out), the fill breaks a sitting rule, and
+    exactly that person's appointments are left to the solver (`seated_start._misfits`)."""
+    index = build_index(parse_scenario(tiny(policy=RULES)), dt.date.fromisoformat(MONDAY))
+    dm = build_day_model(index)
+    assert dm.sittings is not None
+    grid = dm.sittings.grid
+    hour = [b.index for b in grid.blocks if b.first_step < 60 // index.grid]  # 08:00-09:00
+    seating = Seating({}, {}, {(0, "C1"): 1}, {(0, b): 1 for b in hour})
+
+    def option(step: int) -> int:
+        return next(i for i, o in enumerate(index.slot_options) if o.person == 0 and o.step == step)
+
+    first = option(0)
+    last = option(60 // index.grid - index.slot_options[first].length)
+    assert _misfits(dm, seating, {first}) == {0}
+    assert _misfits(dm, seating, {first, last}) == set()
