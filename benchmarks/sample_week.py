@@ -1,5 +1,6 @@
 """Plan the bundled sample week day by day and report what issue 2 asks: status, proven gap, time,
-share of the fluid bound (and of the equipment-aware bound), and the independent checker's verdict.
+share of the fluid bound (also with the floors, and of the equipment-aware bound), counters and
+sittings per person, and the independent checker's verdict.
 
 Usage: python benchmarks/sample_week.py [--time-limit 60] [--workers 2] [--out benchmarks/results/sample_week.md]
 """
@@ -8,15 +9,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from optimizer.plan import Plan
+from optimizer.sittings_view import person_figures, plan_sittings
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample.json"
 CHECKER = ROOT.parent / "shared" / "tools" / "check_plan.py"
+
+
+def _per_person(plan: dict) -> str:
+    """Counters and sittings per serving person (rule 11's reading), mean and max."""
+    figures = person_figures(plan_sittings(Plan.model_validate(plan))).values()
+    counters, sittings = [f.counters for f in figures], [f.sittings for f in figures]
+    return (
+        f"{statistics.mean(counters):.2f}, {max(counters)} / {statistics.mean(sittings):.2f}, {max(sittings)}"
+        if figures
+        else "–"
+    )
 
 
 def main() -> None:
@@ -59,12 +75,14 @@ def main() -> None:
             rows.append(
                 f"| {date} | {plan['status']} | {s['objective']:g} | {s['bound']:g} | {s['gap']:.2%} | "
                 f"{s['seconds']:.1f} | {wall:.1f} | {k['fluid_bound']:g} | {k['fluid_share']:.1%} | "
+                f"{k['fluid_bound_floors']:g} | {k['fluid_share_floors']:.1%} | {_per_person(plan)} | "
                 f"{k['equipment_share']:.1%} | {k['bookings_held']} | {len(plan['rebook'])} | "
                 f"{checked.stdout.strip().splitlines()[-1].split(', ')[-1]} |"
             )
     header = (
         "| date | status | weighted served | bound | gap | solve s | wall s | fluid bound | fluid share | "
-        "equipment share | bookings held | rebook | check_plan |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "bound with floors | share of it | counters / sittings per person (mean, max) | "
+        "equipment share | bookings held | rebook | check_plan |\n" + "|---" * 16 + "|"
     )
     text = (
         f"# Sample week (`data/sample.json`), `--time-limit {args.time_limit:g} --workers {args.workers}`\n\n"

@@ -167,9 +167,8 @@ def fluid_seating(
     a grid of `seating_block_min` (half hours), coarser than the day model's: far fewer handover times to
     choose from, so the search finds good seatings much sooner. Each person holds the counter from their
     first sitting to their last, so `_give_counters` always finds one counter of the class per person.
-    With `turns`, guide duty comes in turns of a whole seating block and breaks start on a quarter hour
-    (`_in_turns`): plans people can follow. Should that leave no solution, the model is solved again
-    without them.
+    With `turns`, guide duty comes in turns of a whole seating block (`_in_turns`): plans people can
+    follow. Should that leave no solution, the model is solved again without them.
 
     CP-SAT searches for `seconds` of the budget from `hint` (the template's seating, completed to a
     solution). Returns None when it finds no solution, even after `first_plan_grace` times `seconds`.
@@ -323,11 +322,12 @@ def _fluid_model(dm: DayModel, block_min: int, turns: bool) -> _Fluid | None:
 
 
 def _in_turns(dm: DayModel) -> None:
-    """Guide duty in turns of a whole block of the seating grid (one person guides a block's steps, or
-    none of them), and breaks that start on a quarter hour where a person has such break plans. Measured
-    on the fluid model alone, `make_scenario.py --sittings` Thursdays, 4 seeds: 30 staff in 5 s, 96.1 % of
-    the fluid bound on average without, 97.1 % with; 80 staff in 13.5 s, 92.3 % and 94.7 %."""
-    sv, model, ix = dm.sittings, dm.model, dm.index
+    """Guide duty in turns of a whole block of the seating grid: one person guides all of a block's
+    steps, or none of them (before, the seated plan inherited guide duty in 5-minute pieces). Neutral on
+    the seating's value within the search's noise (sample Thursday, 20 s, two seeds: 1043.5 and 1017
+    with turns, 1030.5 and 1040.5 without). Breaks that start only on a quarter hour were tried as well
+    and cost 2.5 % there (1016 and 1003)."""
+    sv, model = dm.sittings, dm.model
     assert sv is not None
     first: dict[tuple[int, int], cp_model.IntVar] = {}
     for (p, step), lit in dm.guide.items():
@@ -336,13 +336,6 @@ def _in_turns(dm: DayModel) -> None:
             model.add(lit == first[key])
         else:
             first[key] = lit
-    for p, lits in dm.brk.items():
-        plans = ix.people[p].break_plans
-        on_quarter = [all(start % 15 == 0 for start, _end in plan) for plan in plans]
-        if any(on_quarter):
-            for lit, keep in zip(lits, on_quarter):
-                if not keep:
-                    model.add(lit == 0)
 
 
 def _steps_by_person(
