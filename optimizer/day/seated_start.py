@@ -96,7 +96,10 @@ def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: floa
         if left <= 0 or (attempt and not free):  # nobody to free: the same solve again would fail again
             break
         solver = budget.solver(left, budget.options.parameters.seating_subsolvers)
-        fixed = ((lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot) if options[i].person not in free)
+        fixed = [(lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot) if options[i].person not in free]
+        # The bookings the seating holds stay held: a completion that gives one up costs a bookings level
+        # and most of the day's time (sample Monday: 633 against 743-752).
+        fixed += [(lit.index, 1) for b, lit in dm.held.items() if b in seating.holders]
         snap = solve_fixed(sub, fixed, solver)
         budget.charge(solver)
         if snap is not None:
