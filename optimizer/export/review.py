@@ -773,20 +773,14 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
             "Fluid-Schranke",
             k.get("fluid_bound"),
             "0.0",
-            (
-                "Höchstens erreichbar mit dem anwesenden Personal an den passenden Schaltern, "
-                "Zeitabschnitt für Zeitabschnitt (LP-Relaxation)."
-            ),
+            "Höchstens erreichbar mit dem anwesenden Personal an passenden Schaltern (LP-Relaxation).",
         ),
         ("Anteil der Fluid-Schranke", k.get("fluid_share"), "0.0%", "Gewichtet erledigt ÷ Fluid-Schranke."),
         (
             "Fluid-Schranke mit Mindestanteilen",
             k.get("fluid_bound_floors"),
             "0.0",
-            (
-                "Dieselbe Schranke, wenn jedes Anliegen mindestens seinen Mindestanteil (bzw. sein Kontingent) "
-                "bekommt, so gut wie dieser Plan: das, was ohne Verdrängung einzelner Anliegen erreichbar ist."
-            ),
+            "Dieselbe Schranke, wenn jedes Anliegen seinen Mindestanteil (Kontingent) bekommt.",
         ),
         (
             "Anteil der Schranke mit Mindestanteilen",
