@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from ..fluid_bounds import floors_shortfall
 from .constructive import hint_greedy
 from .greedy import GreedyPlan
 from .index import DayIndex
@@ -52,4 +53,4 @@ def shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
     for i in chosen_slots:
         k = index.slot_options[i].service
         served[k] = served.get(k, 0) + 1
-    return sum(max(0, floor - served.get(k, 0)) for k, floor in index.floors.items())
+    return floors_shortfall(index.floors, served)

@@ -50,11 +50,12 @@ def seated_start(
     # give bookings up, which the bookings level would then fix as lost.
     began = time.monotonic()
     # A re-plan's seating is the published day: no fill, it holds none of the bookings by itself.
-    start = _filled(dm, sub, seating, seconds, budget) if dm.index.baseline is None else None
+    fresh = dm.index.baseline is None and dm.sittings is not None
+    chosen = set(fill_seating(dm.index, seating, dm.sittings.grid)) if fresh and dm.sittings else set()
+    start = _filled(dm, sub, chosen, seating, seconds, budget) if fresh else None
     if start is not None:
         hint(sub, start)
-    elif dm.index.baseline is None and dm.sittings is not None:  # the fill, though it breaks a rule:
-        chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))  # CP-SAT repairs a hint
+    elif fresh:  # the fill, though it breaks a rule: CP-SAT repairs a hint
         sub.proto.solution_hint.vars.extend(lit.index for lit in dm.slot)
         sub.proto.solution_hint.values.extend(int(i in chosen) for i in range(len(dm.slot)))
     solver = budget.solver(
@@ -78,16 +79,16 @@ def seated_start(
     return snap
 
 
-def _filled(dm: DayModel, sub: cp_model.CpModel, seating: Seating, seconds: float, budget: Budget) -> Snapshot | None:
-    """`sub` (the seated model, maximising) with its appointments fixed to the seating's fill and the rest
+def _filled(
+    dm: DayModel, sub: cp_model.CpModel, chosen: set[int], seating: Seating, seconds: float, budget: Budget
+) -> Snapshot | None:
+    """`sub` (the seated model, maximising) with its appointments fixed to the seating's fill `chosen` and the rest
     completed. When the fill breaks a rule it does not know, once more with the appointments of the
     people whose fill breaks it left free (`_misfits`); None when that fails too. (80 staff, Thursday:
     the demand of a person's types ran out before the end of their sitting, which then could not end
     with an appointment, in 2 of 8 seatings; the whole fill was lost and the search from nothing served
     213 of a 2,552 seating. 200 staff, booked: a booking at 08:15 held in a sitting that ends at 08:30
     with 10-minute slots.)"""
-    assert dm.sittings is not None
-    chosen = set(fill_seating(dm.index, seating, dm.sittings.grid))
     options = dm.index.slot_options
     began = time.monotonic()
     for attempt in range(2):
