@@ -60,13 +60,19 @@ def _demand(scenario: Scenario, date: dt.date) -> dict[str, int]:
     return demand
 
 
-def day_floors(scenario: Scenario, date: dt.date) -> dict[str, int]:
-    """Requests owed to each type on `date`: its contingent when the date has any (horizon planner), else
-    `policy.min_share` of its demand, rounded up; types owed nothing are left out."""
+def day_contingents(scenario: Scenario, date: dt.date) -> dict[str, int]:
+    """The horizon planner's contingents per type on `date` (empty without any)."""
     contingents: dict[str, int] = defaultdict(int)
     for c in scenario.contingents:
         if c.date == date:
             contingents[c.service] += c.count
+    return dict(contingents)
+
+
+def day_floors(scenario: Scenario, date: dt.date) -> dict[str, int]:
+    """Requests owed to each type on `date`: its contingent when the date has any (horizon planner), else
+    `policy.min_share` of its demand, rounded up; types owed nothing are left out."""
+    contingents = day_contingents(scenario, date)
     if contingents:
         return {k: n for k, n in contingents.items() if n > 0}
     share = scenario.policy.min_share

@@ -13,7 +13,6 @@ from .day.solve import solve_day
 from .day.template import STRATEGY as TEMPLATE
 from .day.template import pin_counters, template_solution
 from .errors import InfeasibleError, NoPlanInTimeError
-from .fluid_bounds import day_floors, floors_shortfall
 from .overbook import overbook
 from .plan import Plan
 from .plan_build import build_plan
@@ -63,16 +62,15 @@ def plan_day(
         template = template_plan(scenario, date, options)
     except InfeasibleError:
         template = None
-    if template is not None and _rank(scenario, template) > _rank(scenario, plan):
+    if template is not None and _rank(template) > _rank(plan):
         plan = template
     return overbook(scenario, plan)
 
 
-def _rank(scenario: Scenario, plan: Plan) -> tuple[int, int, float]:
+def _rank(plan: Plan) -> tuple[int, int, float]:
     """Plans compare as the day model's levels do: bookings held, then the requests short of the day's
     floors (fewer is better), then weighted served demand."""
-    short = floors_shortfall(day_floors(scenario, plan.date), plan.kpis["served"])
-    return plan.kpis["bookings_held"], -short, plan.kpis["weighted_served"]
+    return plan.kpis["bookings_held"], -plan.kpis["floors_shortfall"], plan.kpis["weighted_served"]
 
 
 def template_plan(

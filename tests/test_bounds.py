@@ -199,5 +199,6 @@ def test_floors_cost_served_weight_and_the_kpis_quote_the_bound_that_meets_them(
     plan = plan_ok(raw)
     k = plan.kpis
     assert k["served"]["beratung"] >= 2
+    assert k["floors_shortfall"] == 0
     assert k["fluid_bound_floors"] == pytest.approx(8.0)
     assert k["weighted_served"] <= k["fluid_bound_floors"] + 1e-6

@@ -789,6 +789,12 @@ def _kpi_sheet(ws: Worksheet, plan: Plan, scenario: Scenario, style: _Styler) ->
             "Gewichtet erledigt ÷ Fluid-Schranke mit Mindestanteilen.",
         ),
         (
+            "Unter den Mindestanteilen",
+            k.get("floors_shortfall"),
+            "0",
+            "Anliegen, um die der Plan die Mindestanteile verfehlt (0 = alle erfüllt).",
+        ),
+        (
             "Ausstattungs-Schranke",
             k.get("equipment_bound"),
             "0.0",

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from ..fluid_bounds import day_floors, equipment_bound, floors_shortfall, fluid_bound
+from ..fluid_bounds import day_contingents, day_floors, equipment_bound, floors_shortfall, fluid_bound
 from ..office_days import opening_intervals
 from ..plan import Assignment, Slot
 from ..scenario import Scenario
@@ -21,10 +21,7 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
     for d in scenario.demand:
         if d.date == date:
             demand[d.service] += d.count
-    contingents: dict[str, int] = defaultdict(int)
-    for c in scenario.contingents:
-        if c.date == date:
-            contingents[c.service] += c.count
+    contingents = day_contingents(scenario, date)
     count: dict[str, int] = defaultdict(int)
     same_day: dict[str, int] = defaultdict(int)
     for s in slots:
@@ -39,7 +36,8 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
     weighted = sum(weights[k] * served[k] for k in types)
     fluid, equipment = fluid_bound(scenario, date), equipment_bound(scenario, date)
     floors = day_floors(scenario, date)
-    owed = fluid_bound(scenario, date, floors, floors_shortfall(floors, served)) if floors else fluid
+    short = floors_shortfall(floors, served)
+    owed = fluid_bound(scenario, date, floors, short) if floors else fluid
     return {
         "served": served,
         "demand": {k: demand[k] for k in types},
@@ -54,6 +52,7 @@ def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list
         "staff_present": len({a.staff for a in assignments}),
         "fluid_bound": None if fluid is None else round(fluid, 4),
         "fluid_share": round(weighted / fluid, 4) if fluid else None,
+        "floors_shortfall": short,
         "fluid_bound_floors": None if owed is None else round(owed, 4),
         "fluid_share_floors": round(weighted / owed, 4) if owed else None,
         "equipment_bound": None if equipment is None else round(equipment, 4),
