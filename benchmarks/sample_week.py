@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 
 from optimizer.plan import Plan
-from optimizer.sittings_view import person_figures, plan_sittings
+from optimizer.sittings_view import workability
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample.json"
@@ -26,13 +25,10 @@ CHECKER = ROOT.parent / "shared" / "tools" / "check_plan.py"
 
 def _per_person(plan: dict) -> str:
     """Counters and sittings per serving person (rule 11's reading), mean and max."""
-    figures = person_figures(plan_sittings(Plan.model_validate(plan))).values()
-    counters, sittings = [f.counters for f in figures], [f.sittings for f in figures]
-    return (
-        f"{statistics.mean(counters):.2f}, {max(counters)} / {statistics.mean(sittings):.2f}, {max(sittings)}"
-        if figures
-        else "–"
-    )
+    w = workability(Plan.model_validate(plan))
+    if not w["counters_max"]:  # nobody serves
+        return "–"
+    return f"{w['counters_mean']:.2f}, {w['counters_max']:g} / {w['sittings_mean']:.2f}, {w['sittings_max']:g}"
 
 
 def main() -> None:

@@ -70,6 +70,7 @@ def run_case(case: dict) -> dict:
     from optimizer.day.solution import Progress, SolveOptions
     from optimizer.pipeline import plan_day
     from optimizer.scenario import parse_scenario
+    from optimizer.sittings_view import workability
     from optimizer.strategies import plan_with_strategy
 
     checker, fluid_tool = _tool("check_plan"), _tool("fluid_bound")
@@ -125,20 +126,6 @@ def run_case(case: dict) -> dict:
         out["free_rule11_violations"] = sum(1 for v in checker.check(data, free.to_json_dict()) if v.startswith("R11"))
         out.update({f"free_{k}": v for k, v in workability(free).items()})
     return out
-
-
-def workability(plan) -> dict:
-    """Counters and sittings per serving person (contract rule 11's reading), mean and max."""
-    from optimizer.sittings_view import person_figures, plan_sittings
-
-    figures = list(person_figures(plan_sittings(plan)).values())
-    n = max(1, len(figures))
-    return {
-        "counters_mean": sum(f.counters for f in figures) / n,
-        "counters_max": max((f.counters for f in figures), default=0),
-        "sittings_mean": sum(f.sittings for f in figures) / n,
-        "sittings_max": max((f.sittings for f in figures), default=0),
-    }
 
 
 def child_main(case_json: str) -> None:

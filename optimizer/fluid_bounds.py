@@ -51,9 +51,9 @@ def _day_capacity(windows: list[tuple[int, int]], opening: list[tuple[int, int]]
     return max(0, inside - forced)
 
 
-def _demand(scenario: Scenario, date: dt.date) -> dict[str, int]:
-    """Requests per type on `date`."""
-    demand: dict[str, int] = defaultdict(int)
+def day_demand(scenario: Scenario, date: dt.date) -> defaultdict[str, int]:
+    """Requests per type on `date` (0 for a type without any)."""
+    demand: defaultdict[str, int] = defaultdict(int)
     for d in scenario.demand:
         if d.date == date:
             demand[d.service] += d.count
@@ -76,7 +76,7 @@ def day_floors(scenario: Scenario, date: dt.date) -> dict[str, int]:
     if contingents:
         return {k: n for k, n in contingents.items() if n > 0}
     share = scenario.policy.min_share
-    return {k: n for k, d in _demand(scenario, date).items() if (n := math.ceil(share * d)) > 0}
+    return {k: n for k, d in day_demand(scenario, date).items() if (n := math.ceil(share * d)) > 0}
 
 
 def floors_shortfall(floors: Mapping[str, int], served: Mapping[str, int]) -> int:
@@ -123,7 +123,7 @@ def fluid_bound(
     )
     counters.pop((), None)
     guides_min = scenario.policy.guides_min
-    demand = _demand(scenario, date)
+    demand = day_demand(scenario, date)
 
     solver = pywraplp.Solver.CreateSolver("GLOP")
     inf = solver.infinity()
@@ -224,7 +224,7 @@ def equipment_bound(scenario: Scenario, date: dt.date) -> float | None:
             solver.Add(sum(v for i in group for v in per_type[i]) <= len(frozenset().union(*sets)) * open_min)
     if policy.guides_min:
         solver.Add(sum(guide_minutes) >= policy.guides_min * open_min)
-    demand = _demand(scenario, date)
+    demand = day_demand(scenario, date)
     served = []
     for i, t in enumerate(types):
         y = solver.NumVar(0, demand[t.id], f"y[{t.id}]")

@@ -99,6 +99,19 @@ def person_figures(sittings: Iterable[Sitting]) -> dict[str, PersonFigures]:
     }
 
 
+def workability(plan: Plan) -> dict[str, float]:
+    """Counters and sittings per serving person (rule 11's reading): `counters_mean`, `counters_max`,
+    `sittings_mean`, `sittings_max` (0 without anyone serving)."""
+    figures = list(person_figures(plan_sittings(plan)).values())
+    n = max(1, len(figures))
+    return {
+        "counters_mean": sum(f.counters for f in figures) / n,
+        "counters_max": max((f.counters for f in figures), default=0),
+        "sittings_mean": sum(f.sittings for f in figures) / n,
+        "sittings_max": max((f.sittings for f in figures), default=0),
+    }
+
+
 def _others_between(uses: list[tuple[int, int, str]], staff: str, start: int, end: int) -> bool:
     """Whether someone other than `staff` serves at the counter at some time within `(start, end)`."""
     return any(who != staff and s < end and start < e for s, e, who in uses)
@@ -116,4 +129,4 @@ def _sitting(parts: list[Assignment]) -> Sitting:
     )
 
 
-__all__ = ["PersonFigures", "Sitting", "person_figures", "plan_sittings", "sittings_of"]
+__all__ = ["PersonFigures", "Sitting", "person_figures", "plan_sittings", "sittings_of", "workability"]

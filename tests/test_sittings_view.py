@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from optimizer.clock import hhmm
 from optimizer.plan import Assignment, read_plan
-from optimizer.sittings_view import Sitting, person_figures, sittings_of
+from optimizer.sittings_view import Sitting, person_figures, sittings_of, workability
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PLAN = Path(__file__).parent / "fixtures_workbook" / "plan_2024-04-22.json"
@@ -98,6 +98,22 @@ def test_another_counter_splits_and_figures_count_counters():
     figures = person_figures(got)
     assert set(figures) == {"A"}  # B never serves
     assert (figures["A"].sittings, figures["A"].counters, figures["A"].service_minutes) == (3, 2, 210)
+
+
+def test_workability_sums_up_counters_and_sittings_per_serving_person():
+    plan = read_plan(PLAN)
+    plan = plan.model_copy(
+        update={
+            "assignments": day(
+                ("A", "07:30-09:00", "service", "uebertrag", "C1"),
+                ("A", "09:00-10:00", "service", "uebertrag", "C2"),
+                ("A", "10:00-11:00", "service", "notfall", "C1"),
+                ("B", "07:30-12:30", "back_office", None, None),
+                ("C", "07:30-12:30", "service", "uebertrag", "C3"),
+            )
+        }
+    )
+    assert workability(plan) == {"counters_mean": 1.5, "counters_max": 2, "sittings_mean": 2.0, "sittings_max": 3}
 
 
 def _checker():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..clock import merge_intervals
-from ..fluid_bounds import day_floors
+from ..fluid_bounds import day_demand, day_floors
 from ..office_days import closed_reason, opening_intervals, release_moments
 from ..scenario import GUIDE_SKILL, Booking, Person, RequestType, Scenario
 from .baseline import Baseline
@@ -138,10 +138,7 @@ def build_index(scenario: Scenario, date: dt.date, relaxed: frozenset[str] = fro
         t.id: [c.index for c in classes if "equipment" in relaxed or set(t.equipment) <= c.equipment]
         for t in scenario.service_types
     }
-    demand: dict[str, int] = defaultdict(int)
-    for d in scenario.demand:
-        if d.date == date:
-            demand[d.service] += d.count
+    demand = day_demand(scenario, date)
     bookings = sorted((b for b in scenario.bookings if b.date == date), key=lambda b: (b.start, b.service, b.id))
     booked_services = {b.service for b in bookings}
     offered = [

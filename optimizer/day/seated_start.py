@@ -50,12 +50,12 @@ def seated_start(
     # give bookings up, which the bookings level would then fix as lost.
     began = time.monotonic()
     # A re-plan's seating is the published day: no fill, it holds none of the bookings by itself.
-    fresh = dm.index.baseline is None and dm.sittings is not None
-    chosen = set(fill_seating(dm.index, seating, dm.sittings.grid)) if fresh and dm.sittings else set()
-    start = _filled(dm, sub, chosen, seating, seconds, budget) if fresh else None
+    grid = dm.sittings.grid if dm.index.baseline is None and dm.sittings is not None else None
+    chosen = set(fill_seating(dm.index, seating, grid)) if grid is not None else set()
+    start = _filled(dm, sub, chosen, seating, seconds, budget) if grid is not None else None
     if start is not None:
         hint(sub, start)
-    elif fresh:  # the fill, though it breaks a rule: CP-SAT repairs a hint
+    elif grid is not None:  # the fill, though it breaks a rule: CP-SAT repairs a hint
         sub.proto.solution_hint.vars.extend(lit.index for lit in dm.slot)
         sub.proto.solution_hint.values.extend(int(i in chosen) for i in range(len(dm.slot)))
     solver = budget.solver(

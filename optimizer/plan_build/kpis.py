@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from ..fluid_bounds import day_contingents, day_floors, equipment_bound, floors_shortfall, fluid_bound
+from ..fluid_bounds import day_contingents, day_demand, day_floors, equipment_bound, floors_shortfall, fluid_bound
 from ..office_days import opening_intervals
 from ..plan import Assignment, Slot
 from ..scenario import Scenario
@@ -17,10 +17,7 @@ from ..scenario import Scenario
 
 def kpis(scenario: Scenario, date: dt.date, slots: list[Slot], assignments: list[Assignment]) -> dict[str, Any]:
     """Served against demand per type, weighted served, channel counts and counter utilisation."""
-    demand: dict[str, int] = defaultdict(int)
-    for d in scenario.demand:
-        if d.date == date:
-            demand[d.service] += d.count
+    demand = day_demand(scenario, date)
     contingents = day_contingents(scenario, date)
     count: dict[str, int] = defaultdict(int)
     same_day: dict[str, int] = defaultdict(int)
