@@ -1,9 +1,10 @@
 """Morning re-plan: sick calls, late arrivals and early leaves, with the least disruption.
 
 The published plan is the starting point: its bookings must keep their time and type (staff and
-counter may change), what lies before `now` stays as it was, and among plans that keep the most
-bookings and serve the most, the one that withdraws the fewest published slots wins
-(`keep_published` family, level 2). Freed or remaining capacity goes online the same day.
+counter may change), what lies before `now` stays as it was; weighted served counts less a price for
+each changed day and withdrawn published slot, then the most days kept (`keep_days`), then the fewest
+published slots withdrawn (`keep_published`) win (docs/replan.md). Freed or remaining capacity goes
+online the same day.
 """
 
 from __future__ import annotations

@@ -181,7 +181,7 @@ def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
             booked[(b.service, ix.step_of[b.start])] += 1
     withdrawn = []
     for (service, step), count in ix.baseline.unbooked.items():
-        lost = dm.model.new_int_var(0, count, f"withdrawn[{service},{step}]")
+        lost = dm.withdrawn[(service, step)] = dm.model.new_int_var(0, count, f"withdrawn[{service},{step}]")
         dm.model.add(lost >= count + booked[(service, step)] - total(dm.slots_starting.get((service, step), [])))
         withdrawn.append(lost)
     fam.penalties.append(Penalty(total(withdrawn), spec.weight, "published slots withdrawn"))

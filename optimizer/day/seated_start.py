@@ -49,13 +49,14 @@ def seated_start(
     # search from nothing may find no plan in its time (30 staff, Thursday, 30 % booked) or plans that
     # give bookings up, which the bookings level would then fix as lost.
     began = time.monotonic()
-    # A re-plan's seating is the published day: no fill, it holds none of the bookings by itself.
-    grid = dm.sittings.grid if dm.index.baseline is None and dm.sittings is not None else None
-    chosen = set(fill_seating(dm.index, seating, grid)) if grid is not None else set()
+    # A re-plan's seating is the published day: no fill, it holds none of the bookings by itself; its
+    # search starts from the published slots of everyone present instead.
+    grid = dm.sittings.grid if ix.baseline is None and dm.sittings is not None else None
+    chosen = set(fill_seating(ix, seating, grid)) if grid is not None else set(published)
     start = _filled(dm, sub, chosen, seating, seconds, budget) if grid is not None else None
     if start is not None:
         hint(sub, start)
-    elif grid is not None:  # the fill, though it breaks a rule: CP-SAT repairs a hint
+    else:  # the fill, though it breaks a rule, or the published slots: CP-SAT repairs a hint
         sub.proto.solution_hint.vars.extend(lit.index for lit in dm.slot)
         sub.proto.solution_hint.values.extend(int(i in chosen) for i in range(len(dm.slot)))
     solver = budget.solver(

@@ -72,6 +72,17 @@ class SolveParameters:
     `ObjNRelTol`). Without it, a search that served half a request more than the plan started from the
     published day changed days and withdrew slots at will (sample Monday, 57 of 262 published slots
     withdrawn where the absent people held 28)."""
+    replan_day_price: float = 0.01
+    """In a re-plan's weighted served level, each present person whose day changes costs this share of the
+    weighted served of the plan started from the published day: a day changes only for a gain that is worth
+    it (filling an absent colleague's counter), not for a reshuffle that serves a request more. Without it,
+    the lexicographic order let every gain change days, and more time changed more (sample Monday, two
+    absent: 17 of 25 days kept at 60 s, 18-19 at 10 s under load, where the issue asks for 80 %)."""
+    replan_slot_price: float = 0.5
+    """In the same level, each published unbooked slot withdrawn costs this share of its own weight: a
+    request type changes at a published time only where that serves clearly more, as the gaps the absent
+    people leave are filled (sample Monday, two absent, 10 s under load: up to 31 more slots withdrawn than
+    the absent people held, where the issue allows 10 % of the published, about 30)."""
     seated_polish_share: float = 0.3
     """For re-planning four people at a time from the seated plan (sample Monday: 628.5 -> 686.5 from the
     template's seating)."""

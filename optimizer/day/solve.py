@@ -32,7 +32,7 @@ from .seated_start import seated_start
 from .seating import fluid_seating, restrict_to_seating, seat_from_template
 from .sittings import seat_from_baseline
 from .snapshots import STATUS_NAMES, Snapshot, chosen_slots, hint, model_objective, scaled_served, snapshot_of
-from .solution import DaySolution, Progress, ProgressFn, SolveOptions, StageReport
+from .solution import DaySolution, Progress, ProgressFn, SolveOptions, SolveParameters, StageReport
 from .variables import DayModel, create_variables
 
 LAST_LEVEL = 4
@@ -270,26 +270,14 @@ def solve_day(
             )
             greedy = better_constructive(dm, greedy, rounded, result.unheld_bookings)
     floor = greedy_value(dm, greedy) if greedy is not None else None
-    served_weight, tie_slack = 1, 0  # the served search's objective: -served_weight × served + tie-breaks
     reseated = None
     if start is not None:
         served = scaled_served(index, chosen_slots(dm, start))
         # A few people at a time re-planned around everyone else: seats move to the people whose skills
         # serve most, which the search from the seated plan alone rarely finds.
         began = time.monotonic()
-        # In a re-plan, among moves that serve as much, those that keep people's days, then published slots
-        # (tie-breaks in the order of the levels after this one, which still hold each in turn).
-        published = sorted(index.baseline.options) if index.baseline is not None else []
-        if published:
-            weight = next(spec.weight for spec in REGISTRY if spec.name == "keep_days")
-            days = weight * len(index.baseline.days) if index.baseline is not None else 0
-            changed = add_objective_level(dm, 2)  # weight × people whose day changes (0..days)
-            kept = sum(dm.slot[i] for i in published)
-            unit = len(published) + 1
-            model.minimize(-unit * (days + 1) * dm.weighted_served() + unit * changed - kept)
-            # The served search below keeps these tie-breaks: with weighted served alone it took any plan
-            # that served half a request more, however many days it changed (CI: 7 of 25 days kept).
-            served_weight, tie_slack = unit * (days + 1), unit * days
+        if index.baseline is not None and index.baseline.options:
+            model.minimize(_replan_served(dm, served, params))
         start = reseated = polish(
             model,
             dm.decisions_by_person(),
@@ -319,15 +307,19 @@ def solve_day(
         if len(index.slot_options) >= params.hint_from_options:
             hint_greedy(dm, greedy)
     found = False
-    if floor is None or enough is None or floor < enough - 1e-9:
+    # A re-plan's reseat is its served search: a CP-SAT search after it never served more within its time
+    # (sample Monday, two absent: 0 of 4 runs at 10 s, +2.4 once in 4 runs of 60 s), so its time goes to
+    # the stability levels.
+    replanned = reseated is not None and index.baseline is not None
+    if not replanned and (floor is None or enough is None or floor < enough - 1e-9):
         if assume_held:
             model.add_assumptions(list(dm.held.values()))
         solver, status = run(
             "served",
-            -scale * served_weight,
+            -scale,
             budget.remaining() - secondary_reserve,
             options.gap_limit,
-            stop_at=None if enough is None else -enough * served_weight,
+            stop_at=None if enough is None else -enough,
         )
         if assume_held:
             model.clear_assumptions()
@@ -338,10 +330,10 @@ def solve_day(
                 model.proto.objective.copy_from(served_objective)
                 solver, status = run(
                     "served",
-                    -scale * served_weight,
+                    -scale,
                     budget.remaining() - secondary_reserve,
                     options.gap_limit,
-                    stop_at=None if enough is None else -enough * served_weight,
+                    stop_at=None if enough is None else -enough,
                 )
             elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 for lit in dm.held.values():
@@ -350,12 +342,7 @@ def solve_day(
             return finish(STATUS_NAMES[status])
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # The search's own bound holds only for the whole day, not for a day restricted to a seating.
-    # Re-plans: the objective is -served_weight × served + tie-breaks worth at most tie_slack.
-    proved = (
-        math.floor((-solver.best_objective_bound + tie_slack) / served_weight + 1e-9)
-        if found and not restricted
-        else None
-    )
+    proved = math.floor(-solver.best_objective_bound + 1e-9) if found and not restricted else None
     bounds = [b for b in (lp_bound, proved) if b is not None]
     if not bounds:
         bounds = [_independent_bound(index, held_short)]
@@ -447,6 +434,31 @@ def solve_day(
         result.objective = served / scale
         primary_status = "OPTIMAL" if served >= bound else primary_status
     return finish(primary_status)
+
+
+def _replan_served(dm: DayModel, served: int, params: SolveParameters) -> cp_model.LinearExpr:
+    """A re-plan's weighted served level (minimised): weighted served less a price for each changed day
+    and each withdrawn published slot, then fewer changed days, then more published slots kept.
+
+    The prices (`replan_day_price`, `replan_slot_price`) are in weighted served: a day changes, and a
+    published slot goes, only for a gain worth it (filling an absent colleague's counter, holding a
+    booking), not for a reshuffle that serves a request more. `served` is that of the plan started from
+    the published day."""
+    ix = dm.index
+    assert ix.baseline is not None
+    days = len(ix.baseline.days)
+    changed = add_objective_level(dm, 2)  # keep_days: weight × people whose day changes
+    add_objective_level(dm, 3)  # keep_published: fills `dm.withdrawn`
+    published = sorted(ix.baseline.options)
+    unit = len(published) + 1  # the kept slots, at most len(published), only break ties
+    weight = next(spec.weight for spec in REGISTRY if spec.name == "keep_days")
+    primary = unit * (weight * days + 1)  # above every value of the changed-days tie-break
+    day_price = math.ceil(params.replan_day_price * served)
+    priced = day_price * changed + sum(
+        math.ceil(params.replan_slot_price * ix.scaled_weight(service)) * lost
+        for (service, _step), lost in dm.withdrawn.items()
+    )
+    return -primary * (dm.weighted_served() - priced) + unit * changed - sum(dm.slot[i] for i in published)
 
 
 def _stability_focus(dm: DayModel, level: int) -> Callable[[Snapshot], list[int]] | None:

@@ -41,9 +41,11 @@ class DayModel:
     sittings: SittingVars | None = None
     """Sittings at concrete counters (rule 11); None plans without the sitting rules."""
     objective_levels: dict[int, cp_model.LinearExpr] = field(default_factory=dict)
+    """Level -> its objective, once built (`model.add_objective_level`)."""
     day_kept: dict[int, cp_model.IntVar] = field(default_factory=dict)
     """Re-plans: person -> "keeps the published day" (`keep_days`)."""
-    """Level -> its objective, once built (`model.add_objective_level`)."""
+    withdrawn: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    """Re-plans: (request type, start step) -> published unbooked slots withdrawn (`keep_published`)."""
     floor_short: dict[str, cp_model.IntVar] = field(default_factory=dict)
     """Type -> requests short of its floor (built with the `floors` level)."""
 
