@@ -303,6 +303,30 @@ def test_lagrangian_bound_never_exceeds_the_optimum(problem: RosterProblem) -> N
     assert cg.stats.lp_value <= solver.objective_value + 1e-6
 
 
+@settings(max_examples=25, deadline=None)
+@given(small_problems())
+def test_relaxed_pricing_converges_to_the_exact_master_lp(problem: RosterProblem) -> None:
+    """With every employee priced by the Lagrangian-relaxed DP, the generation still converges to the LP
+    value exact pricing reaches: where the relaxed DP cannot prove its answer, CP-SAT prices exactly."""
+    import time
+
+    def converged_lp(relaxed: bool) -> float | None:
+        cg = ColumnGeneration(problem)
+        if relaxed:
+            for pricer, emp in zip(cg.pricers, problem.employees, strict=True):
+                pricer.dp = DPPricer(problem, emp, relaxed=True)
+        try:
+            cg.generate(time.monotonic() + 60)
+        except InfeasibleEmployee:
+            return None
+        assert cg.stats.converged
+        return cg.stats.lp_value
+
+    exact = converged_lp(relaxed=False)
+    if exact is not None:
+        assert converged_lp(relaxed=True) == pytest.approx(exact, abs=1e-6)
+
+
 @st.composite
 def one_employee_and_costs(draw) -> tuple[RosterProblem, dict]:
     days = draw(st.integers(3, 12))
