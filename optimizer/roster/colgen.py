@@ -119,15 +119,16 @@ class Pricer:
             else:
                 if value == math.inf:
                     raise InfeasibleEmployee(self.employee)
+                low = value - 1e-9 * (1.0 + abs(value))
                 if (
                     not self.fallback
                     or self.dp.exact_pricing
                     or not self._unproven(found, value, cost)
                     or not self._cp_cheap()
                 ):
-                    return found, value - 1e-9 * (1.0 + abs(value))
+                    return found, low
                 exact, bound = self.solve_cp(cost, CP_FALLBACK_S)
-                return exact or found, max(value - 1e-9 * (1.0 + abs(value)), bound)
+                return exact or found, max(low, bound)
         return self.solve_cp(cost)
 
     @staticmethod
@@ -599,7 +600,10 @@ class ColumnGeneration:
         one), the columns of largest LP value first. When the pricing rounds that fit before the deadline
         (at the mean round time so far) are too few, a step gets fewer rounds, then fixes more employees
         (never all at once), so that a slow (large or loaded) run still ends its dive instead of rounding.
+        A dive wants many cheap rounds: its pricers keep the relaxed DP's quick answers (no CP-SAT fallback).
         """
+        for pricer in self.pricers:
+            pricer.fallback = False
         while len(self.fixed) < self.n_emp and time.monotonic() < deadline:
             started = time.monotonic()
             values = self.lp_values()

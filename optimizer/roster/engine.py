@@ -225,8 +225,6 @@ def _column_phases(
         f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
         f"{'converged' if cg.stats.converged else 'not converged'}{_lp_note(cg)}",
     )
-    for pricer in cg.pricers:  # the dives keep the DP's quick answers: a dive wants many cheap rounds
-        pricer.fallback = False
     for n, (rounds, share) in enumerate(DIVES):
         if best.closed() or time.monotonic() >= at(DIVE_SHARE):
             break
