@@ -9,6 +9,9 @@ plan to start from. Two seatings exist:
   type per person and block; it picks who sits where for how long;
 - `seat_from_template`: the hand-style template's counters and the blocks it leaves free (the fallback
   when the fluid model finds nothing in its time).
+
+The fluid model's search starts from the best of the template's seating and the packed ones
+(`packing.packed_seating`), each completed to a solution.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ..families import Family
 from .budget import Budget
 from .index import DayIndex
 from .model import REGISTRY
+from .packing import first_fit, packed_seating
 from .sitting_grid import Seating, SittingGrid, SittingVars
 from .sittings import add_person_sittings
 from .snapshots import hint, snapshot_of, solve_fixed
@@ -181,9 +185,9 @@ def fluid_seating(
     fdm, model = fm.dm, fm.dm.model
     sv = fdm.sittings
     assert sv is not None
-    hinted = hint is not None and _complete_hint(
-        fdm, replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv)), fm.seat_class, seconds * params.hint_share
-    )
+    starts = [s for s in (packed_seating(fdm, backwards=True), packed_seating(fdm)) if s is not None]
+    starts += [replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv))] if hint is not None else []
+    hinted = bool(starts) and _start_from_best(fdm, starts, fm.seat_class, budget, seconds * params.hint_share)
     # Without a solution to start from, the search may take `first_plan_grace` times its time to find one
     # (deterministic runs excepted: a wall-clock stop would make them depend on the machine).
     deterministic = budget.options.deterministic
@@ -359,25 +363,35 @@ def _regrid(sits: dict[tuple[int, int], int], grid: SittingGrid, to: SittingVars
     }
 
 
-def _complete_hint(
-    dm: DayModel, seating: Seating, seat_class: dict[tuple[int, int], cp_model.IntVar], seconds: float
+def _start_from_best(
+    dm: DayModel,
+    seatings: list[Seating],
+    seat_class: dict[tuple[int, int], cp_model.IntVar],
+    budget: Budget,
+    seconds: float,
 ) -> bool:
-    """Hint the fluid model `dm` with a seating on its grid (the template's), completed to a whole
-    solution: the model solved with the seating's decisions fixed, so that the search starts from a
-    solution, not from a guess. False (and a partial hint) when the seating admits none in time."""
+    """Hint the fluid model `dm` with the best of `seatings` (on its grid), each completed in turn to a
+    whole solution within what is left of `seconds`: the model solved with the seating's classes and sittings fixed (guide duty and breaks
+    free, since the template's need not come in turns), so that the search starts from a solution, not
+    from a guess. False (and the first seating as a partial hint) when none admits a solution in time."""
     sv, model = dm.sittings, dm.model
     assert sv is not None
-    _hint_seating(dm, seating, seat_class)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = max(0.05, seconds)
-    # Classes and sittings held; guide duty and breaks free, since the template's need not come in turns.
-    held = {lit.index for lit in seat_class.values()} | {lit.index for lit in sv.sits.values()}
-    hinted = model.proto.solution_hint
-    snap = solve_fixed(model, ((i, v) for i, v in zip(hinted.vars, hinted.values) if i in held), solver)
-    if snap is None:
+    best = None
+    began = time.monotonic()
+    for seating in seatings:
+        solver = budget.solver(seconds - (time.monotonic() - began), ())
+        solver.parameters.num_workers = 1
+        seated = seating.seat_classes(dm.index.class_of_counter)
+        fixed = [(lit.index, int(seated.get(p) == cls)) for (p, cls), lit in seat_class.items()]
+        fixed += [(lit.index, seating.sits.get(key, 0)) for key, lit in sv.sits.items()]
+        snap = solve_fixed(model, fixed, solver)
+        budget.charge(solver)
+        if snap is not None and (best is None or snap.objective > best.objective):
+            best = snap
+    if best is None:
+        _hint_seating(dm, seatings[0], seat_class)
         return False
-    hint(model, snap)
+    hint(model, best)
     return True
 
 
@@ -434,7 +448,7 @@ def _give_counters(
         if not people:
             continue
         blocks_of = {p: {b for b in sv.person_blocks[p] if sits.get((p, b))} for p in people}
-        fitted = _first_fit(people, cls.counters, blocks_of)
+        fitted = first_fit(people, cls.counters, blocks_of)
         if len(fitted) < len(people):
             fitted = _assign_counters(people, cls.counters, blocks_of, fitted, seconds)
         for p in people:
@@ -444,18 +458,6 @@ def _give_counters(
                 for b in sv.person_blocks[p]:
                     sits[(p, b)] = 0
     return seat
-
-
-def _first_fit(people: list[int], counters: Sequence[str], blocks_of: dict[int, set[int]]) -> dict[int, str]:
-    """Each person, by first sitting block, at the first counter free in all their blocks."""
-    used: dict[str, set[int]] = {c: set() for c in counters}
-    fitted: dict[int, str] = {}
-    for p in sorted(people, key=lambda p: (min(blocks_of[p]), -len(blocks_of[p]), p)):
-        counter = next((c for c in counters if not used[c] & blocks_of[p]), None)
-        if counter is not None:
-            fitted[p] = counter
-            used[counter] |= blocks_of[p]
-    return fitted
 
 
 def _assign_counters(
