@@ -309,6 +309,14 @@ def _fluid_model(dm: DayModel, block_min: int, turns: bool) -> _Fluid | None:
     for bk in ix.bookings:
         booked[bk.service] += 1
     held = _hold_bookings(fdm, at_type)
+    # A booking takes its holder's time: their minutes of its type include it (without this, a person
+    # given 300 minutes of emergencies also held two 30-minute sponsorship bookings in the same sitting).
+    service_of = {bk.id: bk.service for bk in ix.bookings}
+    holding: dict[tuple[int, str], list[cp_model.IntVar]] = defaultdict(list)
+    for (bk_id, p), lit in held.items():
+        holding[(p, service_of[bk_id])].append(lit)
+    for (p, k), lits in holding.items():
+        model.add(minutes_of[(p, k)] >= ix.services[k].duration_min * sum(lits))
     met = []
     for k, t in ix.services.items():
         if of_type.get(k):
@@ -371,9 +379,10 @@ def _start_from_best(
     seconds: float,
 ) -> bool:
     """Hint the fluid model `dm` with the best of `seatings` (on its grid), each completed in turn to a
-    whole solution within what is left of `seconds`: the model solved with the seating's classes and sittings fixed (guide duty and breaks
-    free, since the template's need not come in turns), so that the search starts from a solution, not
-    from a guess. False (and the first seating as a partial hint) when none admits a solution in time."""
+    whole solution within what is left of `seconds`: the model solved with the seating's classes and
+    sittings fixed (guide duty and breaks free, since the template's need not come in turns), so that the
+    search starts from a solution, not from a guess. False (and the first seating as a partial hint)
+    when none admits a solution in time."""
     sv, model = dm.sittings, dm.model
     assert sv is not None
     best = None
