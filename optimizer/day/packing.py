@@ -3,9 +3,10 @@
 The fluid seating's search improves a seating in many small steps; started from the template's seating
 (a hand-style plan that leaves counters idle) it spends most of its time filling counters. `packed_seating`
 fills them first, as an office manager would draw the wall chart: guide turns are handed out, then, going
-through the day block by block, every free counter of the most valuable class first is given to the free
-person who can sit there longest (one sitting up to their counter time, ending where a lawful break still
-fits), and whoever still has counter time afterwards returns to the same counter after a break.
+through the day block by block (from the last block, or from the first), every free counter of the most
+valuable class first is given to a free person (who leaves first, or who can sit there longest) for one
+sitting up to their counter time, ending where a lawful break still fits; whoever still has counter time
+afterwards returns to the same counter after a break, and first and last sittings grow into free blocks.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ class _Desk:
         return not self.plans or any(not plan & steps for plan in self.plans)
 
 
-def packed_seating(dm: DayModel, backwards: bool = False) -> Seating | None:
+def packed_seating(dm: DayModel, backwards: bool = False, longest: bool = False) -> Seating | None:
     """A seating of `dm`'s sitting grid (see module docstring), going through the day from its first
-    block, or from its last one `backwards` (then whoever arrives last sits first, and the second sitting
-    comes before the first); None without sittings or without enough guides."""
+    block, or from its last one `backwards` (then whoever arrives last sits first); a free counter goes
+    to whoever leaves first, or, `longest`, to whoever can sit there longest (`_next_sitting`). None
+    without sittings or without enough guides."""
     sv, ix = dm.sittings, dm.index
     if sv is None:
         return None
@@ -56,7 +58,7 @@ def packed_seating(dm: DayModel, backwards: bool = False) -> Seating | None:
     for b in range(len(grid))[::way]:
         for cls in sorted(density, key=density.__getitem__, reverse=True):
             while held[(cls, b)] < ix.classes[cls].size:
-                chosen = _next_sitting(ix, sv, desks, held, cls, b, way)
+                chosen = _next_sitting(ix, sv, desks, held, cls, b, way, longest)
                 if chosen is None:
                     break
                 p, run = chosen
@@ -119,13 +121,21 @@ def _hand_out_guide_turns(ix: DayIndex, grid: list[Block], desks: dict[int, _Des
 
 
 def _next_sitting(
-    ix: DayIndex, sv: SittingVars, desks: dict[int, _Desk], held: dict[tuple[int, int], int], cls: int, b: int, way: int
+    ix: DayIndex,
+    sv: SittingVars,
+    desks: dict[int, _Desk],
+    held: dict[tuple[int, int], int],
+    cls: int,
+    b: int,
+    way: int,
+    longest: bool,
 ) -> tuple[int, list[int]] | None:
-    """Who sits at class `cls` from block `b` on (going `way`), and for how long: of the free people who
-    can sit there for a whole shortest sitting, the one who leaves first (arrives last, going backwards),
-    so that those who stay are kept for later; then the longest sitting, then value per minute. None when
-    nobody can."""
-    best: tuple[int, int, float, int, list[int]] | None = None
+    """Who sits at class `cls` from block `b` on (going `way`), and for how long, of the free people who
+    can sit there for a whole shortest sitting: the one who leaves first (arrives last, going backwards),
+    so that those who stay are kept for later, then the longest sitting, then value per minute; or,
+    `longest`, the longest sitting first, then whoever can serve at the fewest classes. None when nobody
+    can."""
+    best: tuple[tuple[float, ...], int, list[int]] | None = None
     for p, d in desks.items():
         if d.cls is not None or cls not in d.classes or b not in d.blocks:
             continue
@@ -133,10 +143,11 @@ def _next_sitting(
         if not run:
             continue
         leaves = max(d.blocks) if way > 0 else -min(d.blocks)
-        key = (-leaves, len(run), _density(ix, d.pd.services, cls), -p, run)
-        if best is None or key[:4] > best[:4]:
-            best = key
-    return None if best is None else (-best[3], best[4])
+        density = _density(ix, d.pd.services, cls)
+        key = (len(run), -len(d.classes), density, -leaves, -p) if longest else (-leaves, len(run), density, -p)
+        if best is None or key > best[0]:
+            best = (key, p, run)
+    return None if best is None else (best[1], best[2])
 
 
 def _run_from(

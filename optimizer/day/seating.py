@@ -185,7 +185,8 @@ def fluid_seating(
     fdm, model = fm.dm, fm.dm.model
     sv = fdm.sittings
     assert sv is not None
-    starts = [s for s in (packed_seating(fdm, backwards=True), packed_seating(fdm)) if s is not None]
+    packings = (packed_seating(fdm, True, True), packed_seating(fdm, True), packed_seating(fdm))
+    starts = [s for s in packings if s is not None]
     starts += [replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv))] if hint is not None else []
     hinted = bool(starts) and _start_from_best(fdm, starts, fm.seat_class, budget, seconds * params.hint_share)
     # Without a solution to start from, the search may take `first_plan_grace` times its time to find one

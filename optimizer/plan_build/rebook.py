@@ -61,4 +61,5 @@ def unheld_reason(scenario: Scenario, date: dt.date, booking: Booking) -> str:
         return f"{need}; only {len(skilled)} are present"
     if overlapping > len(fitting):
         return f"{need}; only {len(fitting)} such counters exist"
-    return f"At {when} the people with skill '{service.skill}' or the {where} are taken by other bookings or duties"
+    counters = f"the counters with {', '.join(service.equipment)}" if service.equipment else "the counters"
+    return f"At {when} the people with skill '{service.skill}' or {counters} are taken by other bookings or duties"
