@@ -185,16 +185,20 @@ def fluid_seating(
     fdm, model = fm.dm, fm.dm.model
     sv = fdm.sittings
     assert sv is not None
+    before = budget.remaining()
     packings = (packed_seating(fdm, True, True), packed_seating(fdm, True), packed_seating(fdm))
     starts = [s for s in packings if s is not None]
     starts += [replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv))] if hint is not None else []
     hinted = bool(starts) and _start_from_best(fdm, starts, fm.seat_class, budget, seconds * params.hint_share)
+    # The starts' time is the seating's: at 200 staff packing and completing took 10 s, and the seated
+    # plan, left with too little, once held fewer bookings than the template, which then stood in.
+    search = max(0.05, seconds - (before - budget.remaining()))
     # Without a solution to start from, the search may take `first_plan_grace` times its time to find one
     # (deterministic runs excepted: a wall-clock stop would make them depend on the machine).
     deterministic = budget.options.deterministic
     grace = 1.0 if hinted or deterministic else params.first_plan_grace
-    solver = budget.solver(seconds * grace, params.seating_subsolvers)
-    status = solver.solve(model, None if grace == 1.0 else StopWhenDue(seconds))
+    solver = budget.solver(search * grace, params.seating_subsolvers)
+    status = solver.solve(model, None if grace == 1.0 else StopWhenDue(search))
     budget.charge(solver)
     if status == cp_model.INFEASIBLE and turns:
         return fluid_seating(dm, budget, seconds, hint, turns=False)
