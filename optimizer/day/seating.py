@@ -391,9 +391,9 @@ def _start_from_best(
     sv, model = dm.sittings, dm.model
     assert sv is not None
     best = None
-    began = time.monotonic()
+    before = budget.remaining()  # the budget's own time: deterministic runs must not read the wall clock
     for seating in seatings:
-        solver = budget.solver(seconds - (time.monotonic() - began), ())
+        solver = budget.solver(seconds - (before - budget.remaining()), ())
         solver.parameters.num_workers = 1
         seated = seating.seat_classes(dm.index.class_of_counter)
         fixed = [(lit.index, int(seated.get(p) == cls)) for (p, cls), lit in seat_class.items()]
