@@ -36,6 +36,10 @@ class _Desk:
     def busy(self, grid: list[Block]) -> set[int]:
         return self.guide | {t for b in self.sits for t in _steps(grid[b])}
 
+    def time_left(self, grid: list[Block], step_min: int) -> int:
+        """Counter minutes not yet given to guide duty or sittings."""
+        return self.pd.counter_capacity_min - (len(self.guide) + sum(grid[r].steps for r in self.sits)) * step_min
+
     def breaks_fit(self, steps: set[int]) -> bool:
         return not self.plans or any(not plan & steps for plan in self.plans)
 
@@ -139,7 +143,7 @@ def _next_sitting(
     for p, d in desks.items():
         if d.cls is not None or cls not in d.classes or b not in d.blocks:
             continue
-        run = _run_from(ix, sv, d, held, cls, b, way, d.pd.counter_capacity_min - len(d.guide) * ix.grid)
+        run = _run_from(ix, sv, d, held, cls, b, way, d.time_left(sv.grid.blocks, ix.grid))
         if not run:
             continue
         leaves = max(d.blocks) if way > 0 else -min(d.blocks)
@@ -167,14 +171,7 @@ def _run_from(
     busy = d.busy(grid)
     run: list[int] = []
     r, used = b, 0
-    while (
-        0 <= r < len(grid)
-        and grid[r].interval == grid[b].interval
-        and r in d.blocks
-        and not busy & set(_steps(grid[r]))
-        and held[(cls, r)] < ix.classes[cls].size
-        and used + grid[r].steps * ix.grid <= minutes
-    ):
+    while _open(ix, grid, d, held, cls, r, grid[b].interval, busy) and used + grid[r].steps * ix.grid <= minutes:
         run.append(r)
         used += grid[r].steps * ix.grid
         r += way
@@ -186,6 +183,27 @@ def _run_from(
     return run
 
 
+def _open(
+    ix: DayIndex,
+    grid: list[Block],
+    d: _Desk,
+    held: dict[tuple[int, int], int],
+    cls: int,
+    r: int,
+    interval: int,
+    busy: set[int],
+) -> bool:
+    """Whether `d` could sit at `cls` in block `r`: a block of `interval`, present, not `busy`, a counter
+    of the class free."""
+    return (
+        0 <= r < len(grid)
+        and grid[r].interval == interval
+        and r in d.blocks
+        and not busy & set(_steps(grid[r]))
+        and held[(cls, r)] < ix.classes[cls].size
+    )
+
+
 def _return_after_break(ix: DayIndex, sv: SittingVars, d: _Desk, held: dict[tuple[int, int], int], way: int) -> None:
     """A second sitting at the same counter after the first one (before it, `way` < 0) and a gap of one
     to three blocks for the break, while the person has counter time left; the counter stays
@@ -193,7 +211,7 @@ def _return_after_break(ix: DayIndex, sv: SittingVars, d: _Desk, held: dict[tupl
     grid, cls = sv.grid.blocks, d.cls
     if cls is None or not d.sits or sv.grid.max_sittings < 2 or _sittings(d.sits) >= 2:
         return
-    left = d.pd.counter_capacity_min - (len(d.guide) + sum(grid[r].steps for r in d.sits)) * ix.grid
+    left = d.time_left(grid, ix.grid)
     edge = d.sits[-1] if way > 0 else d.sits[0]
     for gap in range(1, 4):
         between = [edge + way * i for i in range(1, gap + 1)]
@@ -218,25 +236,21 @@ def _sittings(blocks: list[int]) -> int:
 def _stretch(ix: DayIndex, sv: SittingVars, d: _Desk, held: dict[tuple[int, int], int]) -> None:
     """Lengthen the person's first sitting to the front and their last one to the back, a block at a
     time, while they have counter time left and a counter of their class is free."""
-    if d.cls is None:
+    cls = d.cls
+    if cls is None:
         return
     grid = sv.grid.blocks
     for way, edge in ((-1, 0), (1, -1)):
         while True:
-            left = d.pd.counter_capacity_min - (len(d.guide) + sum(grid[r].steps for r in d.sits)) * ix.grid
-            r = d.sits[edge] + way
+            r, busy = d.sits[edge] + way, d.busy(grid)
             if not (
-                0 <= r < len(grid)
-                and grid[r].interval == grid[d.sits[edge]].interval
-                and r in d.blocks
-                and not d.guide & set(_steps(grid[r]))
-                and held[(d.cls, r)] < ix.classes[d.cls].size
-                and grid[r].steps * ix.grid <= left
-                and d.breaks_fit(d.busy(grid) | set(_steps(grid[r])))
+                _open(ix, grid, d, held, cls, r, grid[d.sits[edge]].interval, busy)
+                and grid[r].steps * ix.grid <= d.time_left(grid, ix.grid)
+                and d.breaks_fit(busy | set(_steps(grid[r])))
             ):
                 break
             d.sits = sorted([*d.sits, r])
-            held[(d.cls, r)] += 1
+            held[(cls, r)] += 1
 
 
 def _as_seating(ix: DayIndex, sv: SittingVars, desks: dict[int, _Desk]) -> Seating:

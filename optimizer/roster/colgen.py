@@ -120,12 +120,7 @@ class Pricer:
                 if value == math.inf:
                     raise InfeasibleEmployee(self.employee)
                 low = value - 1e-9 * (1.0 + abs(value))
-                if (
-                    not self.fallback
-                    or self.dp.exact_pricing
-                    or not self._unproven(found, value, cost)
-                    or not self._cp_cheap()
-                ):
+                if not self.fallback or self.exact or not self._unproven(found, value, cost) or not self._cp_cheap():
                     return found, low
                 exact, bound = self.solve_cp(cost, CP_FALLBACK_S)
                 return exact or found, max(low, bound)
