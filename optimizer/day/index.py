@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
 from ..clock import merge_intervals
 from ..fluid_bounds import day_demand, day_floors
@@ -98,8 +99,9 @@ class DayIndex:
     baseline: Baseline | None = None
     """A published plan to stay close to (re-planning), with what is frozen before `now`."""
 
-    @property
+    @cached_property
     def class_of_counter(self) -> dict[str, int]:
+        """Counter id -> index of its class (built once: the classes never change; read-only)."""
         return {c: cls.index for cls in self.classes for c in cls.counters}
 
     def scaled_weight(self, service: str) -> int:

@@ -66,7 +66,7 @@ class _Template(Occupancy):
     def __init__(self, ix: DayIndex):
         super().__init__(ix)
         self.n_steps = len(ix.step_start)
-        self.class_of_counter = {c: cls.index for cls in ix.classes for c in cls.counters}
+        self.class_of_counter = ix.class_of_counter
         self.reserved: dict[str, list[tuple[int, int]]] = defaultdict(list)
         """Counter id -> (first, last) opening steps of the people who keep it."""
         self.sol_slots: list[int] = []
