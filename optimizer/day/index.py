@@ -98,6 +98,10 @@ class DayIndex:
     weight_scale: int
     baseline: Baseline | None = None
     """A published plan to stay close to (re-planning), with what is frozen before `now`."""
+    counters_of: dict[int, list[str]] | None = None
+    """person -> the only counters they may sit at (a fresh plan inside a seating,
+    `seating.restrict_to_seating`); people not in it, or all when None: any counter of the classes of
+    their slot options."""
 
     @cached_property
     def class_of_counter(self) -> dict[str, int]:

@@ -16,7 +16,6 @@ The fluid model's search starts from the best of the template's seating and the 
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -30,9 +29,10 @@ from .budget import Budget
 from .index import DayIndex
 from .model import REGISTRY
 from .packing import first_fit, packed_seating
+from .seating_value import Completed, Objective, complete_seating, fluid_unit, value_per_minute
 from .sitting_grid import Seating, SittingGrid, SittingVars
 from .sittings import add_person_sittings
-from .snapshots import hint, snapshot_of, solve_fixed
+from .snapshots import snapshot_of
 from .template import template_solution
 from .variables import DayModel, create_variables
 
@@ -78,11 +78,16 @@ def seated_model(dm: DayModel, seating: Seating) -> cp_model.CpModel:
 
 def restrict_to_seating(index: DayIndex, seating: Seating, dm: DayModel) -> DayIndex:
     """The day with only the appointments that fit `seating`: at a seated person's counter class, inside
-    or next to the blocks they may sit in (`dm` gives the block grid), or at a booking's time. The day model of the
-    result is a fraction of the full one, and every plan of it is a plan of the full day."""
+    or next to the blocks they may sit in (`dm` gives the block grid), or at a booking's time. Each
+    seated person keeps their counter (`DayIndex.counters_of`); whoever the seating leaves out may take
+    any counter of their classes later (a colleague's, to share the counter time). The day model of the
+    result is a fraction of the full one (at 500 staff its counter rule had 2.4 million
+    person-at-counter-in-block variables before the counters were kept, 9,714 after), and every plan of it
+    is a plan of the full day."""
     sv = dm.sittings
     assert sv is not None
     seat_class = seating.seat_classes(index.class_of_counter)
+    counter_of = {p: c for (p, c), on in seating.seat.items() if on}
     block_of = sv.grid.block_of_step
     # A sitting may stretch by a block at either end (the seating's grid is coarser) or to hold a booking.
     near = {(p, b + d) for (p, b), on in seating.sits.items() if on for d in (-1, 0, 1)}
@@ -99,7 +104,7 @@ def restrict_to_seating(index: DayIndex, seating: Seating, dm: DayModel) -> DayI
             )
         )
     ]
-    return replace(index, slot_options=kept)
+    return replace(index, slot_options=kept, counters_of={p: [c] for p, c in counter_of.items()})
 
 
 def seat_from_template(dm: DayModel) -> Seating | None:
@@ -155,7 +160,17 @@ class _Fluid:
     """(coefficient, minutes of a type): weighted served, in `unit` × `weight_scale` per request."""
     minutes_of: dict[tuple[int, str], cp_model.IntVar]
     held: dict[tuple[str, int], cp_model.IntVar]
+    toward_floor: dict[str, cp_model.IntVar]
+    """type -> its minutes toward its floor."""
     unit: int
+    first: int
+    """The objective's weight of a minute toward a floor (above any minute's value)."""
+    top: int
+    """The objective's weight of a held booking (above everything else)."""
+
+    def objective_of(self, terms: Objective) -> int:
+        """The model's objective value of a solution with these terms."""
+        return self.top * terms.held + self.first * terms.toward_floors + terms.value
 
 
 def fluid_seating(
@@ -174,9 +189,12 @@ def fluid_seating(
     With `turns`, guide duty comes in turns of a whole seating block (`_in_turns`): plans people can
     follow. Should that leave no solution, the model is solved again without them.
 
-    CP-SAT searches for `seconds` of the budget from `hint` (the template's seating, completed to a
-    solution). Returns None when it finds no solution, even after `first_plan_grace` times `seconds`.
-    `dm` is a day model (appointments may be left out) whose sitting grid the seating is given on.
+    The search starts from the best of the packed seatings and `hint` (the template's seating), each
+    completed exactly without search (`seating_value`), and runs for what is left of `seconds`. It
+    returns that start when the search finds nothing better in its time (500 staff: its presolve alone
+    took most of it); None when there is no start and the search finds no solution, even after
+    `first_plan_grace` times `seconds`. `dm` is a day model (appointments may be left out) whose sitting
+    grid the seating is given on.
     """
     params = budget.options.parameters
     fm = _fluid_model(dm, params.seating_block_min, turns)
@@ -186,23 +204,27 @@ def fluid_seating(
     sv = fdm.sittings
     assert sv is not None
     before = budget.remaining()
-    packings = (packed_seating(fdm, True, True), packed_seating(fdm, True), packed_seating(fdm))
-    starts = [s for s in packings if s is not None]
+    starts = [s for s in (packed_seating(fdm, True, True), packed_seating(fdm, True), packed_seating(fdm)) if s]
     starts += [replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv))] if hint is not None else []
-    hinted = bool(starts) and _start_from_best(fdm, starts, fm.seat_class, budget, seconds * params.hint_share)
+    best = max((complete_seating(fdm, s) for s in starts), key=lambda c: c.objective.key(), default=None)
+    if best is not None:
+        _hint_completed(fm, best)
     # The starts' time is the seating's: at 200 staff packing and completing took 10 s, and the seated
     # plan, left with too little, once held fewer bookings than the template, which then stood in.
     search = max(0.05, seconds - (before - budget.remaining()))
     # Without a solution to start from, the search may take `first_plan_grace` times its time to find one
     # (deterministic runs excepted: a wall-clock stop would make them depend on the machine).
     deterministic = budget.options.deterministic
-    grace = 1.0 if hinted or deterministic else params.first_plan_grace
+    grace = 1.0 if best is not None or deterministic else params.first_plan_grace
     solver = budget.solver(search * grace, params.seating_subsolvers)
     status = solver.solve(model, None if grace == 1.0 else StopWhenDue(search))
     budget.charge(solver)
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if best is not None and (not found or solver.objective_value < fm.objective_of(best.objective)):
+        return replace(best.seating, sits=_regrid(best.seating.sits, sv.grid, dm.sittings))
     if status == cp_model.INFEASIBLE and turns:
         return fluid_seating(dm, budget, seconds, hint, turns=False)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not found:
         return None
     snap = snapshot_of(model, solver)
 
@@ -238,7 +260,7 @@ def _fluid_model(dm: DayModel, block_min: int, turns: bool) -> _Fluid | None:
         if spec.name in ("one_activity", "breaks", "guides", "back_office"):
             spec.build(fdm, spec)
     class_of = ix.class_of_counter
-    unit = math.lcm(*(t.duration_min for t in ix.services.values()))
+    unit = fluid_unit(fdm)
     of_type: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     at_type: dict[tuple[int, str, int], cp_model.LinearExprT] = {}
     """(person, type, block) -> p sits at a class with the type's equipment (p can serve the type)."""
@@ -300,7 +322,7 @@ def _fluid_model(dm: DayModel, block_min: int, turns: bool) -> _Fluid | None:
             model.add(m <= sum(minutes_at[(p, cls)] for cls in classes))
             mine.append(m)
             of_type[k].append(m)
-            value.append((ix.scaled_weight(k) * (unit // ix.services[k].duration_min), m))
+            value.append((value_per_minute(fdm, k), m))
             minutes_of[(p, k)] = m
             value_limit += value[-1][0] * total
             for b in blocks:
@@ -322,20 +344,19 @@ def _fluid_model(dm: DayModel, block_min: int, turns: bool) -> _Fluid | None:
         holding[(p, service_of[bk_id])].append(lit)
     for (p, k), lits in holding.items():
         model.add(minutes_of[(p, k)] >= ix.services[k].duration_min * sum(lits))
-    met = []
+    met: dict[str, cp_model.IntVar] = {}
     for k, t in ix.services.items():
         if of_type.get(k):
             model.add(sum(of_type[k]) <= max(ix.demand.get(k, 0), booked[k]) * t.duration_min)
         if ix.floors.get(k):  # minutes toward the type's floor come first (a constructor's weighting)
-            m = model.new_int_var(0, ix.floors[k] * t.duration_min, f"floor_minutes[{k}]")
-            model.add(m <= sum(of_type.get(k, [])))
-            met.append(m)
-    first = max((ix.scaled_weight(k) * unit // t.duration_min for k, t in ix.services.items()), default=1) + 1
+            met[k] = model.new_int_var(0, ix.floors[k] * t.duration_min, f"floor_minutes[{k}]")
+            model.add(met[k] <= sum(of_type.get(k, [])))
+    first = max((value_per_minute(fdm, k) for k in ix.services), default=0) + 1
     top = first * (sum(ix.floors.values()) * max((t.duration_min for t in ix.services.values()), default=1) + 1)
     top += value_limit
-    primary = top * sum(held.values()) + first * sum(met) + sum(coef * m for coef, m in value)
+    primary = top * sum(held.values()) + first * sum(met.values()) + sum(coef * m for coef, m in value)
     model.maximize(primary)
-    return _Fluid(fdm, seat_class, value, minutes_of, held, unit)
+    return _Fluid(fdm, seat_class, value, minutes_of, held, met, unit, first, top)
 
 
 def _in_turns(dm: DayModel) -> None:
@@ -376,37 +397,27 @@ def _regrid(sits: dict[tuple[int, int], int], grid: SittingGrid, to: SittingVars
     }
 
 
-def _start_from_best(
-    dm: DayModel,
-    seatings: list[Seating],
-    seat_class: dict[tuple[int, int], cp_model.IntVar],
-    budget: Budget,
-    seconds: float,
-) -> bool:
-    """Hint the fluid model `dm` with the best of `seatings` (on its grid), each completed in turn to a
-    whole solution within what is left of `seconds`: the model solved with the seating's classes and
-    sittings fixed (guide duty and breaks free, since the template's need not come in turns), so that the
-    search starts from a solution, not from a guess. False (and the first seating as a partial hint)
-    when none admits a solution in time."""
-    sv, model = dm.sittings, dm.model
+def _hint_completed(fm: _Fluid, start: Completed) -> None:
+    """Hint the fluid model with a completed seating: classes, sittings, guide duty, breaks, minutes,
+    booking holders and minutes toward the floors (the rest follows from them)."""
+    dm, model, seating = fm.dm, fm.dm.model, start.seating
+    sv = dm.sittings
     assert sv is not None
-    best = None
-    before = budget.remaining()  # the budget's own time: deterministic runs must not read the wall clock
-    for seating in seatings:
-        solver = budget.solver(seconds - (before - budget.remaining()), ())
-        solver.parameters.num_workers = 1
-        seated = seating.seat_classes(dm.index.class_of_counter)
-        fixed = [(lit.index, int(seated.get(p) == cls)) for (p, cls), lit in seat_class.items()]
-        fixed += [(lit.index, seating.sits.get(key, 0)) for key, lit in sv.sits.items()]
-        snap = solve_fixed(model, fixed, solver)
-        budget.charge(solver)
-        if snap is not None and (best is None or snap.objective > best.objective):
-            best = snap
-    if best is None:
-        _hint_seating(dm, seatings[0], seat_class)
-        return False
-    hint(model, best)
-    return True
+    model.clear_hints()
+    seated = seating.seat_classes(dm.index.class_of_counter)
+    values = [(lit, int(seated.get(p) == cls)) for (p, cls), lit in fm.seat_class.items()]
+    values += [(lit, seating.sits.get(key, 0)) for key, lit in sv.sits.items()]
+    values += [(lit, seating.guide.get(key, 0)) for key, lit in dm.guide.items()]
+    values += [(lit, int(seating.breaks.get(p) == j)) for p, lits in dm.brk.items() for j, lit in enumerate(lits)]
+    values += [(m, start.minutes.get(key, 0)) for key, m in fm.minutes_of.items()]
+    values += [(lit, int(seating.holders.get(bk) == p)) for (bk, p), lit in fm.held.items()]
+    total: dict[str, int] = defaultdict(int)
+    for (_p, k), m in start.minutes.items():
+        total[k] += m
+    ix = dm.index
+    values += [(var, min(total[k], ix.floors[k] * ix.services[k].duration_min)) for k, var in fm.toward_floor.items()]
+    for var, value in values:
+        model.add_hint(var, value)
 
 
 def _hold_bookings(
@@ -516,19 +527,3 @@ def _in_symmetry_order(dm: DayModel, seat: dict[tuple[int, str], int]) -> dict[t
         }
         rename |= dict(zip(sorted(lowest, key=lowest.__getitem__), cls.counters))
     return {(p, rename.get(c, c)): on for (p, c), on in seat.items()}
-
-
-def _hint_seating(dm: DayModel, seating: Seating, seat_class: dict[tuple[int, int], cp_model.IntVar]) -> None:
-    """Hint a seating (the template's) to the fluid model: guides, breaks, classes and sittings."""
-    sv, model, class_of = dm.sittings, dm.model, dm.index.class_of_counter
-    assert sv is not None
-    for key, lit in dm.guide.items():
-        model.add_hint(lit, seating.guide.get(key, 0))
-    for p, lits in dm.brk.items():
-        for j, lit in enumerate(lits):
-            model.add_hint(lit, seating.breaks.get(p) == j)
-    seated = {(p, class_of[c]) for (p, c), on in seating.seat.items() if on}
-    for key, lit in seat_class.items():
-        model.add_hint(lit, key in seated)
-    for key, lit in sv.sits.items():
-        model.add_hint(lit, seating.sits.get(key, 0))

@@ -195,10 +195,11 @@ def _long_before(dm: DayModel, p: int, b: int) -> list[int] | None:
 
 def add_counter_symmetry(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     """Identical counters: counter j of a class seats someone only if counter j-1 seats a person of
-    lower index. Left out in re-plans, whose published counters need not follow this order."""
+    lower index. Left out in re-plans, whose published counters need not follow this order, and inside a
+    seating, whose people each keep their own counter (`DayIndex.counters_of`)."""
     fam = dm.hard(spec)
     sv = dm.sittings
-    if sv is None or dm.index.baseline is not None:
+    if sv is None or dm.index.baseline is not None or dm.index.counters_of is not None:
         return fam
     for cls in dm.index.classes:
         eligible = sorted({p for (p, c) in sv.seat if c in cls.counters})

@@ -47,9 +47,6 @@ class SolveParameters:
     """For the fluid seating model (`seating.fluid_seating`): it decides who sits where, the largest lever on
     quality, and the seated plan reaches its value within 1-4 % (sample week, 10 s days). Raised from 0.3:
     sample Thursday 790 with 2.4 s of seating, 965-1035 with 4.5 s."""
-    hint_share: float = 0.25
-    """Of the fluid seating's time, at most this for completing its starts (the packed seatings and the
-    template's) to solutions: at 80 staff one completion takes 0.5 s, and one cut short gives no start."""
     seating_block_min: int = 30
     """Grid of the fluid seating's sittings: half hours found better seatings in 10 s than quarter hours
     (sample Thursday, load 4: 1047.6 against 890, and 1044 after 120 s on quarter hours) and than whole

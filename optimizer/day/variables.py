@@ -153,7 +153,10 @@ def create_sitting_variables(dm: DayModel, grid: SittingGrid) -> SittingVars:
         sv.person_blocks[p] = [
             blk.index for blk in grid.blocks if all(t in steps for t in range(blk.first_step, blk.last_step + 1))
         ]
-        sv.person_counters[p] = [c for cls in sorted(usable) for c in ix.classes[cls].counters]
+        allowed = ix.counters_of.get(p) if ix.counters_of is not None else None
+        sv.person_counters[p] = [
+            c for cls in sorted(usable) for c in ix.classes[cls].counters if allowed is None or c in allowed
+        ]
         name = ix.people[p].id
         for c in sv.person_counters[p]:
             sv.seat[(p, c)] = model.new_bool_var(f"seat[{name},{c}]")
