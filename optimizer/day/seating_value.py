@@ -166,9 +166,9 @@ def _flow_minutes(
     flow from the types (their floors first) to the people; `unplaced` booked minutes per type, not yet
     given to anyone, go before all others. Returns the minutes and the total toward the floors."""
     ix = dm.index
-    held_count: dict[str, int] = defaultdict(int)
+    bookings_of: dict[str, int] = defaultdict(int)
     for bk in ix.bookings:
-        held_count[bk.service] += 1
+        bookings_of[bk.service] += 1
     first = max((value_per_minute(dm, k) for k in ix.services), default=0) + 1
     flow = min_cost_flow.SimpleMinCostFlow()
     types = sorted({k for ks in serves.values() for k in ks})
@@ -180,12 +180,12 @@ def _flow_minutes(
     toward_booked = 0
     for k in types:
         duration = ix.services[k].duration_min
-        cap = max(ix.demand.get(k, 0), held_count[k]) * duration - booked.get(k, 0)
+        cap = max(ix.demand.get(k, 0), bookings_of[k]) * duration - booked.get(k, 0)
         floor = ix.floors.get(k, 0) * duration
         toward_booked += min(floor, booked.get(k, 0))
         if unplaced and unplaced.get(k):
-            first_of_all = min(cap, unplaced[k])
-            flow.add_arc_with_capacity_and_unit_cost(source, node_of_type[k], first_of_all, -first * 1_000_000)
+            first_of_all = min(cap, unplaced[k])  # a minute here beats any minute toward a floor
+            flow.add_arc_with_capacity_and_unit_cost(source, node_of_type[k], first_of_all, -2 * first)
             cap -= first_of_all
             floor -= first_of_all
         floor_left = max(0, min(cap, floor - booked.get(k, 0)))

@@ -31,7 +31,16 @@ from .relaxation import LpRelaxation
 from .seated_start import seated_start
 from .seating import fluid_seating, restrict_to_seating, seat_from_template
 from .sittings import seat_from_baseline
-from .snapshots import STATUS_NAMES, Snapshot, chosen_slots, hint, model_objective, scaled_served, snapshot_of
+from .snapshots import (
+    STATUS_NAMES,
+    Snapshot,
+    chosen_slots,
+    hint,
+    model_objective,
+    scaled_served,
+    snapshot_of,
+    solve_fixed,
+)
 from .solution import DaySolution, Progress, ProgressFn, SolveOptions, SolveParameters, StageReport
 from .variables import DayModel, create_variables
 
@@ -69,18 +78,14 @@ def _complete(
     previous: Callable[[cp_model.IntVar], int],
     budget: Budget,
 ) -> Snapshot | None:
-    """A complete solution of the extended model: the decisions keep their previous values (as
-    assumptions) while CP-SAT fills in the auxiliary variables the new level added."""
-    model.clear_hints()
-    model.add_assumptions([v if previous(v) else ~v for v in decisions])
+    """A complete solution of the extended model: the decisions held at their previous values while
+    CP-SAT fills in the auxiliary variables the new level added. Held as fixed domains, not as
+    assumptions, so that presolve removes them (200 staff: no completion in 5 s with assumptions)."""
     params = budget.options.parameters
     solver = budget.solver(min(params.completion_s, max(0.2, budget.remaining())), params.polishing_subsolvers)
-    status = solver.solve(model)
+    snap = solve_fixed(model, [(v.index, previous(v)) for v in decisions], solver)
     budget.charge(solver)
-    model.clear_assumptions()
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return snapshot_of(model, solver)
-    return None
+    return None if snap is None else Snapshot(snap.values, model_objective(model, snap.values))
 
 
 def solve_day(
@@ -118,9 +123,11 @@ def solve_day(
         seating = seating or template
         if seating is not None:
             index, restricted = restrict_to_seating(index, seating, light), True
+    began = time.monotonic()
     dm = build_day_model(
         index, disabled=options.disabled, soft_bookings=bool(index.bookings), sittings=options.sitting_rules
     )
+    build_seconds = time.monotonic() - began
     model = dm.model
     # A re-plan's later levels exist from the start, so that every solution is complete for them: a level
     # starts from the one before without a completion solve (on a 10 s re-plan they took 0.85 s, and a
@@ -387,7 +394,12 @@ def solve_day(
         ) < model_objective(model, current.values):
             current = reseated
     for position, level in enumerate(levels):
-        if budget.remaining() <= 0.2:
+        # A level built only now (a fresh plan's last) adds variables over all slots and completes the
+        # plan for them, which takes about as long as building the model did (500 staff: 12 s against
+        # 11). It starts only with at least as long again left to search, else it would end past the
+        # day's limit without a solve (500 staff, Monday: 120.8 s).
+        setup = build_seconds if index.baseline is None else 0.0
+        if budget.remaining() <= max(0.2, 2 * setup):
             break
         model.clear_objective()
         objective = add_objective_level(dm, level)
