@@ -29,7 +29,14 @@ from .budget import Budget
 from .index import DayIndex
 from .model import REGISTRY
 from .packing import first_fit, packed_seating
-from .seating_value import Completed, Objective, complete_seating, fluid_unit, value_per_minute
+from .seating_value import (
+    Completed,
+    Objective,
+    complete_seating,
+    floor_minute_weight,
+    fluid_unit,
+    value_per_minute,
+)
 from .sitting_grid import Seating, SittingGrid, SittingVars
 from .sittings import add_person_sittings
 from .snapshots import snapshot_of
@@ -351,7 +358,7 @@ def _fluid_model(dm: DayModel, block_min: int, turns: bool) -> _Fluid | None:
         if ix.floors.get(k):  # minutes toward the type's floor come first (a constructor's weighting)
             met[k] = model.new_int_var(0, ix.floors[k] * t.duration_min, f"floor_minutes[{k}]")
             model.add(met[k] <= sum(of_type.get(k, [])))
-    first = max((value_per_minute(fdm, k) for k in ix.services), default=0) + 1
+    first = floor_minute_weight(fdm)
     top = first * (sum(ix.floors.values()) * max((t.duration_min for t in ix.services.values()), default=1) + 1)
     top += value_limit
     primary = top * sum(held.values()) + first * sum(met.values()) + sum(coef * m for coef, m in value)
@@ -430,10 +437,9 @@ def _hold_bookings(
     held: dict[tuple[str, int], cp_model.IntVar] = {}
     busy: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
     for bk in ix.bookings:
-        step = ix.step_of.get(bk.start)
-        if step is None:
+        steps = ix.booking_steps(bk)
+        if not steps:
             continue
-        steps = range(step, min(step + -(-ix.services[bk.service].duration_min // ix.grid), len(ix.step_start)))
         blocks = {sv.grid.block_of_step[t] for t in steps}
         able = [p for p in sv.person_blocks if all((p, bk.service, b) in at_type for b in blocks)]
         named = [p for p in able if ix.people[p].id == bk.staff]

@@ -47,6 +47,11 @@ def value_per_minute(dm: DayModel, service: str) -> int:
     return ix.scaled_weight(service) * (fluid_unit(dm) // ix.services[service].duration_min)
 
 
+def floor_minute_weight(dm: DayModel) -> int:
+    """The fluid model's weight of a minute toward a type's floor: above any minute's value."""
+    return max((value_per_minute(dm, k) for k in dm.index.services), default=0) + 1
+
+
 @dataclass(frozen=True)
 class Completed:
     """A seating completed to a solution of the fluid model."""
@@ -120,11 +125,10 @@ def _hold_bookings(
     holders: dict[str, int] = {}
     booked: dict[tuple[int, str], int] = defaultdict(int)
     for bk in sorted(ix.bookings, key=lambda b: (b.start, b.id)):
-        step = ix.step_of.get(bk.start)
-        if step is None:
+        steps = set(ix.booking_steps(bk))
+        if not steps:
             continue
         duration = ix.services[bk.service].duration_min
-        steps = set(range(step, min(step + -(-duration // ix.grid), len(ix.step_start))))
         blocks = {sv.grid.block_of_step[t] for t in steps}
         able = [
             p
@@ -169,7 +173,7 @@ def _flow_minutes(
     bookings_of: dict[str, int] = defaultdict(int)
     for bk in ix.bookings:
         bookings_of[bk.service] += 1
-    first = max((value_per_minute(dm, k) for k in ix.services), default=0) + 1
+    first = floor_minute_weight(dm)
     flow = min_cost_flow.SimpleMinCostFlow()
     types = sorted({k for ks in serves.values() for k in ks})
     people = sorted(p for p in serves if capacity[p] > 0 and serves[p])
