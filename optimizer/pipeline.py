@@ -19,15 +19,17 @@ from .plan_build import build_plan
 from .scenario import Scenario
 
 
-def solve_checked(index: DayIndex, options: SolveOptions, on_progress: ProgressFn | None = None) -> DaySolution:
+def solve_checked(
+    index: DayIndex, options: SolveOptions, on_progress: ProgressFn | None = None, started: float | None = None
+) -> DaySolution:
     """Solve an indexed day; raises `InfeasibleError` with reasons in words when no plan exists.
 
-    The status is OPTIMAL only when the proven gap is zero.
+    The status is OPTIMAL only when the proven gap is zero. The limit counts from `started` if given.
     """
     conflicts = input_conflicts(index)
     if conflicts:
         raise InfeasibleError(conflicts)
-    solution = solve_day(index, options, on_progress)
+    solution = solve_day(index, options, on_progress, started)
     if solution.status == "INFEASIBLE":
         raise InfeasibleError(explain_infeasible(index, options))
     if solution.status not in ("OPTIMAL", "FEASIBLE"):
@@ -49,19 +51,23 @@ def plan_day(
     (`solver.strategy: "template"`): a valid hand-style plan beats none before opening. It also stands in
     when the search ends with a plan that holds fewer bookings or serves less. With
     `policy.no_show: overbook`, calendar slots are sold twice within `policy.overflow_risk` (`overbook`).
+    The whole of it, index and template included, keeps within `options.time_limit_s` (wall-clock runs).
     """
-    try:
-        solution = solve_checked(build_index(scenario, date), options, on_progress)
-    except NoPlanInTimeError as no_time:
-        try:
-            return template_plan(scenario, date, options, on_progress)
-        except InfeasibleError:
-            raise no_time from None
-    plan = build_plan(scenario, build_schedule(solution))
-    try:  # the hand-style plan, ready in a blink, when the search ends below it
-        template = template_plan(scenario, date, options)
+    began = time.monotonic()
+    index = build_index(scenario, date)
+    try:  # the hand-style plan, ready in a blink: the fallback, and the plan to beat
+        template: Plan | None = template_plan(scenario, date, options, index=index)
     except InfeasibleError:
         template = None
+    try:
+        solution = solve_checked(index, options, on_progress, started=began)
+    except NoPlanInTimeError:
+        if template is None:
+            raise
+        if on_progress:
+            on_progress(Progress(TEMPLATE, time.monotonic() - began, template.kpis["weighted_served"], 0.0))
+        return template
+    plan = build_plan(scenario, build_schedule(solution))
     if template is not None and _rank(template) > _rank(plan):
         plan = template
     return overbook(scenario, plan)
@@ -74,11 +80,16 @@ def _rank(plan: Plan) -> tuple[int, int, float]:
 
 
 def template_plan(
-    scenario: Scenario, date: dt.date, options: SolveOptions | None = None, on_progress: ProgressFn | None = None
+    scenario: Scenario,
+    date: dt.date,
+    options: SolveOptions | None = None,
+    on_progress: ProgressFn | None = None,
+    index: DayIndex | None = None,
 ) -> Plan:
-    """The hand-style plan of one office-day (see `optimizer.day.template`); raises `InfeasibleError`."""
+    """The hand-style plan of one office-day (see `optimizer.day.template`); raises `InfeasibleError`.
+    `index` is the day's, when the caller has built it already."""
     began = time.monotonic()
-    index = build_index(scenario, date)
+    index = build_index(scenario, date) if index is None else index
     conflicts = input_conflicts(index)
     if conflicts:
         raise InfeasibleError(conflicts)

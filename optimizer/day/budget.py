@@ -15,17 +15,21 @@ DETERMINISTIC_GUARD_S = 60.0
 class Budget:
     """The time limit of one day's solve, in seconds or in CP-SAT deterministic time."""
 
-    def __init__(self, options: SolveOptions):
+    def __init__(self, options: SolveOptions, started: float | None = None):
+        """`started` (a `time.monotonic()` value) counts work done before the solve against the limit;
+        wall-clock runs keep `plan_build_share` of the limit for the work after it."""
         self.options = options
-        self.start = time.monotonic()
+        self.start = time.monotonic() if started is None else started
         self.deterministic_used = 0.0
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
     def remaining(self) -> float:
-        used = self.deterministic_used if self.options.deterministic else self.elapsed()
-        return self.options.time_limit_s - used
+        limit = self.options.time_limit_s
+        if self.options.deterministic:
+            return limit - self.deterministic_used
+        return limit * (1 - self.options.parameters.plan_build_share) - self.elapsed()
 
     def solver(self, seconds: float, subsolvers: tuple[str, ...]) -> cp_model.CpSolver:
         """A CP-SAT solver limited to `seconds` of this budget."""

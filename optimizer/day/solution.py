@@ -27,6 +27,9 @@ class SolveParameters:
     Shares are of the primary level's time (the limit less the secondary level's reserve) unless said.
     """
 
+    plan_build_share: float = 0.025
+    """Share of the time limit kept for building the plan after the solve (wall-clock runs): 500 staff,
+    schedule and plan 1.9 s of 120 s; without it the whole `plan_day` ended 3-5 s past its limit."""
     secondary_share: float = 0.25
     """Share of the time limit reserved for the secondary level (it may also use what the primary leaves)."""
     secondary_max_s: float = 15.0

@@ -92,12 +92,13 @@ def solve_day(
     index: DayIndex,
     options: SolveOptions = SolveOptions(),  # noqa: B008 - frozen dataclass
     on_progress: ProgressFn | None = None,
+    started: float | None = None,
 ) -> DaySolution:
-    """Solve one office-day.
+    """Solve one office-day; the time limit counts from `started` (a `time.monotonic()` value) if given.
 
     Returns status INFEASIBLE when the hard rules cannot hold even with every booking given up.
     """
-    budget = Budget(options)
+    budget = Budget(options, started)
     params = options.parameters
     stages: list[StageReport] = []
     # A fresh plan with sittings: the seating first, on a model without appointments; the day model then
