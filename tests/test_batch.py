@@ -255,7 +255,7 @@ def test_template_is_the_fallback_when_the_solver_finds_no_plan_in_time(monkeypa
     every hard rule and says so in `solver.strategy`."""
     import optimizer.pipeline as pipeline
 
-    def no_plan(index, options, on_progress=None):
+    def no_plan(index, options, on_progress=None, started=None):
         return DaySolution(index=index, status="UNKNOWN", objective=0.0, bound=0.0, seconds=0.0, options=options)
 
     monkeypatch.setattr(pipeline, "solve_day", no_plan)
