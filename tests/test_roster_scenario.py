@@ -238,3 +238,21 @@ def test_cli_impossible_contract_exits_3(sample: dict, tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 3 and "S001" in result.output
+
+
+def test_unconverged_root_far_from_its_lp_hands_over_to_the_polish() -> None:
+    """Only a root that has not converged, with a roster more than `FAR_FROM_LP` above the LP, counts as astray."""
+    from types import SimpleNamespace
+
+    from optimizer.roster import engine
+
+    def astray(converged: bool, lp: float, value: int | None) -> bool:
+        cg = SimpleNamespace(stats=SimpleNamespace(converged=converged, lp_value=lp))
+        return engine._columns_astray(cg, engine._Best(value=value))  # type: ignore[arg-type]
+
+    far = round(1000 * (1 + engine.FAR_FROM_LP)) + 1
+    assert astray(False, 1000.0, far)
+    assert not astray(True, 1000.0, far)  # a converged root's dive is trusted
+    assert not astray(False, 1000.0, 1000)  # close to the LP
+    assert not astray(False, float("inf"), far)  # no LP value yet
+    assert not astray(False, 1000.0, None)  # no roster yet
