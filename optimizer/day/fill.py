@@ -60,7 +60,7 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid) -> list[i
         """The person's best option from `step` (or ending at `ending`) that fits before `wall`."""
         fits = []
         for k in ix.people[person.p].services:
-            length = -(-ix.services[k].duration_min // ix.grid)
+            length = ix.service_steps(k)
             at = step if ending is None else ending - length
             opt = option_at.get((person.p, k, at))
             if (

@@ -111,13 +111,16 @@ class DayIndex:
     def scaled_weight(self, service: str) -> int:
         return round(self.services[service].weight * self.weight_scale)
 
+    def service_steps(self, service: str) -> int:
+        """The grid steps an appointment of the type takes (its duration rounded up)."""
+        return -(-self.services[service].duration_min // self.grid)
+
     def booking_steps(self, booking: Booking) -> range:
         """The opening steps a booking occupies (empty when it does not start on one)."""
         step = self.step_of.get(booking.start)
         if step is None:
             return range(0)
-        length = -(-self.services[booking.service].duration_min // self.grid)
-        return range(step, min(step + length, len(self.step_start)))
+        return range(step, min(step + self.service_steps(booking.service), len(self.step_start)))
 
 
 def _weight_scale(types: list[RequestType]) -> int:
