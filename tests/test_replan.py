@@ -103,6 +103,24 @@ def test_uncoverable_bookings_are_notified_with_reason_and_proposal() -> None:
     assert violations(current.to_json_dict(), plan) == []
 
 
+def test_published_slots_beside_lost_bookings_do_not_make_the_replan_infeasible() -> None:
+    """Two absent people held the 09:00 bookings, the third had an unbooked slot beside them: one booking
+    takes that slot, the other is notified (the count of withdrawn slots once assumed every booking held,
+    and the re-plan was infeasible)."""
+    office = {"counters": [{"id": f"C{i}", "equipment": ["eat_reader"]} for i in (1, 2, 3)]}
+    staff = [{"id": f"S{i}", "name": f"P{i}", "skills": ["uebertrag"], "weekly_hours": 39} for i in (1, 2, 3)]
+    availability = [{"staff": s["id"], "date": MONDAY, "start": "08:00", "end": "12:00"} for s in staff]
+    bookings = [{"id": f"B{i}", "date": MONDAY, "start": "09:00", "service": "uebertrag"} for i in range(2)]
+    demand = [{"date": MONDAY, "service": "uebertrag", "count": 60}]
+    scenario = tiny(office=office, staff=staff, availability=availability, bookings=bookings, demand=demand)
+    published, current, plan, report = _replan(scenario, ("S1", "S2"))
+    at_nine = {(s.staff, s.booking is not None) for s in published.slots if s.start == 9 * 60}
+    assert at_nine == {("S1", True), ("S2", True), ("S3", False)}  # the case this test is about
+    assert len(report.notify) == 1
+    assert [(s.staff, s.booking is not None) for s in plan.slots if s.start == 9 * 60] == [("S3", True)]
+    assert violations(current.to_json_dict(), plan) == []
+
+
 def test_frozen_past_keeps_what_happened() -> None:
     scenario = _two_counters(demand=[{"date": MONDAY, "service": "uebertrag", "count": 30}])
     published, _, plan, _report = _replan(scenario, (), leave=(("S3", 10 * 60),), now=9 * 60)

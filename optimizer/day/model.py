@@ -175,14 +175,17 @@ def add_keep_published(dm: DayModel, spec: FamilySpec[DayModel]) -> Family:
     fam = Family(spec.name, "objective", spec.why)
     if ix.baseline is None:
         return fam
-    booked: dict[tuple[str, int], int] = defaultdict(int)
+    # The bookings at a type and time take that many of its slots: those held, when bookings are soft
+    # (a booking given up takes none, and the published slots beside it may all stay).
+    booked: dict[tuple[str, int], list[cp_model.LinearExprT]] = defaultdict(list)
     for b in ix.bookings:
         if b.start in ix.step_of:
-            booked[(b.service, ix.step_of[b.start])] += 1
+            booked[(b.service, ix.step_of[b.start])].append(dm.held.get(b.id, 1))
     withdrawn = []
     for (service, step), count in ix.baseline.unbooked.items():
         lost = dm.withdrawn[(service, step)] = dm.model.new_int_var(0, count, f"withdrawn[{service},{step}]")
-        dm.model.add(lost >= count + booked[(service, step)] - total(dm.slots_starting.get((service, step), [])))
+        taken = total(booked[(service, step)])
+        dm.model.add(lost >= count + taken - total(dm.slots_starting.get((service, step), [])))
         withdrawn.append(lost)
     fam.penalties.append(Penalty(total(withdrawn), spec.weight, "published slots withdrawn"))
     return fam
