@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,10 @@ from test_properties import offices
 from typer.testing import CliRunner
 
 from optimizer.cli.main import app
+from optimizer.day.index import build_index
+from optimizer.day.map_published import build_baseline
 from optimizer.day.solution import SolveOptions
+from optimizer.day.solve import solve_day
 from optimizer.errors import InfeasibleError
 from optimizer.pipeline import plan_day
 from optimizer.replan import Changes, apply_changes, replan_day
@@ -87,6 +91,38 @@ def test_absent_persons_bookings_move_to_present_staff() -> None:
     old = {s.booking: s.id for s in published.slots if s.booking}
     assert {b: s.id for b, s in held.items()} == old
     assert violations(current.to_json_dict(), plan) == []
+
+
+def test_an_absent_colleagues_bookings_are_placed_before_the_search() -> None:
+    """The re-plan's start, the published day of everyone present, holds none of the absent person's
+    bookings (here all four, at another counter); the appointments around each are freed and re-planned
+    (`seated_start._reach_unheld`) before the search: that places those the seating has room for, and the
+    bookings level the rest."""
+    bookings = [
+        {"id": f"B{i}", "date": MONDAY, "start": start, "service": "uebertrag"}
+        for i, start in enumerate(["08:15", "09:15", "10:15", "11:15"])
+    ]
+    loss = {
+        "id": "verlust",
+        "name": "Verlust",
+        "duration_min": 20,
+        "skill": "uebertrag",
+        "weight": 5.0,
+        "same_day_share": 0.0,
+        "equipment": [],
+    }
+    data = _two_counters(bookings=bookings, demand=[{"date": MONDAY, "service": "verlust", "count": 40}])
+    data["service_types"].append(loss)
+    scenario = parse_scenario(data)
+    published = plan_day(scenario, DAY, FAST)
+    absent, theirs = Counter(s.staff for s in published.slots if s.booking).most_common(1)[0]
+    change = Changes(absent=(absent,))
+    index = build_index(apply_changes(scenario, DAY, published, change), DAY)
+    index.baseline = build_baseline(index, published, None)
+    solution = solve_day(index, FAST)
+    moved = [s.objective for s in solution.stages if s.name == "bookings_moved"]
+    assert len(moved) == 1 and moved[0] > len(bookings) - theirs  # the start held only the others' bookings
+    assert solution.unheld_bookings == []
 
 
 def test_uncoverable_bookings_are_notified_with_reason_and_proposal() -> None:
@@ -204,10 +240,13 @@ def test_cli_replan_writes_plan_report_and_scenario(tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def sample_published(sample_dict: dict):
-    """A published plan of the sample Monday: a CP-SAT plan (12 s find one even on a loaded machine), not
-    necessarily a good one; the re-plan's limits below are relative to it."""
+    """A published plan of the sample Monday: a CP-SAT plan, not necessarily a good one; the re-plan's limits
+    below are relative to it. Deterministic time, so that neither plan depends on the machine's load (a
+    wall-clock re-plan on a loaded CI machine once found no plan in 10 s); the 10 s wall-clock budget of the
+    issue is measured by `benchmarks/replan_bench.py`."""
     scenario = parse_scenario(sample_dict)
-    published = plan_day(scenario, DAY, SolveOptions(time_limit_s=12.0, workers=2, seed=0, gap_limit=0.005))
+    options = SolveOptions(time_limit_s=12.0, workers=2, seed=0, gap_limit=0.005, deterministic=True)
+    published = plan_day(scenario, DAY, options)
     assert published.solver.strategy == "cp-sat"
     return scenario, published
 
@@ -224,8 +263,10 @@ def test_replan_of_the_sample_monday_keeps_bookings_and_most_days(sample_publish
     absent = tuple(data.draw(st.lists(st.sampled_from(serving), min_size=2, max_size=2, unique=True)))
     change = Changes(absent=absent, now=7 * 60)
     current = apply_changes(scenario, DAY, published, change)
-    # 10 s, the issue's limit: the re-plan starts from the published day, which keeps most days from its first solution
-    plan, report = replan_day(current, published, DAY, change, SolveOptions(time_limit_s=10.0, workers=2))
+    # 10 s, the issue's limit (here of deterministic time): the re-plan starts from the published day, which
+    # keeps most days from its first solution
+    options = SolveOptions(time_limit_s=10.0, workers=2, seed=0, deterministic=True)
+    plan, report = replan_day(current, published, DAY, change, options)
     assert violations(current.to_json_dict(), plan) == []
     booked = {s.booking for s in published.slots if s.booking}
     assert booked == {s.booking for s in plan.slots if s.booking}

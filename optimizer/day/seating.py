@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 
 from ..errors import InfeasibleError
 from ..families import Family
-from .budget import Budget
+from .budget import DETERMINISTIC_GUARD_S, Budget
 from .index import DayIndex
 from .model import REGISTRY
 from .packing import first_fit, packed_seating
@@ -240,7 +240,7 @@ def fluid_seating(
 
     chosen_class = {p: cls for (p, cls), lit in fm.seat_class.items() if val(lit)}
     sits = {key: val(v) for key, v in sv.sits.items()}
-    seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits))
+    seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits, deterministic=deterministic))
     ix = dm.index
     return Seating(
         {key: val(v) for key, v in fdm.guide.items()},
@@ -461,7 +461,11 @@ def _hold_bookings(
 
 
 def _give_counters(
-    dm: DayModel, classes: dict[int, int], sits: dict[tuple[int, int], int], seconds: float = 1.0
+    dm: DayModel,
+    classes: dict[int, int],
+    sits: dict[tuple[int, int], int],
+    seconds: float = 1.0,
+    deterministic: bool = False,
 ) -> dict[tuple[int, str], int]:
     """One counter of its class per seated person, so that people at one counter never sit at once.
     First fit in order of the first sitting block (optimal when each person's blocks are one stretch and
@@ -481,7 +485,7 @@ def _give_counters(
         blocks_of = {p: {b for b in sv.person_blocks[p] if sits.get((p, b))} for p in people}
         fitted = first_fit(people, cls.counters, blocks_of)
         if len(fitted) < len(people):
-            fitted = _assign_counters(people, cls.counters, blocks_of, fitted, seconds)
+            fitted = _assign_counters(people, cls.counters, blocks_of, fitted, seconds, deterministic)
         for p in people:
             if p in fitted:
                 seat[(p, fitted[p])] = 1
@@ -492,11 +496,17 @@ def _give_counters(
 
 
 def _assign_counters(
-    people: list[int], counters: Sequence[str], blocks_of: dict[int, set[int]], fitted: dict[int, str], seconds: float
+    people: list[int],
+    counters: Sequence[str],
+    blocks_of: dict[int, set[int]],
+    fitted: dict[int, str],
+    seconds: float,
+    deterministic: bool = False,
 ) -> dict[int, str]:
     """The assignment seating the most sitting blocks (CP-SAT, hinted with `fitted`); `fitted` when the
     search finds nothing better within `seconds` (at 200 staff it found nothing in 1 s, and everybody of
-    the class lost their sittings)."""
+    the class lost their sittings). `deterministic`: `seconds` of CP-SAT's deterministic time only (the
+    wall clock then only guards against a runaway)."""
     model = cp_model.CpModel()
     x = {(p, c): model.new_bool_var("") for p in people for c in counters}
     for p in people:
@@ -513,7 +523,7 @@ def _assign_counters(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = seconds
-    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.max_time_in_seconds = max(DETERMINISTIC_GUARD_S, seconds) if deterministic else seconds
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value <= sum(
         len(blocks_of[p]) for p in fitted
     ):

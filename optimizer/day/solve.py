@@ -177,23 +177,33 @@ def solve_day(
     constructive = dm.sittings is None and not frozen
     greedy = greedy_plan(index) if constructive else None
 
-    def hold_most_bookings() -> cp_model.CpSolver | None:
+    def hold_most_bookings(fallback: Snapshot | None = None) -> Snapshot | None:
         """Level 0 as a solve of its own: hold as many bookings as possible, and fix that choice. Among
-        plans that hold as many, the most weighted served: the solution is the next level's start."""
+        plans that hold as many, the most weighted served: the solution is the next level's start.
+        `fallback`, a complete plan (a re-plan's seated start), stands in when the solve finds none that
+        holds as many bookings in its time: a re-plan then keeps the bookings of everyone present, and
+        lists the rest to notify, instead of ending without a plan (CI, loaded machine, 10 s re-plan)."""
         nonlocal greedy
         most = dm.weighted_served_limit() + 1
         model.maximize(most * sum(dm.held.values()) + dm.weighted_served())
         if greedy is not None:
             hint_greedy(dm, greedy)
         solver, status = run("bookings", float(most), budget.remaining() * 0.5)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = snapshot_of(model, solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+        def held(snap: Snapshot) -> int:
+            return sum(snap.values[lit.index] for lit in dm.held.values())
+
+        if fallback is not None and (found is None or held(fallback) > held(found)):
+            found = fallback
+        if found is None:
             return None
-        result.unheld_bookings = [b for b, lit in dm.held.items() if not solver.boolean_value(lit)]
+        result.unheld_bookings = [b for b, lit in dm.held.items() if not found.values[lit.index]]
         for lit in dm.held.values():
-            model.add(lit == solver.boolean_value(lit))
+            model.add(lit == found.values[lit.index])
         if greedy is not None and set(greedy.unheld_bookings) != set(result.unheld_bookings):
             greedy = None  # it holds other bookings than the ones now fixed
-        return solver
+        return found
 
     # Level 0: hold every booking that can be held. The greedy plan often proves all can. Without it,
     # the served level assumes all are held (the usual case) and a bookings solve runs only if that
@@ -229,10 +239,10 @@ def solve_day(
                 model.add(lit == 1)
         else:  # the seated plan gives up bookings: level 0 decides which, from the seated plan
             hint(model, start)
-            held_solver = hold_most_bookings()
-            if held_solver is None:
+            held_start = hold_most_bookings(start)
+            if held_start is None:
                 return finish(result.stages[-1].status)
-            start = snapshot_of(model, held_solver)
+            start = held_start
         assume_held = False
     held_short: int | None = None  # the floors level's value, held in every later level
     if index.floors and "floors" not in options.disabled:
@@ -398,8 +408,9 @@ def solve_day(
         # A level built only now (a fresh plan's last) adds variables over all slots and completes the
         # plan for them, which takes about as long as building the model did (500 staff: 12 s against
         # 11). It starts only with at least as long again left to search, else it would end past the
-        # day's limit without a solve (500 staff, Monday: 120.8 s).
-        setup = build_seconds if index.baseline is None else 0.0
+        # day's limit without a solve (500 staff, Monday: 120.8 s). A deterministic run counts no
+        # wall-clock time here: its plan must not depend on the machine's load.
+        setup = build_seconds if index.baseline is None and not options.deterministic else 0.0
         if budget.remaining() <= max(0.2, 2 * setup):
             break
         model.clear_objective()
