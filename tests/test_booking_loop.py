@@ -31,7 +31,7 @@ from optimizer.replan import Changes, apply_changes, replan_day
 from optimizer.scenario import parse_scenario
 
 DAY = dt.date.fromisoformat(MONDAY)
-FAST = SolveOptions(time_limit_s=3.0, workers=1, seed=0)
+FAST = SolveOptions(time_limit_s=3.0, workers=1, seed=0, deterministic=True)
 STAFF = [f"S{i}" for i in range(1, 6)]
 
 
@@ -198,6 +198,7 @@ def test_cli_replan_and_plan_read_bookings_from_the_service(tmp_path, monkeypatc
                 "3",
                 "--workers",
                 "1",
+                "--deterministic",
                 "--out",
                 str(tmp_path / "re"),
             ],
@@ -221,6 +222,7 @@ def test_cli_replan_and_plan_read_bookings_from_the_service(tmp_path, monkeypatc
                 "3",
                 "--workers",
                 "1",
+                "--deterministic",
                 "--out",
                 str(tmp_path / "fresh"),
             ],

@@ -87,6 +87,13 @@ def replan_command(
     ] = 8.0,
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="Repeatable runs for a given seed and worker count (deterministic time; slower).",
+        ),
+    ] = False,
     bookings_from: Annotated[
         str | None,
         typer.Option(
@@ -118,9 +125,8 @@ def replan_command(
             current = apply_changes(scenario, day, published, changes)
             if online:
                 current = with_bookings(current, online)
-            plan, report = replan_day(
-                current, published, day, changes, SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed)
-            )
+            options = SolveOptions(time_limit_s=time_limit, workers=workers, seed=seed, deterministic=deterministic)
+            plan, report = replan_day(current, published, day, changes, options)
         name = plan_filename(scenario.office.id, day)
         path = write_atomic(out / name, plan.to_json())
         changes_path = write_atomic(
