@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +22,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+Deterministic = Annotated[
+    bool,
+    typer.Option(
+        "--deterministic",
+        help="Count CP-SAT deterministic time, not seconds: runs repeat for a given seed and worker count "
+        "and do not depend on the machine's load (slower).",
+    ),
+]
+"""The `--deterministic` switch of the day-planning commands (plan, replan, whatif)."""
+
 console = Console()
 err_console = Console(stderr=True)
 

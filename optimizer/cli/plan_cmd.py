@@ -20,7 +20,7 @@ from ..day.solution import SolveOptions
 from ..errors import InputError
 from ..export.formats import parse_formats
 from ..strategies import CP_SAT, STRATEGIES
-from .app import app, user_errors
+from .app import Deterministic, app, user_errors
 from .dates import parse_range
 from .plan_run import plan_in_parallel, plan_in_turn
 
@@ -96,13 +96,7 @@ def plan_command_for(always_batch: bool) -> Callable[..., None]:
         ] = None,
         seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
         gap: Annotated[float, typer.Option("--gap", help="Stop once the proven relative gap is at most this.")] = 0.005,
-        deterministic: Annotated[
-            bool,
-            typer.Option(
-                "--deterministic",
-                help="Repeatable runs for a given seed and worker count (deterministic time; slower).",
-            ),
-        ] = False,
+        deterministic: Deterministic = False,
         no_sitting_rules: Annotated[
             bool,
             typer.Option(

@@ -18,7 +18,7 @@ from ..plan import plan_filename, read_plan
 from ..publish.bookings import fetch_booked, for_replan, with_bookings
 from ..publish.client import DEFAULT_TOKEN_ENV
 from ..replan import ChangeReport, Changes, apply_changes, replan_day
-from .app import app, console, user_errors
+from .app import Deterministic, app, console, user_errors
 from .dates import parse_date
 from .tables import summary_table
 
@@ -87,13 +87,7 @@ def replan_command(
     ] = 8.0,
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-    deterministic: Annotated[
-        bool,
-        typer.Option(
-            "--deterministic",
-            help="Repeatable runs for a given seed and worker count (deterministic time; slower).",
-        ),
-    ] = False,
+    deterministic: Deterministic = False,
     bookings_from: Annotated[
         str | None,
         typer.Option(

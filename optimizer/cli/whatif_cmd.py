@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..export.whatif_sheet import whatif_workbook
 from ..io.readers import load_any_scenario
 from ..whatif import DEFAULT_TIME_LIMIT_S, Gain, WhatIfReport, resolve_fill, what_if
-from .app import app, console, user_errors
+from .app import Deterministic, app, console, user_errors
 from .dates import parse_date
 
 
@@ -197,15 +197,7 @@ def whatif_command(
     ] = DEFAULT_TIME_LIMIT_S,
     workers: Annotated[int, typer.Option("--workers", help="CP-SAT workers (threads).")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the solver.")] = 0,
-    deterministic: Annotated[
-        bool,
-        typer.Option(
-            "--deterministic",
-            help="Count CP-SAT deterministic time, not "
-            "seconds: runs repeat and do not depend on the machine's load "
-            "(slower).",
-        ),
-    ] = False,
+    deterministic: Deterministic = False,
     excel: Annotated[
         Path | None,
         typer.Option("--excel", help="Write the review workbook of the filled plans with a 'Vakanzen' sheet."),
