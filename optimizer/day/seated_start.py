@@ -12,7 +12,16 @@ from .fill import fill_seating, sitting_runs
 from .index import SlotOption
 from .seating import StopWhenDue, seated_model
 from .sitting_grid import Seating
-from .snapshots import STATUS_NAMES, Snapshot, chosen_slots, hint, scaled_served, snapshot_of, solve_fixed
+from .snapshots import (
+    STATUS_NAMES,
+    Snapshot,
+    chosen_slots,
+    held_bookings,
+    hint,
+    scaled_served,
+    snapshot_of,
+    solve_fixed,
+)
 from .solution import StageReport
 from .variables import DayModel
 
@@ -61,8 +70,9 @@ def seated_start(
         left = seconds - (0.0 if budget.options.deterministic else time.monotonic() - began)
         moved = _reach_unheld(dm, sub, start, chosen, left, budget)
         if moved is not None:
-            held = sum(moved.values[lit.index] for lit in dm.held.values())
-            stages.append(StageReport("bookings_moved", "FEASIBLE", held, 0.0, time.monotonic() - began))
+            stages.append(
+                StageReport("bookings_moved", "FEASIBLE", held_bookings(dm, moved), 0.0, time.monotonic() - began)
+            )
             start = moved
     if start is not None:
         hint(sub, start)
@@ -165,8 +175,7 @@ def _reach_unheld(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     found = snapshot_of(copy, solver)
-    held = sum(found.values[lit.index] for lit in dm.held.values())
-    return found if held > sum(start.values[lit.index] for lit in dm.held.values()) else None
+    return found if held_bookings(dm, found) > held_bookings(dm, start) else None
 
 
 class _StopWhenHeld(cp_model.CpSolverSolutionCallback):

@@ -75,6 +75,11 @@ def chosen_slots(dm: DayModel, snap: Snapshot) -> list[int]:
     return [i for i, lit in enumerate(dm.slot) if snap.values[lit.index]]
 
 
+def held_bookings(dm: DayModel, snap: Snapshot) -> int:
+    """How many bookings a complete solution holds (soft bookings; 0 without)."""
+    return sum(snap.values[lit.index] for lit in dm.held.values())
+
+
 def scaled_served(index: DayIndex, chosen_slots: list[int]) -> int:
     """Weighted served demand of these slot options, in the model's scaled units."""
     return sum(index.scaled_weight(index.slot_options[i].service) for i in chosen_slots)

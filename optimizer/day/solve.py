@@ -35,6 +35,7 @@ from .snapshots import (
     STATUS_NAMES,
     Snapshot,
     chosen_slots,
+    held_bookings,
     hint,
     model_objective,
     scaled_served,
@@ -190,11 +191,7 @@ def solve_day(
             hint_greedy(dm, greedy)
         solver, status = run("bookings", float(most), budget.remaining() * 0.5)
         found = snapshot_of(model, solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-
-        def held(snap: Snapshot) -> int:
-            return sum(snap.values[lit.index] for lit in dm.held.values())
-
-        if fallback is not None and (found is None or held(fallback) > held(found)):
+        if fallback is not None and (found is None or held_bookings(dm, fallback) > held_bookings(dm, found)):
             found = fallback
         if found is None:
             return None
