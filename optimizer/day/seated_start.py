@@ -164,18 +164,10 @@ def _reach_unheld(
     }
     fixed = [(lit.index, int(i in chosen)) for i, lit in enumerate(dm.slot) if i not in free]
     solver = budget.solver(seconds / 2, budget.options.parameters.seating_subsolvers)
-    copy = cp_model.CpModel()
-    copy.proto.copy_from(sub.proto)
-    for index, value in fixed:
-        copy.add(copy.get_int_var_from_proto_index(index) == value)
-    hint(copy, start)
     # Once every booking is held the rest of the time is the seated search's, over the whole seating.
-    status = solver.solve(copy, _StopWhenHeld([lit.index for lit in dm.held.values()]))
+    found = solve_fixed(sub, fixed, solver, start, _StopWhenHeld([lit.index for lit in dm.held.values()]))
     budget.charge(solver)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    found = snapshot_of(copy, solver)
-    return found if held_bookings(dm, found) > held_bookings(dm, start) else None
+    return found if found is not None and held_bookings(dm, found) > held_bookings(dm, start) else None
 
 
 class _StopWhenHeld(cp_model.CpSolverSolutionCallback):

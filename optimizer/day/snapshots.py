@@ -38,16 +38,22 @@ def snapshot_of(model: cp_model.CpModel, solver: cp_model.CpSolver) -> Snapshot:
 
 
 def solve_fixed(
-    model: cp_model.CpModel, fixed: Iterable[tuple[int, int]], solver: cp_model.CpSolver
+    model: cp_model.CpModel,
+    fixed: Iterable[tuple[int, int]],
+    solver: cp_model.CpSolver,
+    start: Snapshot | None = None,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
 ) -> Snapshot | None:
     """`model` solved with the variables of `fixed` (proto index, value) held at their values (a copy; its
-    hints dropped): the rest of a solution completed. None when no solution is found."""
+    hints replaced by `start`, if given): the rest of a solution completed. None when no solution is found."""
     copy = cp_model.CpModel()
     copy.proto.copy_from(model.proto)
     for i, value in fixed:
         copy.add(copy.get_int_var_from_proto_index(i) == value)
     copy.clear_hints()
-    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if start is not None:
+        hint(copy, start)
+    if solver.solve(copy, callback) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return snapshot_of(copy, solver)
 
