@@ -374,6 +374,65 @@ def test_dp_pricing_matches_cp_sat(case: tuple[RosterProblem, dict]) -> None:
         assert violations(problem, {(problem.employees[0].id, d): s for d, s in other}) == []
 
 
+def _slow_cp(pricer: Pricer) -> Pricer:
+    """The pricer with a relaxed DP and CP-SAT measured too slow to stand in for it."""
+    pricer.dp = DPPricer(pricer.problem, pricer.emp, relaxed=True)
+    pricer.cp_calls, pricer.cp_seconds = 1, 60.0
+    return pricer
+
+
+def test_slow_cp_pricing_gives_way_to_a_wider_exact_dp() -> None:
+    """Where CP-SAT is too slow to stand in for the relaxed DP, a DP with a larger tensor prices exactly:
+    here the relaxed DP proves only -24.70 and its schedules cost more; the exact minimum is -23.75."""
+    emp = Employee(
+        "A",
+        max_shifts={"E": 3},
+        min_minutes=1920,
+        max_minutes=5400,
+        min_consecutive=3,
+        min_days_off=3,
+        max_weekends=0,
+        days_off=frozenset({3}),
+    )
+    shifts = (ShiftType("E", 480), ShiftType("L", 480, frozenset({"E"})), ShiftType("N", 480, frozenset({"E", "L"})))
+    problem = RosterProblem(days=12, shifts=shifts, employees=(emp,), first_weekday=2)
+    quarters = [
+        (-18, 6, -12), (-18, 4, -6), (-18, 0, -2), (0, -10, 10), (-13, -8, 10), (-11, -19, -10),
+        (-15, -10, 5), (7, -2, 8), (9, -11, -13), (-10, -17, -3), (-1, -2, 5), (-1, -18, -13),
+    ]  # fmt: skip
+    costs = {(d, s.id): q / 4 for d, row in enumerate(quarters) for s, q in zip(shifts, row, strict=True)}
+    relaxed_found, relaxed_low = DPPricer(problem, emp, relaxed=True).solve(costs)
+    assert Pricer._unproven(relaxed_found, relaxed_low, costs)  # the case the widening is for
+    pricer = _slow_cp(Pricer(problem, 0, (), 0))
+    found, low = pricer.solve(costs)
+    assert pricer.exact and pricer.cp_calls == 1  # a wider exact DP, no CP-SAT call
+    assert low == pytest.approx(-23.75)
+    assert sum(costs[k] for k in found[-1]) == pytest.approx(-23.75)
+    assert violations(problem, {("A", d): s for d, s in found[-1]}) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(one_employee_and_costs())
+def test_slow_cp_pricing_stays_a_proven_bound(case: tuple[RosterProblem, dict]) -> None:
+    """With CP-SAT too slow to stand in, pricing still returns a lower bound on the exact minimum and
+    schedules that obey every rule, and the exact minimum itself wherever the relaxed DP cannot prove its."""
+    problem, costs = case
+    emp = problem.employees[0]
+    _found, exact = DPPricer(problem, emp).solve(costs)
+    pricer = _slow_cp(Pricer(problem, 0, (), 0))
+    try:
+        found, low = pricer.solve(costs)
+    except InfeasibleEmployee:
+        assert exact == float("inf")
+        return
+    assert low <= exact + 1e-6
+    for a in found:
+        assert violations(problem, {(emp.id, d): s for d, s in a}) == []
+    if pricer.dp is not None and not pricer.dp.relaxed:  # widened: exact
+        assert low == pytest.approx(exact)
+        assert sum(costs[k] for k in found[-1]) == pytest.approx(exact)
+
+
 # --- Instance 1 and 2 through the independent evaluator ---------------------------------------------
 
 

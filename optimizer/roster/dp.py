@@ -37,6 +37,9 @@ from .problem import Employee, RosterProblem
 INF = np.inf
 MAX_CELLS = 300_000
 """Largest tensor (cells per day) of the exact DP; beyond it the relaxed DP (weekends and counts priced)."""
+WIDE_DP_BYTES = 1_000_000_000
+"""Memory the exact DP's tensors (one per day, 8 bytes a cell) may take when an employee's CP-SAT pricing is
+too slow to stand in for the relaxed DP (`colgen.Pricer`): Curtois 19, 84 days, 1.5 million cells a day."""
 MAX_RELAXED_CELLS = 400_000
 """Largest tensor of the relaxed DP (minutes axis only) before the caller falls back to CP-SAT."""
 RELAXED_ROUNDS = 8
@@ -48,8 +51,9 @@ WARM_DECAY = 0.7
 class DPPricer:
     """Cheapest schedules of one employee for a cost per (day, shift)."""
 
-    def __init__(self, problem: RosterProblem, emp: Employee, relaxed: bool = False):
+    def __init__(self, problem: RosterProblem, emp: Employee, relaxed: bool = False, max_cells: int = MAX_CELLS):
         self.n = n = problem.days
+        self.max_cells = max_cells
         self.emp = emp
         self.shifts = [s for s in problem.shifts if emp.max_shifts.get(s.id, n) > 0]
         self.sid = [s.id for s in self.shifts]
@@ -94,7 +98,7 @@ class DPPricer:
         self.pred_groups = list(by_preds.items())
         self.relaxed = False  # weekends and per-type limits priced by multipliers, not tracked
         self.track_weekends_limit = self.track_weekends
-        if relaxed or self._cells() > MAX_CELLS:
+        if relaxed or self._cells() > max_cells:
             self._relax()
 
     @property
@@ -145,7 +149,7 @@ class DPPricer:
             ]
             if not broken:
                 break
-            if self._cells(self.exact + broken) > MAX_CELLS:
+            if self._cells(self.exact + broken) > self.max_cells:
                 self._relax()
                 if not self.usable:
                     raise TooLarge
@@ -465,4 +469,4 @@ class DPPricer:
 
 
 class TooLarge(Exception):
-    """The exact DP would need tensors beyond `MAX_CELLS`."""
+    """Neither the exact DP (within its `max_cells`) nor the relaxed DP (`MAX_RELAXED_CELLS`) fits."""

@@ -290,11 +290,13 @@ def _descend(
 
 
 def _lp_note(cg: ColumnGeneration) -> str:
-    """How often the master LP needed a fallback so far, if ever."""
+    """How many employees price with a wider exact DP, and how often the master LP needed a fallback, if ever."""
     stats = cg.stats
+    wide = sum(pricer.widened for pricer in cg.pricers)
+    note = f"; {wide} priced by a wider exact DP" if wide else ""
     if not stats.lp_failures:
-        return ""
-    return f"; LP fallbacks {len(stats.lp_failures)}, rebuilt {stats.lp_rebuilds}×"
+        return note
+    return f"{note}; LP fallbacks {len(stats.lp_failures)}, rebuilt {stats.lp_rebuilds}×"
 
 
 def _master_mip(cg: ColumnGeneration, incumbent: Roster | None, deadline: float) -> Roster | None:
