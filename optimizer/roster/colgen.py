@@ -110,6 +110,7 @@ class Pricer:
         """CP-SAT was too slow here: the exact DP was given `WIDE_DP_BYTES` (`_widen`)."""
         self.fallback = True
         """CP-SAT stands in for the relaxed DP where that cannot prove its answer (see `CP_FALLBACK_S`)."""
+        self.widen_tried = False
 
     def solve(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
         """Schedules found while minimising `sum cost[d, s] x[d, s]` (best last) and a proven lower bound."""
@@ -134,16 +135,16 @@ class Pricer:
 
     def _widen(self) -> bool:
         """CP-SAT is too slow to stand in for this employee's relaxed DP: price exactly with a DP allowed
-        `dp.WIDE_DP_BYTES` of tensors instead (once; it may relax again beyond that). Curtois 19 (84 days):
-        CP-SAT took 1.5-2 s a pricing, so after its first calls the relaxed DP's answers stood alone for 15
-        of 40 employees and the root LP was at 4910 after 70 s; with the wider DP, 39 of 40 price exactly
-        and the LP was at 4367 (optimum 3149)."""
+        `dp.WIDE_DP_BYTES` of tensors instead (tried once; it may relax again beyond that). Curtois 19 (84
+        days): CP-SAT took 1.5-2 s a pricing, the relaxed DP's answers then stood alone for 15 of 40
+        employees, and the root LP was at 4910 after 70 s; with the wider DP, 4323 (optimum 3149)."""
         assert self.dp is not None
         cells = WIDE_DP_BYTES // (8 * max(1, self.problem.days))
-        if not self.dp.relaxed or self.dp.max_cells >= cells:
+        if self.widen_tried or not self.dp.relaxed or self.dp.max_cells >= cells:
             return False
+        self.widen_tried = True
         wide = DPPricer(self.problem, self.emp, max_cells=cells)
-        if wide.relaxed:  # not even the wider tensor holds its axes
+        if wide.relaxed:  # not even the wider tensor holds the weekends and the minutes
             return False
         self.dp = wide
         self.widened = True
