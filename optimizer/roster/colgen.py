@@ -35,7 +35,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from .compact_model import build_model
-from .dp import WIDE_DP_BYTES, DPPricer, TooLarge
+from .dp import MAX_CELLS, WIDE_DP_BYTES, DPPricer, TooLarge
 from .master_lp import LPFailed, LPSolution, solve_master
 from .problem import Roster, RosterProblem
 
@@ -140,7 +140,8 @@ class Pricer:
         employees, and the root LP was at 4910 after 70 s; with the wider DP, 4323 (optimum 3149)."""
         assert self.dp is not None
         cells = WIDE_DP_BYTES // (8 * max(1, self.problem.days))
-        if self.widen_tried or not self.dp.relaxed or self.dp.max_cells >= cells:
+        # at 364 days the budget buys 343,000 cells, hardly more than MAX_CELLS: not worth a slower pricer
+        if self.widen_tried or not self.dp.relaxed or cells < 2 * MAX_CELLS:
             return False
         self.widen_tried = True
         wide = DPPricer(self.problem, self.emp, max_cells=cells)
