@@ -111,12 +111,16 @@ class Pricer:
         self.fallback = True
         """CP-SAT stands in for the relaxed DP where that cannot prove its answer (see `CP_FALLBACK_S`)."""
         self.widen_tried = False
+        self.narrow: DPPricer | None = None
+        """The relaxed DP a widening replaced: the dives still price with it (quick answers)."""
 
     def solve(self, cost: dict[tuple[int, str], float]) -> tuple[list[Assignment], float]:
         """Schedules found while minimising `sum cost[d, s] x[d, s]` (best last) and a proven lower bound."""
-        if self.dp is not None:
+        # the dives keep the quick answers: a widened employee's relaxed DP, not the slower exact one
+        dp = self.narrow if not self.fallback and self.narrow is not None else self.dp
+        if dp is not None:
             try:
-                found, value = self.dp.solve(cost)
+                found, value = dp.solve(cost)
             except TooLarge:
                 self.dp = None
             else:
@@ -147,7 +151,7 @@ class Pricer:
         wide = DPPricer(self.problem, self.emp, max_cells=cells)
         if wide.relaxed:  # not even the wider tensor holds the weekends and the minutes
             return False
-        self.dp = wide
+        self.narrow, self.dp = self.dp, wide
         self.widened = True
         return True
 
