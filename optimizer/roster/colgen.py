@@ -106,8 +106,6 @@ class Pricer:
         self.hint: Assignment | None = None
         self.cp_calls = 0
         self.cp_seconds = 0.0
-        self.widened = False
-        """CP-SAT was too slow here: the exact DP was given `WIDE_DP_BYTES` (`_widen`)."""
         self.fallback = True
         """CP-SAT stands in for the relaxed DP where that cannot prove its answer (see `CP_FALLBACK_S`)."""
         self.widen_tried = False
@@ -152,8 +150,12 @@ class Pricer:
         if wide.relaxed:  # not even the wider tensor holds the weekends and the minutes
             return False
         self.narrow, self.dp = self.dp, wide
-        self.widened = True
         return True
+
+    @property
+    def widened(self) -> bool:
+        """CP-SAT was too slow here: the exact DP was given `WIDE_DP_BYTES` (`_widen`)."""
+        return self.narrow is not None
 
     @staticmethod
     def _unproven(found: list[Assignment], value: float, cost: dict[tuple[int, str], float]) -> bool:
