@@ -12,11 +12,14 @@
 3. **dive** – fixes the schedules the LP is surest about and generates columns again, until every employee
    has one: a roster close to the LP value, then improved by descent. When the root did not converge and
    the dive ends far above the LP value (`FAR_FROM_LP`), the columns are astray: the rest goes to the polish.
+   So it does when the dives are over and the best roster is still that far above the LP (the master MIP
+   found nothing on Curtois 13 in any run, the polish's LNS does).
 4. **master** – the master problem over every column generated, as an integer program (SCIP through
    OR-Tools), started from the best roster; then descent from the best roster once more.
 5. **polish** – the compact CP-SAT model (`compact_model.REGISTRY`) hinted with the best roster so far; its LNS
    improves the roster and its search may prove optimality where the column bound is not tight. It stops as
-   soon as the roster reaches the best proven bound.
+   soon as the roster reaches the best proven bound. Between a short solve of the whole model and a last
+   one, `lns.improve` re-plans small neighbourhoods around the worst covered shifts.
 
 Phase budgets are shares of the time limit; a phase that finishes early leaves its time to the next.
 The engine never prints; it returns the status, the objective, the proven bound, the seconds, the roster
@@ -34,16 +37,19 @@ from typing import Literal
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from . import lns
 from .colgen import ColumnGeneration, InfeasibleEmployee
-from .compact_model import build_model, hint_roster
+from .compact_model import RosterModel, build_model, hint_roster
 from .descent import PLATEAU_SWEEPS, Descent
 from .master_lp import LPFailed
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 
-# cumulative shares of the time limit at which each phase must end
-START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.15, 0.45, 0.70, 0.82
+# cumulative shares of the time limit at which each phase must end; the start's descent takes at most
+# START_SHARE after the first columns (Curtois 13 at 600 s: 90 s of descent for a roster of 4756 that never
+# counted, while the root needed 170 s)
+START_SHARE, ROOT_SHARE, DIVE_SHARE, MASTER_SHARE = 0.05, 0.45, 0.70, 0.82
 # share of the time limit a descent after a dive, or after the master, may take at most
 DESCENT_SHARE = 0.05
 # pricing passes the root needs at least to be worth it: when the first pass (the first columns) takes
@@ -69,6 +75,9 @@ BUILD_RATE = 20_000
 # failures of a column generation phase after which the engine carries on with the best roster so far:
 # the master LP ladder exhausted, a CP-SAT pricer without answer, a DP walk that lost its way numerically
 SOLVER_FAILURES = (LPFailed, RuntimeError, AssertionError, MemoryError)
+# the polish: a first solve of the whole model takes this share of its time (small instances are proven
+# there), `lns.improve` this share of the rest, the whole model again what is left
+POLISH_PROBE, POLISH_LNS = 0.1, 0.75
 
 
 @dataclass(frozen=True)
@@ -173,7 +182,7 @@ def solve(
     if not best.closed() and size > POLISH_MAX_VARIABLES and (best.roster is not None or left < 3 * size / BUILD_RATE):
         record("polish", f"skipped: the compact model would have {size} variables, {left:.0f} s left")
     elif not best.closed():
-        status = _polish(problem, options, best, start + options.time_limit_s)
+        status = _polish(problem, options, best, start + options.time_limit_s, record)
         if status == "infeasible":
             return RosterResult(
                 "infeasible",
@@ -246,6 +255,9 @@ def _column_phases(
         if polish_follows and _columns_astray(cg, best):
             record("dive", f"root not converged, dive far above LP {cg.stats.lp_value:.0f}: the rest to the polish")
             return
+    if polish_follows and _far_from_lp(cg, best):
+        record("dive", f"best roster far above LP {cg.stats.lp_value:.0f}: the rest to the polish")
+        return
     if not best.closed() and time.monotonic() < at(MASTER_SHARE):
         roster = _master_mip(cg, best.roster, at(MASTER_SHARE))
         if roster is not None:
@@ -258,14 +270,13 @@ def _column_phases(
 
 def _columns_astray(cg: ColumnGeneration, best: _Best) -> bool:
     """The column generation did not converge in the root and its best roster is `FAR_FROM_LP` above the LP."""
+    return not cg.stats.converged and _far_from_lp(cg, best)
+
+
+def _far_from_lp(cg: ColumnGeneration, best: _Best) -> bool:
+    """The best roster is more than `FAR_FROM_LP` above the root's LP value."""
     lp = cg.stats.lp_value
-    return (
-        not cg.stats.converged
-        and best.value is not None
-        and math.isfinite(lp)
-        and lp > 0
-        and best.value > (1 + FAR_FROM_LP) * lp
-    )
+    return best.value is not None and math.isfinite(lp) and lp > 0 and best.value > (1 + FAR_FROM_LP) * lp
 
 
 def _descend(
@@ -354,8 +365,39 @@ class _StopAtBound(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def _polish(problem: RosterProblem, options: SolveOptions, best: _Best, deadline: float) -> str:
+def _polish(
+    problem: RosterProblem, options: SolveOptions, best: _Best, deadline: float, record: Callable[..., None]
+) -> str:
+    """CP-SAT on the compact model, hinted with the best roster: a short solve of the whole model (quick
+    proofs on small instances), then `lns.improve` on neighbourhoods it can solve, then the whole model again
+    for the rest of the time (it may still improve the roster or prove the bound)."""
     built = build_model(problem, options.disabled)
+    status = _solve_whole(built, options, best, time.monotonic() + POLISH_PROBE * (deadline - time.monotonic()))
+    if status == "infeasible" or best.closed() or best.roster is None or best.value is None:
+        return status
+    before, started = best.value, time.monotonic()
+    share = POLISH_LNS * (deadline - started)
+    roster, _value = lns.improve(
+        built,
+        best.roster,
+        math.inf if options.deterministic else started + share,
+        value=best.value,
+        bound=best.bound,
+        workers=options.workers,
+        seed=options.seed,
+        deterministic_budget=share if options.deterministic else None,
+    )
+    best.offer(problem, roster)
+    record("lns", f"{before} -> {best.value} in {time.monotonic() - started:.0f} s")
+    if best.closed():
+        return status
+    return _solve_whole(built, options, best, deadline)
+
+
+def _solve_whole(built: RosterModel, options: SolveOptions, best: _Best, deadline: float) -> str:
+    """One CP-SAT solve of the whole compact model until `deadline`, hinted with the best roster; offers
+    its roster and raises the bound."""
+    problem = built.ctx.problem
     if best.roster is not None:
         hint_roster(built, best.roster)
     solver = cp_model.CpSolver()
