@@ -80,7 +80,7 @@ def improve(
         else:
             solver.parameters.max_time_in_seconds = max(0.05, min(STEP_S, deadline - time.monotonic()))
         status = solver.solve(model)
-        spent += solver.deterministic_time
+        spent += max(solver.deterministic_time, 1e-3)  # a step that presolve settles still counts
         if status == cp_model.OPTIMAL and solver.wall_time < STEP_S / 4:
             freed[window] = min(FREED[2], freed[window] + 2)
         elif status != cp_model.OPTIMAL:
