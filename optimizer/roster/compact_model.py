@@ -320,3 +320,9 @@ def hint_roster(built: RosterModel, roster: Roster) -> None:
         have = c.staffed(roster)
         model.add_hint(under, max(0, c.requirement - have))
         model.add_hint(over, max(0, have - c.requirement))
+
+
+def solved_roster(built: RosterModel, solver: cp_model.CpSolver) -> Roster:
+    """The roster of the solver's last solution of `built`."""
+    ids = [emp.id for emp in built.ctx.problem.employees]
+    return {(ids[e], d): s for (e, d, s), v in built.ctx.x.items() if solver.value(v)}

@@ -39,7 +39,7 @@ from ortools.sat.python import cp_model
 
 from . import lns
 from .colgen import ColumnGeneration, InfeasibleEmployee
-from .compact_model import RosterModel, build_model, hint_roster
+from .compact_model import RosterModel, build_model, hint_roster, solved_roster
 from .descent import PLATEAU_SWEEPS, Descent
 from .master_lp import LPFailed
 from .problem import OBJECTIVE_TERMS, Roster, RosterProblem, objective, violations
@@ -414,9 +414,7 @@ def _solve_whole(built: RosterModel, options: SolveOptions, best: _Best, deadlin
     if status == cp_model.INFEASIBLE:
         return "infeasible"
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        ids = [emp.id for emp in problem.employees]
-        roster = {(ids[e], d): s for (e, d, s), v in built.ctx.x.items() if solver.value(v)}
-        best.offer(problem, roster)
+        best.offer(problem, solved_roster(built, solver))
         if status == cp_model.OPTIMAL:
             best.raise_bound(round(solver.objective_value))
         else:

@@ -20,7 +20,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from .compact_model import RosterModel, hint_roster
+from .compact_model import RosterModel, hint_roster, solved_roster
 from .problem import Roster, RosterProblem
 
 STEP_S = 2.0
@@ -87,7 +87,7 @@ def improve(
             freed[window] = max(FREED[0], freed[window] - 1)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < value - 0.5:
             value = round(solver.objective_value)
-            roster = {(ids[e], d): s for (e, d, s), var in built.ctx.x.items() if solver.value(var)}
+            roster = solved_roster(built, solver)
         whole = len(chosen) == len(ids) and center - window <= 0 and center + window >= problem.days - 1
         if whole and status == cp_model.OPTIMAL:  # nothing was fixed: the roster is optimal
             break
