@@ -57,12 +57,12 @@ def improve(
         by_employee[e].append((d, s, var.index))
     freed = {window: FREED[1] for window in WINDOWS}
     spent = 0.0
+    hint_roster(built, roster)  # each step's copy carries the hint; renewed when the roster improves
     while time.monotonic() < deadline and (bound is None or value > bound):
         if deterministic_budget is not None and spent >= deterministic_budget:
             break
         window = rng.choice(WINDOWS)
         center, chosen = _neighbourhood(problem, roster, ids, freed[window], rng)
-        hint_roster(built, roster)
         model = built.model.clone()
         variables = model.proto.variables
         for e, cells in by_employee.items():
@@ -88,6 +88,7 @@ def improve(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < value - 0.5:
             value = round(solver.objective_value)
             roster = solved_roster(built, solver)
+            hint_roster(built, roster)
         whole = len(chosen) == len(ids) and center - window <= 0 and center + window >= problem.days - 1
         if whole and status == cp_model.OPTIMAL:  # nothing was fixed: the roster is optimal
             break
