@@ -7,6 +7,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from ..plan import Status
 from .budget import Budget
 from .fill import fill_seating, sitting_runs
 from .index import SlotOption
@@ -77,9 +78,7 @@ def seated_start(
             start = moved
         # The re-seating after it is a re-plan's served search: a search over the whole seating here
         # overran its time and served less than its start (docs/replan.md).
-        served = scaled_served(ix, chosen_slots(dm, start))
-        stages.append(StageReport("seated", "FEASIBLE", served / ix.weight_scale, 0.0, time.monotonic() - began))
-        return start
+        return _reported(dm, start, "FEASIBLE", time.monotonic() - began, stages)
     if start is not None:
         hint(sub, start)
     else:  # the fill, though it breaks a rule: CP-SAT repairs a hint
@@ -99,8 +98,13 @@ def seated_start(
         snap, status = start, cp_model.FEASIBLE
     else:
         return None
+    return _reported(dm, snap, STATUS_NAMES[status], solver.wall_time, stages)
+
+
+def _reported(dm: DayModel, snap: Snapshot, status: Status, seconds: float, stages: list[StageReport]) -> Snapshot:
+    """`snap`, with its weighted served reported as the seated stage."""
     served = scaled_served(dm.index, chosen_slots(dm, snap))
-    stages.append(StageReport("seated", STATUS_NAMES[status], served / dm.index.weight_scale, 0.0, solver.wall_time))
+    stages.append(StageReport("seated", status, served / dm.index.weight_scale, 0.0, seconds))
     return snap
 
 
