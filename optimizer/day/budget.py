@@ -51,3 +51,8 @@ class Budget:
 
     def charge(self, solver: cp_model.CpSolver) -> None:
         self.deterministic_used += solver.deterministic_time
+
+    def spend(self, seconds: float) -> None:
+        """Charge work done outside CP-SAT, counted in nominal seconds (deterministic runs only)."""
+        if self.options.deterministic:
+            self.deterministic_used += seconds

@@ -29,6 +29,7 @@ from .budget import DETERMINISTIC_GUARD_S, Budget
 from .index import DayIndex
 from .model import REGISTRY
 from .packing import first_fit, packed_seating
+from .seat_exchange import exchange_seats
 from .seating_value import (
     Completed,
     Objective,
@@ -215,6 +216,8 @@ def fluid_seating(
     starts += [replace(hint, sits=_regrid(hint.sits, dm.sittings.grid, sv))] if hint is not None else []
     best = max((complete_seating(fdm, s) for s in starts), key=lambda c: c.objective.key(), default=None)
     if best is not None:
+        # Exchanging people between classes: steps the search below rarely finds (`seat_exchange`).
+        best = exchange_seats(fdm, best, budget, params.exchange_share * seconds)
         _hint_completed(fm, best)
     # The starts' time is the seating's: at 200 staff packing and completing took 10 s, and the seated
     # plan, left with too little, once held fewer bookings than the template, which then stood in.
@@ -228,7 +231,10 @@ def fluid_seating(
     budget.charge(solver)
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if best is not None and (not found or solver.objective_value < fm.objective_of(best.objective)):
-        return replace(best.seating, sits=_regrid(best.seating.sits, sv.grid, dm.sittings))
+        sits = dict(best.seating.sits)
+        classes = best.seating.seat_classes(fdm.index.class_of_counter)
+        seat = _in_symmetry_order(fdm, _give_counters(fdm, classes, sits, deterministic=deterministic))
+        return replace(best.seating, seat=seat, sits=_regrid(sits, sv.grid, dm.sittings))
     if status == cp_model.INFEASIBLE and turns:
         return fluid_seating(dm, budget, seconds, hint, turns=False)
     if not found:

@@ -50,6 +50,9 @@ class SolveParameters:
     """For the fluid seating model (`seating.fluid_seating`): it decides who sits where, the largest lever on
     quality, and the seated plan reaches its value within 1-4 % (sample week, 10 s days). Raised from 0.3:
     sample Thursday 790 with 2.4 s of seating, 965-1035 with 4.5 s."""
+    exchange_share: float = 0.5
+    """Most of the fluid seating's time for exchanging people between counter classes before its search
+    (`seat_exchange`); the exchanges usually end on their own well before."""
     seating_block_min: int = 30
     """Grid of the fluid seating's sittings: half hours found better seatings in 10 s than quarter hours
     (sample Thursday, load 4: 1047.6 against 890, and 1044 after 120 s on quarter hours) and than whole

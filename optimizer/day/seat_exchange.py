@@ -1,0 +1,156 @@
+"""Local search over a fluid seating: better people at each counter class, each step valued exactly.
+
+The fluid seating's CP-SAT search rarely finds a step that moves two people at once: exchanging the
+counter classes of two people changes their class, their holds and their minutes of every type together,
+and a random neighbourhood seldom frees just that pair. Yet that is the step a packed seating most often
+misses, because the packing seats whoever can sit longest, not whoever is worth most at a class (sample
+Thursday: a person with Übertrag, eAT and Nichterlöschen skills sat at a counter without a reader giving
+Nichterlöschen, while emergency-trained colleagues filled the reader counters and 11 emergencies went
+unserved). Each candidate here is completed without search (`complete_seating`, a min-cost flow: a few
+milliseconds) and the first improvement is kept:
+
+- **move**: a person goes to another class where a counter is free throughout their sittings;
+- **exchange**: two people of different classes trade classes, where both classes keep a counter per
+  sitter in every block;
+- **swap days**: two people with the same presence and break plans trade whole days (class, sittings,
+  guide turns and break), where each can serve or guide in the other's.
+
+Sittings, guide turns and breaks stay as they are, so every candidate keeps rule 11. Candidates name the
+first counter of their class; the caller gives concrete counters.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
+
+from .budget import Budget
+from .seating_value import Completed, complete_seating
+from .sitting_grid import Seating
+from .variables import DayModel
+
+EVALUATIONS_PER_SECOND = 250
+"""Deterministic runs count completions instead of seconds: about what one second allows at 80 staff
+(3-4 ms per completion on the 2-core machine)."""
+
+
+def exchange_seats(dm: DayModel, start: Completed, budget: Budget, seconds: float) -> Completed:
+    """`start` improved by moves, exchanges and day swaps until a full round over the people finds no
+    improvement or `seconds` of `budget` are spent (deterministic runs: `seconds` ×
+    `EVALUATIONS_PER_SECOND` completions, charged to the budget at that rate)."""
+    sv = dm.sittings
+    assert sv is not None
+    deterministic = budget.options.deterministic
+    due = time.monotonic() + seconds
+    allowed = int(seconds * EVALUATIONS_PER_SECOND)
+    people = sorted(sv.person_blocks)
+    best, idle, i, evaluations = start, 0, 0, 0
+    while people and idle < len(people) and (evaluations < allowed if deterministic else time.monotonic() < due):
+        p = people[i % len(people)]
+        i += 1
+        idle += 1
+        for candidate in _candidates(dm, best.seating, p):
+            evaluations += 1
+            completed = complete_seating(dm, candidate)
+            if completed.objective.key() > best.objective.key():
+                best, idle = completed, 0
+                break
+            if evaluations >= allowed if deterministic else time.monotonic() >= due:
+                break
+    if deterministic:
+        budget.spend(evaluations / EVALUATIONS_PER_SECOND)
+    return best
+
+
+def _candidates(dm: DayModel, seating: Seating, p: int) -> Iterator[Seating]:
+    """The seatings one move, exchange or day swap of `p` (with people after p) leads to."""
+    ix, sv = dm.index, dm.sittings
+    assert sv is not None
+    class_of = ix.class_of_counter
+    size = {cls.index: cls.size for cls in ix.classes}
+    first_counter = {cls.index: cls.counters[0] for cls in ix.classes}
+    usable = {q: {class_of[c] for c in counters} for q, counters in sv.person_counters.items()}
+    classes = seating.seat_classes(class_of)
+    hulls = {q: _hull(seating, sv.person_blocks[q], q) for q in classes}
+    load: dict[tuple[int, int], int] = defaultdict(int)
+    for q, cls in classes.items():
+        for b in hulls[q]:
+            load[(cls, b)] += 1
+
+    def seated(moved: dict[int, int]) -> Seating:
+        seat = {(q, c): on for (q, c), on in seating.seat.items() if q not in moved}
+        return replace(seating, seat=seat | {(q, first_counter[cls]): 1 for q, cls in moved.items()})
+
+    mine = classes.get(p)
+    if mine is not None:
+        for cls in sorted(usable.get(p, set()) - {mine}):
+            if all(load[(cls, b)] < size[cls] for b in hulls[p]):
+                yield seated({p: cls})
+    for q in sorted(sv.person_blocks):
+        if q <= p:
+            continue
+        theirs = classes.get(q)
+        if (
+            mine is not None
+            and theirs is not None
+            and theirs != mine
+            and theirs in usable.get(p, set())
+            and mine in usable.get(q, set())
+            and _exchange_fits(load, size, hulls[p], hulls[q], mine, theirs)
+        ):
+            yield seated({p: theirs, q: mine})
+        if _twins(dm, p, q):
+            swapped = _swap_days(seating, p, q)
+            if all(cls in usable.get(r, set()) for r, cls in swapped.seat_classes(class_of).items()) and all(
+                ix.people[r].can_guide for (r, _t), on in swapped.guide.items() if on
+            ):
+                yield swapped
+
+
+def _hull(seating: Seating, blocks: list[int], p: int) -> list[int]:
+    """p's blocks from their first sitting block to their last: the counter is theirs throughout."""
+    sitting = [b for b in blocks if seating.sits.get((p, b), 0)]
+    return [b for b in blocks if sitting[0] <= b <= sitting[-1]] if sitting else []
+
+
+def _exchange_fits(
+    load: dict[tuple[int, int], int], size: dict[int, int], hull_p: list[int], hull_q: list[int], a: int, b: int
+) -> bool:
+    """Whether p (at class a) and q (at class b) can trade classes with a counter for every sitter."""
+    change: dict[tuple[int, int], int] = defaultdict(int)
+    for blk in hull_p:
+        change[(a, blk)] -= 1
+        change[(b, blk)] += 1
+    for blk in hull_q:
+        change[(b, blk)] -= 1
+        change[(a, blk)] += 1
+    return all(load[key] + delta <= size[key[0]] for key, delta in change.items() if delta > 0)
+
+
+def _twins(dm: DayModel, p: int, q: int) -> bool:
+    """Whether p and q could live each other's day: same presence, break plans and counter time."""
+    a, b, sv = dm.index.people[p], dm.index.people[q], dm.sittings
+    assert sv is not None
+    return (
+        a.windows == b.windows
+        and a.break_plans == b.break_plans
+        and a.counter_capacity_min == b.counter_capacity_min
+        and sv.person_blocks.get(p) == sv.person_blocks.get(q)
+    )
+
+
+def _swap_days(seating: Seating, p: int, q: int) -> Seating:
+    """`seating` with p and q trading their whole days."""
+
+    def other(r: int) -> int:
+        return q if r == p else p if r == q else r
+
+    return replace(
+        seating,
+        guide={(other(r), t): on for (r, t), on in seating.guide.items()},
+        breaks={other(r): j for r, j in seating.breaks.items()},
+        seat={(other(r), c): on for (r, c), on in seating.seat.items()},
+        sits={(other(r), b): on for (r, b), on in seating.sits.items()},
+    )
