@@ -46,10 +46,12 @@ class SolveParameters:
     against 2954 in 20 s)."""
     relaxation_share: float = 0.5
     """Most of the primary level's time that the first solve of its LP relaxation may take (`relaxation`)."""
-    fluid_share: float = 0.6
+    fluid_share: float = 0.45
     """For the fluid seating model (`seating.fluid_seating`): it decides who sits where, the largest lever on
-    quality, and the seated plan reaches its value within 1-4 % (sample week, 10 s days). Raised from 0.3:
-    sample Thursday 790 with 2.4 s of seating, 965-1035 with 4.5 s."""
+    quality. Raised from 0.3 to 0.6 when its search did all the work (sample Thursday 790 with 2.4 s of
+    seating, 965-1035 with 4.5 s); lowered to 0.45 once the exchanges between classes (`seat_exchange`)
+    found most of its value within a second or a few, and its search after them added little (80 staff,
+    booked Thursday: 2973.2 -> 2973.9 in 7 s) while the seated plan ran out of time (below)."""
     exchange_share: float = 0.5
     """Most of the fluid seating's time for exchanging people between counter classes before its search
     (`seat_exchange`); the exchanges usually end on their own well before."""
@@ -62,9 +64,14 @@ class SolveParameters:
     Thursday in 10 s at load 4: 981 against 885 with CP-SAT's default workers and 736 with max_lp first)."""
     floors_share: float = 0.1
     """For the floors level (`model.add_floors`); it starts from the seated plan, which aims at the floors."""
-    seated_share: float = 0.2
+    seated_share: float = 0.35
     """For the day model inside the seating (`seating.seated_model`), started from the seating's fill
-    (`fill.fill_seating`): the search rarely adds more than 1 % to the fill within it."""
+    (`fill.fill_seating`). Raised from 0.2 with `fluid_share` 0.6 -> 0.45: at 80 staff (booked Thursday,
+    30 s) 4.2 s left it 1.5 % below its seating, and it needs about 11 s to reach its optimum, 0.4 % below.
+    Two seeds each, 0.6/0.2 against 0.45/0.35 (2026-12-01): 30 staff booked Thursday (10 s) 1071, 1064
+    against 1080.5, 1081.5; 80 staff booked Thursday 2926.5, 2936 against 2934.5, 2964.5; 80 staff booked
+    Monday 2013.5, 2040 against 2050, 2042; 80 staff Thursday 2879.5, 2878 against 2876, 2878.5; 200
+    staff booked Thursday (60 s) 7168.5, 7161 against 7128.5, 7182.5."""
     replan_seated_share: float = 0.6
     """For the seated plan of a re-plan, which starts from the published day of everyone present."""
     first_plan_grace: float = 3.0
