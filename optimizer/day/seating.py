@@ -233,7 +233,7 @@ def fluid_seating(
     if best is not None and (not found or solver.objective_value < fm.objective_of(best.objective)):
         sits = dict(best.seating.sits)
         classes = best.seating.seat_classes(fdm.index.class_of_counter)
-        seat = _in_symmetry_order(fdm, _give_counters(fdm, classes, sits, deterministic=deterministic))
+        seat = _give_counters(fdm, classes, sits, deterministic=deterministic)
         return replace(best.seating, seat=seat, sits=_regrid(sits, sv.grid, dm.sittings))
     if status == cp_model.INFEASIBLE and turns:
         return fluid_seating(dm, budget, seconds, hint, turns=False)
@@ -246,7 +246,7 @@ def fluid_seating(
 
     chosen_class = {p: cls for (p, cls), lit in fm.seat_class.items() if val(lit)}
     sits = {key: val(v) for key, v in sv.sits.items()}
-    seat = _in_symmetry_order(fdm, _give_counters(fdm, chosen_class, sits, deterministic=deterministic))
+    seat = _give_counters(fdm, chosen_class, sits, deterministic=deterministic)
     ix = dm.index
     return Seating(
         {key: val(v) for key, v in fdm.guide.items()},
@@ -478,7 +478,7 @@ def _give_counters(
     no block has more sitters than counters, as the fluid model ensures); only when it leaves somebody
     out, a small assignment model per class (people × counters, one person per counter and block),
     hinted with it, seats as many sitting blocks as possible. Whoever gets no counter loses their
-    sittings (`sits` is cut)."""
+    sittings (`sits` is cut). The counters are named in the order `counter_symmetry` asks for."""
     sv, ix = dm.sittings, dm.index
     assert sv is not None
     seat: dict[tuple[int, str], int] = {}
@@ -498,7 +498,7 @@ def _give_counters(
             else:
                 for b in sv.person_blocks[p]:
                     sits[(p, b)] = 0
-    return seat
+    return _in_symmetry_order(dm, seat)
 
 
 def _assign_counters(
