@@ -46,16 +46,18 @@ def exchange_seats(dm: DayModel, start: Completed, budget: Budget, seconds: floa
     due = time.monotonic() + seconds
     allowed = int(seconds * EVALUATIONS_PER_SECOND)
     people = sorted(sv.person_blocks)
+    steps = _Steps(dm, start.seating)
     best, idle, i, evaluations = start, 0, 0, 0
     while people and idle < len(people) and (evaluations < allowed if deterministic else time.monotonic() < due):
         p = people[i % len(people)]
         i += 1
         idle += 1
-        for candidate in _candidates(dm, best.seating, p):
+        for candidate in steps.of(p):
             evaluations += 1
             completed = complete_seating(dm, candidate)
             if completed.objective.key() > best.objective.key():
                 best, idle = completed, 0
+                steps = _Steps(dm, completed.seating)
                 break
             if evaluations >= allowed if deterministic else time.monotonic() >= due:
                 break
@@ -64,49 +66,58 @@ def exchange_seats(dm: DayModel, start: Completed, budget: Budget, seconds: floa
     return best
 
 
-def _candidates(dm: DayModel, seating: Seating, p: int) -> Iterator[Seating]:
-    """The seatings one move, exchange or day swap of `p` (with people after p) leads to."""
-    ix, sv = dm.index, dm.sittings
-    assert sv is not None
-    class_of = ix.class_of_counter
-    size = {cls.index: cls.size for cls in ix.classes}
-    first_counter = {cls.index: cls.counters[0] for cls in ix.classes}
-    usable = {q: {class_of[c] for c in counters} for q, counters in sv.person_counters.items()}
-    classes = seating.seat_classes(class_of)
-    hulls = {q: _hull(seating, sv.person_blocks[q], q) for q in classes}
-    load: dict[tuple[int, int], int] = defaultdict(int)
-    for q, cls in classes.items():
-        for b in hulls[q]:
-            load[(cls, b)] += 1
+class _Steps:
+    """The moves, exchanges and day swaps from one seating; who holds which class in which block is
+    counted once per seating, not once per person."""
 
-    def seated(moved: dict[int, int]) -> Seating:
-        seat = {(q, c): on for (q, c), on in seating.seat.items() if q not in moved}
-        return replace(seating, seat=seat | {(q, first_counter[cls]): 1 for q, cls in moved.items()})
+    def __init__(self, dm: DayModel, seating: Seating):
+        ix, sv = dm.index, dm.sittings
+        assert sv is not None
+        self.dm, self.seating = dm, seating
+        self.size = {cls.index: cls.size for cls in ix.classes}
+        self.first_counter = {cls.index: cls.counters[0] for cls in ix.classes}
+        self.usable = {q: {ix.class_of_counter[c] for c in counters} for q, counters in sv.person_counters.items()}
+        self.classes = seating.seat_classes(ix.class_of_counter)
+        self.hulls = {q: _hull(seating, sv.person_blocks[q], q) for q in self.classes}
+        self.load: dict[tuple[int, int], int] = defaultdict(int)
+        for q, cls in self.classes.items():
+            for b in self.hulls[q]:
+                self.load[(cls, b)] += 1
 
-    mine = classes.get(p)
-    if mine is not None:
-        for cls in sorted(usable.get(p, set()) - {mine}):
-            if all(load[(cls, b)] < size[cls] for b in hulls[p]):
-                yield seated({p: cls})
-    for q in sorted(sv.person_blocks):
-        if q <= p:
-            continue
-        theirs = classes.get(q)
-        if (
-            mine is not None
-            and theirs is not None
-            and theirs != mine
-            and theirs in usable.get(p, set())
-            and mine in usable.get(q, set())
-            and _exchange_fits(load, size, hulls[p], hulls[q], mine, theirs)
-        ):
-            yield seated({p: theirs, q: mine})
-        if _twins(dm, p, q):
-            swapped = _swap_days(seating, p, q)
-            if all(cls in usable.get(r, set()) for r, cls in swapped.seat_classes(class_of).items()) and all(
-                ix.people[r].can_guide for (r, _t), on in swapped.guide.items() if on
+    def of(self, p: int) -> Iterator[Seating]:
+        """The seatings one move, exchange or day swap of `p` (with people after p) leads to."""
+        dm, seating, usable, classes = self.dm, self.seating, self.usable, self.classes
+        sv = dm.sittings
+        assert sv is not None
+        mine = classes.get(p)
+        if mine is not None:
+            for cls in sorted(usable.get(p, set()) - {mine}):
+                if all(self.load[(cls, b)] < self.size[cls] for b in self.hulls[p]):
+                    yield self._seated({p: cls})
+        for q in sorted(sv.person_blocks):
+            if q <= p:
+                continue
+            theirs = classes.get(q)
+            if (
+                mine is not None
+                and theirs is not None
+                and theirs != mine
+                and theirs in usable.get(p, set())
+                and mine in usable.get(q, set())
+                and _exchange_fits(self.load, self.size, self.hulls[p], self.hulls[q], mine, theirs)
             ):
-                yield swapped
+                yield self._seated({p: theirs, q: mine})
+            if _twins(dm, p, q):
+                swapped = _swap_days(seating, p, q)
+                if all(
+                    cls in usable.get(r, set()) for r, cls in swapped.seat_classes(dm.index.class_of_counter).items()
+                ) and all(dm.index.people[r].can_guide for (r, _t), on in swapped.guide.items() if on):
+                    yield swapped
+
+    def _seated(self, moved: dict[int, int]) -> Seating:
+        """The seating with the people in `moved` at the first counter of their new class."""
+        seat = {(q, c): on for (q, c), on in self.seating.seat.items() if q not in moved}
+        return replace(self.seating, seat=seat | {(q, self.first_counter[cls]): 1 for q, cls in moved.items()})
 
 
 def _hull(seating: Seating, blocks: list[int], p: int) -> list[int]:
