@@ -1,11 +1,17 @@
-"""Appointments inside a seating, without search: each seated person's sittings filled in turn.
+"""Appointments inside a seating, without search: each seated person's sittings filled.
 
 Given who sits at which counter class when (a `Seating`, from the fluid model), the day is nearly
 separable by person: only the types' demand and the bookings tie people together. `fill_seating` places
 each person's bookings (the holders the fluid model chose), then an appointment at each end of every
-sitting (a sitting begins and ends with one), then the middle left to right, taking first the type whose
-minutes the fluid model gave that person most of, within the type's demand and the person's counter
-time. The seated plan starts from it (`solve._seated_start`).
+sitting (a sitting begins and ends with one), then the middle: first what an LP over everyone's free
+steps chooses (`_by_lp`: per person and step at most one appointment, per type at most its demand left
+and first toward its floor, per person at most their counter time; a person's step rows form an interval
+matrix, so mainly the rows shared by everyone make it fractional: integral for all but 0-3 people on the
+days measured), then, for what is left, left to right, the type whose minutes the fluid model gave that
+person most of, within the type's demand and the person's counter time. The seated plan starts from it
+(`seated_start`). Measured in deterministic runs from the same seatings (Thursday, 30 % booked), the LP
+step against the greedy alone: sample 1072.5 against 1066, 80 staff 2926.5 against 2922.5, 200 staff 7189
+against 7161.5; 80 staff booked Monday 2018.5 against 2003, unbooked Thursday 2876 against 2875.
 """
 
 from __future__ import annotations
@@ -13,8 +19,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ortools.linear_solver import pywraplp
+
 from .index import DayIndex
 from .sitting_grid import Seating, SittingGrid
+
+INTEGRAL = 0.999
+"""An LP value at least this counts as chosen."""
 
 
 @dataclass
@@ -27,8 +38,9 @@ class _Person:
     taken: set[int] = field(default_factory=set)
 
 
-def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid) -> list[int]:
-    """Slot options (indices into `index.slot_options`) that fill the seating's sittings."""
+def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid, seconds: float | None = None) -> list[int]:
+    """Slot options (indices into `index.slot_options`) that fill the seating's sittings; `seconds` limits
+    the LP (None: no limit, as deterministic runs need; GLOP itself is deterministic)."""
     ix = index
     seat_class = seating.seat_classes(ix.class_of_counter)
     option_at = {
@@ -79,12 +91,23 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid) -> list[i
         opt = option_at.get((holder, bk.service, at)) if holder is not None and at is not None else None
         if opt is not None and holder in people:
             place(people[holder], opt)
+    runs = {p: sitting_runs(seating, grid, p) for p in people}
     for person in people.values():
-        for first, end in sitting_runs(seating, grid, person.p):
+        for first, end in runs[person.p]:
             if first not in person.taken and (opt := best(person, first, end)) is not None:
                 place(person, opt)
             if end - 1 not in person.taken and (opt := best(person, first, end, ending=end)) is not None:
                 place(person, opt)
+    for opt in _by_lp(ix, people, runs, option_at, left, chosen, seconds):
+        person, o = people[ix.slot_options[opt].person], ix.slot_options[opt]
+        if (
+            left[o.service] > 0
+            and o.length <= person.capacity
+            and not person.taken & set(range(o.step, o.step + o.length))
+        ):
+            place(person, opt)
+    for person in people.values():
+        for first, end in runs[person.p]:
             step = first
             while step < end:
                 wall = min([end, *(t for t in person.taken if t >= step)])
@@ -95,6 +118,64 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid) -> list[i
                     place(person, opt)
                     step += ix.slot_options[opt].length
     return chosen
+
+
+def _by_lp(
+    ix: DayIndex,
+    people: dict[int, _Person],
+    runs: dict[int, list[tuple[int, int]]],
+    option_at: dict[tuple[int, str, int], int],
+    left: dict[str, int],
+    placed: list[int],
+    seconds: float | None,
+) -> list[int]:
+    """The options an LP over the seated people's free steps inside their sittings chooses (value at
+    least `INTEGRAL`: they fit together), after the options `placed`; none when GLOP does not solve it in
+    `seconds`."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if seconds is not None:
+        lp.SetTimeLimit(max(1, int(seconds * 1000)))
+    chosen: dict[int, pywraplp.Variable] = {}
+    at_step: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
+    of_type: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+    goal = lp.Objective()
+    for person in people.values():
+        time_terms = []
+        for first, end in runs[person.p]:
+            for k in ix.people[person.p].services:
+                if left[k] <= 0:
+                    continue
+                length = ix.service_steps(k)
+                for at in range(first, end - length + 1):
+                    opt = option_at.get((person.p, k, at))
+                    if opt is None or person.taken & set(range(at, at + length)):
+                        continue
+                    var = chosen[opt] = lp.NumVar(0, 1, "")
+                    goal.SetCoefficient(var, ix.scaled_weight(k))
+                    of_type[k].append(var)
+                    time_terms.append((length, var))
+                    for t in range(at, at + length):
+                        at_step[(person.p, t)].append(var)
+        if time_terms:
+            lp.Add(sum(length * var for length, var in time_terms) <= person.capacity)
+    for overlapping in at_step.values():
+        if len(overlapping) > 1:
+            lp.Add(sum(overlapping) <= 1)
+    for k, variables in of_type.items():
+        lp.Add(sum(variables) <= left[k])
+    # Toward a type's floor first, as the seated plan counts it (`seated_start`): the floor's still open
+    # part, at a weight above any appointment's.
+    per_request = max((ix.scaled_weight(k) for k in ix.services), default=0) + 1
+    for k, floor in ix.floors.items():
+        done = sum(1 for opt in placed if ix.slot_options[opt].service == k)
+        if floor > done and of_type.get(k):
+            met = lp.NumVar(0, floor - done, "")
+            lp.Add(met <= sum(of_type[k]))
+            goal.SetCoefficient(met, per_request)
+    goal.SetMaximization()
+    if not chosen or lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return []
+    return [opt for opt, var in chosen.items() if var.solution_value() >= INTEGRAL]
 
 
 def sitting_runs(seating: Seating, grid: SittingGrid, p: int) -> list[tuple[int, int]]:

@@ -66,7 +66,8 @@ def seated_start(
     # plan at all.)
     assert dm.sittings is not None
     grid = dm.sittings.grid
-    chosen = set(fill_seating(ix, seating, grid)) if ix.baseline is None else set(published)
+    lp_seconds = None if budget.options.deterministic else seconds / 2
+    chosen = set(fill_seating(ix, seating, grid, lp_seconds)) if ix.baseline is None else set(published)
     start = _filled(dm, sub, chosen, seating, seconds, budget)
     if start is not None and ix.baseline is not None:
         left = seconds - (before - budget.remaining())
