@@ -165,13 +165,12 @@ def _by_lp(
         lp.Add(sum(variables) <= left[k])
     # Toward a type's floor first, as the seated plan counts it (`seated_start`): the floor's still open
     # part, at a weight above any appointment's.
-    per_request = max((ix.scaled_weight(k) for k in ix.services), default=0) + 1
     for k, floor in ix.floors.items():
         done = sum(1 for opt in placed if ix.slot_options[opt].service == k)
         if floor > done and of_type.get(k):
             met = lp.NumVar(0, floor - done, "")
             lp.Add(met <= sum(of_type[k]))
-            goal.SetCoefficient(met, per_request)
+            goal.SetCoefficient(met, ix.floor_request_weight())
     goal.SetMaximization()
     if not chosen or lp.Solve() != pywraplp.Solver.OPTIMAL:
         return []

@@ -111,6 +111,10 @@ class DayIndex:
     def scaled_weight(self, service: str) -> int:
         return round(self.services[service].weight * self.weight_scale)
 
+    def floor_request_weight(self) -> int:
+        """The weight of a request toward its type's floor where floors come first: above any request's."""
+        return max((self.scaled_weight(k) for k in self.services), default=0) + 1
+
     def service_steps(self, service: str) -> int:
         """The grid steps an appointment of the type takes (its duration rounded up)."""
         return -(-self.services[service].duration_min // self.grid)

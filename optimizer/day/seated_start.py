@@ -39,7 +39,7 @@ def seated_start(
     model.clear_hints()
     ix = dm.index
     # Bookings first, then the floors, then weighted served: a constructor's weighting, not a level.
-    per_request = max((ix.scaled_weight(k) for k in ix.services), default=0) + 1
+    per_request = ix.floor_request_weight()
     met = []
     for k, floor in ix.floors.items():
         met.append(model.new_int_var(0, floor, f"toward_floor[{k}]"))
