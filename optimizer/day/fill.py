@@ -2,16 +2,20 @@
 
 Given who sits at which counter class when (a `Seating`, from the fluid model), the day is nearly
 separable by person: only the types' demand and the bookings tie people together. `fill_seating` places
-each person's bookings (the holders the fluid model chose), then an appointment at each end of every
-sitting (a sitting begins and ends with one), then the middle: first what an LP over everyone's free
-steps chooses (`_by_lp`: per person and step at most one appointment, per type at most its demand left
-and first toward its floor, per person at most their counter time; a person's step rows form an interval
-matrix, so mainly the rows shared by everyone make it fractional: integral for all but 0-3 people on the
-days measured), then, for what is left, left to right, the type whose minutes the fluid model gave that
-person most of, within the type's demand and the person's counter time. The seated plan starts from it
-(`seated_start`). Measured in deterministic runs from the same seatings (Thursday, 30 % booked), the LP
-step against the greedy alone: sample 1072.5 against 1066, 80 staff 2926.5 against 2922.5, 200 staff 7189
-against 7161.5; 80 staff booked Monday 2018.5 against 2003, unbooked Thursday 2876 against 2875.
+each person's bookings (the holders the fluid model chose), then what an LP over everyone's free steps
+inside their sittings chooses (`_by_lp`: per person and step at most one appointment, per type at most
+its demand left; above any appointment's value, an appointment at each end of every sitting, since a
+sitting begins and ends with one, and each type's floor; per person at most their counter time). A
+person's step rows form an interval matrix, so mainly the rows shared by everyone make it fractional:
+integral for all but 0-3 people on the days measured. Then, greedily, an appointment at each end of every
+sitting the LP left open, and the rest left to right, taking first the type whose minutes the fluid
+model gave that person most of, within the type's demand and the person's counter time. The seated plan
+starts from it (`seated_start`).
+
+Measured in deterministic runs from the same seatings (2026-12-01, the seated plan's result): Thursday,
+30 % booked, sample 1074.5 (greedy alone 1066, greedy ends before the LP 1072.5), 80 staff 2932.5 (2922.5,
+2926.5), 200 staff 7193.5 (7161.5, 7189); 80 staff booked Monday 2024.5 (2003, 2018.5), unbooked
+Thursday 2869 (2875, 2876).
 """
 
 from __future__ import annotations
@@ -92,12 +96,6 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid, seconds: 
         if opt is not None and holder in people:
             place(people[holder], opt)
     runs = {p: sitting_runs(seating, grid, p) for p in people}
-    for person in people.values():
-        for first, end in runs[person.p]:
-            if first not in person.taken and (opt := best(person, first, end)) is not None:
-                place(person, opt)
-            if end - 1 not in person.taken and (opt := best(person, first, end, ending=end)) is not None:
-                place(person, opt)
     for opt in _by_lp(ix, people, runs, option_at, left, chosen, seconds):
         person, o = people[ix.slot_options[opt].person], ix.slot_options[opt]
         if (
@@ -106,6 +104,12 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid, seconds: 
             and not person.taken & set(range(o.step, o.step + o.length))
         ):
             place(person, opt)
+    for person in people.values():
+        for first, end in runs[person.p]:
+            if first not in person.taken and (opt := best(person, first, end)) is not None:
+                place(person, opt)
+            if end - 1 not in person.taken and (opt := best(person, first, end, ending=end)) is not None:
+                place(person, opt)
     for person in people.values():
         for first, end in runs[person.p]:
             step = first
@@ -130,8 +134,8 @@ def _by_lp(
     seconds: float | None,
 ) -> list[int]:
     """The options an LP over the seated people's free steps inside their sittings chooses (value at
-    least `INTEGRAL`: they fit together), after the options `placed`; none when GLOP does not solve it in
-    `seconds`."""
+    least `INTEGRAL`: they fit together), after the options `placed` (the bookings); none when GLOP does
+    not solve it in `seconds`."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if seconds is not None:
         lp.SetTimeLimit(max(1, int(seconds * 1000)))
@@ -139,6 +143,8 @@ def _by_lp(
     at_step: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
     of_type: dict[str, list[pywraplp.Variable]] = defaultdict(list)
     goal = lp.Objective()
+    starting: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
+    ending: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
     for person in people.values():
         time_terms = []
         for first, end in runs[person.p]:
@@ -156,6 +162,10 @@ def _by_lp(
                     time_terms.append((length, var))
                     for t in range(at, at + length):
                         at_step[(person.p, t)].append(var)
+                    if at == first:
+                        starting[(person.p, first)].append(var)
+                    if at + length == end:
+                        ending[(person.p, end)].append(var)
         if time_terms:
             lp.Add(sum(length * var for length, var in time_terms) <= person.capacity)
     for overlapping in at_step.values():
@@ -171,6 +181,11 @@ def _by_lp(
             met = lp.NumVar(0, floor - done, "")
             lp.Add(met <= sum(of_type[k]))
             goal.SetCoefficient(met, ix.floor_request_weight())
+    # A sitting begins and ends with an appointment: worth more than any appointment.
+    for edge in (*starting.values(), *ending.values()):
+        met = lp.NumVar(0, 1, "")
+        lp.Add(met <= sum(edge))
+        goal.SetCoefficient(met, ix.floor_request_weight())
     goal.SetMaximization()
     if not chosen or lp.Solve() != pywraplp.Solver.OPTIMAL:
         return []
