@@ -41,6 +41,10 @@ class _Person:
     share: dict[str, int]
     taken: set[int] = field(default_factory=set)
 
+    def free(self, at: int, length: int) -> bool:
+        """Whether the person's steps from `at` for `length` steps are still free."""
+        return self.taken.isdisjoint(range(at, at + length))
+
 
 def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid, seconds: float | None = None) -> list[int]:
     """Slot options (indices into `index.slot_options`) that fill the seating's sittings; `seconds` limits
@@ -72,23 +76,21 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid, seconds: 
         person.capacity -= o.length
         person.taken.update(range(o.step, o.step + o.length))
 
+    def fits(person: _Person, k: str, at: int) -> bool:
+        """Whether an appointment of type k from step `at` fits the demand left and the person's time."""
+        length = ix.service_steps(k)
+        return left[k] > 0 and length <= person.capacity and person.free(at, length)
+
     def best(person: _Person, step: int, wall: int, ending: int | None = None) -> int | None:
         """The person's best option from `step` (or ending at `ending`) that fits before `wall`."""
-        fits = []
+        candidates = []
         for k in ix.people[person.p].services:
             length = ix.service_steps(k)
             at = step if ending is None else ending - length
             opt = option_at.get((person.p, k, at))
-            if (
-                opt is not None
-                and left[k] > 0
-                and length <= person.capacity
-                and step <= at
-                and at + length <= wall
-                and not person.taken & set(range(at, at + length))
-            ):
-                fits.append((person.share.get(k, 0), ix.services[k].weight / ix.services[k].duration_min, opt))
-        return max(fits)[2] if fits else None
+            if opt is not None and step <= at and at + length <= wall and fits(person, k, at):
+                candidates.append((person.share.get(k, 0), ix.services[k].weight / ix.services[k].duration_min, opt))
+        return max(candidates)[2] if candidates else None
 
     for bk in ix.bookings:
         holder, at = seating.holders.get(bk.id), ix.step_of.get(bk.start)
@@ -97,13 +99,9 @@ def fill_seating(index: DayIndex, seating: Seating, grid: SittingGrid, seconds: 
             place(people[holder], opt)
     runs = {p: sitting_runs(seating, grid, p) for p in people}
     for opt in _by_lp(ix, people, runs, option_at, left, chosen, seconds):
-        person, o = people[ix.slot_options[opt].person], ix.slot_options[opt]
-        if (
-            left[o.service] > 0
-            and o.length <= person.capacity
-            and not person.taken & set(range(o.step, o.step + o.length))
-        ):
-            place(person, opt)
+        o = ix.slot_options[opt]
+        if fits(people[o.person], o.service, o.step):
+            place(people[o.person], opt)
     for person in people.values():
         for first, end in runs[person.p]:
             if first not in person.taken and (opt := best(person, first, end)) is not None:
@@ -143,6 +141,7 @@ def _by_lp(
     at_step: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
     of_type: dict[str, list[pywraplp.Variable]] = defaultdict(list)
     goal = lp.Objective()
+    above = ix.floor_request_weight()  # floors and sitting ends: above any appointment's value
     starting: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
     ending: dict[tuple[int, int], list[pywraplp.Variable]] = defaultdict(list)
     for person in people.values():
@@ -154,7 +153,7 @@ def _by_lp(
                 length = ix.service_steps(k)
                 for at in range(first, end - length + 1):
                     opt = option_at.get((person.p, k, at))
-                    if opt is None or person.taken & set(range(at, at + length)):
+                    if opt is None or not person.free(at, length):
                         continue
                     var = chosen[opt] = lp.NumVar(0, 1, "")
                     goal.SetCoefficient(var, ix.scaled_weight(k))
@@ -180,12 +179,12 @@ def _by_lp(
         if floor > done and of_type.get(k):
             met = lp.NumVar(0, floor - done, "")
             lp.Add(met <= sum(of_type[k]))
-            goal.SetCoefficient(met, ix.floor_request_weight())
+            goal.SetCoefficient(met, above)
     # A sitting begins and ends with an appointment: worth more than any appointment.
     for edge in (*starting.values(), *ending.values()):
         met = lp.NumVar(0, 1, "")
         lp.Add(met <= sum(edge))
-        goal.SetCoefficient(met, ix.floor_request_weight())
+        goal.SetCoefficient(met, above)
     goal.SetMaximization()
     if not chosen or lp.Solve() != pywraplp.Solver.OPTIMAL:
         return []
