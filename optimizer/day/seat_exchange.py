@@ -48,7 +48,11 @@ def exchange_seats(dm: DayModel, start: Completed, budget: Budget, seconds: floa
     people = sorted(sv.person_blocks)
     steps = _Steps(dm, start.seating)
     best, idle, i, evaluations = start, 0, 0, 0
-    while people and idle < len(people) and (evaluations < allowed if deterministic else time.monotonic() < due):
+
+    def spent() -> bool:
+        return evaluations >= allowed if deterministic else time.monotonic() >= due
+
+    while people and idle < len(people) and not spent():
         p = people[i % len(people)]
         i += 1
         idle += 1
@@ -59,7 +63,7 @@ def exchange_seats(dm: DayModel, start: Completed, budget: Budget, seconds: floa
                 best, idle = completed, 0
                 steps = _Steps(dm, completed.seating)
                 break
-            if evaluations >= allowed if deterministic else time.monotonic() >= due:
+            if spent():
                 break
     if deterministic:
         budget.spend(evaluations / EVALUATIONS_PER_SECOND)
