@@ -13,9 +13,10 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
-import os
 import time
 from pathlib import Path
+
+from machine import machine_note
 
 from optimizer.fluid_bounds import equipment_bound, fluid_bound
 from optimizer.scenario import parse_scenario
@@ -48,7 +49,7 @@ def main() -> None:
         cases.append(
             (f"{n} staff", make.build(n, 4, "2024-04-22", 1, 0.3, sittings=True), ["2024-04-22", "2024-04-25"])
         )
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(machine_note())
     print(
         "| scenario | date | fluid_bound | shared tool | rel. diff | shared --loose | equipment_bound | fluid_bound s |"
     )

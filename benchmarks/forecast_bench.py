@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from machine import machine_note
+
 from optimizer.history.backtest import backtest
 from optimizer.history.calendar import default_calendar
 from optimizer.history.reader import parse_history_csv
@@ -93,7 +95,7 @@ def main() -> None:
         "# Forecast backtest on make_history.py histories",
         "",
         f"`python benchmarks/forecast_bench.py --seeds {args.seeds} --ends {args.ends}`: {len(runs)} runs in "
-        f"{wall:.0f} s (load average {load:.1f} on 2 cores at the end).",
+        f"{wall:.0f} s (load average {load:.1f} on 2 cores at the end; {machine_note()}).",
         "",
         "Per type: WAPE of the forecast's mean / WAPE of the seasonal-naive baseline (same weekday 52 weeks "
         "earlier × the year's growth), then the share of held-out days inside the 80 % band.",

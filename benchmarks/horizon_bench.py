@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from machine import machine_note
+
 from optimizer.day.solution import SolveOptions
 from optimizer.horizon.rolling import plan_across_days, plan_or_replan
 from optimizer.scenario import parse_scenario
@@ -164,6 +166,7 @@ def main() -> None:
         "counted": counted,
         "day_model": "contingents as floors (level before weighted served) and as demand",
         "load_avg": [round(x, 2) for x in load],
+        "machine": machine_note(),
         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -176,7 +179,8 @@ def main() -> None:
         "",
         f"`{meta['command']}`, {meta['days']} office days {meta['first']} – {meta['last']}, "
         f"`--time-limit {args.time_limit:g}` per day, 2 workers; {meta['when']}, load average "
-        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores, shared). Day model: {meta['day_model']}.",
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores, shared; {meta['machine']}). "
+        f"Day model: {meta['day_model']}.",
         "",
         "| | worst share within target | of the bound | check_plan violations | wall s |",
         "|---|---|---|---|---|",

@@ -24,6 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from machine import machine_note
 
 from optimizer.clock import WEEKDAYS
 from optimizer.day.solution import SolveOptions
@@ -126,7 +127,7 @@ def main() -> None:
         "",
         f"`python benchmarks/noshow_bench.py --seed {args.seed} --time-limit {args.time_limit:g} --sims {args.sims} "
         f"--risks {args.risks}`: {wall:.0f} s in all, of which {planned:.0f} s planning the 5 days "
-        f"(load average {load:.1f} on 2 cores at the end).",
+        f"(load average {load:.1f} on 2 cores at the end; {machine_note()}).",
         "",
         "## No-show rates estimated from the history (last 365 days)",
         "",

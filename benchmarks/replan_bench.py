@@ -16,6 +16,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from machine import machine_note
+
 from optimizer.clock import parse_hhmm
 from optimizer.day.solution import SolveOptions
 from optimizer.pipeline import plan_day
@@ -52,6 +54,7 @@ def main() -> None:
     booked = sum(1 for s in published.slots if s.booking)
     theirs = sum(1 for s in published.slots if s.staff in absent)
     limit = theirs + 0.1 * len(published.slots)
+    print(machine_note(), end="\n\n")
     print(
         "| absent | wall s | status | weighted served (published) | gap | days unchanged | kept | moved | "
         "withdrawn (limit) | new | bookings kept | check_plan |"

@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import machine_note
+
 from optimizer.plan import Plan
 from optimizer.sittings_view import workability
 
@@ -82,6 +84,7 @@ def main() -> None:
     )
     text = (
         f"# Sample week (`data/sample.json`), `--time-limit {args.time_limit:g} --workers {args.workers}`\n\n"
+        f"{machine_note()}\n\n"
         f"{header}\n" + "\n".join(rows) + "\n"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -24,8 +24,6 @@ import dataclasses
 import datetime as dt
 import importlib.util
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -37,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
+
+from machine import machine_note  # noqa: E402  (benchmarks/machine.py, beside this script)
 
 SIZES = (10, 30, 80, 200, 500)
 QUICK_SIZES = (10, 30)
@@ -233,19 +233,6 @@ def _price(r: dict) -> str:
     if not r.get("free_served"):
         return "–"
     return f"{100 * (r['free_served'] - r['served']) / r['free_served']:.1f} %"
-
-
-def machine_note() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs ({cpu}), load average at start {load}, Python {platform.python_version()}"
 
 
 def markdown(rows: list[dict], jobs: dict | None, meta: dict) -> str:

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from machine import machine_note  # noqa: E402  (benchmarks/machine.py, beside this script)
 from zms_support import adapted_copy, evaluate, missing_tools, zms_source  # noqa: E402
 
 from optimizer.export.formats import export_bytes  # noqa: E402
@@ -50,6 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = adapted_copy(zms_source(), Path(tmp) / "src")
         days, errors = evaluate(plans, records, durations, Path(tmp) / "work", src, report, scenario.office.timezone)
+    print(machine_note(), end="\n\n")
     print("| day | records | slots | online at their time | before release_at | beyond the plan |")
     print("|---|---|---|---|---|---|")
     for d in days:
