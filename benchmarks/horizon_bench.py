@@ -178,8 +178,7 @@ def main() -> None:
         "# Planning across the weeks (issue 13)",
         "",
         f"`{meta['command']}`, {meta['days']} office days {meta['first']} – {meta['last']}, "
-        f"`--time-limit {args.time_limit:g}` per day, 2 workers; {meta['when']}, load average "
-        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores, shared; {meta['machine']}). "
+        f"`--time-limit {args.time_limit:g}` per day, 2 workers; {meta['when']}, {meta['machine']}. "
         f"Day model: {meta['day_model']}.",
         "",
         "| | worst share within target | of the bound | check_plan violations | wall s |",
