@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
-import os
 import statistics
 import subprocess
 import sys
@@ -90,12 +89,11 @@ def main() -> None:
         print(rows[-1], flush=True)
     wall = time.monotonic() - began
     types = [s.service for s in result.scores]
-    load = os.getloadavg()[0]
     lines = [
         "# Forecast backtest on make_history.py histories",
         "",
         f"`python benchmarks/forecast_bench.py --seeds {args.seeds} --ends {args.ends}`: {len(runs)} runs in "
-        f"{wall:.0f} s (load average {load:.1f} on 2 cores at the end; {machine_note()}).",
+        f"{wall:.0f} s (at the end: {machine_note()}).",
         "",
         "Per type: WAPE of the forecast's mean / WAPE of the seasonal-naive baseline (same weekday 52 weeks "
         "earlier × the year's growth), then the share of held-out days inside the 80 % band.",

@@ -16,7 +16,6 @@ Writes benchmarks/results/noshow.md.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -120,14 +119,13 @@ def main() -> None:
                 total[k] = max(total[k], v) if k == "worst" else total[k] + v
         results.append((label, risk if policy == "overbook" else None, extras, total, predicted_worst))
     wall = time.monotonic() - began
-    load = os.getloadavg()[0]
     off = results[0][3]
     lines = [
         "# No-shows: off vs overbook on the sample week",
         "",
         f"`python benchmarks/noshow_bench.py --seed {args.seed} --time-limit {args.time_limit:g} --sims {args.sims} "
         f"--risks {args.risks}`: {wall:.0f} s in all, of which {planned:.0f} s planning the 5 days "
-        f"(load average {load:.1f} on 2 cores at the end; {machine_note()}).",
+        f"(at the end: {machine_note()}).",
         "",
         "## No-show rates estimated from the history (last 365 days)",
         "",
