@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine import ortools_version  # noqa: E402  (benchmarks/machine.py, beside this script)
+
 from optimizer.atomic import write_atomic  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -84,8 +86,6 @@ def evaluate(instance: Path, roster: Path) -> tuple[int, int]:
 
 def solve_one(number: int, time_limit: float, workers: int, seed: int, roster_path: Path) -> dict:
     """Solve one instance in this process and write its roster; the result and the peak memory as a dict."""
-    from ortools import __version__ as ortools_version
-
     from optimizer.roster.curtois import read_curtois, write_roster_csv
     from optimizer.roster.engine import SolveOptions, solve
 
@@ -100,7 +100,7 @@ def solve_one(number: int, time_limit: float, workers: int, seed: int, roster_pa
         "bound": result.bound,
         "seconds": result.seconds,
         "peak_mb": round(peak_kb / 1024),
-        "ortools": ortools_version,
+        "ortools": ortools_version(),
         "phases": [f"{p.name} {p.objective}/{p.bound} {p.seconds:.0f}s {p.note}" for p in result.phases],
     }
 
