@@ -133,7 +133,7 @@ def _by_lp(
 ) -> list[int]:
     """The options an LP over the seated people's free steps inside their sittings chooses (value at
     least `INTEGRAL`: they fit together), after the options `placed` (the bookings): sitting ends and
-    floors first, then weighted served. None when GLOP does not solve it in `seconds`."""
+    floors first, then weighted served. Nothing when GLOP does not solve it in `seconds`."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if seconds is not None:
         lp.SetTimeLimit(max(1, int(seconds * 1000)))
