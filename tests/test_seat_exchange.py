@@ -34,17 +34,17 @@ def exchanged(fm: _Fluid, start: Completed) -> Completed:
     return exchange_seats(fm.dm, start, Budget(SolveOptions(time_limit_s=60, deterministic=True)), 20.0)
 
 
-def days(seating: Seating) -> Counter[tuple]:
-    """Each person's sittings, guide turns and break, without saying whose (a day swap trades them)."""
+def days(seating: Seating) -> tuple[Counter[tuple], Counter[tuple]]:
+    """Each person's sittings, and each person's guide turns and break, without saying whose (a day swap
+    trades both, a hand-over the sittings)."""
     people = {p for p, _ in seating.sits} | {p for p, _ in seating.guide} | set(seating.breaks)
-    return Counter(
-        (
-            tuple(sorted(b for (q, b), on in seating.sits.items() if on and q == p)),
-            tuple(sorted(t for (q, t), on in seating.guide.items() if on and q == p)),
-            seating.breaks.get(p),
-        )
+    sittings = Counter(tuple(sorted(b for (q, b), on in seating.sits.items() if on and q == p)) for p in people)
+    del sittings[()]
+    away = Counter(
+        (tuple(sorted(t for (q, t), on in seating.guide.items() if on and q == p)), seating.breaks.get(p))
         for p in people
     )
+    return sittings, away
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -83,3 +83,23 @@ def test_on_the_sample_thursday_exchanges_seat_emergency_staff_where_emergencies
     assert emergencies(start) < demand == emergencies(result)
     assert result.objective.held == start.objective.held
     assert result.seating.value >= start.seating.value + 20
+
+
+def test_on_the_sample_friday_a_colleague_without_a_seat_takes_over_a_low_value_sitting() -> None:
+    """The packed seating gives a counter for the whole morning to a colleague who can serve only
+    Nichterlöschen, while a colleague trained for emergencies, Übertrag and eAT has no seat; a hand-over
+    gives the sittings to the second."""
+    fm = fluid(load_scenario(SAMPLE), dt.date(2024, 4, 26))
+    ix = fm.dm.index
+    seating = packed_seating(fm.dm, backwards=True, longest=True)
+    assert seating is not None
+    start = complete_seating(fm.dm, seating)
+    result = exchanged(fm, start)
+
+    def seated(c: Completed) -> set[str]:
+        return {ix.people[p].id for p in c.seating.seat_classes(ix.class_of_counter)}
+
+    assert "S015" in seated(start) - seated(result)
+    assert "S018" in seated(result) - seated(start)
+    assert result.objective.held == start.objective.held
+    assert result.seating.value >= start.seating.value + 8

@@ -13,10 +13,15 @@ milliseconds) and the first improvement is kept:
 - **exchange**: two people of different classes trade classes, where both classes keep a counter per
   sitter in every block;
 - **swap days**: two people with the same presence and break plans trade whole days (class, sittings,
-  guide turns and break), where each can serve or guide in the other's.
+  guide turns and break), where each can serve or guide in the other's;
+- **hand over**: a seated person's counter and sittings go to a colleague without a seat who is present
+  throughout them, can serve at that class, and neither guides nor takes a break in them; the first does
+  back office instead (sample Friday: a colleague with only Nichterlöschen sat at a counter all morning
+  while colleagues trained for emergencies did back office).
 
-Sittings, guide turns and breaks stay as they are, so every candidate keeps rule 11. Candidates name the
-first counter of their class; the caller gives concrete counters.
+The sittings stay as they are (a hand-over gives them to someone else who is present and free then),
+and so do guide turns and breaks, so every candidate keeps rule 11. Candidates name the first counter of
+their class; the caller gives concrete counters.
 """
 
 from __future__ import annotations
@@ -99,6 +104,8 @@ class _Steps:
                 if all(self.load[(cls, b)] < self.size[cls] for b in self.hulls[p]):
                     yield self._seated({p: cls})
         for q in sorted(sv.person_blocks):
+            if mine is not None and q not in classes and self._can_take_over(q, p):
+                yield self._handed_over(p, q)
             if q <= p:
                 continue
             theirs = classes.get(q)
@@ -118,6 +125,28 @@ class _Steps:
                 ) and all(dm.index.people[r].can_guide for (r, _t), on in swapped.guide.items() if on):
                     yield swapped
 
+    def _can_take_over(self, q: int, p: int) -> bool:
+        """Whether q, without a seat, can sit p's sittings at p's class."""
+        sv = self.dm.sittings
+        assert sv is not None
+        sitting = [b for b in self.hulls[p] if self.seating.sits.get((p, b), 0)]
+        return (
+            bool(sitting)
+            and self.classes[p] in self.usable.get(q, set())
+            and set(sitting) <= set(sv.person_blocks.get(q, []))
+            and not set(sitting) & _away_blocks(self.dm, self.seating, q)
+        )
+
+    def _handed_over(self, p: int, q: int) -> Seating:
+        """The seating with q at p's counter in p's sittings, and p without a seat."""
+        seating, sv = self.seating, self.dm.sittings
+        assert sv is not None
+        seat = {(r, c): on for (r, c), on in seating.seat.items() if r != p}
+        seat |= {(q, c): 1 for (r, c), on in seating.seat.items() if r == p and on}
+        sits = {key: 0 if key[0] == p else on for key, on in seating.sits.items()}
+        sits |= {(q, b): seating.sits.get((p, b), 0) for b in sv.person_blocks[q]}
+        return replace(seating, seat=seat, sits=sits)
+
     def _seated(self, moved: dict[int, int]) -> Seating:
         """The seating with the people in `moved` at the first counter of their new class."""
         seat = {(q, c): on for (q, c), on in self.seating.seat.items() if q not in moved}
@@ -128,6 +157,18 @@ def _hull(seating: Seating, blocks: list[int], p: int) -> list[int]:
     """p's blocks from their first sitting block to their last: the counter is theirs throughout."""
     sitting = [b for b in blocks if seating.sits.get((p, b), 0)]
     return [b for b in blocks if sitting[0] <= b <= sitting[-1]] if sitting else []
+
+
+def _away_blocks(dm: DayModel, seating: Seating, q: int) -> set[int]:
+    """The sitting blocks in which q guides or takes a break."""
+    sv, ix = dm.sittings, dm.index
+    assert sv is not None
+    steps = {t for (r, t), on in seating.guide.items() if on and r == q}
+    j = seating.breaks.get(q)
+    if j is not None:
+        for start, end in ix.people[q].break_plans[j]:
+            steps |= {ix.step_of[m] for m in range(start, end, ix.grid) if m in ix.step_of}
+    return {sv.grid.block_of_step[t] for t in steps}
 
 
 def _exchange_fits(
