@@ -88,6 +88,7 @@ class _Steps:
         self.usable = {q: {ix.class_of_counter[c] for c in counters} for q, counters in sv.person_counters.items()}
         self.classes = seating.seat_classes(ix.class_of_counter)
         self.hulls = {q: _hull(seating, sv.person_blocks[q], q) for q in self.classes}
+        self.away = _away_blocks(dm, seating)
         self.load: dict[tuple[int, int], int] = defaultdict(int)
         for q, cls in self.classes.items():
             for b in self.hulls[q]:
@@ -103,8 +104,9 @@ class _Steps:
             for cls in sorted(usable.get(p, set()) - {mine}):
                 if all(self.load[(cls, b)] < self.size[cls] for b in self.hulls[p]):
                     yield self._seated({p: cls})
+        sitting = {b for b in self.hulls.get(p, []) if seating.sits.get((p, b), 0)}
         for q in sorted(sv.person_blocks):
-            if mine is not None and q not in classes and self._can_take_over(q, p):
+            if mine is not None and q not in classes and self._can_take_over(q, mine, sitting):
                 yield self._handed_over(p, q)
             if q <= p:
                 continue
@@ -125,16 +127,15 @@ class _Steps:
                 ) and all(dm.index.people[r].can_guide for (r, _t), on in swapped.guide.items() if on):
                     yield swapped
 
-    def _can_take_over(self, q: int, p: int) -> bool:
-        """Whether q, without a seat, can sit p's sittings at p's class."""
+    def _can_take_over(self, q: int, cls: int, sitting: set[int]) -> bool:
+        """Whether q, without a seat, can sit these sitting blocks at class `cls`."""
         sv = self.dm.sittings
         assert sv is not None
-        sitting = [b for b in self.hulls[p] if self.seating.sits.get((p, b), 0)]
         return (
             bool(sitting)
-            and self.classes[p] in self.usable.get(q, set())
-            and set(sitting) <= set(sv.person_blocks.get(q, []))
-            and not set(sitting) & _away_blocks(self.dm, self.seating, q)
+            and cls in self.usable.get(q, set())
+            and sitting <= set(sv.person_blocks.get(q, []))
+            and not sitting & self.away.get(q, set())
         )
 
     def _handed_over(self, p: int, q: int) -> Seating:
@@ -159,16 +160,18 @@ def _hull(seating: Seating, blocks: list[int], p: int) -> list[int]:
     return [b for b in blocks if sitting[0] <= b <= sitting[-1]] if sitting else []
 
 
-def _away_blocks(dm: DayModel, seating: Seating, q: int) -> set[int]:
-    """The sitting blocks in which q guides or takes a break."""
+def _away_blocks(dm: DayModel, seating: Seating) -> dict[int, set[int]]:
+    """person -> the sitting blocks in which they guide or take a break."""
     sv, ix = dm.sittings, dm.index
     assert sv is not None
-    steps = {t for (r, t), on in seating.guide.items() if on and r == q}
-    j = seating.breaks.get(q)
-    if j is not None:
+    steps: dict[int, set[int]] = defaultdict(set)
+    for (q, t), on in seating.guide.items():
+        if on:
+            steps[q].add(t)
+    for q, j in seating.breaks.items():
         for start, end in ix.people[q].break_plans[j]:
-            steps |= {ix.step_of[m] for m in range(start, end, ix.grid) if m in ix.step_of}
-    return {sv.grid.block_of_step[t] for t in steps}
+            steps[q] |= {ix.step_of[m] for m in range(start, end, ix.grid) if m in ix.step_of}
+    return {q: {sv.grid.block_of_step[t] for t in ts} for q, ts in steps.items()}
 
 
 def _exchange_fits(
