@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from support import MONDAY, SAMPLE
@@ -15,7 +16,7 @@ from test_properties import offices
 from optimizer.day.budget import Budget
 from optimizer.day.index import build_index
 from optimizer.day.packing import packed_seating
-from optimizer.day.seat_exchange import exchange_seats
+from optimizer.day.seat_exchange import _Steps, exchange_seats
 from optimizer.day.seating import _Fluid, _fluid_model, _give_counters
 from optimizer.day.seating_value import Completed, complete_seating
 from optimizer.day.sitting_grid import Seating
@@ -103,3 +104,32 @@ def test_on_the_sample_friday_a_colleague_without_a_seat_takes_over_a_low_value_
     assert "S018" in seated(result) - seated(start)
     assert result.objective.held == start.objective.held
     assert result.seating.value >= start.seating.value + 8
+    # The hand-over keeps a solution of the fluid model (presence, breaks and guide turns outside sittings).
+    assert round(solve_with(fm, result, minutes=True).objective_value) == fm.objective_of(result.objective)
+
+
+def test_a_hand_over_never_puts_a_sitting_over_the_new_sitters_guide_turns() -> None:
+    """Whoever could take over a colleague's sittings on the sample Friday is offered none once they
+    guide in every block: guide duty (and breaks, read the same way) stays outside sittings."""
+    fm = fluid(load_scenario(SAMPLE), dt.date(2024, 4, 26))
+    dm = fm.dm
+    sv = dm.sittings
+    assert sv is not None
+    seating = packed_seating(dm, backwards=True, longest=True)
+    assert seating is not None
+
+    def takers(s: Seating) -> set[int]:
+        before = set(s.seat_classes(dm.index.class_of_counter))
+        steps = _Steps(dm, s)
+        return {
+            q
+            for p in before
+            for candidate in steps.of(p)
+            for q in set(candidate.seat_classes(dm.index.class_of_counter)) - before
+        }
+
+    offered = takers(seating)
+    assert offered
+    first_steps = {sv.grid.blocks[b].first_step for b in range(len(sv.grid.blocks))}
+    guiding = replace(seating, guide=seating.guide | {(q, t): 1 for q in offered for t in first_steps})
+    assert not takers(guiding)
