@@ -51,7 +51,10 @@ class SolveParameters:
     quality. Raised from 0.3 to 0.6 when its search did all the work (sample Thursday 790 with 2.4 s of
     seating, 965-1035 with 4.5 s); lowered to 0.45 once the exchanges between classes (`seat_exchange`)
     found most of its value within a second or a few, and its search after them added little (80 staff,
-    booked Thursday: 2973.2 -> 2973.9 in 7 s) while the seated plan ran out of time (below)."""
+    booked Thursday: 2973.2 -> 2973.9 in 7 s) while the seated plan ran out of time (below). 0.3 with
+    `seated_share` 0.5, with the hand-over (2026-12-02, deterministic, suite days and sample week): eight
+    days better by 1-10.5, three worse by 4-8 (both booked Thursdays and the 80-staff booked Monday), two
+    equal; not clearly better."""
     exchange_share: float = 0.5
     """Most of the fluid seating's time for exchanging people between counter classes before its search
     (`seat_exchange`); the exchanges usually end on their own well before."""
