@@ -72,7 +72,7 @@ def _choose_breaks(st: _State) -> None:
         middle = sum(s + e for s, e in pd.windows) / (2 * len(pd.windows))
 
         def cost(j: int, pd: PersonDay = pd, middle: float = middle) -> tuple[int, int, float]:
-            steps = [opening_steps[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid) if m in opening_steps]
+            steps = ix.break_steps(pd.index, j)
             return len(steps), max((on_break[s] for s in steps), default=0), abs(pd.break_plans[j][0][0] - middle)
 
         lp = st.lp.breaks.get(pd.index) if st.lp else None

@@ -119,6 +119,15 @@ class DayIndex:
         """The grid steps an appointment of the type takes (its duration rounded up)."""
         return -(-self.services[service].duration_min // self.grid)
 
+    def break_steps(self, p: int, j: int) -> set[int]:
+        """The opening steps of person p's break plan j."""
+        return {
+            self.step_of[m]
+            for start, end in self.people[p].break_plans[j]
+            for m in range(start, end, self.grid)
+            if m in self.step_of
+        }
+
     def booking_steps(self, booking: Booking) -> range:
         """The opening steps a booking occupies (empty when it does not start on one)."""
         step = self.step_of.get(booking.start)

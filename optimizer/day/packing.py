@@ -83,10 +83,7 @@ def _steps(block: Block) -> range:
 
 def _desk(ix: DayIndex, sv: SittingVars, p: int) -> _Desk:
     pd = ix.people[p]
-    plans = [
-        {ix.step_of[m] for start, end in plan for m in range(start, end, ix.grid) if m in ix.step_of}
-        for plan in pd.break_plans
-    ]
+    plans = [ix.break_steps(p, j) for j in range(len(pd.break_plans))]
     classes = sorted({ix.class_of_counter[c] for c in sv.person_counters.get(p, [])})
     return _Desk(pd, set(sv.person_blocks.get(p, [])), classes, plans if pd.break_min else [])
 

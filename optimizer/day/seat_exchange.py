@@ -169,8 +169,7 @@ def _away_blocks(dm: DayModel, seating: Seating) -> dict[int, set[int]]:
         if on:
             steps[q].add(t)
     for q, j in seating.breaks.items():
-        for start, end in ix.people[q].break_plans[j]:
-            steps[q] |= {ix.step_of[m] for m in range(start, end, ix.grid) if m in ix.step_of}
+        steps[q] |= ix.break_steps(q, j)
     return {q: {sv.grid.block_of_step[t] for t in ts} for q, ts in steps.items()}
 
 

@@ -142,8 +142,7 @@ def _free_runs(dm: DayModel, p: int, guide_steps: list[int], break_plan: int | N
     assert sv is not None
     busy = set(guide_steps)
     if break_plan is not None:
-        for start, end in ix.people[p].break_plans[break_plan]:
-            busy |= {ix.step_of[m] for m in range(start, end, ix.grid) if m in ix.step_of}
+        busy |= ix.break_steps(p, break_plan)
     runs: list[list[int]] = []
     for b in sv.person_blocks[p]:
         blk = sv.grid.blocks[b]

@@ -86,16 +86,13 @@ class _Template(Occupancy):
                 continue
             middle = sum(s + e for s, e in pd.windows) / (2 * len(pd.windows))
 
-            def steps_of(j: int, pd: PersonDay = pd) -> list[int]:
-                return [ix.step_of[m] for s, e in pd.break_plans[j] for m in range(s, e, ix.grid) if m in ix.step_of]
-
             def cost(j: int, pd: PersonDay = pd, middle: float = middle) -> tuple[int, int, float]:
-                steps = steps_of(j)
+                steps = ix.break_steps(pd.index, j)
                 return (len(steps), max((on_break[s] for s in steps), default=0), abs(pd.break_plans[j][0][0] - middle))
 
             best = min(range(len(pd.break_plans)), key=cost)
             self.break_plan[pd.index] = best
-            for s in steps_of(best):
+            for s in ix.break_steps(pd.index, best):
                 self.busy[pd.index].add(s)
                 on_break[s] += 1
 
