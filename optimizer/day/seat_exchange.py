@@ -88,7 +88,9 @@ class _Steps:
         self.usable = {q: {ix.class_of_counter[c] for c in counters} for q, counters in sv.person_counters.items()}
         self.classes = seating.seat_classes(ix.class_of_counter)
         self.hulls = {q: _hull(seating, sv.person_blocks[q], q) for q in self.classes}
-        self.away = _away_blocks(dm, seating)
+        away = _away_blocks(dm, seating)
+        self.free = {q: set(blocks) - away.get(q, set()) for q, blocks in sv.person_blocks.items()}
+        """person -> the blocks in which they are present and neither guide nor take a break."""
         self.load: dict[tuple[int, int], int] = defaultdict(int)
         for q, cls in self.classes.items():
             for b in self.hulls[q]:
@@ -129,14 +131,7 @@ class _Steps:
 
     def _can_take_over(self, q: int, cls: int, sitting: set[int]) -> bool:
         """Whether q, without a seat, can sit these sitting blocks at class `cls`."""
-        sv = self.dm.sittings
-        assert sv is not None
-        return (
-            bool(sitting)
-            and cls in self.usable.get(q, set())
-            and sitting <= set(sv.person_blocks.get(q, []))
-            and not sitting & self.away.get(q, set())
-        )
+        return bool(sitting) and cls in self.usable.get(q, set()) and sitting <= self.free.get(q, set())
 
     def _handed_over(self, p: int, q: int) -> Seating:
         """The seating with q at p's counter in p's sittings, and p without a seat."""
