@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from .greedy import GreedyPlan
 from .relaxation import LpRelaxation
 from .rounding import dive
-from .snapshots import scaled_served
+from .snapshots import scaled_served, shortfall
 from .solution import SolveOptions
 from .variables import DayModel
 
@@ -47,11 +47,19 @@ def greedy_values(dm: DayModel, plan: GreedyPlan) -> Callable[[cp_model.IntVar],
     return lambda var: int(var.index in ones)
 
 
+def fits_levels(dm: DayModel, plan: GreedyPlan, unheld: list[str], short: int | None) -> bool:
+    """The plan keeps the levels above weighted served: it gives up exactly the bookings level 0 gave up,
+    and falls short of the floors by no more than the floors level held (`short`; None: no floors level)."""
+    return set(plan.unheld_bookings) == set(unheld) and (
+        short is None or shortfall(dm.index, plan.chosen_slots) <= short
+    )
+
+
 def better_constructive(
-    dm: DayModel, first: GreedyPlan | None, second: GreedyPlan | None, unheld: list[str]
+    dm: DayModel, first: GreedyPlan | None, second: GreedyPlan | None, unheld: list[str], short: int | None
 ) -> GreedyPlan | None:
-    """The constructive plan serving more, among those that give up exactly the bookings level 0 gave up."""
-    fitting = [g for g in (first, second) if g is not None and set(g.unheld_bookings) == set(unheld)]
+    """The constructive plan serving more, among those that keep the levels above (`fits_levels`)."""
+    fitting = [g for g in (first, second) if g is not None and fits_levels(dm, g, unheld, short)]
     return max(fitting, key=lambda g: greedy_value(dm, g), default=None)
 
 
@@ -64,13 +72,19 @@ def relaxation_seconds(primary_budget: float, options: SolveOptions) -> float | 
 
 
 def round_relaxation(
-    dm: DayModel, lp: LpRelaxation, unheld: list[str], enough: float, seconds: float, options: SolveOptions
+    dm: DayModel,
+    lp: LpRelaxation,
+    unheld: list[str],
+    short: int | None,
+    enough: float,
+    seconds: float,
+    options: SolveOptions,
 ) -> GreedyPlan | None:
-    """The best plan rounded from the solved relaxation by diving (`rounding.dive`) that gives up exactly
-    the bookings level 0 gave up. Deterministic runs limit the dive by rounds instead of seconds."""
+    """The best plan rounded from the solved relaxation by diving (`rounding.dive`) that keeps the levels
+    above weighted served (`fits_levels`). Deterministic runs limit the dive by rounds instead of seconds."""
 
     def score(plan: GreedyPlan) -> int | None:
-        return greedy_value(dm, plan) if set(plan.unheld_bookings) == set(unheld) else None
+        return greedy_value(dm, plan) if fits_levels(dm, plan, unheld, short) else None
 
     if options.deterministic:
         return dive(dm, lp, score, enough, deadline=None, rounds=options.parameters.deterministic_dive_rounds)

@@ -6,12 +6,10 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
-from ..fluid_bounds import floors_shortfall
 from .constructive import hint_greedy
 from .greedy import GreedyPlan
-from .index import DayIndex
 from .model import FLOORS_LEVEL, add_objective_level
-from .snapshots import Snapshot, chosen_slots, hint, snapshot_of
+from .snapshots import Snapshot, chosen_slots, hint, shortfall, snapshot_of
 from .variables import DayModel
 
 
@@ -45,12 +43,3 @@ def meet_floors(
     if known is not None:
         model.add(objective <= known)
     return start
-
-
-def shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
-    """Requests short of the floors in a plan given by its chosen slot options."""
-    served: dict[str, int] = {}
-    for i in chosen_slots:
-        k = index.slot_options[i].service
-        served[k] = served.get(k, 0) + 1
-    return floors_shortfall(index.floors, served)

@@ -49,13 +49,19 @@ class _State(Occupancy):
             self.starting[(o.service, o.step)].append(i)
         self.last: dict[int, tuple[int, str, int]] = {}
         """person -> (end step, service, class) of their latest slot."""
+        self.taken: dict[str, int] = defaultdict(int)
         self.plan = GreedyPlan()
 
     def take(self, i: int) -> None:
         super().take(i)
         o = self.ix.slot_options[i]
         self.last[o.person] = (o.step + o.length, o.service, o.cls)
+        self.taken[o.service] += 1
         self.plan.chosen_slots.append(i)
+
+    def floor_met(self, service: str) -> bool:
+        """The request type has its floor (`DayIndex.floors`): no longer served before the others."""
+        return self.taken[service] >= self.ix.floors.get(service, 0)
 
 
 def _per_minute(ix: DayIndex, service: str) -> float:
@@ -162,7 +168,8 @@ def _round_lp(st: _State) -> None:
 
 def _fill_counters(st: _State) -> None:
     """At each step, seat the most valuable (person, request type) pairs at every free counter; people
-    already at a counter win ties, and keep their request type when it is worth as much."""
+    already at a counter win ties, and keep their request type when it is worth as much. Types short of
+    their floor come first, as in the day model's levels (no type starved before weighted served)."""
     ix = st.ix
     for t in range(len(ix.step_start)):
         movers = {p: k for p, (end, k, _c) in st.last.items() if end == t}
@@ -179,6 +186,7 @@ def _fill_counters(st: _State) -> None:
                     if i is not None:
                         ranked.append(
                             (
+                                st.floor_met(k),
                                 -_per_minute(ix, k),
                                 not ix.services[k].equipment,
                                 p not in movers,

@@ -3,11 +3,13 @@ solution chooses and serves."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from ..fluid_bounds import floors_shortfall
 from ..plan import Status
 from .index import DayIndex
 from .variables import DayModel
@@ -89,3 +91,8 @@ def held_bookings(dm: DayModel, snap: Snapshot) -> int:
 def scaled_served(index: DayIndex, chosen_slots: list[int]) -> int:
     """Weighted served demand of these slot options, in the model's scaled units."""
     return sum(index.scaled_weight(index.slot_options[i].service) for i in chosen_slots)
+
+
+def shortfall(index: DayIndex, chosen_slots: list[int]) -> int:
+    """Requests short of the floors in a plan given by its chosen slot options."""
+    return floors_shortfall(index.floors, Counter(index.slot_options[i].service for i in chosen_slots))

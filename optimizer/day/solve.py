@@ -22,7 +22,7 @@ from ..plan import Status
 from .budget import Budget
 from .constructive import better_constructive, greedy_value, hint_greedy, relaxation_seconds, round_relaxation
 from .extract import extract_solution, primary_values
-from .floors_level import meet_floors, shortfall
+from .floors_level import meet_floors
 from .greedy import greedy_plan
 from .index import DayIndex
 from .model import REGISTRY, add_objective_level, build_day_model
@@ -39,6 +39,7 @@ from .snapshots import (
     hint,
     model_objective,
     scaled_served,
+    shortfall,
     snapshot_of,
     solve_fixed,
 )
@@ -281,9 +282,9 @@ def solve_day(
             if greedy is not None and on_progress:
                 on_progress(Progress("served", budget.elapsed(), greedy_value(dm, greedy) / scale, lp_bound / scale))
             rounded = round_relaxation(
-                dm, lp, result.unheld_bookings, enough, primary_budget * params.dive_share, options
+                dm, lp, result.unheld_bookings, held_short, enough, primary_budget * params.dive_share, options
             )
-            greedy = better_constructive(dm, greedy, rounded, result.unheld_bookings)
+            greedy = better_constructive(dm, greedy, rounded, result.unheld_bookings, held_short)
     floor = greedy_value(dm, greedy) if greedy is not None else None
     reseated = None
     if start is not None:
