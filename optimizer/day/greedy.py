@@ -159,11 +159,14 @@ def _hold_bookings(st: _State) -> None:
 
 
 def _round_lp(st: _State) -> None:
-    """Take the slots the LP relaxation chose most firmly first, as long as they fit."""
+    """Take the slots the LP relaxation chose most firmly first, as long as they fit: those of types still
+    short of their floor in a first pass, all in a second."""
     values = st.lp.slots if st.lp else []
-    for i in sorted((i for i, v in enumerate(values) if v >= ROUND_FROM), key=lambda i: -values[i]):
-        if st.fits(i):
-            st.take(i)
+    firm = sorted((i for i, v in enumerate(values) if v >= ROUND_FROM), key=lambda i: -values[i])
+    for floors_first in (True, False):
+        for i in firm:
+            if (not floors_first or not st.floor_met(st.ix.slot_options[i].service)) and st.fits(i):
+                st.take(i)
 
 
 def _fill_counters(st: _State) -> None:
