@@ -3,8 +3,9 @@ nothing in time.
 
 In order: breaks (outside opening hours where lawful, else staggered), guide duty (in blocks), every
 booking (with the person it names, or one who continues a run of its type), then the counters are
-filled step by step with the request types worth most per minute. The result obeys every hard family, so it is
-a complete, feasible hint.
+filled step by step with the request types worth most per minute, types still short of their floor
+first (floors come before weighted served). The result obeys every hard family, so it is a complete,
+feasible hint.
 """
 
 from __future__ import annotations
