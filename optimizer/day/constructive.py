@@ -49,7 +49,7 @@ def greedy_values(dm: DayModel, plan: GreedyPlan) -> Callable[[cp_model.IntVar],
 
 def fits_levels(dm: DayModel, plan: GreedyPlan, unheld: list[str], short: int | None) -> bool:
     """The plan keeps the levels above weighted served: it gives up exactly the bookings level 0 gave up,
-    and falls short of the floors by no more than the floors level held (`short`; None: no floors level)."""
+    and falls short of the floors by no more than the floors level held (`short`; None: no floors held)."""
     return set(plan.unheld_bookings) == set(unheld) and (
         short is None or shortfall(dm.index, plan.chosen_slots) <= short
     )

@@ -37,9 +37,12 @@ def meet_floors(
         hint_greedy(dm, greedy)
     solver, status = run("floors", 1.0, seconds)
     known = shortfall(index, chosen) if chosen is not None else None
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and (known is None or solver.objective_value <= known):
-        model.add(objective <= round(solver.objective_value))
-        return snapshot_of(model, solver)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = snapshot_of(model, solver)
+        short = shortfall(index, chosen_slots(dm, found))  # the plan's own, should a gap variable be slack
+        if known is None or short <= known:
+            model.add(objective <= short)
+            return found
     if known is not None:
         model.add(objective <= known)
     return start
