@@ -27,7 +27,8 @@ def meet_floors(
     model.clear_hints()
     objective = add_objective_level(dm, FLOORS_LEVEL)
     chosen = chosen_slots(dm, start) if start is not None else greedy.chosen_slots if greedy is not None else None
-    if chosen is not None and shortfall(index, chosen) == 0:  # nothing to improve: no search
+    known = shortfall(index, chosen) if chosen is not None else None
+    if known == 0:  # nothing to improve: no search
         model.add(objective <= 0)
         return start
     model.minimize(objective)
@@ -36,7 +37,6 @@ def meet_floors(
     elif greedy is not None:
         hint_greedy(dm, greedy)
     solver, status = run("floors", 1.0, seconds)
-    known = shortfall(index, chosen) if chosen is not None else None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = snapshot_of(model, solver)
         short = shortfall(index, chosen_slots(dm, found))  # the plan's own, should a gap variable be slack

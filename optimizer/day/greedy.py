@@ -71,7 +71,6 @@ def _per_minute(ix: DayIndex, service: str) -> float:
 
 def _choose_breaks(st: _State) -> None:
     ix = st.ix
-    opening_steps: dict[int, int] = {m: i for i, m in enumerate(ix.step_start)}
     on_break: dict[int, int] = defaultdict(int)
     for pd in ix.people:
         if not (pd.break_min and pd.break_plans):
@@ -85,11 +84,9 @@ def _choose_breaks(st: _State) -> None:
         lp = st.lp.breaks.get(pd.index) if st.lp else None
         best = min(range(len(pd.break_plans)), key=lambda j: (-lp[j] if lp else 0.0, cost(j)))
         st.plan.break_plan[pd.index] = best
-        for s, e in pd.break_plans[best]:
-            for m in range(s, e, ix.grid):
-                if m in opening_steps:
-                    st.busy[pd.index].add(opening_steps[m])
-                    on_break[opening_steps[m]] += 1
+        for s in ix.break_steps(pd.index, best):
+            st.busy[pd.index].add(s)
+            on_break[s] += 1
 
 
 def _assign_guides(st: _State) -> bool:

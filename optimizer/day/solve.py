@@ -251,14 +251,10 @@ def solve_day(
         start = meet_floors(dm, start, greedy, run, primary_budget * params.floors_share)
         if start is not None:
             held_short = shortfall(index, chosen_slots(dm, start))
+            if greedy is not None and shortfall(index, greedy.chosen_slots) > held_short:
+                greedy = None  # it misses floors that the floors level met
         elif greedy is not None:
             held_short = shortfall(index, greedy.chosen_slots)
-        if (
-            greedy is not None
-            and start is not None
-            and shortfall(index, greedy.chosen_slots) > shortfall(index, chosen_slots(dm, start))
-        ):
-            greedy = None  # it misses floors that the floors level met
     model.clear_objective()
     model.clear_hints()
     model.minimize(add_objective_level(dm, 1))

@@ -244,12 +244,7 @@ class _Template(Occupancy):
             away = set(self.guide_steps.get(p, ()))
             j = self.break_plan.get(p)
             if j is not None:
-                away |= {
-                    ix.step_of[m]
-                    for s, e in ix.people[p].break_plans[j]
-                    for m in range(s, e, ix.grid)
-                    if m in ix.step_of
-                }
+                away |= ix.break_steps(p, j)
             groups: list[list[int]] = []
             for i in sorted(slots, key=lambda i: ix.slot_options[i].step):
                 o = ix.slot_options[i]
