@@ -25,6 +25,7 @@ has a schedule.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -619,22 +620,28 @@ class ColumnGeneration:
         self.fixed = {}
         self._dirty = True
 
-    def dive(self, deadline: float, rounds_per_step: int = 5, share: float = 0.1) -> dict[int, int]:
+    def dive(
+        self, deadline: float, rounds_per_step: int = 5, share: float = 0.1, noise: float = 0.0, seed: int = 0
+    ) -> dict[int, int]:
         """Fix columns the LP is surest about, re-generate, repeat; the rest rounded at the deadline.
 
         Each step fixes every column at (nearly) 1 and at least `share` of the free employees (at least
         one), the columns of largest LP value first. When the pricing rounds that fit before the deadline
         (at the mean round time so far) are too few, a step gets fewer rounds, then fixes more employees
         (never all at once), so that a slow (large or loaded) run still ends its dive instead of rounding.
+        With `noise`, each column's LP value is scaled by a random factor in ``[1, 1 + noise)`` for the
+        ranking (seeded by `seed`), so that a repeated dive takes another path.
         A dive wants many cheap rounds: its pricers keep the relaxed DP's quick answers (no CP-SAT fallback).
         """
         for pricer in self.pricers:
             pricer.fallback = False
+        rng = random.Random(seed)
         while len(self.fixed) < self.n_emp and time.monotonic() < deadline:
             started = time.monotonic()
             values = self.lp_values()
             best = {e: j for e, j in self.rounded().items() if e not in self.fixed}
-            ranked = sorted(best.items(), key=lambda kv: (-values[kv[1]], kv[0]))
+            factor = {e: 1 + noise * rng.random() for e in sorted(best)}
+            ranked = sorted(best.items(), key=lambda kv: (-values[kv[1]] * factor[kv[0]], kv[0]))
             least = max(1, math.ceil(share * len(ranked)))
             rounds = rounds_per_step
             if self.stats.round_seconds > 0:  # fit the steps left into the rounds left before the deadline
