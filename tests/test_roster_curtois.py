@@ -636,6 +636,35 @@ def test_dive_fixes_more_per_step_when_time_is_short() -> None:
     assert violations(problem, cg.roster(choice)) == []
 
 
+def test_noisy_dive_takes_other_paths_and_repeats_for_a_seed() -> None:
+    import time
+
+    problem = two_week_problem()
+
+    def path(noise: float, seed: int) -> list[tuple[int, frozenset]]:
+        """The columns one dive fixes, in order; its roster must keep every rule."""
+        cg = ColumnGeneration(problem)
+        cg.generate(time.monotonic() + 30)
+        order: list[tuple[int, frozenset]] = []
+        fix = cg.fix
+
+        def record(e: int, j: int) -> None:
+            order.append(cg.columns[j])
+            fix(e, j)
+
+        cg.fix = record  # type: ignore[method-assign]
+        choice = cg.dive(time.monotonic() + 30, rounds_per_step=1, share=0.0, noise=noise, seed=seed)
+        assert sorted(choice) == list(range(cg.n_emp))
+        assert violations(problem, cg.roster(choice)) == []
+        return order
+
+    exact = path(0.0, 0)
+    assert path(0.0, 5) == exact  # without noise the seed changes nothing
+    noisy = [path(1.0, seed) for seed in range(5)]
+    assert path(1.0, 3) == noisy[3]  # a seed repeats its dive
+    assert any(order != exact for order in noisy)
+
+
 def test_descent_never_worsens_and_ends_in_a_local_optimum() -> None:
     problem = two_week_problem()
     cg = ColumnGeneration(problem)
