@@ -59,13 +59,14 @@ MIN_PASSES = 15
 LAST_SHARE = 0.97
 # dives tried in turn while time is left: (column generation rounds per step, least share fixed per step)
 DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
-# a dive after the first ranks its columns with noise (`ColumnGeneration.dive`) while the best roster is more
-# than NOISY_ABOVE over the LP value: a root may converge at a vertex from which the exact ranking always
-# takes the same wrong turn. Curtois 8 (LP 1296.58, best known 1300): six dives from one root ended at 1412
-# exactly (every later dive at 1407-1411); with noise 0.3, at 1307, 1309, 1310, 1407, 1420, 1510. With noise
-# the first dive is worse where the exact one is good (Curtois 12: 4058 exact, 4258-4397 with noise 0.1),
-# so the first dive stays exact.
-NOISY_ABOVE, DIVE_NOISE = 0.01, 0.3
+# while the best roster is more than NOISY_ABOVE over the LP value, the next dive is a quick one, NOISY_DIVE,
+# that ranks its columns with noise (`ColumnGeneration.dive`), as often as time allows: a root may converge
+# at a vertex from which the exact ranking always takes the same wrong turn. Curtois 8 (LP 1296.58, best
+# known 1300): six dives from one root ended at 1412 exactly; with noise 0.3, at 1307, 1309, 1310, 1407, 1420,
+# 1510. A slow dive (15 rounds a step) with noise had only two tries in the time and ended at 1409. With
+# noise the first dive is worse where the exact one is good (Curtois 12: 4058 exact, 4258-4397 with noise
+# 0.1), so the first dive stays exact.
+NOISY_ABOVE, DIVE_NOISE, NOISY_DIVE = 0.01, 0.3, (5, 0.1)
 # a root that has not converged and whose dive ends this far above the LP value leaves the rest of the time
 # to the polish: its columns do not lead to good rosters, CP-SAT's search on the compact model does. Curtois
 # 13 at 600 s: dive 2399 against LP 1419, further dives and master MIP 108 s without gain, polish 2396 -> 2218
@@ -251,13 +252,17 @@ def _column_phases(
         f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
         f"{'converged' if cg.stats.converged else 'not converged'}{_lp_note(cg)}",
     )
-    for n, (rounds, share) in enumerate(DIVES):
-        if best.closed() or time.monotonic() >= at(DIVE_SHARE):
+    exact, dives = list(DIVES), 0
+    while not best.closed() and time.monotonic() < at(DIVE_SHARE):
+        noisy = dives > 0 and _far_from_lp(cg, best, NOISY_ABOVE)
+        if not noisy and not exact:
             break
-        if n:
+        rounds, share = NOISY_DIVE if noisy else exact.pop(0)
+        if dives:
             cg.unfix()
-        noise = DIVE_NOISE if n and _far_from_lp(cg, best, NOISY_ABOVE) else 0.0
-        dived = cg.roster(cg.dive(at(DIVE_SHARE), rounds, share, noise, seed=n))
+        noise = DIVE_NOISE if noisy else 0.0
+        dived = cg.roster(cg.dive(at(DIVE_SHARE), rounds, share, noise, seed=dives))
+        dives += 1
         _descend(problem, cg, best, dived, min(at(DIVE_SHARE), time.monotonic() + at(DESCENT_SHARE) - at(0)))
         record(
             "dive",
