@@ -65,8 +65,10 @@ DIVES = ((5, 0.1), (15, 0.0), (5, 0.05), (3, 0.2))
 # known 1300): six dives from one root ended at 1412 exactly; with noise 0.3, at 1307, 1309, 1310, 1407, 1420,
 # 1510. A slow dive (15 rounds a step) with noise had only two tries in the time and ended at 1409. With
 # noise the first dive is worse where the exact one is good (Curtois 12: 4058 exact, 4258-4397 with noise
-# 0.1), so the first dive stays exact.
-NOISY_ABOVE, DIVE_NOISE, NOISY_DIVE = 0.01, 0.3, (5, 0.1)
+# 0.1), so the first dive stays exact. NOISY_STALL noisy dives in a row without a better roster end them:
+# where the gap is the LP's own (Curtois 1: LP 558, optimum 607), they would run until the dive time ends
+# (84 s) where the master and the polish prove the optimum in a second.
+NOISY_ABOVE, DIVE_NOISE, NOISY_DIVE, NOISY_STALL = 0.01, 0.3, (5, 0.1), 3
 # a root that has not converged and whose dive ends this far above the LP value leaves the rest of the time
 # to the polish: its columns do not lead to good rosters, CP-SAT's search on the compact model does. Curtois
 # 13 at 600 s: dive 2399 against LP 1419, further dives and master MIP 108 s without gain, polish 2396 -> 2218
@@ -252,18 +254,21 @@ def _column_phases(
         f"LP {cg.stats.lp_value:.2f}, {len(cg.columns)} columns, "
         f"{'converged' if cg.stats.converged else 'not converged'}{_lp_note(cg)}",
     )
-    exact, dives = list(DIVES), 0
+    exact, dives, stalled = list(DIVES), 0, 0
     while not best.closed() and time.monotonic() < at(DIVE_SHARE):
-        noisy = dives > 0 and _far_from_lp(cg, best, NOISY_ABOVE)
+        noisy = dives > 0 and stalled < NOISY_STALL and _far_from_lp(cg, best, NOISY_ABOVE)
         if not noisy and not exact:
             break
         rounds, share = NOISY_DIVE if noisy else exact.pop(0)
         if dives:
             cg.unfix()
         noise = DIVE_NOISE if noisy else 0.0
+        before = best.value
         dived = cg.roster(cg.dive(at(DIVE_SHARE), rounds, share, noise, seed=dives))
         dives += 1
         _descend(problem, cg, best, dived, min(at(DIVE_SHARE), time.monotonic() + at(DESCENT_SHARE) - at(0)))
+        if noisy:
+            stalled = 0 if best.value != before else stalled + 1
         record(
             "dive",
             f"{rounds} rounds a step, fixing at least {share:.0%}{', ranked with noise' if noise else ''}; "
