@@ -176,7 +176,7 @@ def solve(
         cg: ColumnGeneration | None = None
         try:
             cg = ColumnGeneration(problem, options.disabled, options.workers, options.seed)
-            _column_phases(problem, cg, best, at, record)
+            _column_phases(problem, cg, best, at, record, options.seed)
         except InfeasibleEmployee as err:
             return RosterResult(
                 "infeasible", None, None, round(time.monotonic() - start, 2), {}, tuple(best.phases), str(err)
@@ -223,7 +223,12 @@ def _compact_size(problem: RosterProblem) -> int:
 
 
 def _column_phases(
-    problem: RosterProblem, cg: ColumnGeneration, best: _Best, at: Callable[[float], float], record: Callable[..., None]
+    problem: RosterProblem,
+    cg: ColumnGeneration,
+    best: _Best,
+    at: Callable[[float], float],
+    record: Callable[..., None],
+    seed: int,
 ) -> None:
     """First roster, root, dives and master MIP; every roster found is offered to `best` as soon as it exists.
 
@@ -264,7 +269,7 @@ def _column_phases(
             cg.unfix()
         noise = DIVE_NOISE if noisy else 0.0
         before = best.value
-        dived = cg.roster(cg.dive(at(DIVE_SHARE), rounds, share, noise, seed=dives))
+        dived = cg.roster(cg.dive(at(DIVE_SHARE), rounds, share, noise, seed=1000 * seed + dives))
         dives += 1
         _descend(problem, cg, best, dived, min(at(DIVE_SHARE), time.monotonic() + at(DESCENT_SHARE) - at(0)))
         if noisy:
